@@ -1,0 +1,46 @@
+import type { Writable } from 'node:stream';
+import { executeCommand } from '../core/execute.js';
+import { CommandRegistry } from '../core/registry.js';
+import { EventBus } from '../core/events.js';
+import { ReportRegistry } from '../core/reports.js';
+import { allParts } from '../daemon/parts.js';
+import type { PartApi } from '../daemon/part.js';
+import { paths, readSettings } from '../daemon/settings.js';
+
+/** Every command definition, without a daemon: for help when it is not running, and the docs. */
+export function offlineRegistry(): CommandRegistry {
+  const settings = readSettings(process.env);
+  const api: PartApi = {
+    commands: new CommandRegistry(),
+    events: new EventBus(),
+    reports: new ReportRegistry(),
+    settings,
+    paths: paths(settings.home),
+    store: unavailable('store'),
+    logger: unavailable('logger'),
+  };
+  for (const part of allParts()) part.register(api);
+  return api.commands;
+}
+
+/** Parts only touch their services inside handlers, which offline help never runs. */
+function unavailable<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get() {
+      throw new Error(`the ${what} is only available inside the daemon`);
+    },
+  });
+}
+
+export function isHelpRequest(argv: readonly string[]): boolean {
+  return argv[0] === 'help' || argv.includes('--help');
+}
+
+export async function printOfflineHelp(argv: readonly string[], stdout: Writable, stderr: Writable): Promise<number> {
+  return executeCommand(
+    offlineRegistry(),
+    argv,
+    { stdout, stderr, stdin: process.stdin, actor: { name: 'local', transport: 'socket' }, signal: new AbortController().signal },
+    { onInternalError: () => undefined },
+  );
+}

@@ -1,0 +1,36 @@
+import { PAAS_VERSION } from '../version.js';
+import { DaemonUnreachable, sendCommand } from './client.js';
+import { targetFromEnv } from './target.js';
+
+/** The `paas` command: `paas daemon` runs the server; anything else is sent to it. */
+export async function main(rawArgv: readonly string[]): Promise<void> {
+  const argv = normalize(rawArgv);
+  if (argv[0] === 'daemon' && !argv.includes('--help')) {
+    const { runDaemon } = await import('../daemon/main.js');
+    return runDaemon();
+  }
+  if (argv[0] === 'version') process.stdout.write(`paas client ${PAAS_VERSION}\n`);
+  let code: number;
+  try {
+    code = await sendCommand(targetFromEnv(process.env), argv, {
+      stdout: (chunk) => process.stdout.write(chunk),
+      stderr: (chunk) => process.stderr.write(chunk),
+      stdin: process.stdin.isTTY ? undefined : process.stdin,
+    });
+  } catch (error) {
+    const { isHelpRequest, printOfflineHelp } = await import('./local-help.js');
+    if (error instanceof DaemonUnreachable && isHelpRequest(argv)) {
+      code = await printOfflineHelp(argv, process.stdout, process.stderr);
+    } else {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      code = 1;
+    }
+  }
+  process.stdout.write('', () => process.exit(code));
+}
+
+function normalize(argv: readonly string[]): string[] {
+  if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help') return ['help', ...argv.slice(1)];
+  if (argv[0] === '-v' || argv[0] === '--version') return ['version'];
+  return [...argv];
+}

@@ -1,0 +1,70 @@
+import type { CommandSpec, FlagValues } from './command.js';
+import { UserError } from './errors.js';
+import { printable } from './names.js';
+
+export interface ParsedArgs {
+  args: string[];
+  flags: FlagValues;
+  help: boolean;
+}
+
+/**
+ * Splits argv into positionals and declared flags. `--flag value`, `--flag=value`,
+ * `--` ends flags. Anything unknown is refused so a typo never silently changes meaning.
+ */
+export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
+  const declared = spec.flags ?? {};
+  const args: string[] = [];
+  const flags: FlagValues = {};
+  let help = false;
+  let flagsEnded = false;
+
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const passthrough = spec.passthroughAfter !== undefined && args.length >= spec.passthroughAfter;
+    if (flagsEnded || passthrough || !token.startsWith('--') || token === '-') {
+      args.push(token);
+      continue;
+    }
+    if (token === '--') {
+      flagsEnded = true;
+      continue;
+    }
+    const eq = token.indexOf('=');
+    const name = eq === -1 ? token.slice(2) : token.slice(2, eq);
+    if (name === 'help' && !('help' in declared)) {
+      help = true;
+      continue;
+    }
+    const flag = declared[name];
+    if (!flag) {
+      throw new UserError(`${spec.name}: unknown flag --${printable(name)}; see: paas help ${spec.name}`);
+    }
+    if (flag.type === 'boolean') {
+      if (eq !== -1) throw new UserError(`${spec.name}: --${name} takes no value`);
+      flags[name] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = token.slice(eq + 1);
+    else value = argv[++i];
+    if (value === undefined) throw new UserError(`${spec.name}: --${name} needs a value`);
+    if (flag.choices && !flag.choices.includes(value)) {
+      throw new UserError(
+        `${spec.name}: --${name} must be one of ${flag.choices.join(', ')} (got "${printable(value)}")`,
+      );
+    }
+    flags[name] = value;
+  }
+
+  if (!help) checkArity(spec, args);
+  return { args, flags, help };
+}
+
+function checkArity(spec: CommandSpec, args: string[]): void {
+  const [min, max] = spec.arity;
+  if (args.length < min || args.length > max) {
+    const problem = args.length < min ? 'missing arguments' : 'too many arguments';
+    throw new UserError(`${spec.name}: ${problem}; usage: paas ${spec.name} ${spec.usage}`.trimEnd());
+  }
+}

@@ -1,0 +1,56 @@
+import type { Readable, Writable } from 'node:stream';
+
+export interface FlagSpec {
+  type: 'boolean' | 'string';
+  description: string;
+  /** Allowed values of a string flag. */
+  choices?: readonly string[];
+  /** Shown in usage for string flags, e.g. FORMAT. */
+  placeholder?: string;
+}
+
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+/** Who runs a command, for releases and logs ("root via socket", "token laptop", "ssh key me"). */
+export interface Actor {
+  name: string;
+  transport: 'socket' | 'http' | 'ssh' | 'hook';
+}
+
+export interface CommandContext {
+  /** Positional arguments, after flags were taken out. */
+  args: string[];
+  flags: FlagValues;
+  stdout: Writable;
+  stderr: Writable;
+  /** The caller's standard input, for commands that read a file from it. */
+  stdin: Readable;
+  actor: Actor;
+  /** Aborted when the caller goes away (closed connection, ^C). */
+  signal: AbortSignal;
+}
+
+export interface CommandSpec {
+  /** `topic:verb`, e.g. `apps:create`, or a bare name like `logs`. */
+  name: string;
+  aliases?: readonly string[];
+  /** One line for `paas help`. */
+  summary: string;
+  /** Argument synopsis after the command name, e.g. `APP KEY=VALUE...`. */
+  usage: string;
+  /** Longer explanation shown by `paas help CMD`. */
+  description?: string;
+  examples: readonly string[];
+  flags?: Record<string, FlagSpec>;
+  /** Fewest and most positional arguments (most: Infinity for variadic). */
+  arity: readonly [number, number];
+  /**
+   * Stop reading flags after this many positionals, so `run APP ls --all`
+   * passes `--all` through to the command instead of rejecting it.
+   */
+  passthroughAfter?: number;
+  handler(ctx: CommandContext): Promise<number | void> | number | void;
+}
+
+/** A name used as a flag by every command; handled by the registry. */
+export const HELP_FLAG = 'help';

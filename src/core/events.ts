@@ -1,0 +1,40 @@
+/**
+ * Triggers, like Dokku's plugin triggers: parts react to events instead of calling each other.
+ * Handlers run in registration order and are awaited, so a trigger can veto by throwing.
+ */
+export interface PaasEvents {
+  'post-create': { app: string };
+  'app-destroy': { app: string };
+  'post-delete': { app: string };
+  'app-rename': { oldName: string; newName: string };
+  'post-config-update': {
+    /** null for --global config, which every app inherits. */
+    app: string | null;
+    action: 'set' | 'unset' | 'clear';
+    keys: string[];
+    restart: boolean;
+  };
+}
+
+export type EventName = keyof PaasEvents;
+type Handler<E extends EventName> = (payload: PaasEvents[E]) => Promise<void> | void;
+
+export class EventBus {
+  private readonly handlers = new Map<EventName, Handler<never>[]>();
+
+  on<E extends EventName>(event: E, handler: Handler<E>): void {
+    const list = this.handlers.get(event) ?? [];
+    list.push(handler as Handler<never>);
+    this.handlers.set(event, list);
+  }
+
+  async emit<E extends EventName>(event: E, payload: PaasEvents[E]): Promise<void> {
+    for (const handler of (this.handlers.get(event) ?? []) as Handler<E>[]) {
+      await handler(payload);
+    }
+  }
+
+  listenerCount(event: EventName): number {
+    return this.handlers.get(event)?.length ?? 0;
+  }
+}

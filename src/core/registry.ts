@@ -1,0 +1,38 @@
+import type { CommandSpec } from './command.js';
+import { UserError } from './errors.js';
+import { printable } from './names.js';
+import { closest } from './suggest.js';
+
+/** Every command of the core and the plugins, reached the same way from the CLI, SSH and HTTP. */
+export class CommandRegistry {
+  private readonly byName = new Map<string, CommandSpec>();
+  private readonly byAlias = new Map<string, CommandSpec>();
+
+  register(spec: CommandSpec): void {
+    for (const name of [spec.name, ...(spec.aliases ?? [])]) {
+      if (this.byName.has(name) || this.byAlias.has(name)) {
+        throw new Error(`command "${name}" is registered twice`);
+      }
+    }
+    this.byName.set(spec.name, spec);
+    for (const alias of spec.aliases ?? []) this.byAlias.set(alias, spec);
+  }
+
+  find(name: string): CommandSpec | undefined {
+    return this.byName.get(name) ?? this.byAlias.get(name);
+  }
+
+  /** The command, or a UserError that names the closest existing one. */
+  resolve(name: string): CommandSpec {
+    const spec = this.find(name);
+    if (spec) return spec;
+    const suggestion = closest(name, [...this.byName.keys(), ...this.byAlias.keys()]);
+    const hint = suggestion ? `did you mean "${suggestion}"? ` : '';
+    throw new UserError(`unknown command "${printable(name)}"; ${hint}list all commands with: paas help`);
+  }
+
+  /** Commands sorted by name, each once (aliases are not listed separately). */
+  list(): CommandSpec[] {
+    return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+}

@@ -1,0 +1,107 @@
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { CommandRegistry } from '../core/registry.js';
+import { EventBus } from '../core/events.js';
+import { ReportRegistry } from '../core/reports.js';
+import { Store } from '../store/store.js';
+import { PAAS_VERSION } from '../version.js';
+import { actorOfApiRequest, requireApiToken } from './api-auth.js';
+import { commandRoute } from './command-route.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Part, PartApi } from './part.js';
+import { allParts } from './parts.js';
+import { paths as pathsOf, type Settings } from './settings.js';
+
+export interface RunningDaemon {
+  api: PartApi;
+  stop(): Promise<void>;
+}
+
+/** Boots the daemon: state, parts, the socket and the TCP API. */
+export async function startDaemon(settings: Settings, logToTerminal: boolean): Promise<RunningDaemon> {
+  const paths = pathsOf(settings.home);
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  const logger = createLogger(paths.logFile, logToTerminal);
+  await refuseIfRunning(paths.socket);
+
+  const store = Store.open(paths.database);
+  const api: PartApi = {
+    commands: new CommandRegistry(),
+    events: new EventBus(),
+    reports: new ReportRegistry(),
+    settings,
+    paths,
+    store,
+    logger,
+  };
+  const parts = allParts();
+  for (const part of parts) part.register(api);
+  for (const part of parts) await part.start?.();
+
+  const servers: FastifyInstance[] = [];
+  const socketServer = httpServer(logger);
+  await socketServer.register(commandRoute, {
+    registry: api.commands,
+    logger,
+    actorOf: () => ({ name: 'root', transport: 'socket' }),
+  });
+  await socketServer.listen({ path: paths.socket });
+  chmodSync(paths.socket, 0o600);
+  servers.push(socketServer);
+
+  if (settings.apiPort !== 0) {
+    const apiServer = httpServer(logger);
+    requireApiToken(apiServer, store);
+    await apiServer.register(commandRoute, { registry: api.commands, logger, actorOf: actorOfApiRequest });
+    await apiServer.listen({ port: settings.apiPort, host: settings.listen });
+    servers.push(apiServer);
+  }
+
+  writeFileSync(paths.pidFile, `${process.pid}\n`);
+  logger.info({ version: PAAS_VERSION, home: paths.home, apiPort: settings.apiPort }, 'paas daemon started');
+
+  return {
+    api,
+    async stop() {
+      logger.info('paas daemon stopping');
+      for (const server of servers) await server.close();
+      for (const part of [...parts].reverse()) await stopPart(part, logger);
+      store.close();
+      rmSync(paths.pidFile, { force: true });
+      logger.info('paas daemon stopped');
+      logger.flush();
+    },
+  };
+}
+
+function httpServer(logger: Logger): FastifyInstance {
+  return Fastify({
+    loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    // Builds stream for minutes; the default timeouts would cut a deploy short.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+  });
+}
+
+async function stopPart(part: Part, logger: Logger): Promise<void> {
+  try {
+    await part.stop?.();
+  } catch (error) {
+    logger.error({ err: error, part: part.name }, 'part failed to stop');
+  }
+}
+
+/** A live socket means another daemon owns this PAAS_HOME; a dead one is a leftover to remove. */
+async function refuseIfRunning(socket: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(socket);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`a paas daemon is already running on ${socket}`);
+  rmSync(socket, { force: true });
+}

@@ -1,0 +1,30 @@
+import type { CommandRegistry } from '../core/registry.js';
+import type { EventBus } from '../core/events.js';
+import type { ReportRegistry } from '../core/reports.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from './logger.js';
+import type { Paths, Settings } from './settings.js';
+
+/**
+ * What a part (core or plugin) is given: the registries to add to, and the services its
+ * handlers use. Like a fastify plugin, each part registers what it owns and nothing else.
+ */
+export interface PartApi {
+  commands: CommandRegistry;
+  events: EventBus;
+  reports: ReportRegistry;
+  settings: Settings;
+  paths: Paths;
+  store: Store;
+  logger: Logger;
+}
+
+export interface Part {
+  name: string;
+  /** Shown by plugin:list. */
+  description: string;
+  register(api: PartApi): void;
+  /** Runs after every part registered, before the daemon accepts commands. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}

@@ -1,0 +1,35 @@
+import { appsPart } from '../core/commands/apps.js';
+import { configPart } from '../core/commands/config.js';
+import { helpPart } from '../core/commands/help.js';
+import { versionPart } from '../core/commands/version.js';
+import { renderTable, writeLine } from '../core/output.js';
+import { PAAS_VERSION } from '../version.js';
+import type { Part } from './part.js';
+import { tokensPart } from './tokens-commands.js';
+
+/** Every part of paas, in registration order. Plugins go on the same list. */
+export function allParts(): Part[] {
+  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart];
+  parts.push(pluginListPart(parts));
+  return parts;
+}
+
+function pluginListPart(parts: readonly Part[]): Part {
+  return {
+    name: 'plugin',
+    description: 'plugin:list',
+    register({ commands }) {
+      commands.register({
+        name: 'plugin:list',
+        summary: 'List the built-in and installed plugins',
+        usage: '',
+        examples: ['paas plugin:list'],
+        arity: [0, 0],
+        handler({ stdout }) {
+          writeLine(stdout, '=====> Plugins');
+          stdout.write(renderTable(['NAME', 'VERSION', 'DESCRIPTION'], parts.map((p) => [p.name, PAAS_VERSION, p.description])));
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+
+/** The daemon's settings, read once from the environment (see README "Settings"). */
+export interface Settings {
+  home: string;
+  sshPort: number;
+  apiPort: number;
+  httpPort: number;
+  httpsPort: number;
+  listen: string;
+  domain: string | undefined;
+  dockerHost: string | undefined;
+}
+
+export const DEFAULT_HOME = '/var/lib/paas';
+
+export function readSettings(env: NodeJS.ProcessEnv): Settings {
+  return {
+    home: env.PAAS_HOME || DEFAULT_HOME,
+    sshPort: port(env, 'PAAS_SSH_PORT', 2222),
+    apiPort: port(env, 'PAAS_API_PORT', 8765),
+    httpPort: port(env, 'PAAS_HTTP_PORT', 80),
+    httpsPort: port(env, 'PAAS_HTTPS_PORT', 443),
+    listen: env.PAAS_LISTEN || '0.0.0.0',
+    domain: env.PAAS_DOMAIN || undefined,
+    dockerHost: env.DOCKER_HOST || undefined,
+  };
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65535) {
+    throw new Error(`${name} must be a port number from 0 to 65535 (got "${raw}")`);
+  }
+  return value;
+}
+
+/** Where each kind of state lives under PAAS_HOME. */
+export function paths(home: string) {
+  return {
+    home,
+    socket: join(home, 'paas.sock'),
+    database: join(home, 'paas.db'),
+    pidFile: join(home, 'paasd.pid'),
+    logs: join(home, 'logs'),
+    logFile: join(home, 'logs', 'paasd.log'),
+    repos: join(home, 'repos'),
+  };
+}
+
+export type Paths = ReturnType<typeof paths>;

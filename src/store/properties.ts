@@ -1,0 +1,38 @@
+import type { Db } from './database.js';
+
+/** A part's settings, per app or global (app null), like Dokku's `*:set` properties. */
+export class PropertiesTable {
+  constructor(private readonly db: Db) {}
+
+  get(appId: number | null, namespace: string, key: string): string | undefined {
+    const row = this.db
+      .prepare('SELECT value FROM properties WHERE app_id IS ? AND namespace = ? AND key = ?')
+      .get(appId, namespace, key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /** The app's value, else the global one. */
+  effective(appId: number, namespace: string, key: string): string | undefined {
+    return this.get(appId, namespace, key) ?? this.get(null, namespace, key);
+  }
+
+  set(appId: number | null, namespace: string, key: string, value: string | undefined): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('DELETE FROM properties WHERE app_id IS ? AND namespace = ? AND key = ?')
+        .run(appId, namespace, key);
+      if (value !== undefined) {
+        this.db
+          .prepare('INSERT INTO properties (app_id, namespace, key, value) VALUES (?, ?, ?, ?)')
+          .run(appId, namespace, key, value);
+      }
+    })();
+  }
+
+  all(appId: number | null, namespace: string): Record<string, string> {
+    const rows = this.db
+      .prepare('SELECT key, value FROM properties WHERE app_id IS ? AND namespace = ? ORDER BY key')
+      .all(appId, namespace) as Array<{ key: string; value: string }>;
+    return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+  }
+}
