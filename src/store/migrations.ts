@@ -32,4 +32,42 @@ export const MIGRATIONS: readonly string[] = [
     last_used_at TEXT
   );
   `,
+  `
+  CREATE TABLE ssh_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    fingerprint TEXT NOT NULL UNIQUE,
+    -- the authorized_keys line: "ssh-ed25519 AAAA... comment"
+    public_key TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE builds (
+    id INTEGER PRIMARY KEY,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    git_rev TEXT,
+    -- running | succeeded | failed
+    status TEXT NOT NULL,
+    builder TEXT,
+    image TEXT,
+    actor TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE TABLE releases (
+    id INTEGER PRIMARY KEY,
+    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    image TEXT NOT NULL,
+    -- JSON: the app's merged env at the time of the release
+    config TEXT NOT NULL,
+    -- JSON: process type -> { command, count }
+    formation TEXT NOT NULL,
+    git_rev TEXT,
+    build_id INTEGER REFERENCES builds(id) ON DELETE SET NULL,
+    description TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (app_id, version)
+  );
+  `,
 ];

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const PAAS_BIN = join(ROOT, 'bin/paas');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a program with an argv array and collects what a user would see. */
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePromise(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface DaemonHandle {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  apiPort: number;
+  sshPort: number;
+  /** Runs the real CLI against this daemon. */
+  paas(args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Like paas(), but fails the test when the command fails. */
+  paasOk(args: readonly string[], options?: RunOptions): Promise<string>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the daemon and removes its PAAS_HOME. */
+  destroy(): Promise<void>;
+  /** The daemon's own stdout+stderr so far, for failure messages. */
+  output(): string;
+}
+
+export interface DaemonOptions {
+  ssh?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `paas daemon` in a fresh PAAS_HOME on free ports, as a user would. */
+export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHandle> {
+  const home = mkdtempSync(join(tmpdir(), 'paas-test-'));
+  const apiPort = await freePort();
+  const sshPort = options.ssh ? await freePort() : 0;
+  const env: NodeJS.ProcessEnv = {
+    PAAS_HOME: home,
+    PAAS_API_PORT: String(apiPort),
+    PAAS_SSH_PORT: String(sshPort),
+    PAAS_LISTEN: '127.0.0.1',
+    ...options.env,
+  };
+  let child: ReturnType<typeof spawn> | undefined;
+  let log = '';
+
+  const handle: DaemonHandle = {
+    home,
+    env,
+    apiPort,
+    sshPort,
+    paas: (args, runOptions = {}) =>
+      run(process.execPath, [PAAS_BIN, ...args], { ...runOptions, env: { ...env, ...runOptions.env } }),
+    async paasOk(args, runOptions) {
+      const result = await handle.paas(args, runOptions);
+      if (result.code !== 0) {
+        throw new Error(`paas ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+      }
+      return result.stdout;
+    },
+    async start() {
+      child = spawn(process.execPath, [PAAS_BIN, 'daemon'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      const socket = join(home, 'paas.sock');
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(socket) || (await handle.paas(['version'])).code !== 0) {
+        if (child.exitCode !== null) throw new Error(`paas daemon exited early:\n${log}`);
+        if (Date.now() > deadline) throw new Error(`paas daemon did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      await new Promise<void>((resolvePromise) => {
+        running.once('exit', () => resolvePromise());
+        running.kill('SIGTERM');
+      });
+    },
+    async destroy() {
+      await handle.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+    output: () => log,
+  };
+  await handle.start();
+  return handle;
+}
