@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { parseAssignments, renderConfigExport, shellQuote } from '../../src/core/config-vars.js';
+
+describe('parseAssignments', () => {
+  it('splits at the first = and keeps the value as given', () => {
+    expect(parseAssignments(['A=1', 'B=two words', 'C=x=y', `D=it's "q"`, 'E=héllo ✓', 'F='], false)).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x=y',
+      D: `it's "q"`,
+      E: 'héllo ✓',
+      F: '',
+    });
+  });
+
+  it('decodes base64 values with --encoded', () => {
+    const value = 'line one\nline two';
+    expect(parseAssignments([`K=${Buffer.from(value).toString('base64')}`], true)).toEqual({ K: value });
+    expect(() => parseAssignments(['K=not base64!'], true)).toThrow(/not valid base64/);
+  });
+
+  it('refuses malformed pairs, bad keys and reserved keys', () => {
+    expect(() => parseAssignments(['novalue'], false)).toThrow(/"novalue" is not KEY=VALUE/);
+    expect(() => parseAssignments(['=x'], false)).toThrow(/not KEY=VALUE/);
+    expect(() => parseAssignments(['1A=x'], false)).toThrow(/invalid config key "1A"/);
+    expect(() => parseAssignments(['A-B=x'], false)).toThrow(/invalid config key/);
+    expect(() => parseAssignments(['PORT=80'], false)).toThrow(/PORT is set by paas/);
+    expect(() => parseAssignments(['GIT_REV=x'], false)).toThrow(/GIT_REV is set by paas/);
+  });
+});
+
+describe('renderConfigExport', () => {
+  const vars = { A: 'plain', B: `it's $HOME "quoted"\nnext`, C: '' };
+
+  it('shell output evaluates back to the same values in a real shell', () => {
+    const script = `${renderConfigExport(vars, 'shell')}printf '%s|%s|%s' "$A" "$B" "$C"`;
+    expect(execFileSync('sh', ['-c', script]).toString()).toBe(`plain|${vars.B}|`);
+  });
+
+  it('json and envfile formats', () => {
+    expect(JSON.parse(renderConfigExport(vars, 'json'))).toEqual(vars);
+    expect(renderConfigExport({ A: 'x y', B: 'a"b$c' }, 'envfile')).toBe('A="x y"\nB="a\\"b\\$c"\n');
+  });
+
+  it('quotes single quotes for the shell', () => {
+    expect(shellQuote("a'b")).toBe(`'a'\\''b'`);
+  });
+});
