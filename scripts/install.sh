@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Installs paas on this server, or upgrades it in place: OS packages, Docker Engine, the build,
+# the `paas` command, and the daemon. Safe to run again; all state in PAAS_HOME is kept.
+#
+#   sudo scripts/install.sh
+#
+# Settings (PAAS_HOME, PAAS_SSH_PORT, PAAS_API_PORT, PAAS_HTTP_PORT, PAAS_HTTPS_PORT, PAAS_LISTEN,
+# PAAS_DOMAIN, DOCKER_HOST) given in the environment are saved to /etc/default/paas and used by
+# the daemon and the `paas` command from then on.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SETTINGS_FILE=/etc/default/paas
+OS_PACKAGES=(git nginx curl ca-certificates debootstrap busybox-static python3 make g++ openssh-client)
+MIN_NODE_MAJOR=20
+MIN_NODE_MINOR=19
+
+step() { printf -- '-----> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run the installer as root: sudo $0"
+
+systemd_runs() { [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; }
+
+package_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+install_os_packages() {
+  local missing=() package
+  for package in "${OS_PACKAGES[@]}"; do package_installed "$package" || missing+=("$package"); done
+  # Any Docker Engine will do (docker.io from Debian, or docker-ce); install Debian's if none.
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  if [ ${#missing[@]} -eq 0 ]; then
+    step "OS packages present"
+    return
+  fi
+  step "Installing OS packages: ${missing[*]}"
+  # Keep distro services (nginx on port 80 above all) from starting: paas runs its own nginx.
+  local blocker_added=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    blocker_added=true
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ "$blocker_added" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
+  if systemd_runs && printf '%s\n' "${missing[@]}" | grep -qx nginx; then
+    systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
+}
+
+check_node() {
+  if ! command -v node >/dev/null 2>&1; then
+    step "Installing Node.js from the OS packages"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+  fi
+  local version major minor
+  version=$(node -p 'process.versions.node')
+  major=${version%%.*}
+  minor=${version#*.}; minor=${minor%%.*}
+  if [ "$major" -lt "$MIN_NODE_MAJOR" ] || { [ "$major" -eq "$MIN_NODE_MAJOR" ] && [ "$minor" -lt "$MIN_NODE_MINOR" ]; }; then
+    die "paas needs Node.js ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR} or newer (found $version); install a newer nodejs package, then run this again"
+  fi
+  step "Node.js $version"
+}
+
+start_docker() {
+  if docker info >/dev/null 2>&1; then
+    step "Docker Engine running"
+    return
+  fi
+  step "Starting Docker Engine"
+  if systemd_runs; then
+    systemctl enable --now docker
+  else
+    nohup dockerd >>/var/log/dockerd.log 2>&1 &
+  fi
+  local waited=0
+  until docker info >/dev/null 2>&1; do
+    sleep 1
+    waited=$((waited + 1))
+    [ "$waited" -lt 60 ] || die "dockerd did not start within 60 s; see /var/log/dockerd.log"
+  done
+}
+
+build_paas() {
+  cd "$ROOT"
+  # npm ci compiles better-sqlite3 (about 90 s); skip it when nothing it depends on changed.
+  local stamp=node_modules/.paas-install-stamp want
+  want="$(sha256sum package-lock.json | cut -d' ' -f1) $(node -p 'process.versions.modules')"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    step "Installing dependencies (npm ci)"
+    npm ci --no-audit --no-fund
+    echo "$want" > "$stamp"
+  else
+    step "Dependencies up to date"
+  fi
+  step "Building"
+  npm run --silent build
+}
+
+save_settings() {
+  touch "$SETTINGS_FILE"
+  chmod 600 "$SETTINGS_FILE"
+  local name
+  for name in PAAS_HOME PAAS_SSH_PORT PAAS_API_PORT PAAS_HTTP_PORT PAAS_HTTPS_PORT PAAS_LISTEN PAAS_DOMAIN DOCKER_HOST; do
+    if [ -n "${!name:-}" ]; then
+      sed -i "/^${name}=/d" "$SETTINGS_FILE"
+      printf '%s=%q\n' "$name" "${!name}" >> "$SETTINGS_FILE"
+    fi
+  done
+  set -a
+  # shellcheck disable=SC1090
+  . "$SETTINGS_FILE"
+  set +a
+  PAAS_HOME=${PAAS_HOME:-/var/lib/paas}
+  export PAAS_HOME
+}
+
+link_command() {
+  # A wrapper rather than a symlink, so `paas` finds a non-default PAAS_HOME by itself.
+  cat > /usr/local/bin/paas <<EOF
+#!/bin/sh
+# Written by $ROOT/scripts/install.sh
+if [ -z "\${PAAS_HOME:-}" ] && [ -r $SETTINGS_FILE ]; then set -a; . $SETTINGS_FILE; set +a; fi
+exec $(command -v node) $ROOT/bin/paas "\$@"
+EOF
+  chmod 755 /usr/local/bin/paas
+  step "Installed the paas command: /usr/local/bin/paas"
+}
+
+stop_background_daemon() {
+  local pid_file=$PAAS_HOME/paasd.pid pid
+  [ -f "$pid_file" ] || return 0
+  pid=$(cat "$pid_file")
+  kill -0 "$pid" 2>/dev/null || return 0
+  step "Stopping the running daemon (pid $pid)"
+  kill -TERM "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  die "the daemon (pid $pid) did not stop; stop it and run this again"
+}
+
+start_daemon() {
+  mkdir -p "$PAAS_HOME/logs"
+  if systemd_runs; then
+    cat > /etc/systemd/system/paas.service <<EOF
+[Unit]
+Description=paas daemon
+After=network-online.target docker.service
+Wants=docker.service
+
+[Service]
+EnvironmentFile=-$SETTINGS_FILE
+ExecStart=$(command -v node) $ROOT/bin/paas daemon
+Restart=always
+KillSignal=SIGTERM
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+EOF
+    systemctl daemon-reload
+    systemctl enable paas >/dev/null 2>&1
+    step "Starting the daemon (systemd unit paas.service)"
+    systemctl restart paas
+  else
+    stop_background_daemon
+    step "Starting the daemon in the background (log: $PAAS_HOME/logs/daemon.out)"
+    setsid nohup node "$ROOT/bin/paas" daemon </dev/null >>"$PAAS_HOME/logs/daemon.out" 2>&1 &
+  fi
+  local waited=0
+  until /usr/local/bin/paas version >/dev/null 2>&1; do
+    sleep 0.5
+    waited=$((waited + 1))
+    if [ "$waited" -ge 60 ]; then
+      tail -n 20 "$PAAS_HOME/logs/daemon.out" 2>/dev/null >&2 || true
+      die "the daemon did not answer within 30 s; see $PAAS_HOME/logs/"
+    fi
+  done
+}
+
+install_os_packages
+check_node
+start_docker
+build_paas
+save_settings
+link_command
+start_daemon
+/usr/local/bin/paas version
+step "paas is ready. Next: paas apps:create myapp   (paas help lists every command)"
