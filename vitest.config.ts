@@ -13,6 +13,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Builds the test base image (paas-test/busybox:1) once, from the host's busybox-static.
+          globalSetup: ['test/integration/global-setup.ts'],
           // Suites start their own daemons with their own PAAS_HOME and ports, so files run in
           // parallel; tests inside one file share its daemon and run in order.
           pool: 'forks',

@@ -18,6 +18,8 @@ export function offlineRegistry(): CommandRegistry {
     paths: paths(settings.home),
     store: unavailable('store'),
     logger: unavailable('logger'),
+    apiRoutes: [],
+    instance: 'offline',
   };
   for (const part of allParts()) part.register(api);
   return api.commands;

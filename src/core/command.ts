@@ -49,6 +49,8 @@ export interface CommandSpec {
    * passes `--all` through to the command instead of rejecting it.
    */
   passthroughAfter?: number;
+  /** Internal plumbing (e.g. the git hook's entry point): left out of help and the README. */
+  hidden?: boolean;
   handler(ctx: CommandContext): Promise<number | void> | number | void;
 }
 

@@ -2,6 +2,8 @@
  * Triggers, like Dokku's plugin triggers: parts react to events instead of calling each other.
  * Handlers run in registration order and are awaited, so a trigger can veto by throwing.
  */
+import type { Writable } from 'node:stream';
+
 export interface PaasEvents {
   'post-create': { app: string };
   'app-destroy': { app: string };
@@ -13,6 +15,16 @@ export interface PaasEvents {
     action: 'set' | 'unset' | 'clear';
     keys: string[];
     restart: boolean;
+  };
+  /** A push to the app's deploy branch, before git accepts it: a throw rejects the push. */
+  'git-receive': {
+    app: string;
+    rev: string;
+    /** Lets git commands see the pushed objects, which are still in git's quarantine. */
+    gitEnv: NodeJS.ProcessEnv;
+    output: Writable;
+    actor: string;
+    signal: AbortSignal;
   };
 }
 

@@ -26,13 +26,13 @@ export class CommandRegistry {
   resolve(name: string): CommandSpec {
     const spec = this.find(name);
     if (spec) return spec;
-    const suggestion = closest(name, [...this.byName.keys(), ...this.byAlias.keys()]);
+    const suggestion = closest(name, [...this.list().map((c) => c.name), ...this.byAlias.keys()]);
     const hint = suggestion ? `did you mean "${suggestion}"? ` : '';
     throw new UserError(`unknown command "${printable(name)}"; ${hint}list all commands with: paas help`);
   }
 
-  /** Commands sorted by name, each once (aliases are not listed separately). */
+  /** Commands sorted by name, each once (aliases are not listed separately), hidden ones left out. */
   list(): CommandSpec[] {
-    return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.byName.values()].filter((c) => !c.hidden).sort((a, b) => a.name.localeCompare(b.name));
   }
 }

@@ -8,6 +8,7 @@ import { Store } from '../store/store.js';
 import { PAAS_VERSION } from '../version.js';
 import { actorOfApiRequest, requireApiToken } from './api-auth.js';
 import { commandRoute } from './command-route.js';
+import { instanceId } from './instance.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Part, PartApi } from './part.js';
 import { allParts } from './parts.js';
@@ -34,6 +35,8 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
     paths,
     store,
     logger,
+    apiRoutes: [],
+    instance: instanceId(paths.home),
   };
   const parts = allParts();
   for (const part of parts) part.register(api);
@@ -54,6 +57,7 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
     const apiServer = httpServer(logger);
     requireApiToken(apiServer, store);
     await apiServer.register(commandRoute, { registry: api.commands, logger, actorOf: actorOfApiRequest });
+    for (const routes of api.apiRoutes) await apiServer.register(routes);
     await apiServer.listen({ port: settings.apiPort, host: settings.listen });
     servers.push(apiServer);
   }

@@ -1,3 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
 import type { CommandRegistry } from '../core/registry.js';
 import type { EventBus } from '../core/events.js';
 import type { ReportRegistry } from '../core/reports.js';
@@ -17,6 +18,13 @@ export interface PartApi {
   paths: Paths;
   store: Store;
   logger: Logger;
+  /** Routes for the TCP API server (git over HTTP, ...); they run after the token check. */
+  apiRoutes: FastifyPluginAsync[];
+  /**
+   * This daemon's id, on every Docker object it makes, so two daemons with different
+   * PAAS_HOME on one Docker Engine never touch each other's containers, images or networks.
+   */
+  instance: string;
 }
 
 export interface Part {

@@ -6,10 +6,13 @@ import { renderTable, writeLine } from '../core/output.js';
 import { PAAS_VERSION } from '../version.js';
 import type { Part } from './part.js';
 import { tokensPart } from './tokens-commands.js';
+import { gitPart } from '../git/git-part.js';
+import { sshKeysPart } from '../git/ssh-keys-commands.js';
+import { deployPart } from '../deploy/deploy-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
 export function allParts(): Part[] {
-  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart];
+  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart, sshKeysPart, gitPart(), deployPart()];
   parts.push(pluginListPart(parts));
   return parts;
 }

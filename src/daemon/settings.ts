@@ -47,6 +47,8 @@ export function paths(home: string) {
     logs: join(home, 'logs'),
     logFile: join(home, 'logs', 'paasd.log'),
     repos: join(home, 'repos'),
+    buildLogs: join(home, 'builds'),
+    tmp: join(home, 'tmp'),
   };
 }
 

@@ -70,4 +70,8 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (app_id, version)
   );
   `,
+  `
+  -- The port the web process listens on inside its container (PORT): 5000, or the image's EXPOSE.
+  ALTER TABLE releases ADD COLUMN port INTEGER NOT NULL DEFAULT 5000;
+  `,
 ];

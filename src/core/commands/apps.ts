@@ -1,4 +1,5 @@
 import { requireApp } from '../app-lookup.js';
+import { createApp } from '../apps.js';
 import { UserError } from '../errors.js';
 import { assertAppName } from '../names.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../output.js';
@@ -17,10 +18,7 @@ export const appsPart: Part = {
       examples: ['paas apps:create blog'],
       arity: [1, 1],
       async handler({ args: [name], stdout }) {
-        assertAppName(name!);
-        if (store.apps.find(name!)) throw new UserError(`app "${name}" already exists`);
-        store.apps.create(name!);
-        await events.emit('post-create', { app: name! });
+        await createApp(store, events, name!);
         writeLine(stdout, `-----> Created ${name}`);
       },
     });

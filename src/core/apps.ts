@@ -1,0 +1,14 @@
+import type { EventBus } from './events.js';
+import type { Store } from '../store/store.js';
+import type { AppRow } from '../store/apps.js';
+import { UserError } from './errors.js';
+import { assertAppName } from './names.js';
+
+/** Creates an app and lets every part prepare for it (repo, ...); shared by apps:create and push. */
+export async function createApp(store: Store, events: EventBus, name: string): Promise<AppRow> {
+  assertAppName(name);
+  if (store.apps.find(name)) throw new UserError(`app "${name}" already exists`);
+  const app = store.apps.create(name);
+  await events.emit('post-create', { app: name });
+  return app;
+}

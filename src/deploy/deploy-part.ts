@@ -1,0 +1,183 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
+import type { Part, PartApi } from '../daemon/part.js';
+import { deployBranches } from '../git/deploy-branch.js';
+import { branchRevision, repoPath } from '../git/repositories.js';
+import { AppLocks } from './app-lock.js';
+import { BUILD_ARGS, Deployer, appUrls } from './deployer.js';
+import { LABELS } from './naming.js';
+import { DockerLocalScheduler } from './scheduler.js';
+
+/** Builds, releases and the containers that run them: deploy, builds:*, releases, urls. */
+export function deployPart(): Part {
+  let api: PartApi;
+  let scheduler: DockerLocalScheduler;
+  return {
+    name: 'deploy',
+    description: 'the deploy pipeline and the docker-local scheduler: deploy, builds:*, releases, urls',
+    register(partApi) {
+      api = partApi;
+      const { commands, events, store, paths, reports, logger } = partApi;
+      const docker = new Docker();
+      scheduler = new DockerLocalScheduler(docker, partApi.instance, logger);
+      const deployer = new Deployer(partApi, docker, scheduler, new AppLocks());
+
+      events.on('git-receive', async ({ app, rev, gitEnv, output, actor, signal }) => {
+        await deployer.deploy({ app: requireApp(store, app), source: { rev, gitEnv }, output, actor, signal });
+      });
+
+      events.on('app-destroy', async ({ app }) => {
+        const row = requireApp(store, app);
+        await scheduler.removeNow(await scheduler.list(row.id));
+        const images = await docker.listImages({
+          filters: { label: [`${LABELS.instance}=${partApi.instance}`, `${LABELS.appId}=${row.id}`] },
+        });
+        for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+        for (const build of store.builds.forApp(row.id)) rmSync(join(paths.buildLogs, `${build.id}.log`), { force: true });
+      });
+
+      reports.add('deploy information', async (app) => {
+        const row = store.apps.find(app);
+        const release = row && store.releases.current(row.id);
+        return [
+          ['Deploy current release', release ? `v${release.version} (${release.description})` : 'none'],
+          ['Deploy urls', row && release ? (await appUrls(scheduler, row.id, release.version)).join(' ') : ''],
+        ];
+      });
+
+      commands.register({
+        name: 'deploy',
+        summary: 'Build and deploy the current revision of the deploy branch again',
+        usage: 'APP',
+        examples: ['paas deploy blog'],
+        arity: [1, 1],
+        async handler({ args: [name], stdout, actor, signal }) {
+          const app = requireApp(store, name!);
+          const repo = repoPath(paths, app.name);
+          let rev: string | undefined;
+          for (const branch of deployBranches(store, app.id)) rev ??= await branchRevision(repo, branch);
+          if (!rev) {
+            throw new UserError(`${app.name} has no code yet; push it first: git push paas main`);
+          }
+          await deployer.deploy({ app, source: { rev, gitEnv: { GIT_DIR: repo } }, output: stdout, actor: actor.name, signal });
+        },
+      });
+
+      commands.register({
+        name: 'builds:list',
+        summary: "List an app's builds",
+        usage: 'APP',
+        examples: ['paas builds:list blog'],
+        flags: FORMAT_FLAG,
+        arity: [1, 1],
+        handler({ args: [name], flags, stdout }) {
+          const app = requireApp(store, name!);
+          const builds = store.builds.forApp(app.id);
+          if (flags.format === 'json') return writeJson(stdout, builds);
+          stdout.write(
+            renderTable(
+              ['ID', 'STATUS', 'REV', 'STARTED', 'BY'],
+              builds.map((b) => [String(b.id), b.status, (b.gitRev ?? '').slice(0, 7), b.startedAt, b.actor]),
+            ),
+          );
+        },
+      });
+
+      commands.register({
+        name: 'builds:output',
+        summary: "Print a build's log (default: the latest build)",
+        usage: 'APP [ID]',
+        examples: ['paas builds:output blog', 'paas builds:output blog 12'],
+        arity: [1, 2],
+        handler({ args: [name, id], stdout }) {
+          const app = requireApp(store, name!);
+          const builds = store.builds.forApp(app.id);
+          const build = id === undefined ? builds[0] : builds.find((b) => String(b.id) === id);
+          if (!build) {
+            throw new UserError(
+              id === undefined ? `${app.name} has no builds yet` : `${app.name} has no build "${printable(id)}"; see: paas builds:list ${app.name}`,
+            );
+          }
+          const file = join(paths.buildLogs, `${build.id}.log`);
+          stdout.write(existsSync(file) ? readFileSync(file) : '');
+        },
+      });
+
+      commands.register({
+        name: 'releases',
+        summary: "List an app's releases, newest first",
+        usage: 'APP',
+        examples: ['paas releases blog', 'paas releases blog --format json'],
+        flags: FORMAT_FLAG,
+        arity: [1, 1],
+        handler({ args: [name], flags, stdout }) {
+          const app = requireApp(store, name!);
+          const releases = store.releases.forApp(app.id);
+          if (flags.format === 'json') {
+            return writeJson(
+              stdout,
+              releases.map(({ config, ...release }) => ({ ...release, configKeys: Object.keys(config) })),
+            );
+          }
+          writeLine(stdout, `=====> ${app.name} releases`);
+          stdout.write(
+            renderTable(
+              ['VERSION', 'DESCRIPTION', 'BY', 'CREATED'],
+              releases.map((r) => [`v${r.version}`, r.description, r.actor, r.createdAt]),
+            ),
+          );
+        },
+      });
+
+      commands.register({
+        name: 'urls',
+        summary: 'Print the URLs an app answers on',
+        usage: 'APP',
+        examples: ['paas urls blog'],
+        arity: [1, 1],
+        async handler({ args: [name], stdout }) {
+          const app = requireApp(store, name!);
+          const release = store.releases.current(app.id);
+          const urls = release ? await appUrls(scheduler, app.id, release.version) : [];
+          if (urls.length === 0) throw new UserError(`${app.name} is not running; deploy it with: git push paas main`);
+          for (const url of urls) writeLine(stdout, url);
+        },
+      });
+
+      commands.register({
+        name: 'builder-dockerfile:set',
+        summary: 'Set a Dockerfile builder setting (build-args: config vars passed as build args)',
+        usage: 'APP build-args [KEY1,KEY2,...]',
+        description: 'Config vars are not visible during the build unless named here; they become --build-arg values.',
+        examples: ['paas builder-dockerfile:set blog build-args NPM_TOKEN,NODE_ENV'],
+        arity: [2, 3],
+        handler({ args: [name, key, value], stdout }) {
+          const app = requireApp(store, name!);
+          if (key !== BUILD_ARGS.key) throw new UserError(`unknown setting "${printable(key!)}"; the settings are: build-args`);
+          const names = (value ?? '').split(',').filter(Boolean);
+          for (const arg of names) {
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg)) throw new UserError(`invalid build arg name "${printable(arg)}"`);
+          }
+          store.properties.set(app.id, BUILD_ARGS.namespace, BUILD_ARGS.key, names.length ? names.join(',') : undefined);
+          writeLine(stdout, `-----> Build args of ${app.name}: ${names.join(', ') || 'none'}`);
+        },
+      });
+
+    },
+
+    async start() {
+      const interrupted = api.store.builds.failInterrupted();
+      if (interrupted) api.logger.warn({ interrupted }, 'marked builds interrupted by a restart as failed');
+      try {
+        await scheduler.ensureNetwork();
+      } catch (error) {
+        api.logger.warn({ err: error }, 'Docker Engine not reachable; deploys will fail until it runs');
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+
+/** Names and labels of the Docker objects a daemon makes; the instance keeps daemons apart. */
+export const LABELS = {
+  instance: 'paas.instance',
+  app: 'paas.app',
+  appId: 'paas.app-id',
+  release: 'paas.release',
+  process: 'paas.process',
+  index: 'paas.index',
+  role: 'paas.role',
+} as const;
+
+export function networkName(instance: string): string {
+  return `paas-${instance}`;
+}
+
+export function imageRepository(instance: string, app: string): string {
+  return `paas-${instance}/${app}`;
+}
+
+export function containerName(instance: string, app: string, type: string, index: number): string {
+  return `paas-${instance}-${app}.${type}.${index}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface ProcessIdentity {
+  instance: string;
+  appId: number;
+  app: string;
+  release: number;
+  type: string;
+  index: number;
+}
+
+export function processLabels(id: ProcessIdentity): Record<string, string> {
+  return {
+    [LABELS.instance]: id.instance,
+    [LABELS.app]: id.app,
+    [LABELS.appId]: String(id.appId),
+    [LABELS.release]: String(id.release),
+    [LABELS.process]: id.type,
+    [LABELS.index]: String(id.index),
+    [LABELS.role]: 'process',
+  };
+}

@@ -1,0 +1,210 @@
+import { connect } from 'node:net';
+import type Docker from 'dockerode';
+import { UserError } from '../core/errors.js';
+import type { Logger } from '../daemon/logger.js';
+import type { ReleaseRow } from '../store/releases.js';
+import { demuxLogBuffer } from './docker-logs.js';
+import { LABELS, containerName, networkName, processLabels } from './naming.js';
+import { processCommand, processEnv } from './process-env.js';
+
+export interface ProcessContainer {
+  id: string;
+  name: string;
+  appId: number;
+  type: string;
+  index: number;
+  release: number;
+  running: boolean;
+  /** Address on the paas network, for checks and the proxy. */
+  ip: string | undefined;
+  /** Loopback port published for the web process. */
+  hostPort: number | undefined;
+}
+
+export interface AppRef {
+  id: number;
+  name: string;
+}
+
+/** Docker-local scheduling: one container per process, on this daemon's own bridge network. */
+export class DockerLocalScheduler {
+  constructor(
+    readonly docker: Docker,
+    readonly instance: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get network(): string {
+    return networkName(this.instance);
+  }
+
+  async ensureNetwork(): Promise<void> {
+    const existing = await this.docker.listNetworks({ filters: { name: [this.network] } });
+    if (existing.some((network) => network.Name === this.network)) return;
+    await this.docker.createNetwork({
+      Name: this.network,
+      Driver: 'bridge',
+      Labels: { [LABELS.instance]: this.instance },
+    });
+  }
+
+  /** This daemon's process containers, of one app or all, running or not. */
+  async list(appId?: number): Promise<ProcessContainer[]> {
+    const labels = [`${LABELS.instance}=${this.instance}`, `${LABELS.role}=process`];
+    if (appId !== undefined) labels.push(`${LABELS.appId}=${appId}`);
+    const containers = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    return containers
+      .map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        appId: Number(c.Labels[LABELS.appId]),
+        type: c.Labels[LABELS.process] ?? 'web',
+        index: Number(c.Labels[LABELS.index] ?? 1),
+        release: Number(c.Labels[LABELS.release] ?? 0),
+        running: c.State === 'running',
+        ip: c.NetworkSettings?.Networks?.[this.network]?.IPAddress || undefined,
+        hostPort: c.Ports.find((p) => p.IP === '127.0.0.1' && p.PublicPort)?.PublicPort,
+      }))
+      .sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index);
+  }
+
+  async start(app: AppRef, release: ReleaseRow, type: string, index: number): Promise<ProcessContainer> {
+    await this.ensureNetwork();
+    const web = type === 'web';
+    const portKey = `${release.port}/tcp`;
+    const name = containerName(this.instance, app.name, type, index);
+    const container = await this.docker.createContainer({
+      name,
+      Image: release.image,
+      Cmd: processCommand(release.formation[type]?.command ?? null),
+      Env: processEnv(release, type, index),
+      Labels: processLabels({ instance: this.instance, appId: app.id, app: app.name, release: release.version, type, index }),
+      ExposedPorts: web ? { [portKey]: {} } : undefined,
+      HostConfig: {
+        RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+        NetworkMode: this.network,
+        PortBindings: web ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      },
+      NetworkingConfig: {
+        EndpointsConfig: { [this.network]: { Aliases: [`${app.name}.${type}.${index}`] } },
+      },
+    });
+    try {
+      await container.start();
+    } catch (error) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw new UserError(`could not start ${type}.${index}: ${dockerMessage(error)}`);
+    }
+    const info = await container.inspect();
+    const hostPort = info.NetworkSettings.Ports?.[portKey]?.[0]?.HostPort;
+    return {
+      id: container.id,
+      name,
+      appId: app.id,
+      type,
+      index,
+      release: release.version,
+      running: info.State.Running,
+      ip: info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
+      hostPort: hostPort ? Number(hostPort) : undefined,
+    };
+  }
+
+  /**
+   * Resolves once the process accepts TCP on its port and is still up `settleMs` later;
+   * throws (with the container's last log lines) if it exits or the time runs out.
+   */
+  async waitUntilListening(process: ProcessContainer, port: number, options: { timeoutMs: number; settleMs: number }): Promise<void> {
+    const label = `${process.type}.${process.index}`;
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      await this.assertRunning(process, label);
+      if (process.ip && (await acceptsTcp(process.ip, port))) break;
+      if (Date.now() > deadline) {
+        throw new ProcessCheckFailed(
+          `${label} did not accept connections on port ${port} within ${Math.round(options.timeoutMs / 1000)} s; ` +
+            'make the app listen on $PORT on all interfaces (0.0.0.0)',
+          await this.lastLogLines(process.id),
+        );
+      }
+      await sleep(250);
+    }
+    await sleep(options.settleMs);
+    await this.assertRunning(process, label);
+  }
+
+  private async assertRunning(process: ProcessContainer, label: string): Promise<void> {
+    const state = (await this.docker.getContainer(process.id).inspect()).State;
+    if (!state.Running || state.Restarting) {
+      throw new ProcessCheckFailed(`${label} exited with code ${state.ExitCode} while starting`, await this.lastLogLines(process.id));
+    }
+  }
+
+  async lastLogLines(id: string, lines = 20): Promise<string> {
+    try {
+      const buffer = (await this.docker
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      return demuxLogBuffer(buffer);
+    } catch {
+      return '';
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period, then removal. */
+  async retire(processes: readonly ProcessContainer[], graceSeconds: number): Promise<void> {
+    await Promise.all(
+      processes.map(async (process) => {
+        const container = this.docker.getContainer(process.id);
+        try {
+          await container.stop({ t: graceSeconds });
+        } catch (error) {
+          if (statusOf(error) !== 304 && statusOf(error) !== 404) this.logger.warn({ err: error }, 'stop failed');
+        }
+        await container.remove({ force: true }).catch((error: unknown) => {
+          if (statusOf(error) !== 404) this.logger.warn({ err: error }, 'remove failed');
+        });
+      }),
+    );
+  }
+
+  async removeNow(processes: readonly ProcessContainer[]): Promise<void> {
+    await Promise.all(
+      processes.map((process) => this.docker.getContainer(process.id).remove({ force: true }).catch(() => undefined)),
+    );
+  }
+}
+
+export class ProcessCheckFailed extends UserError {
+  constructor(
+    message: string,
+    readonly logs: string,
+  ) {
+    super(message);
+  }
+}
+
+function acceptsTcp(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+export function dockerMessage(error: unknown): string {
+  const json = (error as { json?: { message?: string } }).json;
+  return json?.message ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,39 @@
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+
+export interface GitOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs git with an argument array (never a shell) and returns its stdout. */
+export function git(args: readonly string[], options: GitOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      { cwd: options.cwd, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`git ${args[0]} failed: ${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** `git archive --format=tar REV` into a file: the pushed tree, the build's input. */
+export async function archiveToFile(rev: string, file: string, options: GitOptions): Promise<void> {
+  const child = spawn('git', ['archive', '--format=tar', rev], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const out = createWriteStream(file);
+  child.stdout.pipe(out);
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (!out.writableFinished) await once(out, 'finish');
+  if (code !== 0) throw new Error(`git archive ${rev} failed: ${stderr.trim()}`);
+}

@@ -1,0 +1,356 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import type { Actor } from '../core/command.js';
+import { UserError, oneLine } from '../core/errors.js';
+import { executeCommand } from '../core/execute.js';
+import type { CommandRegistry } from '../core/registry.js';
+import { redact } from '../daemon/command-route.js';
+import type { Logger } from '../daemon/logger.js';
+import type { Store } from '../store/store.js';
+import type { GitAccess } from './git-access.js';
+import { parseGitCommand, splitCommandLine, type GitCommand } from './ssh-command-line.js';
+import { fingerprintOf, verifyKeySignature } from './ssh-public-key.js';
+
+// ssh2 is CommonJS without named ESM exports: destructure the default import.
+const { Server, utils } = ssh2;
+
+export interface SshServerOptions {
+  port: number;
+  host: string;
+  /** Where the ed25519 host key lives; generated on first start, reused after. */
+  hostKeyPath: string;
+  store: Store;
+  logger: Logger;
+  registry: CommandRegistry;
+  gitAccess: GitAccess;
+}
+
+export interface RunningSshServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+interface Deps {
+  store: Store;
+  logger: Logger;
+  registry: CommandRegistry;
+  gitAccess: GitAccess;
+  port: number;
+}
+
+/** OpenSSH's server gives up after 6; a client with many agent keys needs a few. */
+const MAX_AUTH_ATTEMPTS = 10;
+
+/**
+ * The embedded SSH server: public-key login against `ssh-keys:*`, then either git
+ * (receive-pack / upload-pack for one app, from a strict whitelist) or one paas command.
+ * No shell, no forwarding, no subsystems: ssh2 refuses every request we do not listen for.
+ */
+export async function startSshServer(options: SshServerOptions): Promise<RunningSshServer> {
+  const logger = options.logger.child({ component: 'ssh' });
+  const hostKey = loadOrCreateHostKey(options.hostKeyPath);
+  const connections = new Set<Connection>();
+  const deps: Deps = { ...options, logger, port: options.port };
+
+  const server = new Server({ hostKeys: [hostKey] }, (client, info) => {
+    connections.add(client);
+    client.on('close', () => connections.delete(client));
+    // A client that vanishes mid-handshake is routine, not a daemon failure.
+    client.on('error', (error) => logger.debug({ err: error, ip: info.ip }, 'ssh connection error'));
+    handleConnection(client, info.ip, deps);
+  });
+  server.on('error', (error: Error) => logger.error({ err: error }, 'ssh server error'));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `cannot listen for SSH on ${options.host}:${options.port} (${error.code ?? error.message}); ` +
+            'set PAAS_SSH_PORT to a free port, or to 0 to turn SSH off',
+        ),
+      );
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : options.port);
+    });
+  });
+  deps.port = port;
+  logger.info({ port, host: options.host, hostKey: hostKeyFingerprint(hostKey) }, 'ssh server listening');
+
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const client of connections) client.end();
+      }),
+  };
+}
+
+/** Reads the host key, or makes one the first time: a new key makes clients warn loudly. */
+export function loadOrCreateHostKey(path: string): string {
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const { private: privateKey } = utils.generateKeyPairSync('ed25519');
+    // 'wx': never overwrite a key another process wrote meanwhile.
+    try {
+      writeFileSync(path, privateKey, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  const key = readFileSync(path, 'utf8');
+  const parsed = utils.parseKey(key);
+  if (parsed instanceof Error || !parsed.isPrivateKey()) {
+    const reason = parsed instanceof Error ? parsed.message : 'not a private key';
+    throw new Error(
+      `the SSH host key ${path} is unreadable (${reason}); restore it, or delete it to make a new one ` +
+        '(clients will then warn that the host key changed)',
+    );
+  }
+  return key;
+}
+
+function hostKeyFingerprint(privateKey: string): string | undefined {
+  const parsed = utils.parseKey(privateKey);
+  return parsed instanceof Error ? undefined : fingerprintOf(parsed.getPublicSSH());
+}
+
+function handleConnection(client: Connection, ip: string, deps: Deps): void {
+  let actor: Actor | undefined;
+  let attempts = 0;
+
+  client.on('authentication', (ctx) => {
+    if (++attempts > MAX_AUTH_ATTEMPTS) {
+      ctx.reject([]);
+      client.end();
+      return;
+    }
+    const outcome = checkLogin(ctx, deps);
+    if (outcome.kind === 'reject') return ctx.reject(['publickey']);
+    if (outcome.kind === 'accept') {
+      actor = { name: `ssh key ${outcome.keyName}`, transport: 'ssh' };
+      deps.logger.info({ ip, actor: actor.name }, 'ssh login');
+    }
+    // 'query': the key is known; accept() answers "key acceptable" (PK_OK), not a login.
+    ctx.accept();
+  });
+
+  client.on('ready', () => {
+    const who = actor;
+    if (!who) return client.end(); // cannot happen: ssh2 is ready only after an accept with a signature
+    client.on('session', (accept) => handleSession(accept(), who, deps));
+  });
+}
+
+type LoginOutcome = { kind: 'reject' } | { kind: 'query' } | { kind: 'accept'; keyName: string };
+
+/**
+ * Public key only. A registered key without a signature is just the client asking whether the
+ * key would do; with a signature, the signature must verify against the STORED key, or
+ * anyone who knows a public key could log in (ssh2 checks nothing itself).
+ */
+export function checkLogin(ctx: AuthContext, deps: Pick<Deps, 'store' | 'logger'>): LoginOutcome {
+  if (ctx.method !== 'publickey') return { kind: 'reject' };
+  let stored;
+  try {
+    stored = deps.store.sshKeys.byFingerprint(fingerprintOf(ctx.key.data));
+  } catch (error) {
+    deps.logger.error({ err: error }, 'ssh key lookup failed');
+    return { kind: 'reject' };
+  }
+  if (!stored) return { kind: 'reject' };
+  if (!ctx.signature) return { kind: 'query' };
+  if (!ctx.blob || !verifyKeySignature(stored.publicKey, ctx.blob, ctx.signature, ctx.hashAlgo)) {
+    return { kind: 'reject' };
+  }
+  return { kind: 'accept', keyName: stored.name };
+}
+
+function handleSession(session: Session, actor: Actor, deps: Deps): void {
+  let pty = false;
+  session.on('pty', (accept) => {
+    pty = true;
+    accept?.();
+  });
+  session.once('shell', (accept, reject) => {
+    const channel = accept();
+    if (!channel) return reject?.();
+    const hint = `paas gives no shell; run a command, e.g. ssh -p ${deps.port} paas@HOST apps:list\n`;
+    channel.stderr.write(pty ? toCrlf(Buffer.from(hint)) : hint);
+    finish(channel, 1);
+  });
+  session.once('exec', (accept, reject, info) => {
+    const channel = accept();
+    if (!channel) return reject?.();
+    handleExec(channel, info.command, pty, actor, deps).catch((error: unknown) => {
+      deps.logger.error({ err: error, actor: actor.name }, 'ssh exec failed');
+      channel.stderr.write('error: internal error (details in the daemon log)\n');
+      finish(channel, 1);
+    });
+  });
+}
+
+async function handleExec(channel: ServerChannel, command: string, pty: boolean, actor: Actor, deps: Deps) {
+  let git: GitCommand | undefined;
+  let argv: string[];
+  try {
+    git = parseGitCommand(command);
+    argv = git ? [] : splitCommandLine(command);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return refuse(channel, pty, error);
+  }
+  if (git) {
+    if (pty) return refuse(channel, pty, new UserError('git does not use a terminal; run it without ssh -t'));
+    return runGit(channel, git, actor, deps);
+  }
+  return runCommand(channel, argv, pty, actor, deps);
+}
+
+function refuse(channel: ServerChannel, pty: boolean, error: UserError): void {
+  const line = Buffer.from(`error: ${oneLine(error.message)}\n`);
+  channel.stderr.write(pty ? toCrlf(line) : line);
+  finish(channel, error.exitCode);
+}
+
+/** Runs git-receive-pack / git-upload-pack on the app's bare repo: argv, no shell. */
+async function runGit(channel: ServerChannel, git: GitCommand, actor: Actor, deps: Deps): Promise<void> {
+  let gone = false;
+  channel.once('close', () => (gone = true));
+  let access;
+  try {
+    access = await deps.gitAccess.open(git.verb, git.app, actor);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return refuse(channel, false, error);
+  }
+  if (gone) return;
+  deps.logger.info({ verb: git.verb, app: git.app, actor: actor.name }, 'git over ssh');
+
+  const child = spawn(git.verb, [access.repoPath], {
+    env: { ...process.env, ...access.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let done = false;
+  const end = (code: number) => {
+    if (done) return;
+    done = true;
+    finish(channel, code);
+  };
+  channel.pipe(child.stdin);
+  child.stdout.pipe(channel, { end: false });
+  child.stderr.pipe(channel.stderr, { end: false });
+  // git stops reading when it is done or fails; the rest of the client's data has nowhere to go.
+  child.stdin.on('error', () => {});
+  child.on('error', (error) => {
+    deps.logger.error({ err: error, verb: git.verb }, 'cannot start git');
+    channel.stderr.write('error: internal error: cannot start git (details in the daemon log)\n');
+    end(1);
+  });
+  // 'close', not 'exit': by then git's output has all been handed to the channel.
+  child.on('close', (code) => end(code ?? 1));
+  channel.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
+}
+
+/** Runs one paas command with the channel as its stdin/stdout/stderr. */
+async function runCommand(channel: ServerChannel, argv: string[], pty: boolean, actor: Actor, deps: Deps) {
+  const aborted = new AbortController();
+  let open = true;
+  channel.on('close', () => {
+    open = false;
+    aborted.abort();
+  });
+  const stdout = channelWriter(channel, channel, () => open, pty);
+  const stderr = channelWriter(channel.stderr, channel, () => open, pty);
+  const stdin: Readable = pty ? channel.pipe(terminalInput(aborted)) : channel;
+
+  deps.logger.info({ argv: redact(argv), actor }, 'command');
+  const code = await executeCommand(
+    deps.registry,
+    argv,
+    { stdout, stderr, stdin, actor, signal: aborted.signal },
+    { onInternalError: (error) => deps.logger.error({ err: error, argv: redact(argv) }, 'command failed') },
+  );
+  await Promise.all([drain(stdout), drain(stderr)]);
+  if (pty) channel.unpipe();
+  finish(channel, code);
+}
+
+/** The exit status first, then the end: once the channel has ended, exit() is silently dropped. */
+function finish(channel: ServerChannel, code: number): void {
+  channel.exit(code);
+  channel.end();
+}
+
+/**
+ * A writable for a command's output that never ends the channel (the exit status must go out
+ * first), respects the SSH window, drops output once the client is gone, and adds the carriage
+ * returns a terminal in raw mode needs when the client asked for a PTY.
+ */
+function channelWriter(target: Writable, channel: ServerChannel, isOpen: () => boolean, pty: boolean): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (!isOpen()) return callback();
+      if (target.write(pty ? toCrlf(chunk) : chunk)) return callback();
+      const resume = () => {
+        target.off('drain', resume);
+        channel.off('close', resume);
+        callback();
+      };
+      target.on('drain', resume);
+      channel.on('close', resume);
+    },
+  });
+}
+
+/** Waits until everything written to a channelWriter was handed to the channel. */
+async function drain(writer: Writable): Promise<void> {
+  if (!writer.writableEnded) writer.end();
+  await finished(writer).catch(() => {});
+}
+
+/** "\n" -> "\r\n" (bytes, so UTF-8 split across chunks is untouched); an existing "\r\n" stays. */
+export function toCrlf(chunk: Buffer): Buffer {
+  const out: number[] = [];
+  for (let i = 0; i < chunk.length; i++) {
+    const byte = chunk[i]!;
+    if (byte === 0x0a && (i === 0 || chunk[i - 1] !== 0x0d)) out.push(0x0d);
+    out.push(byte);
+  }
+  return out.length === chunk.length ? chunk : Buffer.from(out);
+}
+
+/**
+ * Input from a client in raw terminal mode (ssh -t): ^C cancels the command, ^D ends the
+ * input, Enter ("\r") becomes "\n". Without a PTY these arrive as signals and EOF instead.
+ */
+function terminalInput(aborted: AbortController): Transform {
+  let ended = false;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (ended) return callback();
+      const out: number[] = [];
+      for (const byte of chunk) {
+        if (byte === 0x03) aborted.abort();
+        if (byte === 0x03 || byte === 0x04) {
+          ended = true;
+          this.push(Buffer.from(out));
+          this.push(null);
+          return callback();
+        }
+        out.push(byte === 0x0d ? 0x0a : byte);
+      }
+      callback(null, Buffer.from(out));
+    },
+  });
+}
