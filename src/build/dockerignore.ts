@@ -23,8 +23,6 @@ export interface DockerIgnore {
   readonly rules: readonly IgnoreRule[];
 }
 
-export const EMPTY_IGNORE: DockerIgnore = { rules: [] };
-
 export function parseDockerIgnore(text: string): DockerIgnore {
   const rules: IgnoreRule[] = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');

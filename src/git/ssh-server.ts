@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
@@ -143,10 +143,15 @@ function handleConnection(client: Connection, ip: string, deps: Deps): void {
     ctx.accept();
   });
 
+  // ssh2 reports a channel's close only once its input was read to the end, so a dropped
+  // connection is watched for on its own, to stop what its sessions run.
+  const dropped = new AbortController();
+  client.on('close', () => dropped.abort());
+
   client.on('ready', () => {
     const who = actor;
     if (!who) return client.end(); // cannot happen: ssh2 is ready only after an accept with a signature
-    client.on('session', (accept) => handleSession(accept(), who, deps));
+    client.on('session', (accept) => handleSession(accept(), who, dropped.signal, deps));
   });
 }
 
@@ -174,7 +179,18 @@ export function checkLogin(ctx: AuthContext, deps: Pick<Deps, 'store' | 'logger'
   return { kind: 'accept', keyName: stored.name };
 }
 
-function handleSession(session: Session, actor: Actor, deps: Deps): void {
+/** One exec request: its channel and what runs on it. */
+interface Exec {
+  channel: ServerChannel;
+  /** The client asked for a PTY (ssh -t): its terminal is in raw mode. */
+  pty: boolean;
+  actor: Actor;
+  /** Aborted when the client goes away: the channel closed or the connection dropped. */
+  gone: AbortSignal;
+  deps: Deps;
+}
+
+function handleSession(session: Session, actor: Actor, dropped: AbortSignal, deps: Deps): void {
   let pty = false;
   session.on('pty', (accept) => {
     pty = true;
@@ -190,7 +206,10 @@ function handleSession(session: Session, actor: Actor, deps: Deps): void {
   session.once('exec', (accept, reject, info) => {
     const channel = accept();
     if (!channel) return reject?.();
-    handleExec(channel, info.command, pty, actor, deps).catch((error: unknown) => {
+    const closed = new AbortController();
+    channel.once('close', () => closed.abort());
+    const exec: Exec = { channel, pty, actor, gone: AbortSignal.any([closed.signal, dropped]), deps };
+    handleExec(exec, info.command).catch((error: unknown) => {
       deps.logger.error({ err: error, actor: actor.name }, 'ssh exec failed');
       channel.stderr.write('error: internal error (details in the daemon log)\n');
       finish(channel, 1);
@@ -198,7 +217,7 @@ function handleSession(session: Session, actor: Actor, deps: Deps): void {
   });
 }
 
-async function handleExec(channel: ServerChannel, command: string, pty: boolean, actor: Actor, deps: Deps) {
+async function handleExec(exec: Exec, command: string): Promise<void> {
   let git: GitCommand | undefined;
   let argv: string[];
   try {
@@ -206,33 +225,32 @@ async function handleExec(channel: ServerChannel, command: string, pty: boolean,
     argv = git ? [] : splitCommandLine(command);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    return refuse(channel, pty, error);
+    return refuse(exec, error);
   }
   if (git) {
-    if (pty) return refuse(channel, pty, new UserError('git does not use a terminal; run it without ssh -t'));
-    return runGit(channel, git, actor, deps);
+    if (exec.pty) return refuse(exec, new UserError('git does not use a terminal; run it without ssh -t'));
+    return runGit(exec, git);
   }
-  return runCommand(channel, argv, pty, actor, deps);
+  return runCommand(exec, argv);
 }
 
-function refuse(channel: ServerChannel, pty: boolean, error: UserError): void {
+function refuse({ channel, pty }: Exec, error: UserError): void {
   const line = Buffer.from(`error: ${oneLine(error.message)}\n`);
   channel.stderr.write(pty ? toCrlf(line) : line);
   finish(channel, error.exitCode);
 }
 
 /** Runs git-receive-pack / git-upload-pack on the app's bare repo: argv, no shell. */
-async function runGit(channel: ServerChannel, git: GitCommand, actor: Actor, deps: Deps): Promise<void> {
-  let gone = false;
-  channel.once('close', () => (gone = true));
+async function runGit(exec: Exec, git: GitCommand): Promise<void> {
+  const { channel, actor, gone, deps } = exec;
   let access;
   try {
     access = await deps.gitAccess.open(git.verb, git.app, actor);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    return refuse(channel, false, error);
+    return refuse(exec, error);
   }
-  if (gone) return;
+  if (gone.aborted) return;
   deps.logger.info({ verb: git.verb, app: git.app, actor: actor.name }, 'git over ssh');
 
   const child = spawn(git.verb, [access.repoPath], {
@@ -243,8 +261,13 @@ async function runGit(channel: ServerChannel, git: GitCommand, actor: Actor, dep
   const end = (code: number) => {
     if (done) return;
     done = true;
+    gone.removeEventListener('abort', stop);
     finish(channel, code);
   };
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  gone.addEventListener('abort', stop, { once: true });
   channel.pipe(child.stdin);
   child.stdout.pipe(channel, { end: false });
   child.stderr.pipe(channel.stderr, { end: false });
@@ -257,32 +280,29 @@ async function runGit(channel: ServerChannel, git: GitCommand, actor: Actor, dep
   });
   // 'close', not 'exit': by then git's output has all been handed to the channel.
   child.on('close', (code) => end(code ?? 1));
-  channel.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  });
 }
 
 /** Runs one paas command with the channel as its stdin/stdout/stderr. */
-async function runCommand(channel: ServerChannel, argv: string[], pty: boolean, actor: Actor, deps: Deps) {
-  const aborted = new AbortController();
-  let open = true;
-  channel.on('close', () => {
-    open = false;
-    aborted.abort();
-  });
-  const stdout = channelWriter(channel, channel, () => open, pty);
-  const stderr = channelWriter(channel.stderr, channel, () => open, pty);
-  const stdin: Readable = pty ? channel.pipe(terminalInput(aborted)) : channel;
+async function runCommand(exec: Exec, argv: string[]): Promise<void> {
+  const { channel, pty, actor, gone, deps } = exec;
+  const interrupted = new AbortController();
+  const signal = AbortSignal.any([gone, interrupted.signal]);
+  const stdout = channelWriter(channel, exec);
+  const stderr = channelWriter(channel.stderr, exec);
+  // Always piped, so the channel's input is read and its close is seen even if the command
+  // never reads stdin.
+  const stdin = channel.pipe(pty ? terminalInput(interrupted) : new PassThrough());
 
   deps.logger.info({ argv: redact(argv), actor }, 'command');
   const code = await executeCommand(
     deps.registry,
     argv,
-    { stdout, stderr, stdin, actor, signal: aborted.signal },
+    { stdout, stderr, stdin, actor, signal },
     { onInternalError: (error) => deps.logger.error({ err: error, argv: redact(argv) }, 'command failed') },
   );
   await Promise.all([drain(stdout), drain(stderr)]);
-  if (pty) channel.unpipe();
+  channel.unpipe(stdin);
+  stdin.resume(); // whatever input is left is not for anyone
   finish(channel, code);
 }
 
@@ -297,18 +317,18 @@ function finish(channel: ServerChannel, code: number): void {
  * first), respects the SSH window, drops output once the client is gone, and adds the carriage
  * returns a terminal in raw mode needs when the client asked for a PTY.
  */
-function channelWriter(target: Writable, channel: ServerChannel, isOpen: () => boolean, pty: boolean): Writable {
+function channelWriter(target: Writable, { pty, gone }: Exec): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (!isOpen()) return callback();
+      if (gone.aborted) return callback();
       if (target.write(pty ? toCrlf(chunk) : chunk)) return callback();
       const resume = () => {
         target.off('drain', resume);
-        channel.off('close', resume);
+        gone.removeEventListener('abort', resume);
         callback();
       };
       target.on('drain', resume);
-      channel.on('close', resume);
+      gone.addEventListener('abort', resume);
     },
   });
 }
@@ -334,14 +354,14 @@ export function toCrlf(chunk: Buffer): Buffer {
  * Input from a client in raw terminal mode (ssh -t): ^C cancels the command, ^D ends the
  * input, Enter ("\r") becomes "\n". Without a PTY these arrive as signals and EOF instead.
  */
-function terminalInput(aborted: AbortController): Transform {
+function terminalInput(interrupted: AbortController): Transform {
   let ended = false;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       if (ended) return callback();
       const out: number[] = [];
       for (const byte of chunk) {
-        if (byte === 0x03) aborted.abort();
+        if (byte === 0x03) interrupted.abort();
         if (byte === 0x03 || byte === 0x04) {
           ended = true;
           this.push(Buffer.from(out));

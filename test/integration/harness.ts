@@ -140,3 +140,43 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
   await handle.start();
   return handle;
 }
+
+/** A git work tree with the fixture app committed on main, ready to push. */
+export async function appWorkTree(fixture: string): Promise<{ dir: string; git(...args: string[]): Promise<RunResult> }> {
+  const { cpSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), `paas-app-${fixture}-`));
+  cpSync(join(ROOT, 'test/fixtures/apps', fixture), dir, { recursive: true });
+  const git = (...args: string[]) =>
+    run('git', ['-c', 'user.email=test@paas.test', '-c', 'user.name=paas test', ...args], { cwd: dir });
+  await git('init', '-q', '-b', 'main');
+  await git('add', '-A');
+  await git('commit', '-q', '-m', 'first');
+  return { dir, git };
+}
+
+/** Removes every Docker object a test daemon made, found by its instance label. */
+export async function removeDockerObjects(home: string): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  let instance: string;
+  try {
+    instance = readFileSync(join(home, 'instance-id'), 'utf8').trim();
+  } catch {
+    return;
+  }
+  const label = `paas.instance=${instance}`;
+  const ids = (await run('docker', ['ps', '-aq', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await run('docker', ['rm', '-f', ...ids]);
+  const images = (await run('docker', ['images', '-q', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
+  if (images.length) await run('docker', ['rmi', '-f', ...new Set(images)]);
+  await run('docker', ['network', 'rm', `paas-${instance}`]);
+}
+
+/** GET a URL, returning status and body (status 0 when nothing answers). */
+export async function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+    return { status: response.status, body: await response.text() };
+  } catch {
+    return { status: 0, body: '' };
+  }
+}

@@ -62,7 +62,7 @@ const gitAccess: GitAccess = {
     const repoPath = join(dir, 'repos', `${app}.git`);
     if (!existsSync(repoPath)) {
       if (verb !== 'git-receive-pack') throw new UserError(`app "${app}" does not exist; push to it first`);
-      const made = await run('git', ['init', '--bare', '--quiet', repoPath]);
+      const made = await run('git', ['init', '--bare', '--quiet', '--initial-branch=main', repoPath]);
       if (made.code !== 0) throw new Error(made.stderr);
       const hook = join(repoPath, 'hooks', 'pre-receive');
       writeFileSync(hook, '#!/bin/sh\necho "hook: hello from pre-receive, pushed by $PAAS_PUSHER"\n');
