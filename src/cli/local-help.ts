@@ -3,6 +3,8 @@ import { executeCommand } from '../core/execute.js';
 import { CommandRegistry } from '../core/registry.js';
 import { EventBus } from '../core/events.js';
 import { ReportRegistry } from '../core/reports.js';
+import { UrlRegistry } from '../core/urls.js';
+import { BuilderRegistry } from '../build/builder.js';
 import { allParts } from '../daemon/parts.js';
 import type { PartApi } from '../daemon/part.js';
 import { paths, readSettings } from '../daemon/settings.js';
@@ -14,6 +16,8 @@ export function offlineRegistry(): CommandRegistry {
     commands: new CommandRegistry(),
     events: new EventBus(),
     reports: new ReportRegistry(),
+    builders: new BuilderRegistry(),
+    urls: new UrlRegistry(),
     settings,
     paths: paths(settings.home),
     store: unavailable('store'),

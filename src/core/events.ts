@@ -16,6 +16,18 @@ export interface PaasEvents {
     keys: string[];
     restart: boolean;
   };
+  /**
+   * The web containers that should get an app's traffic changed (deploy, scale, restart, daemon
+   * start). The proxy switches to them; a throw aborts a deploy before old containers retire.
+   */
+  'proxy-switch': {
+    app: string;
+    upstreams: Array<{ host: string; port: number }>;
+    /** Progress lines for the deploy log, when a deploy caused the switch. */
+    log?: (line: string) => void;
+  };
+  /** A release is live: traffic switched to it. */
+  'post-deploy': { app: string; release: number; output: Writable };
   /** A push to the app's deploy branch, before git accepts it: a throw rejects the push. */
   'git-receive': {
     app: string;

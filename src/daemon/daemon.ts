@@ -4,6 +4,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { CommandRegistry } from '../core/registry.js';
 import { EventBus } from '../core/events.js';
 import { ReportRegistry } from '../core/reports.js';
+import { UrlRegistry } from '../core/urls.js';
+import { BuilderRegistry } from '../build/builder.js';
 import { Store } from '../store/store.js';
 import { PAAS_VERSION } from '../version.js';
 import { actorOfApiRequest, requireApiToken } from './api-auth.js';
@@ -31,6 +33,8 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
     commands: new CommandRegistry(),
     events: new EventBus(),
     reports: new ReportRegistry(),
+    builders: new BuilderRegistry(),
+    urls: new UrlRegistry(),
     settings,
     paths,
     store,

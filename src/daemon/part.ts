@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { BuilderRegistry } from '../build/builder.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { EventBus } from '../core/events.js';
 import type { ReportRegistry } from '../core/reports.js';
+import type { UrlRegistry } from '../core/urls.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from './logger.js';
 import type { Paths, Settings } from './settings.js';
@@ -14,6 +16,10 @@ export interface PartApi {
   commands: CommandRegistry;
   events: EventBus;
   reports: ReportRegistry;
+  /** Builders (Dockerfile, buildpacks): how pushed code becomes an image. */
+  builders: BuilderRegistry;
+  /** Where each app answers (the proxy adds its domains); `urls` and the deploy banner show them. */
+  urls: UrlRegistry;
   settings: Settings;
   paths: Paths;
   store: Store;

@@ -9,10 +9,11 @@ import { tokensPart } from './tokens-commands.js';
 import { gitPart } from '../git/git-part.js';
 import { sshKeysPart } from '../git/ssh-keys-commands.js';
 import { deployPart } from '../deploy/deploy-part.js';
+import { dockerfileBuilderPart } from '../build/dockerfile-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
 export function allParts(): Part[] {
-  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart, sshKeysPart, gitPart(), deployPart()];
+  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart, sshKeysPart, gitPart(), dockerfileBuilderPart, deployPart()];
   parts.push(pluginListPart(parts));
   return parts;
 }

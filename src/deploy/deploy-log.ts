@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
  */
 export class DeployLog {
   constructor(
-    private readonly output: Writable,
+    readonly stream: Writable,
     private readonly file: string,
   ) {
     mkdirSync(dirname(file), { recursive: true });
@@ -28,6 +28,6 @@ export class DeployLog {
 
   private write(text: string): void {
     appendFileSync(this.file, text);
-    if (!this.output.destroyed) this.output.write(text);
+    if (!this.stream.destroyed) this.stream.write(text);
   }
 }

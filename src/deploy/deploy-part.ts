@@ -9,7 +9,7 @@ import type { Part, PartApi } from '../daemon/part.js';
 import { deployBranches } from '../git/deploy-branch.js';
 import { branchRevision, repoPath } from '../git/repositories.js';
 import { AppLocks } from './app-lock.js';
-import { BUILD_ARGS, Deployer, appUrls } from './deployer.js';
+import { Deployer, appUrls } from './deployer.js';
 import { LABELS } from './naming.js';
 import { DockerLocalScheduler } from './scheduler.js';
 
@@ -46,7 +46,7 @@ export function deployPart(): Part {
         const release = row && store.releases.current(row.id);
         return [
           ['Deploy current release', release ? `v${release.version} (${release.description})` : 'none'],
-          ['Deploy urls', row && release ? (await appUrls(scheduler, row.id, release.version)).join(' ') : ''],
+          ['Deploy urls', row && release ? (await appUrls(partApi.urls, scheduler, row, release.version)).join(' ') : ''],
         ];
       });
 
@@ -143,28 +143,9 @@ export function deployPart(): Part {
         async handler({ args: [name], stdout }) {
           const app = requireApp(store, name!);
           const release = store.releases.current(app.id);
-          const urls = release ? await appUrls(scheduler, app.id, release.version) : [];
+          const urls = release ? await appUrls(partApi.urls, scheduler, app, release.version) : [];
           if (urls.length === 0) throw new UserError(`${app.name} is not running; deploy it with: git push paas main`);
           for (const url of urls) writeLine(stdout, url);
-        },
-      });
-
-      commands.register({
-        name: 'builder-dockerfile:set',
-        summary: 'Set a Dockerfile builder setting (build-args: config vars passed as build args)',
-        usage: 'APP build-args [KEY1,KEY2,...]',
-        description: 'Config vars are not visible during the build unless named here; they become --build-arg values.',
-        examples: ['paas builder-dockerfile:set blog build-args NPM_TOKEN,NODE_ENV'],
-        arity: [2, 3],
-        handler({ args: [name, key, value], stdout }) {
-          const app = requireApp(store, name!);
-          if (key !== BUILD_ARGS.key) throw new UserError(`unknown setting "${printable(key!)}"; the settings are: build-args`);
-          const names = (value ?? '').split(',').filter(Boolean);
-          for (const arg of names) {
-            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg)) throw new UserError(`invalid build arg name "${printable(arg)}"`);
-          }
-          store.properties.set(app.id, BUILD_ARGS.namespace, BUILD_ARGS.key, names.length ? names.join(',') : undefined);
-          writeLine(stdout, `-----> Build args of ${app.name}: ${names.join(', ') || 'none'}`);
         },
       });
 

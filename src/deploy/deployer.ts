@@ -2,8 +2,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { readTarEntries } from '../build/build-context.js';
-import { buildDockerfileImage } from '../build/dockerfile-builder.js';
+import { readTarEntry } from '../build/build-context.js';
+import type { Builder, BuildRequest } from '../build/builder.js';
 import { UserError, oneLine } from '../core/errors.js';
 import type { PartApi } from '../daemon/part.js';
 import { archiveToFile } from '../git/run-git.js';
@@ -13,7 +13,8 @@ import type { AppLocks } from './app-lock.js';
 import { DeployLog } from './deploy-log.js';
 import { LABELS, imageRepository } from './naming.js';
 import { parseProcfile } from './procfile.js';
-import { ProcessCheckFailed, type DockerLocalScheduler } from './scheduler.js';
+import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
+import type { UrlRegistry } from '../core/urls.js';
 
 export interface DeploySource {
   rev: string;
@@ -29,7 +30,8 @@ export interface DeployRequest {
   signal: AbortSignal;
 }
 
-export const BUILD_ARGS = { namespace: 'builder-dockerfile', key: 'build-args' } as const;
+/** `builder:set APP selected NAME`: which builder builds the app, instead of detection. */
+export const SELECTED_BUILDER = { namespace: 'builder', key: 'selected' } as const;
 const DEFAULT_PORT = 5000;
 const CHECK_TIMEOUT_MS = 60_000;
 const CHECK_SETTLE_MS = 2_000;
@@ -57,27 +59,28 @@ export class Deployer {
     const tarPath = join(paths.tmp, `build-${build.id}.tar`);
     try {
       await archiveToFile(source.rev, tarPath, { env: source.gitEnv });
-      const files = await readTarEntries(tarPath, ['Dockerfile', 'Procfile']);
-      if (!files.has('Dockerfile')) {
-        throw new UserError('no Dockerfile at the root of the pushed code; add one to build this app');
-      }
       const repository = imageRepository(this.api.instance, app.name);
-      const buildTag = `${repository}:build-${build.id}`;
-      log.step(`Building ${app.name} from Dockerfile (build ${build.id}, ${source.rev.slice(0, 7)})`);
-      const built = await buildDockerfileImage(this.docker, {
+      const request: BuildRequest = {
+        app,
+        buildId: build.id,
         tarPath,
-        tag: buildTag,
-        buildArgs: this.buildArgs(app, log),
+        tag: `${repository}:build-${build.id}`,
         labels: { [LABELS.instance]: this.api.instance, [LABELS.app]: app.name, [LABELS.appId]: String(app.id) },
-        onLine: (line) => log.detail(line),
+        config: store.configVars.effective(app.id),
+        step: (text) => log.step(text),
+        detail: (text) => log.detail(text),
         signal,
-      });
-      const procfile = files.has('Procfile') ? parseProcfile(files.get('Procfile')!.toString('utf8')) : {};
+      };
+      log.step(`Receiving ${app.name} ${source.rev.slice(0, 7)} (build ${build.id})`);
+      const builder = await this.selectBuilder(request);
+      const built = await builder.build(request);
+      const procfileFile = built.procfile ? undefined : await readTarEntry(tarPath, 'Procfile');
+      const procfile = built.procfile ?? (procfileFile ? parseProcfile(procfileFile.toString('utf8')) : {});
       const release = await this.release(app, {
         imageId: built.imageId,
-        buildTag,
+        buildTag: request.tag,
         repository,
-        formation: formationFor(procfile),
+        formation: formationFor(Object.keys(procfile).length ? procfile : built.defaultProcessTypes),
         port: built.exposedPorts.length === 1 ? built.exposedPorts[0]! : DEFAULT_PORT,
         gitRev: source.rev,
         buildId: build.id,
@@ -85,7 +88,7 @@ export class Deployer {
         actor,
         log,
       });
-      store.builds.finish(build.id, 'succeeded', { builder: 'dockerfile', image: release.image });
+      store.builds.finish(build.id, 'succeeded', { builder: builder.name, image: release.image });
       return release;
     } catch (error) {
       store.builds.finish(build.id, 'failed');
@@ -97,19 +100,14 @@ export class Deployer {
     }
   }
 
-  private buildArgs(app: AppRow, log: DeployLog): Record<string, string> {
-    const { store } = this.api;
-    const names = (store.properties.effective(app.id, BUILD_ARGS.namespace, BUILD_ARGS.key) ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean);
-    const config = store.configVars.effective(app.id);
-    const args: Record<string, string> = {};
-    for (const name of names) {
-      if (name in config) args[name] = config[name]!;
-      else log.detail(`warning: build arg ${name} is not a config var of ${app.name}; skipped`);
-    }
-    return args;
+  private async selectBuilder(request: BuildRequest): Promise<Builder> {
+    const chosen = this.api.store.properties.effective(request.app.id, SELECTED_BUILDER.namespace, SELECTED_BUILDER.key);
+    const builder = await this.api.builders.select(request, chosen);
+    if (builder) return builder;
+    if (chosen) throw new UserError(`the selected builder "${chosen}" does not exist; pick one of: ${this.api.builders.names().join(', ')}`);
+    throw new UserError(
+      `no builder can build this code (tried: ${this.api.builders.names().join(', ')}); add a Dockerfile at the repository root`,
+    );
   }
 
   private async release(
@@ -149,6 +147,7 @@ export class Deployer {
     details.log.step(`Releasing ${app.name} v${version}`);
     await this.rollOut(app, candidate, details.log);
     const release = store.releases.add(candidate);
+    await this.api.events.emit('post-deploy', { app: app.name, release: release.version, output: details.log.stream });
     await this.printUrls(app, release, details.log);
     return release;
   }
@@ -177,6 +176,17 @@ export class Deployer {
       if (old.length) log.step('The previous release keeps running, untouched');
       throw error;
     }
+    try {
+      await this.api.events.emit('proxy-switch', {
+        app: app.name,
+        upstreams: webUpstreams(started, release.port),
+        log: (line) => log.detail(line),
+      });
+    } catch (error) {
+      await this.scheduler.removeNow(started);
+      if (old.length) log.step('The previous release keeps running, untouched');
+      throw error;
+    }
     if (old.length) {
       log.step(`Retiring ${old.length} old container${old.length === 1 ? '' : 's'}`);
       void this.scheduler.retire(old, RETIRE_GRACE_SECONDS);
@@ -184,11 +194,15 @@ export class Deployer {
   }
 
   private async printUrls(app: AppRow, release: ReleaseRow, log: DeployLog): Promise<void> {
-    const urls = await appUrls(this.scheduler, app.id, release.version);
+    const urls = await appUrls(this.api.urls, this.scheduler, app, release.version);
     if (urls.length === 0) return;
     log.banner('Application deployed:');
     for (const url of urls) log.detail(url);
   }
+}
+
+export function webUpstreams(processes: readonly ProcessContainer[], port: number): Array<{ host: string; port: number }> {
+  return processes.filter((p) => p.type === 'web' && p.ip).map((p) => ({ host: p.ip!, port }));
 }
 
 /** Every process type of the Procfile, one container each; without one, the image's CMD as web. */
@@ -198,8 +212,16 @@ export function formationFor(procfile: Record<string, string>): Formation {
   return Object.fromEntries(types.map(([type, command]) => [type, { count: 1, command }]));
 }
 
-export async function appUrls(scheduler: DockerLocalScheduler, appId: number, release: number): Promise<string[]> {
-  const processes = await scheduler.list(appId);
+/** The proxy's URLs for the app; without any, the loopback ports its web containers publish. */
+export async function appUrls(
+  registry: UrlRegistry,
+  scheduler: DockerLocalScheduler,
+  app: { id: number; name: string },
+  release: number,
+): Promise<string[]> {
+  const routed = await registry.of(app.name);
+  if (routed.length) return routed;
+  const processes = await scheduler.list(app.id);
   return processes
     .filter((p) => p.type === 'web' && p.release === release && p.running && p.hostPort)
     .map((p) => `http://127.0.0.1:${p.hostPort}`);

@@ -301,9 +301,9 @@ async function runCommand(exec: Exec, argv: string[]): Promise<void> {
     { onInternalError: (error) => deps.logger.error({ err: error, argv: redact(argv) }, 'command failed') },
   );
   await Promise.all([drain(stdout), drain(stderr)]);
-  channel.unpipe(stdin);
-  stdin.resume(); // whatever input is left is not for anyone
-  finish(channel, code);
+  stdin.resume(); // whatever input is left is for no one; reading it lets the channel close
+  // Interrupted with ^C: exit as a shell reports SIGINT, even if the command stopped cleanly.
+  finish(channel, interrupted.signal.aborted && code === 0 ? 130 : code);
 }
 
 /** The exit status first, then the end: once the channel has ended, exit() is silently dropped. */

@@ -62,6 +62,8 @@ export interface DaemonHandle {
   env: NodeJS.ProcessEnv;
   apiPort: number;
   sshPort: number;
+  httpPort: number;
+  httpsPort: number;
   /** Runs the real CLI against this daemon. */
   paas(args: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Like paas(), but fails the test when the command fails. */
@@ -84,10 +86,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
   const home = mkdtempSync(join(tmpdir(), 'paas-test-'));
   const apiPort = await freePort();
   const sshPort = options.ssh ? await freePort() : 0;
+  const httpPort = await freePort();
+  const httpsPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     PAAS_HOME: home,
     PAAS_API_PORT: String(apiPort),
     PAAS_SSH_PORT: String(sshPort),
+    PAAS_HTTP_PORT: String(httpPort),
+    PAAS_HTTPS_PORT: String(httpsPort),
     PAAS_LISTEN: '127.0.0.1',
     ...options.env,
   };
@@ -99,6 +105,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     env,
     apiPort,
     sshPort,
+    httpPort,
+    httpsPort,
     paas: (args, runOptions = {}) =>
       run(process.execPath, [PAAS_BIN, ...args], { ...runOptions, env: { ...env, ...runOptions.env } }),
     async paasOk(args, runOptions) {

@@ -259,7 +259,16 @@ describe('ssh commands with a registered key', () => {
     const result = await ssh(key('alice'), ['wait-for-abort'], { timeoutMs: 2_000 });
     expect(result.stdout).toBe('waiting\n');
     await seen;
-  });
+  }, 20_000);
+
+  it('aborts the command on ^C from a terminal (ssh -t sends it as a byte)', async () => {
+    const seen = new Promise<void>((resolve) => (abortSeen = resolve));
+    const result = await ssh(key('alice'), ['wait-for-abort'], { extra: ['-tt'], input: '\x03' });
+    await seen;
+    expect(result.stdout).toContain('waiting\r\n');
+    // 130, as a shell reports ^C; a client that was merely cut off would show no exit status.
+    expect(result.code).toBe(130);
+  }, 20_000);
 
   it('works with ssh -t: CRLF line ends for the raw terminal, same exit status', async () => {
     const ok = await ssh(key('alice'), ['echo-args', 'a'], { extra: ['-tt'] });

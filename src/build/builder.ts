@@ -1,0 +1,61 @@
+import type { AppRow } from '../store/apps.js';
+
+/** What a builder gets: the pushed code as a tar, and where to report progress. */
+export interface BuildRequest {
+  app: AppRow;
+  buildId: number;
+  /** `git archive` of the pushed revision. */
+  tarPath: string;
+  /** The image to produce, e.g. `paas-1a2b3c4d/blog:build-7`. */
+  tag: string;
+  /** Labels every image of this daemon carries (instance, app). */
+  labels: Record<string, string>;
+  /** The app's merged config; builders decide what the build may see. */
+  config: Record<string, string>;
+  /** A `-----> ` headline. */
+  step(text: string): void;
+  /** An indented line of build output. */
+  detail(text: string): void;
+  signal: AbortSignal;
+}
+
+export interface BuildResult {
+  imageId: string;
+  /** The image's EXPOSEd TCP ports; one of them decides PORT. */
+  exposedPorts: number[];
+  /** Process types the build found (buildpacks' `bin/release`), used when there is no Procfile. */
+  defaultProcessTypes: Record<string, string>;
+  /** Process types from the app's Procfile, if the builder found one (e.g. in a build-dir). */
+  procfile?: Record<string, string>;
+}
+
+export interface Builder {
+  /** `dockerfile`, `buildpacks`: the value of `builder:set APP selected`. */
+  name: string;
+  /** Whether this builder applies to the code when none was chosen; asked in registration order. */
+  detect(request: BuildRequest): Promise<boolean>;
+  build(request: BuildRequest): Promise<BuildResult>;
+}
+
+/** The builders parts registered; the first that detects the code builds it, unless one was chosen. */
+export class BuilderRegistry {
+  private readonly builders: Builder[] = [];
+
+  register(builder: Builder): void {
+    this.builders.push(builder);
+  }
+
+  names(): string[] {
+    return this.builders.map((builder) => builder.name);
+  }
+
+  find(name: string): Builder | undefined {
+    return this.builders.find((builder) => builder.name === name);
+  }
+
+  async select(request: BuildRequest, chosen: string | undefined): Promise<Builder | undefined> {
+    if (chosen) return this.find(chosen);
+    for (const builder of this.builders) if (await builder.detect(request)) return builder;
+    return undefined;
+  }
+}
