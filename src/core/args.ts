@@ -22,6 +22,22 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     const passthrough = spec.passthroughAfter !== undefined && args.length >= spec.passthroughAfter;
+    const short = /^-([A-Za-z])(.*)$/.exec(token);
+    if (!flagsEnded && !passthrough && short) {
+      const entry = Object.entries(declared).find(([, flag]) => flag.short === short[1]);
+      if (entry) {
+        const [name, flag] = entry;
+        if (flag.type === 'boolean') {
+          if (short[2]) throw new UserError(`${spec.name}: -${short[1]} takes no value`);
+          flags[name] = true;
+        } else {
+          const value = short[2] || argv[++i];
+          if (value === undefined) throw new UserError(`${spec.name}: -${short[1]} needs a value`);
+          flags[name] = value;
+        }
+        continue;
+      }
+    }
     if (flagsEnded || passthrough || !token.startsWith('--') || token === '-') {
       args.push(token);
       continue;

@@ -7,6 +7,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Shown in usage for string flags, e.g. FORMAT. */
   placeholder?: string;
+  /** A one-letter alias, e.g. `t` for `-t`. */
+  short?: string;
 }
 
 export type FlagValues = Record<string, string | boolean | undefined>;

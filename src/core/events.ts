@@ -15,6 +15,8 @@ export interface PaasEvents {
     action: 'set' | 'unset' | 'clear';
     keys: string[];
     restart: boolean;
+    /** Where a restart shows its progress: the command's output. */
+    output: Writable;
   };
   /**
    * The web containers that should get an app's traffic changed (deploy, scale, restart, daemon

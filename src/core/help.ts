@@ -27,7 +27,8 @@ export function renderCommandHelp(command: CommandSpec): string {
     const rendered = flags.map(([name, flag]) => {
       const value = flag.type === 'string' ? ` ${flag.placeholder ?? 'VALUE'}` : '';
       const choices = flag.choices ? ` (${flag.choices.join('|')})` : '';
-      return [`--${name}${value}`, `${flag.description}${choices}`] as const;
+      const short = flag.short ? `-${flag.short}, ` : '';
+      return [`${short}--${name}${value}`, `${flag.description}${choices}`] as const;
     });
     const width = Math.max(...rendered.map(([left]) => left.length)) + 2;
     for (const [left, right] of rendered) lines.push(`  ${left.padEnd(width)}${right}`);

@@ -49,6 +49,8 @@ export function paths(home: string) {
     repos: join(home, 'repos'),
     buildLogs: join(home, 'builds'),
     tmp: join(home, 'tmp'),
+    /** The managed nginx's own tree: config, app files, certs, logs, pid (see src/proxy/layout.ts). */
+    nginx: join(home, 'nginx'),
   };
 }
 

@@ -9,6 +9,16 @@ interface Holder {
 export class AppLocks {
   private readonly held = new Map<number, Holder>();
 
+  isLocked(appId: number): boolean {
+    return this.held.has(appId);
+  }
+
+  /** Runs fn under the lock, or skips it (undefined) while something else holds it. */
+  async ifFree<T>(appId: number, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.held.has(appId)) return undefined;
+    return this.withLock(appId, '', what, fn);
+  }
+
   async withLock<T>(appId: number, app: string, what: string, fn: () => Promise<T>): Promise<T> {
     const holder = this.held.get(appId);
     if (holder) {

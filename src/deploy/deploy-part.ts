@@ -1,31 +1,34 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
-import type { Part, PartApi } from '../daemon/part.js';
+import type { Part } from '../daemon/part.js';
 import { deployBranches } from '../git/deploy-branch.js';
 import { branchRevision, repoPath } from '../git/repositories.js';
-import { AppLocks } from './app-lock.js';
-import { Deployer, appUrls } from './deployer.js';
+import { watchContainerEvents } from './docker-events.js';
 import { LABELS } from './naming.js';
-import { DockerLocalScheduler } from './scheduler.js';
+import { registerPsCommands } from './ps-commands.js';
+import { registerReleaseCommands } from './releases-commands.js';
+import { registerRunCommands } from './run-commands.js';
+import { createDeployServices, type DeployServices } from './services.js';
+import { appUrls } from './urls.js';
 
-/** Builds, releases and the containers that run them: deploy, builds:*, releases, urls. */
+const RECONCILE_EVERY_MS = 30_000;
+
+/** Builds, releases and the containers that run them: deploy, builds:*, releases, ps:*, run, logs. */
 export function deployPart(): Part {
-  let api: PartApi;
-  let scheduler: DockerLocalScheduler;
+  let services: DeployServices;
+  let watcher: { stop(): void } | undefined;
+  let timer: NodeJS.Timeout | undefined;
   return {
     name: 'deploy',
-    description: 'the deploy pipeline and the docker-local scheduler: deploy, builds:*, releases, urls',
+    description: 'the deploy pipeline, releases and the docker-local scheduler',
     register(partApi) {
-      api = partApi;
-      const { commands, events, store, paths, reports, logger } = partApi;
-      const docker = new Docker();
-      scheduler = new DockerLocalScheduler(docker, partApi.instance, logger);
-      const deployer = new Deployer(partApi, docker, scheduler, new AppLocks());
+      services = createDeployServices(partApi);
+      const { docker, scheduler, deployer } = services;
+      const { commands, events, store, paths, reports } = partApi;
 
       events.on('git-receive', async ({ app, rev, gitEnv, output, actor, signal }) => {
         await deployer.deploy({ app: requireApp(store, app), source: { rev, gitEnv }, output, actor, signal });
@@ -33,6 +36,7 @@ export function deployPart(): Part {
 
       events.on('app-destroy', async ({ app }) => {
         const row = requireApp(store, app);
+        await services.converger.switchTo(row, []);
         await scheduler.removeNow(await scheduler.list(row.id));
         const images = await docker.listImages({
           filters: { label: [`${LABELS.instance}=${partApi.instance}`, `${LABELS.appId}=${row.id}`] },
@@ -64,7 +68,7 @@ export function deployPart(): Part {
           if (!rev) {
             throw new UserError(`${app.name} has no code yet; push it first: git push paas main`);
           }
-          await deployer.deploy({ app, source: { rev, gitEnv: { GIT_DIR: repo } }, output: stdout, actor: actor.name, signal });
+          await services.deployer.deploy({ app, source: { rev, gitEnv: { GIT_DIR: repo } }, output: stdout, actor: actor.name, signal });
         },
       });
 
@@ -109,32 +113,6 @@ export function deployPart(): Part {
       });
 
       commands.register({
-        name: 'releases',
-        summary: "List an app's releases, newest first",
-        usage: 'APP',
-        examples: ['paas releases blog', 'paas releases blog --format json'],
-        flags: FORMAT_FLAG,
-        arity: [1, 1],
-        handler({ args: [name], flags, stdout }) {
-          const app = requireApp(store, name!);
-          const releases = store.releases.forApp(app.id);
-          if (flags.format === 'json') {
-            return writeJson(
-              stdout,
-              releases.map(({ config, ...release }) => ({ ...release, configKeys: Object.keys(config) })),
-            );
-          }
-          writeLine(stdout, `=====> ${app.name} releases`);
-          stdout.write(
-            renderTable(
-              ['VERSION', 'DESCRIPTION', 'BY', 'CREATED'],
-              releases.map((r) => [`v${r.version}`, r.description, r.actor, r.createdAt]),
-            ),
-          );
-        },
-      });
-
-      commands.register({
         name: 'urls',
         summary: 'Print the URLs an app answers on',
         usage: 'APP',
@@ -143,22 +121,38 @@ export function deployPart(): Part {
         async handler({ args: [name], stdout }) {
           const app = requireApp(store, name!);
           const release = store.releases.current(app.id);
-          const urls = release ? await appUrls(partApi.urls, scheduler, app, release.version) : [];
+          const urls = release ? await appUrls(services.api.urls, services.scheduler, app, release.version) : [];
           if (urls.length === 0) throw new UserError(`${app.name} is not running; deploy it with: git push paas main`);
           for (const url of urls) writeLine(stdout, url);
         },
       });
 
+      registerReleaseCommands(services);
+      registerPsCommands(services);
+      registerRunCommands(services);
     },
 
     async start() {
+      const { api, scheduler, converger, docker } = services;
       const interrupted = api.store.builds.failInterrupted();
       if (interrupted) api.logger.warn({ interrupted }, 'marked builds interrupted by a restart as failed');
       try {
         await scheduler.ensureNetwork();
+        await converger.convergeAll();
       } catch (error) {
         api.logger.warn({ err: error }, 'Docker Engine not reachable; deploys will fail until it runs');
       }
+      watcher = watchContainerEvents(docker, api.instance, api.logger, (appId) => {
+        const app = api.store.apps.list().find((a) => a.id === appId);
+        if (app) void converger.convergeIfFree(app);
+      });
+      timer = setInterval(() => void converger.convergeAll().catch(() => undefined), RECONCILE_EVERY_MS);
+      timer.unref();
+    },
+
+    async stop() {
+      watcher?.stop();
+      clearInterval(timer);
     },
   };
 }

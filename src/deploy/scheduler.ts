@@ -134,7 +134,7 @@ export class DockerLocalScheduler {
     await this.assertRunning(process, label);
   }
 
-  private async assertRunning(process: ProcessContainer, label: string): Promise<void> {
+  async assertRunning(process: ProcessContainer, label = `${process.type}.${process.index}`): Promise<void> {
     const state = (await this.docker.getContainer(process.id).inspect()).State;
     if (!state.Running || state.Restarting) {
       throw new ProcessCheckFailed(`${label} exited with code ${state.ExitCode} while starting`, await this.lastLogLines(process.id));
@@ -152,8 +152,12 @@ export class DockerLocalScheduler {
     }
   }
 
+  /** Containers on their way out after a switch: reconciling leaves them to finish. */
+  readonly retiring = new Set<string>();
+
   /** SIGTERM, then SIGKILL after the grace period, then removal. */
   async retire(processes: readonly ProcessContainer[], graceSeconds: number): Promise<void> {
+    for (const process of processes) this.retiring.add(process.id);
     await Promise.all(
       processes.map(async (process) => {
         const container = this.docker.getContainer(process.id);
@@ -165,8 +169,19 @@ export class DockerLocalScheduler {
         await container.remove({ force: true }).catch((error: unknown) => {
           if (statusOf(error) !== 404) this.logger.warn({ err: error }, 'remove failed');
         });
+        this.retiring.delete(process.id);
       }),
     );
+  }
+
+  /** Starts a stopped container again and reads its new address. */
+  async restart(process: ProcessContainer): Promise<ProcessContainer> {
+    const container = this.docker.getContainer(process.id);
+    await container.start().catch((error: unknown) => {
+      if (statusOf(error) !== 304) throw error;
+    });
+    const info = await container.inspect();
+    return { ...process, running: info.State.Running, ip: info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined };
   }
 
   async removeNow(processes: readonly ProcessContainer[]): Promise<void> {

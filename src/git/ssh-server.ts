@@ -43,8 +43,8 @@ interface Deps {
   port: number;
 }
 
-/** OpenSSH's server gives up after 6; a client with many agent keys needs a few. */
-const MAX_AUTH_ATTEMPTS = 10;
+/** Login requests per connection: a client offers each agent key in turn, an attacker many more. */
+const MAX_AUTH_ATTEMPTS = 20;
 
 /**
  * The embedded SSH server: public-key login against `ssh-keys:*`, then either git
@@ -174,6 +174,7 @@ export function checkLogin(ctx: AuthContext, deps: Pick<Deps, 'store' | 'logger'
   if (!stored) return { kind: 'reject' };
   if (!ctx.signature) return { kind: 'query' };
   if (!ctx.blob || !verifyKeySignature(stored.publicKey, ctx.blob, ctx.signature, ctx.hashAlgo)) {
+    deps.logger.warn({ key: stored.name, fingerprint: stored.fingerprint }, 'ssh login with a bad signature refused');
     return { kind: 'reject' };
   }
   return { kind: 'accept', keyName: stored.name };

@@ -74,4 +74,8 @@ export const MIGRATIONS: readonly string[] = [
   -- The port the web process listens on inside its container (PORT): 5000, or the image's EXPOSE.
   ALTER TABLE releases ADD COLUMN port INTEGER NOT NULL DEFAULT 5000;
   `,
+  `
+  -- app.json of the release's code (scripts and healthchecks), as JSON; NULL when it had none.
+  ALTER TABLE releases ADD COLUMN app_json TEXT;
+  `,
 ];

@@ -14,6 +14,8 @@ export interface ReleaseRow {
   port: number;
   gitRev: string | null;
   buildId: number | null;
+  /** The release code's app.json text (scripts, healthchecks); null when it had none. */
+  appJson: string | null;
   description: string;
   actor: string;
   createdAt: string;
@@ -29,6 +31,7 @@ interface RawRelease {
   port: number;
   git_rev: string | null;
   build_id: number | null;
+  app_json: string | null;
   description: string;
   actor: string;
   created_at: string;
@@ -44,6 +47,7 @@ const toRelease = (row: RawRelease): ReleaseRow => ({
   port: row.port,
   gitRev: row.git_rev,
   buildId: row.build_id,
+  appJson: row.app_json,
   description: row.description,
   actor: row.actor,
   createdAt: row.created_at,
@@ -65,8 +69,8 @@ export class ReleasesTable {
       const version = this.nextVersion(release.appId);
       const info = this.db
         .prepare(
-          `INSERT INTO releases (app_id, version, image, config, formation, port, git_rev, build_id, description, actor, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO releases (app_id, version, image, config, formation, port, git_rev, build_id, app_json, description, actor, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           release.appId,
@@ -77,6 +81,7 @@ export class ReleasesTable {
           release.port,
           release.gitRev,
           release.buildId,
+          release.appJson,
           release.description,
           release.actor,
           now(),

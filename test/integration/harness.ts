@@ -42,6 +42,7 @@ export function run(command: string, args: readonly string[], options: RunOption
         stderr: Buffer.concat(stderr).toString('utf8'),
       });
     });
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

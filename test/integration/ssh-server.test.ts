@@ -1,21 +1,51 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import ssh2 from 'ssh2';
-import type { AuthenticationType, NextAuthHandler, ParsedKey } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, NextAuthHandler, ParsedKey } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/core/command.js';
 import { UserError } from '../../src/core/errors.js';
+import { executeCommand } from '../../src/core/execute.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import type { PartApi } from '../../src/daemon/part.js';
 import type { GitAccess, GitVerb } from '../../src/git/git-access.js';
 import { sshKeysPart } from '../../src/git/ssh-keys-commands.js';
 import { startSshServer } from '../../src/git/ssh-server.js';
 import { Store } from '../../src/store/store.js';
-import { freePort, run, type RunOptions } from './harness.js';
+import { freePort, type RunOptions, type RunResult } from './harness.js';
 
 const { BaseAgent, Client, utils } = ssh2;
+
+/**
+ * harness.run, plus a listener for EPIPE on the child's stdin: a program that exits before its
+ * (even empty) input is written, like a quick `git rev-parse` or an ssh refused early, must not
+ * crash the test run.
+ */
+function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => {});
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
 
 let dir: string;
 let store: Store;
@@ -125,7 +155,7 @@ function testRegistry(): CommandRegistry {
 }
 
 /** Logs in with ssh2's own client, recording its protocol debug lines; resolves 'ready' or the error. */
-function ssh2Login(attempts: Array<Exclude<Parameters<NextAuthHandler>[0], false>>, debug: string[] = []) {
+function ssh2Login(attempts: AnyAuthMethod[], debug: string[] = []) {
   return new Promise<'ready' | Error>((resolve) => {
     const client = new Client();
     client
@@ -140,9 +170,10 @@ function ssh2Login(attempts: Array<Exclude<Parameters<NextAuthHandler>[0], false
         username: 'paas',
         readyTimeout: 15_000,
         debug: (line) => debug.push(line),
-        // Ignores what the server says it allows, so every method really reaches the server.
+        // Ignores what the server says it allows, so every method really reaches the server;
+        // `false` (no more methods) is what ssh2 expects at the end, though its types omit it.
         authHandler: (_left: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler) =>
-          next(attempts.shift() ?? false),
+          next(attempts.shift() ?? (false as unknown as AnyAuthMethod)),
       });
   });
 }
@@ -198,22 +229,24 @@ afterAll(async () => {
 });
 
 /** Runs a command as the local CLI would reach it (socket transport), in-process. */
-async function runCommand(argv: string[]) {
-  const { executeCommand } = await import('../../src/core/execute.js');
-  const { PassThrough } = await import('node:stream');
+async function runCommand(argv: string[]): Promise<RunResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
   const stdin = new PassThrough();
   stdin.end();
   const code = await executeCommand(
     registry,
     argv,
     { stdout, stderr, stdin, actor: { name: 'root', transport: 'socket' }, signal: new AbortController().signal },
-    { onInternalError: (error) => { throw error; } },
+    {
+      onInternalError: (error) => {
+        throw error;
+      },
+    },
   );
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }

@@ -51,3 +51,23 @@ describe('parseArgs', () => {
     expect(parseArgs(run, ['blog', 'ls', '--all', '--no-restart']).args).toEqual(['blog', 'ls', '--all', '--no-restart']);
   });
 });
+
+describe('short flags', () => {
+  const logs: CommandSpec = {
+    ...spec,
+    name: 'logs',
+    flags: {
+      tail: { type: 'boolean', description: '', short: 't' },
+      num: { type: 'string', description: '', short: 'n' },
+    },
+  };
+
+  it('reads -t, -n N and -nN', () => {
+    expect(parseArgs(logs, ['blog', '-t', '-n', '5']).flags).toEqual({ tail: true, num: '5' });
+    expect(parseArgs(logs, ['-n20', 'blog']).flags).toEqual({ num: '20' });
+  });
+
+  it('keeps unknown short tokens as positionals', () => {
+    expect(parseArgs(logs, ['blog', '-x']).args).toEqual(['blog', '-x']);
+  });
+});

@@ -52,6 +52,7 @@ export const configPart: Part = {
           action: 'set',
           keys: Object.keys(vars),
           restart: ctx.flags['no-restart'] !== true,
+          output: ctx.stdout,
         });
       },
     });
@@ -74,6 +75,7 @@ export const configPart: Part = {
           action: 'unset',
           keys: rest,
           restart: ctx.flags['no-restart'] !== true,
+          output: ctx.stdout,
         });
       },
     });
@@ -167,6 +169,7 @@ export const configPart: Part = {
           action: 'clear',
           keys,
           restart: ctx.flags['no-restart'] !== true,
+          output: ctx.stdout,
         });
       },
     });

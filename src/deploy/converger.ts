@@ -1,0 +1,114 @@
+import type { PartApi } from '../daemon/part.js';
+import type { AppRow } from '../store/apps.js';
+import type { ReleaseRow } from '../store/releases.js';
+import type { AppLocks } from './app-lock.js';
+import { webUpstreams } from './release-manager.js';
+import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
+
+export const STOPPED = { namespace: 'ps', key: 'stopped' } as const;
+
+export interface ConvergeResult {
+  started: number;
+  restarted: number;
+  removed: number;
+}
+
+/**
+ * Brings Docker in line with each app's current release: adopts containers that run it, starts
+ * stopped or missing ones, removes strays. Runs at daemon start, when containers die or start,
+ * and every so often, so a daemon or dockerd restart loses and duplicates nothing.
+ */
+export class Converger {
+  private readonly lastUpstreams = new Map<number, string>();
+
+  constructor(
+    private readonly api: PartApi,
+    private readonly scheduler: DockerLocalScheduler,
+    private readonly locks: AppLocks,
+  ) {}
+
+  isStopped(app: AppRow): boolean {
+    return this.api.store.properties.get(app.id, STOPPED.namespace, STOPPED.key) === 'true';
+  }
+
+  /** Every app, each skipped while a deploy holds its lock. */
+  async convergeAll(): Promise<void> {
+    for (const app of this.api.store.apps.list()) await this.convergeIfFree(app);
+  }
+
+  async convergeIfFree(app: AppRow): Promise<void> {
+    try {
+      await this.locks.ifFree(app.id, 'reconciling', () => this.converge(app));
+    } catch (error) {
+      this.api.logger.error({ err: error, app: app.name }, 'reconcile failed');
+    }
+  }
+
+  /** The caller holds the app's lock. */
+  async converge(app: AppRow): Promise<ConvergeResult> {
+    const result: ConvergeResult = { started: 0, restarted: 0, removed: 0 };
+    const release = this.api.store.releases.current(app.id);
+    if (!release || this.isStopped(app)) return result;
+    const containers = (await this.scheduler.list(app.id)).filter((c) => !this.scheduler.retiring.has(c.id));
+    const { keep, strays } = partition(containers, release);
+    const running: ProcessContainer[] = [];
+    for (const [type, { count }] of Object.entries(release.formation)) {
+      for (let index = 1; index <= count; index++) {
+        const existing = keep.get(`${type}.${index}`);
+        if (existing?.running) {
+          running.push(existing);
+        } else if (existing) {
+          running.push(await this.scheduler.restart(existing));
+          result.restarted++;
+        } else {
+          running.push(await this.scheduler.start(app, release, type, index));
+          result.started++;
+        }
+      }
+    }
+    await this.scheduler.removeNow(strays);
+    result.removed = strays.length;
+    if (result.started || result.restarted || result.removed) {
+      this.api.logger.info({ app: app.name, release: release.version, ...result }, 'reconciled');
+    }
+    await this.switchIfChanged(app, webUpstreams(running, release.port));
+    return result;
+  }
+
+  /** Tells the proxy when the set of web addresses differs from what it was last told. */
+  async switchIfChanged(app: AppRow, upstreams: Upstream[]): Promise<void> {
+    if (this.lastUpstreams.get(app.id) === upstreamKey(upstreams)) return;
+    await this.switchTo(app, upstreams);
+  }
+
+  /** Moves the app's traffic to these addresses; throws if the proxy cannot. */
+  async switchTo(app: AppRow, upstreams: Upstream[], log?: (line: string) => void): Promise<void> {
+    this.lastUpstreams.delete(app.id);
+    await this.api.events.emit('proxy-switch', { app: app.name, upstreams, log });
+    this.lastUpstreams.set(app.id, upstreamKey(upstreams));
+  }
+}
+
+type Upstream = { host: string; port: number };
+
+function upstreamKey(upstreams: readonly Upstream[]): string {
+  return JSON.stringify(upstreams.map((u) => `${u.host}:${u.port}`).sort());
+}
+
+/** Containers of the current release, one per type.index; everything else is a stray. */
+function partition(containers: readonly ProcessContainer[], release: ReleaseRow) {
+  const keep = new Map<string, ProcessContainer>();
+  const strays: ProcessContainer[] = [];
+  for (const container of containers) {
+    const key = `${container.type}.${container.index}`;
+    const wanted = container.release === release.version && container.index <= (release.formation[container.type]?.count ?? 0);
+    const current = keep.get(key);
+    if (wanted && (!current || (!current.running && container.running))) {
+      if (current) strays.push(current);
+      keep.set(key, container);
+    } else {
+      strays.push(container);
+    }
+  }
+  return { keep, strays };
+}

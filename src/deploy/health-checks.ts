@@ -1,0 +1,84 @@
+import type { HealthCheck } from './app-json.js';
+import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
+
+export interface CheckLog {
+  step(text: string): void;
+  detail(text: string): void;
+}
+
+/** Without app.json checks: a web process must accept TCP within this time, then stay up. */
+const DEFAULT_LISTEN_TIMEOUT_MS = 60_000;
+const SETTLE_MS = 2_000;
+
+/**
+ * A new container must pass these before it gets traffic: the app.json startup and readiness
+ * checks of its process type, or else (web) accepting TCP on its port and (all) staying up.
+ */
+export async function checkProcess(
+  scheduler: DockerLocalScheduler,
+  process: ProcessContainer,
+  port: number,
+  checks: readonly HealthCheck[],
+  log: CheckLog,
+): Promise<void> {
+  const label = `${process.type}.${process.index}`;
+  const active = checks.filter((check) => check.type !== 'liveness');
+  if (active.length === 0) {
+    if (process.type === 'web') {
+      log.step(`Checking ${label}: waiting for it to accept connections on port ${port}`);
+      await scheduler.waitUntilListening(process, port, { timeoutMs: DEFAULT_LISTEN_TIMEOUT_MS, settleMs: SETTLE_MS });
+    } else {
+      log.step(`Checking ${label}: making sure it stays up`);
+      await sleep(SETTLE_MS);
+      await scheduler.assertRunning(process);
+    }
+    return;
+  }
+  for (const check of active) {
+    log.step(`Checking ${label}: ${check.name}`);
+    await runHttpCheck(scheduler, process, port, check, log);
+  }
+}
+
+async function runHttpCheck(
+  scheduler: DockerLocalScheduler,
+  process: ProcessContainer,
+  port: number,
+  check: HealthCheck,
+  log: CheckLog,
+): Promise<void> {
+  const url = `http://${process.ip}:${check.port ?? port}${check.path}`;
+  await sleep(check.initialDelay * 1000);
+  let last = '';
+  for (let attempt = 1; attempt <= Math.max(1, check.attempts); attempt++) {
+    await scheduler.assertRunning(process);
+    last = await attemptHttp(url, check);
+    if (last === '') {
+      log.detail(`${check.path} passed (attempt ${attempt})`);
+      return;
+    }
+    log.detail(`attempt ${attempt}/${check.attempts}: ${last}`);
+    if (attempt < check.attempts) await sleep(check.wait * 1000);
+  }
+  throw new ProcessCheckFailed(
+    `${process.type}.${process.index} failed its check "${check.name}": ${last}`,
+    await scheduler.lastLogLines(process.id),
+  );
+}
+
+/** '' when the check passes, else why it did not. */
+async function attemptHttp(url: string, check: HealthCheck): Promise<string> {
+  try {
+    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(check.timeout * 1000) });
+    const body = await response.text();
+    if (response.status >= 400) return `${check.path} answered HTTP ${response.status}`;
+    if (check.content !== undefined && !body.includes(check.content)) {
+      return `${check.path} answered without the expected content "${check.content}"`;
+    }
+    return '';
+  } catch (error) {
+    return `${check.path} did not answer (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message})`;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,135 @@
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
+import { renderReport } from '../core/reports.js';
+import { STOPPED } from './converger.js';
+import { DeployLog } from './deploy-log.js';
+import { describeFormation, parseScale, scaled } from './formation.js';
+import { publishChange, releaseFrom } from './releases-commands.js';
+import type { DeployServices } from './services.js';
+
+export function registerPsCommands(services: DeployServices): void {
+  const { api, scheduler, converger, locks, releases } = services;
+  const { commands, store } = api;
+
+  commands.register({
+    name: 'ps:scale',
+    summary: 'Set how many containers of each process type run (no counts: print them)',
+    usage: 'APP [TYPE=COUNT...]',
+    examples: ['paas ps:scale blog web=2 worker=1', 'paas ps:scale blog'],
+    arity: [1, Infinity],
+    async handler({ args: [name, ...pairs], stdout, actor }) {
+      const app = requireApp(store, name!);
+      const current = store.releases.current(app.id);
+      if (!current) throw new UserError(`${app.name} is not deployed yet; push it first, then scale it`);
+      if (pairs.length === 0) {
+        writeLine(stdout, `=====> ${app.name} scale`);
+        for (const [type, { count }] of Object.entries(current.formation)) writeLine(stdout, `${type}: ${count}`);
+        return;
+      }
+      const counts = parseScale(pairs, current.formation);
+      await publishChange(services, app, stdout, (release) => {
+        const formation = scaled(release.formation, counts);
+        return releaseFrom(release, { formation, description: `Scale ${describeFormation(formation)}`, actor: actor.name });
+      });
+    },
+  });
+
+  commands.register({
+    name: 'ps:report',
+    summary: "Show an app's processes and their state",
+    usage: 'APP',
+    examples: ['paas ps:report blog', 'paas ps:report blog --format json'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    async handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      const release = store.releases.current(app.id);
+      const processes = (await scheduler.list(app.id)).filter((p) => !release || p.release === release.version);
+      const status = !release ? 'not deployed' : converger.isStopped(app) ? 'stopped' : 'running';
+      if (flags.format === 'json') {
+        return writeJson(stdout, {
+          status,
+          release: release?.version ?? null,
+          formation: release?.formation ?? {},
+          processes: processes.map((p) => ({ process: `${p.type}.${p.index}`, running: p.running, container: p.name, ip: p.ip ?? null })),
+        });
+      }
+      const rows: Array<[string, string]> = [
+        ['Status', status],
+        ['Release', release ? `v${release.version}` : 'none'],
+        ['Scale', release ? describeFormation(release.formation) : ''],
+      ];
+      for (const p of processes) rows.push([`${p.type}.${p.index}`, `${p.running ? 'running' : 'stopped'} (${p.name})`]);
+      stdout.write(renderReport(`${app.name} ps information`, rows));
+    },
+  });
+
+  commands.register({
+    name: 'ps:restart',
+    summary: 'Restart an app (or one process type) with zero downtime',
+    usage: 'APP [TYPE]',
+    examples: ['paas ps:restart blog', 'paas ps:restart blog worker'],
+    arity: [1, 2],
+    async handler({ args: [name, type], stdout }) {
+      const app = requireApp(store, name!);
+      await locks.withLock(app.id, app.name, 'restarting', async () => {
+        const release = store.releases.current(app.id);
+        if (!release) throw new UserError(`${app.name} is not deployed yet`);
+        if (type !== undefined && !(type in release.formation)) {
+          throw new UserError(`${app.name} has no process type "${printable(type)}"; it has: ${Object.keys(release.formation).join(', ')}`);
+        }
+        store.properties.set(app.id, STOPPED.namespace, STOPPED.key, undefined);
+        const log = new DeployLog(stdout);
+        log.step(`Restarting ${app.name}${type ? ` ${type}` : ''} (v${release.version})`);
+        await releases.rollOut(app, release, log, type);
+      });
+    },
+  });
+
+  commands.register({
+    name: 'ps:stop',
+    summary: "Stop an app's containers; it stays stopped until ps:start",
+    usage: 'APP',
+    examples: ['paas ps:stop blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      await locks.withLock(app.id, app.name, 'stopping', async () => {
+        store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
+        await converger.switchTo(app, []);
+        await scheduler.retire(await scheduler.list(app.id), 10);
+      });
+      writeLine(stdout, `-----> Stopped ${app.name}`);
+    },
+  });
+
+  commands.register({
+    name: 'ps:start',
+    summary: "Start an app's containers for its current release",
+    usage: 'APP',
+    examples: ['paas ps:start blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      await locks.withLock(app.id, app.name, 'starting', async () => {
+        if (!store.releases.current(app.id)) throw new UserError(`${app.name} is not deployed yet`);
+        store.properties.set(app.id, STOPPED.namespace, STOPPED.key, undefined);
+        const result = await converger.converge(app);
+        writeLine(stdout, `-----> Started ${app.name} (${result.started + result.restarted} containers started)`);
+      });
+    },
+  });
+
+  commands.register({
+    name: 'ps:rebuild',
+    summary: 'Build the current code again and deploy it',
+    usage: 'APP',
+    examples: ['paas ps:rebuild blog'],
+    arity: [1, 1],
+    async handler(ctx) {
+      await commands.resolve('deploy').handler(ctx);
+    },
+  });
+}

@@ -1,0 +1,168 @@
+import type Docker from 'dockerode';
+import { UserError } from '../core/errors.js';
+import type { PartApi } from '../daemon/part.js';
+import type { AppRow } from '../store/apps.js';
+import type { ReleaseRow } from '../store/releases.js';
+import { EMPTY_APP_JSON, parseAppJson, type AppJson } from './app-json.js';
+import type { DeployLog } from './deploy-log.js';
+import { checkProcess } from './health-checks.js';
+import { LABELS, imageRepository } from './naming.js';
+import { runOneOff } from './one-off.js';
+import { processCommand, processEnv } from './process-env.js';
+import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
+import { appUrls } from './urls.js';
+import type { Converger } from './converger.js';
+
+/** What a new release is made of; the version and image tag are given when it is published. */
+export type ReleaseDraft = Omit<ReleaseRow, 'id' | 'version' | 'createdAt'> & {
+  /** Procfile `release:` command: runs once, before the new containers start. */
+  releaseCommand?: string | null;
+  /** Whether app.json's deploy scripts run (new code); config changes and scaling skip them. */
+  runScripts: boolean;
+};
+
+export const RETENTION = { namespace: 'releases', key: 'retention' } as const;
+const DEFAULT_RETENTION = 10;
+const RETIRE_DELAY_MS = 2_000;
+const RETIRE_GRACE_SECONDS = 10;
+
+/**
+ * Heroku's release model: every change to what runs becomes a numbered release, and the app is
+ * rolled over to it without downtime. Nothing before the traffic switch touches what serves.
+ */
+export class ReleaseManager {
+  constructor(
+    private readonly api: PartApi,
+    private readonly docker: Docker,
+    private readonly scheduler: DockerLocalScheduler,
+    private readonly converger: Converger,
+  ) {}
+
+  async publish(app: AppRow, draft: ReleaseDraft, log: DeployLog): Promise<ReleaseRow> {
+    const { store } = this.api;
+    const version = store.releases.nextVersion(app.id);
+    const repository = imageRepository(this.api.instance, app.name);
+    await this.docker.getImage(draft.image).tag({ repo: repository, tag: `v${version}` });
+    const candidate: ReleaseRow = {
+      ...draft,
+      id: 0,
+      version,
+      image: `${repository}:v${version}`,
+      createdAt: new Date().toISOString(),
+    };
+    const appJson = appJsonOf(candidate);
+    const firstDeploy = store.releases.current(app.id) === undefined;
+    log.step(`Releasing ${app.name} v${version}: ${draft.description}`);
+    try {
+      if (draft.runScripts) {
+        if (draft.releaseCommand) await this.script(app, candidate, 'release phase (Procfile release)', draft.releaseCommand, log);
+        if (appJson.predeploy) await this.script(app, candidate, 'predeploy (app.json scripts.dokku.predeploy)', appJson.predeploy, log);
+      }
+      await this.rollOut(app, candidate, log);
+    } catch (error) {
+      await this.docker.getImage(candidate.image).remove({ noprune: true }).catch(() => undefined);
+      throw error;
+    }
+    const release = store.releases.add(candidate);
+    await this.pruneImages(app);
+    await this.api.events.emit('post-deploy', { app: app.name, release: version, output: log.stream });
+    if (draft.runScripts) {
+      if (appJson.postdeploy) {
+        await this.script(app, release, 'postdeploy (app.json scripts.dokku.postdeploy)', appJson.postdeploy, log, true);
+      }
+      if (firstDeploy && appJson.firstDeploy) {
+        await this.script(app, release, 'first-deploy script (app.json scripts.postdeploy)', appJson.firstDeploy, log, true);
+      }
+    }
+    const urls = await appUrls(this.api.urls, this.scheduler, app, version);
+    if (urls.length) {
+      log.banner('Application deployed:');
+      for (const url of urls) log.detail(url);
+    }
+    return release;
+  }
+
+  /**
+   * Starts the release's containers beside the running ones, checks each, switches traffic,
+   * then retires the old ones. Any failure before the switch removes the new containers only.
+   */
+  async rollOut(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
+    const all = await this.scheduler.list(app.id);
+    const old = onlyType ? all.filter((p) => p.type === onlyType) : all;
+    const untouched = onlyType ? all.filter((p) => p.type !== onlyType && p.running) : [];
+    const started: ProcessContainer[] = [];
+    const checks = appJsonOf(release).healthchecks;
+    try {
+      for (const [type, { count }] of Object.entries(release.formation)) {
+        if (onlyType && type !== onlyType) continue;
+        for (let index = 1; index <= count; index++) {
+          log.step(`Starting ${type}.${index}`);
+          started.push(await this.scheduler.start(app, release, type, index));
+        }
+      }
+      await Promise.all(started.map((p) => checkProcess(this.scheduler, p, release.port, checks[p.type] ?? [], log)));
+      await this.converger.switchTo(app, webUpstreams([...untouched, ...started], release.port), (line) => log.detail(line));
+    } catch (error) {
+      if (error instanceof ProcessCheckFailed && error.logs.trim()) {
+        log.step('Last lines of its log:');
+        for (const line of error.logs.trimEnd().split('\n')) log.detail(line);
+      }
+      await this.scheduler.removeNow(started);
+      if (old.length) log.step('The previous release keeps running, untouched');
+      throw error;
+    }
+    if (old.length) {
+      log.step(`Retiring ${old.length} old container${old.length === 1 ? '' : 's'}`);
+      // Requests nginx already sent to the old containers finish before they get SIGTERM.
+      setTimeout(() => void this.scheduler.retire(old, RETIRE_GRACE_SECONDS), RETIRE_DELAY_MS);
+    }
+    return started;
+  }
+
+  /** A one-off container of the release: its output goes to the deploy log. */
+  private async script(
+    app: AppRow,
+    release: ReleaseRow,
+    what: string,
+    command: string,
+    log: DeployLog,
+    releaseIsLive = false,
+  ): Promise<void> {
+    log.step(`Running ${what}: ${command}`);
+    const lines = log.lineWriter();
+    const code = await runOneOff(this.docker, {
+      image: release.image,
+      cmd: processCommand(command),
+      env: processEnv(release, 'run', 1),
+      labels: { [LABELS.instance]: this.api.instance, [LABELS.appId]: String(app.id), [LABELS.role]: 'one-off' },
+      network: this.scheduler.network,
+      stdout: lines,
+      stderr: lines,
+    });
+    lines.end();
+    if (code !== 0) {
+      const state = releaseIsLive ? `release v${release.version} is live` : 'nothing was changed';
+      throw new UserError(`${what} failed with exit code ${code}; ${state}`);
+    }
+  }
+
+  /** Keeps the images of the newest N releases; older release images are untagged. */
+  private async pruneImages(app: AppRow): Promise<void> {
+    const { store } = this.api;
+    const setting = Number(store.properties.effective(app.id, RETENTION.namespace, RETENTION.key) ?? DEFAULT_RETENTION);
+    const keep = Number.isInteger(setting) && setting > 0 ? setting : DEFAULT_RETENTION;
+    const releases = store.releases.forApp(app.id);
+    const kept = new Set(releases.slice(0, keep).map((r) => r.image));
+    for (const release of releases.slice(keep)) {
+      if (!kept.has(release.image)) await this.docker.getImage(release.image).remove().catch(() => undefined);
+    }
+  }
+}
+
+export function appJsonOf(release: Pick<ReleaseRow, 'appJson'>): AppJson {
+  return release.appJson ? parseAppJson(release.appJson) : EMPTY_APP_JSON;
+}
+
+export function webUpstreams(processes: readonly ProcessContainer[], port: number): Array<{ host: string; port: number }> {
+  return processes.filter((p) => p.type === 'web' && p.ip).map((p) => ({ host: p.ip!, port }));
+}

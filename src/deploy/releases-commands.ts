@@ -1,0 +1,134 @@
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
+import type { AppRow } from '../store/apps.js';
+import type { ReleaseRow } from '../store/releases.js';
+import { DeployLog } from './deploy-log.js';
+import { RETENTION, type ReleaseDraft } from './release-manager.js';
+import type { DeployServices } from './services.js';
+import type { Writable } from 'node:stream';
+
+/** A new release from the current one with some parts changed (config, formation, image). */
+export function releaseFrom(current: ReleaseRow, changes: Partial<ReleaseDraft> & { description: string; actor: string }): ReleaseDraft {
+  const { id: _id, version: _version, createdAt: _createdAt, ...rest } = current;
+  return { ...rest, releaseCommand: null, runScripts: false, ...changes };
+}
+
+/** Publishes a release for a change that is not a build (config, scale, rollback), under the app lock. */
+export async function publishChange(
+  services: DeployServices,
+  app: AppRow,
+  output: Writable,
+  change: (current: ReleaseRow) => ReleaseDraft,
+): Promise<ReleaseRow | undefined> {
+  const { api, locks, releases } = services;
+  return locks.withLock(app.id, app.name, 'releasing a change', async () => {
+    const current = api.store.releases.current(app.id);
+    if (!current) return undefined;
+    return releases.publish(app, change(current), new DeployLog(output));
+  });
+}
+
+export function registerReleaseCommands(services: DeployServices): void {
+  const { api } = services;
+  const { commands, store, events } = api;
+
+  events.on('post-config-update', async ({ app, restart, action, keys, output }) => {
+    if (!restart) return;
+    const apps = app ? [requireApp(store, app)] : store.apps.list();
+    const description =
+      action === 'set' ? `Set ${keys.join(', ')}` : action === 'unset' ? `Unset ${keys.join(', ')}` : 'Clear config';
+    for (const row of apps) {
+      if (!store.releases.current(row.id)) continue;
+      if (services.locks.isLocked(row.id)) {
+        writeLine(output, `-----> ${row.name} is being deployed; restart it after that with: paas ps:restart ${row.name}`);
+        continue;
+      }
+      await publishChange(services, row, output, (current) =>
+        releaseFrom(current, {
+          config: store.configVars.effective(row.id),
+          description: app ? description : `${description} (global)`,
+          actor: 'config',
+        }),
+      );
+    }
+  });
+
+  commands.register({
+    name: 'releases',
+    summary: "List an app's releases, newest first",
+    usage: 'APP',
+    examples: ['paas releases blog', 'paas releases blog --format json'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      const releases = store.releases.forApp(app.id);
+      if (flags.format === 'json') {
+        return writeJson(
+          stdout,
+          releases.map(({ config, appJson: _appJson, ...release }) => ({ ...release, configKeys: Object.keys(config) })),
+        );
+      }
+      writeLine(stdout, `=====> ${app.name} releases`);
+      stdout.write(
+        renderTable(
+          ['VERSION', 'DESCRIPTION', 'BY', 'CREATED'],
+          releases.map((r) => [`v${r.version}`, r.description, r.actor, r.createdAt]),
+        ),
+      );
+    },
+  });
+
+  commands.register({
+    name: 'rollback',
+    summary: "Roll back to an earlier release's code and config (default: the previous release)",
+    usage: 'APP [vN]',
+    description: 'Makes a new release from vN with zero downtime; the current scale is kept.',
+    examples: ['paas rollback blog', 'paas rollback blog v3'],
+    arity: [1, 2],
+    async handler({ args: [name, target], stdout, actor }) {
+      const app = requireApp(store, name!);
+      const current = store.releases.current(app.id);
+      if (!current) throw new UserError(`${app.name} has no releases yet`);
+      const version = target === undefined ? current.version - 1 : parseVersion(target);
+      const wanted = store.releases.version(app.id, version);
+      if (!wanted) {
+        throw new UserError(
+          target === undefined ? `${app.name} has no earlier release to roll back to` : `${app.name} has no release v${version}; see: paas releases ${app.name}`,
+        );
+      }
+      if (!(await services.docker.getImage(wanted.image).inspect().then(() => true, () => false))) {
+        throw new UserError(`the image of v${version} was removed (release retention); pick a newer release`);
+      }
+      const formation = Object.fromEntries(
+        Object.entries(wanted.formation).map(([type, spec]) => [type, { ...spec, count: current.formation[type]?.count ?? spec.count }]),
+      );
+      await publishChange(services, app, stdout, () =>
+        releaseFrom(wanted, { formation, description: `Rollback to v${version}`, actor: actor.name }),
+      );
+    },
+  });
+
+  commands.register({
+    name: 'releases:set',
+    summary: 'Set a release setting (retention: how many release images to keep, default 10)',
+    usage: 'APP retention [N]',
+    examples: ['paas releases:set blog retention 5'],
+    arity: [2, 3],
+    handler({ args: [name, key, value], stdout }) {
+      const app = requireApp(store, name!);
+      if (key !== RETENTION.key) throw new UserError(`unknown setting "${printable(key!)}"; the settings are: retention`);
+      if (value !== undefined && !/^[1-9]\d{0,3}$/.test(value)) throw new UserError('retention must be a number from 1 to 9999');
+      store.properties.set(app.id, RETENTION.namespace, RETENTION.key, value);
+      writeLine(stdout, `-----> ${app.name} keeps the images of its last ${value ?? 10} releases`);
+    },
+  });
+}
+
+function parseVersion(text: string): number {
+  const match = /^v?(\d+)$/.exec(text);
+  if (!match) throw new UserError(`"${printable(text)}" is not a release version like v3`);
+  return Number(match[1]);
+}

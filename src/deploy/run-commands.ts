@@ -1,0 +1,206 @@
+import { PassThrough, type Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import { writeLine } from '../core/output.js';
+import type { AppRow } from '../store/apps.js';
+import type { ReleaseRow } from '../store/releases.js';
+import { demuxLogBuffer } from './docker-logs.js';
+import { LABELS, containerName } from './naming.js';
+import { runOneOff } from './one-off.js';
+import { processCommand, processEnv } from './process-env.js';
+import type { ProcessContainer } from './scheduler.js';
+import type { DeployServices } from './services.js';
+
+export function registerRunCommands(services: DeployServices): void {
+  const { api, docker, scheduler } = services;
+  const { commands, store } = api;
+
+  const deployed = (name: string): { app: AppRow; release: ReleaseRow } => {
+    const app = requireApp(store, name);
+    const release = store.releases.current(app.id);
+    if (!release) throw new UserError(`${app.name} is not deployed yet; push it first: git push paas main`);
+    return { app, release };
+  };
+  const oneOffLabels = (app: AppRow) => ({
+    [LABELS.instance]: api.instance,
+    [LABELS.app]: app.name,
+    [LABELS.appId]: String(app.id),
+    [LABELS.role]: 'one-off',
+  });
+
+  commands.register({
+    name: 'run',
+    summary: "Run a one-off command in a new container of the app, with the app's config",
+    usage: 'APP COMMAND...',
+    description: 'Output and exit code are passed through; the container is removed after. Standard input is passed in.',
+    examples: ['paas run blog ls -la', "paas run blog 'psql \"$DATABASE_URL\" -c \"select 1\"'"],
+    arity: [2, Infinity],
+    passthroughAfter: 1,
+    async handler({ args: [name, ...command], stdout, stderr, stdin, signal }) {
+      const { app, release } = deployed(name!);
+      return runOneOff(docker, {
+        image: release.image,
+        cmd: processCommand(command.join(' ')),
+        env: processEnv(release, 'run', 1),
+        labels: oneOffLabels(app),
+        network: scheduler.network,
+        stdout,
+        stderr,
+        stdin,
+        signal,
+      });
+    },
+  });
+
+  commands.register({
+    name: 'run:detached',
+    summary: 'Run a one-off command in the background; prints the container name',
+    usage: 'APP COMMAND...',
+    examples: ['paas run:detached blog ./bin/cleanup'],
+    arity: [2, Infinity],
+    passthroughAfter: 1,
+    async handler({ args: [name, ...command], stdout }) {
+      const { app, release } = deployed(name!);
+      const container = await docker.createContainer({
+        name: containerName(api.instance, app.name, 'run', 1),
+        Image: release.image,
+        Cmd: processCommand(command.join(' ')),
+        Env: processEnv(release, 'run', 1),
+        Labels: oneOffLabels(app),
+        HostConfig: { NetworkMode: scheduler.network, AutoRemove: true },
+      });
+      await container.start();
+      const info = await container.inspect().catch(() => undefined);
+      writeLine(stdout, info?.Name.replace(/^\//, '') ?? container.id);
+    },
+  });
+
+  commands.register({
+    name: 'enter',
+    summary: 'Run a command inside a running container of the app (default: a shell reading stdin)',
+    usage: 'APP [TYPE[.N]] [COMMAND...]',
+    examples: ['paas enter blog web.1 ls /', "echo 'ps' | paas enter blog"],
+    arity: [1, Infinity],
+    passthroughAfter: 1,
+    async handler({ args: [name, ...rest], stdout, stderr, stdin }) {
+      const { app, release } = deployed(name!);
+      const target = /^([A-Za-z0-9][A-Za-z0-9_-]*)(?:\.(\d+))?$/.exec(rest[0] ?? '');
+      const isTarget = target !== null && target[1]! in release.formation;
+      const type = isTarget ? target[1]! : 'web' in release.formation ? 'web' : Object.keys(release.formation)[0]!;
+      const index = isTarget && target[2] ? Number(target[2]) : 1;
+      const command = isTarget ? rest.slice(1) : rest;
+      const process = (await scheduler.list(app.id)).find(
+        (p) => p.release === release.version && p.type === type && p.index === index && p.running,
+      );
+      if (!process) throw new UserError(`${app.name} has no running ${type}.${index}; see: paas ps:report ${app.name}`);
+      return execIn(services, process, command.length ? ['/bin/sh', '-c', command.join(' ')] : ['/bin/sh'], { stdout, stderr, stdin });
+    },
+  });
+
+  commands.register({
+    name: 'logs',
+    summary: "Show the app's logs, from all its containers (-t follows them)",
+    usage: 'APP [-t] [-n N] [-p TYPE]',
+    examples: ['paas logs blog -t', 'paas logs blog -n 50 -p worker'],
+    flags: {
+      tail: { type: 'boolean', short: 't', description: 'keep following new lines' },
+      num: { type: 'string', short: 'n', description: 'lines to show from each container (default 100)', placeholder: 'N' },
+      ps: { type: 'string', short: 'p', description: 'only this process type', placeholder: 'TYPE' },
+    },
+    arity: [1, 1],
+    async handler({ args: [name], flags, stdout, signal }) {
+      const { app, release } = deployed(name!);
+      const lines = flags.num === undefined ? 100 : Number(flags.num);
+      if (!Number.isInteger(lines) || lines < 0) throw new UserError('-n must be a whole number of lines');
+      const processes = (await scheduler.list(app.id)).filter(
+        (p) => p.release === release.version && (flags.ps === undefined || p.type === flags.ps),
+      );
+      if (processes.length === 0) {
+        throw new UserError(`${app.name} has no ${flags.ps ? `${printable(String(flags.ps))} ` : ''}containers; see: paas ps:report ${app.name}`);
+      }
+      if (!flags.tail) {
+        for (const process of processes) {
+          const buffer = (await docker.getContainer(process.id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+          const prefixed = prefixer(app.name, process, stdout);
+          prefixed.end(demuxLogBuffer(buffer));
+        }
+        return;
+      }
+      await Promise.all(processes.map((process) => follow(services, app, process, lines, stdout, signal)));
+    },
+  });
+}
+
+async function follow(
+  { docker }: DeployServices,
+  app: AppRow,
+  process: ProcessContainer,
+  lines: number,
+  stdout: Writable,
+  signal: AbortSignal,
+): Promise<void> {
+  const stream = (await docker.getContainer(process.id).logs({ stdout: true, stderr: true, tail: lines, follow: true })) as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
+  const out = prefixer(app.name, process, stdout);
+  docker.modem.demuxStream(stream, out, out);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      stream.destroy();
+      resolve();
+    };
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+  });
+}
+
+/** Heroku's log layout: `app[web.1]: line`. */
+function prefixer(app: string, process: ProcessContainer, out: Writable): PassThrough {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const prefix = `${app}[${process.type}.${process.index}]: `;
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    pending += decoder.write(chunk);
+    const parts = pending.split('\n');
+    pending = parts.pop()!;
+    for (const line of parts) out.write(`${prefix}${line}\n`);
+  });
+  stream.on('end', () => {
+    pending += decoder.end();
+    if (pending) out.write(`${prefix}${pending}\n`);
+  });
+  return stream;
+}
+
+async function execIn(
+  { docker }: DeployServices,
+  process: ProcessContainer,
+  cmd: string[],
+  io: { stdout: Writable; stderr: Writable; stdin: NodeJS.ReadableStream },
+): Promise<number> {
+  const exec = await docker.getContainer(process.id).exec({
+    Cmd: cmd,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream;
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.pipe(io.stdout, { end: false });
+  stderr.pipe(io.stderr, { end: false });
+  docker.modem.demuxStream(stream, stdout, stderr);
+  io.stdin.pipe(stream);
+  await new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+  });
+  const info = await exec.inspect();
+  return info.ExitCode ?? 1;
+}

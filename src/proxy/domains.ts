@@ -1,0 +1,78 @@
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+
+/** One RFC 1123 label: letters, digits and inner dashes, 1 to 63 characters (already lowercased). */
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const MAX_DOMAIN = 253;
+
+/**
+ * A domain as nginx will see it in `server_name`, or a UserError. Lowercased; an optional
+ * leading `*.` wildcard; nothing but labels and dots, so no input can add an nginx directive.
+ */
+export function normalizeDomain(input: string): string {
+  const domain = input.toLowerCase();
+  const problem = domainProblem(domain);
+  if (problem) {
+    throw new UserError(`invalid domain "${printable(input)}": ${problem} (e.g. blog.example.com or *.example.com)`);
+  }
+  return domain;
+}
+
+export function isValidDomain(input: string): boolean {
+  return domainProblem(input.toLowerCase()) === undefined;
+}
+
+function domainProblem(domain: string): string | undefined {
+  if (domain === '') return 'it is empty';
+  if (domain.length > MAX_DOMAIN) return `it is longer than ${MAX_DOMAIN} characters`;
+  const name = domain.startsWith('*.') ? domain.slice(2) : domain;
+  if (name === '') return 'a wildcard needs a domain after "*."';
+  if (!/^[a-z0-9.-]+$/.test(name)) return 'use only letters, digits, dashes and dots, with an optional leading "*."';
+  for (const label of name.split('.')) {
+    if (label === '') return 'it has an empty label (two dots in a row, or a dot at an end)';
+    if (label.length > 63) return 'a label between dots is longer than 63 characters';
+    if (!LABEL.test(label)) return 'a label starts or ends with a dash';
+  }
+  return undefined;
+}
+
+export function isWildcard(domain: string): boolean {
+  return domain.startsWith('*.');
+}
+
+/** Every domain once, in the order given. */
+export function uniqueDomains(domains: readonly string[]): string[] {
+  return [...new Set(domains)];
+}
+
+/** `APP.GLOBAL`, the default domain of every app when a global domain is set. */
+export function globalVhost(app: string, global: string | undefined): string | undefined {
+  return global ? `${app}.${global}` : undefined;
+}
+
+export interface AppDomainsInput {
+  app: string;
+  /** The domains added with domains:add / domains:set. */
+  own: readonly string[];
+  /** False once the user removed APP.GLOBAL (domains:remove, domains:set, domains:clear). */
+  useGlobal: boolean;
+  global: string | undefined;
+}
+
+/** Where an app is served: APP.GLOBAL (unless turned off) plus its own domains. Pure. */
+export function appDomains(input: AppDomainsInput): string[] {
+  const vhost = input.useGlobal ? globalVhost(input.app, input.global) : undefined;
+  return uniqueDomains([...(vhost ? [vhost] : []), ...input.own]);
+}
+
+/**
+ * Domains served by more than one app: nginx would silently route them to whichever file it
+ * read first, so they are refused. Returns domain -> the apps that claim it.
+ */
+export function domainConflicts(apps: ReadonlyArray<{ name: string; domains: readonly string[] }>): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const app of apps) {
+    for (const domain of app.domains) owners.set(domain, [...(owners.get(domain) ?? []), app.name]);
+  }
+  return new Map([...owners].filter(([, names]) => names.length > 1));
+}
