@@ -1,0 +1,77 @@
+import { UserError } from '../../core/errors.js';
+import { printable } from '../../core/names.js';
+import { BUILTIN_BUILDPACKS, findBuiltin } from './builtin.js';
+
+/** Where a buildpack comes from, as the user wrote it (`.buildpacks`, BUILDPACK_URL, buildpacks:add). */
+export type BuildpackSource =
+  | { kind: 'builtin'; url: string; id: string }
+  /** Cloned on the server and cached; `ref` is a branch, tag or commit. */
+  | { kind: 'git'; url: string; remote: string; ref?: string }
+  /** A folder on the server; a git repository there is treated as a git URL. */
+  | { kind: 'local'; url: string; path: string; ref?: string };
+
+const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
+const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
+const GIT_SCHEMES = /^(https?|git|ssh|git\+ssh|git\+https?):\/\/[^\s/]+\/\S+$/i;
+const TARBALL = /\.(tgz|tar\.gz|tbz|tar\.bz2?|tar)$/i;
+
+function builtinNames(): string {
+  return BUILTIN_BUILDPACKS.map((b) => b.id).join(', ');
+}
+
+function invalid(url: string, why: string): UserError {
+  return new UserError(
+    `invalid buildpack "${printable(url)}": ${why}; use a git URL (https://host/repo.git#ref), ` +
+      `an absolute path on the server, or one of ${builtinNames()}`,
+  );
+}
+
+/** Parses one buildpack URL; throws a UserError that says which forms are accepted. Pure. */
+export function parseBuildpackUrl(input: string): BuildpackSource {
+  const url = input.trim();
+  if (url === '') throw invalid(url, 'it is empty');
+  if (/[\s\u0000-\u001f\u007f]/.test(url)) throw invalid(url, 'it contains spaces or control characters');
+  if (url.startsWith('-')) throw invalid(url, 'it starts with "-"');
+
+  if (/^paas\/[^/]+$/.test(url)) {
+    const builtin = findBuiltin(url);
+    if (!builtin) throw new UserError(`unknown built-in buildpack "${printable(url)}"; the built-in ones are: ${builtinNames()}`);
+    return { kind: 'builtin', url, id: builtin.id };
+  }
+
+  const hash = url.lastIndexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  const ref = hash === -1 ? undefined : url.slice(hash + 1);
+  if (ref !== undefined && !REF.test(ref)) throw invalid(url, `"#${printable(ref)}" is not a branch, tag or commit`);
+  if (ref !== undefined && ref.includes('..')) throw invalid(url, 'the ref contains ".."');
+
+  if (base.startsWith('file://')) {
+    const path = decodeURIComponent(base.slice('file://'.length));
+    if (!path.startsWith('/')) throw invalid(url, 'a file:// URL needs an absolute path (file:///srv/buildpacks/mine)');
+    return { kind: 'local', url, path: normalizePath(path), ...(ref ? { ref } : {}) };
+  }
+  if (base.startsWith('/')) return { kind: 'local', url, path: normalizePath(base), ...(ref ? { ref } : {}) };
+  if (TARBALL.test(base)) throw invalid(url, 'tarball buildpacks are not supported');
+  if (GIT_SCHEMES.test(base) || SCP_LIKE.test(base)) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}) };
+  throw invalid(url, 'it is not a URL, a path or a built-in name');
+}
+
+function normalizePath(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** The folder name a buildpack gets in the build container: `01_nodejs`, `02_my-buildpack`. Pure. */
+export function buildpackDirName(source: BuildpackSource, index: number): string {
+  const raw =
+    source.kind === 'builtin'
+      ? source.id.slice('paas/'.length)
+      : (source.kind === 'git' ? source.remote : source.path).replace(/\/+$/, '').split(/[/:]/).pop() ?? 'buildpack';
+  const name = raw.replace(/\.git$/, '').replace(/^heroku-buildpack-/, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'buildpack';
+  return `${String(index + 1).padStart(2, '0')}_${name}`;
+}

@@ -1,0 +1,112 @@
+import { appDomains, isValidDomain, uniqueDomains } from './domains.js';
+import { certFiles, type NginxLayout } from './layout.js';
+import { NGINX_NAMESPACE, resolveNginxSettings } from './nginx-settings.js';
+import { DEFAULT_CONTAINER_PORT, effectivePortMap, formatPortMapping, parsePortMapping, type PortMapping } from './port-map.js';
+import type { AppProxyState } from './render.js';
+import { UPSTREAMS, parseUpstreams } from './upstreams.js';
+
+/** Where the proxy's state lives in store.properties (per app, or global with app null). */
+export const PROXY_KEYS = {
+  /** JSON list of the app's own domains. */
+  domains: { namespace: 'domains', key: 'vhosts' },
+  /** `off` once the user dropped APP.GLOBAL from the app's domains. */
+  useGlobal: { namespace: 'domains', key: 'global-vhost' },
+  /** Global: the global domain; `''` means cleared (PAAS_DOMAIN no longer applies). */
+  global: { namespace: 'domains', key: 'global' },
+  /** JSON list of `scheme:host:container`; absent means the default mapping. */
+  ports: { namespace: 'ports', key: 'map' },
+  /** The version directory of the app's certificate under certs/APP/. */
+  cert: { namespace: 'certs', key: 'current' },
+  upstreams: UPSTREAMS,
+} as const;
+
+/** Reads properties; the proxy reads through pending changes that are not stored yet. */
+export interface PropertyReader {
+  get(appId: number | null, namespace: string, key: string): string | undefined;
+  all(appId: number | null, namespace: string): Record<string, string>;
+}
+
+export interface StateContext {
+  reader: PropertyReader;
+  layout: NginxLayout;
+  httpPort: number;
+  httpsPort: number;
+  /** PAAS_DOMAIN, the global domain until domains:set-global or domains:clear-global. */
+  defaultGlobalDomain: string | undefined;
+  /** The web port of the app's current release, if it has one. */
+  releasePort(appId: number): number | undefined;
+}
+
+export function globalDomain(reader: PropertyReader, fallback: string | undefined): string | undefined {
+  const stored = reader.get(null, PROXY_KEYS.global.namespace, PROXY_KEYS.global.key);
+  if (stored === undefined) return fallback && isValidDomain(fallback) ? fallback.toLowerCase() : undefined;
+  return stored === '' ? undefined : stored;
+}
+
+export function ownDomains(reader: PropertyReader, appId: number): string[] {
+  return parseList(reader.get(appId, PROXY_KEYS.domains.namespace, PROXY_KEYS.domains.key)).filter(isValidDomain);
+}
+
+export function usesGlobalDomain(reader: PropertyReader, appId: number): boolean {
+  return reader.get(appId, PROXY_KEYS.useGlobal.namespace, PROXY_KEYS.useGlobal.key) !== 'off';
+}
+
+/** The stored mappings, or undefined for the default; unreadable entries are dropped. */
+export function storedPortMap(reader: PropertyReader, appId: number): PortMapping[] | undefined {
+  const stored = reader.get(appId, PROXY_KEYS.ports.namespace, PROXY_KEYS.ports.key);
+  if (stored === undefined) return undefined;
+  const mappings: PortMapping[] = [];
+  for (const text of parseList(stored)) {
+    try {
+      mappings.push(parsePortMapping(text));
+    } catch {
+      // a value written by an older version that no longer parses: ignore it
+    }
+  }
+  return mappings;
+}
+
+export function serializePortMap(map: readonly PortMapping[]): string {
+  return JSON.stringify(map.map(formatPortMapping));
+}
+
+export function serializeDomains(domains: readonly string[]): string {
+  return JSON.stringify(uniqueDomains(domains));
+}
+
+/** Everything the renderer needs about one app, read from the store (through pending changes). */
+export function loadAppState(context: StateContext, app: { id: number; name: string }): AppProxyState {
+  const { reader, layout } = context;
+  const upstreams = parseUpstreams(reader.get(app.id, PROXY_KEYS.upstreams.namespace, PROXY_KEYS.upstreams.key));
+  const version = reader.get(app.id, PROXY_KEYS.cert.namespace, PROXY_KEYS.cert.key);
+  const cert = version && /^[0-9a-f]{8,64}$/.test(version) ? certFiles(layout, app.name, version) : undefined;
+  return {
+    name: app.name,
+    domains: appDomains({
+      app: app.name,
+      own: ownDomains(reader, app.id),
+      useGlobal: usesGlobalDomain(reader, app.id),
+      global: globalDomain(reader, context.defaultGlobalDomain),
+    }),
+    ports: effectivePortMap({
+      stored: storedPortMap(reader, app.id),
+      containerPort: upstreams[0]?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT,
+      httpPort: context.httpPort,
+      httpsPort: context.httpsPort,
+      hasCert: cert !== undefined,
+    }),
+    upstreams,
+    cert: cert && { crt: cert.crt, key: cert.key },
+    settings: resolveNginxSettings(reader.all(app.id, NGINX_NAMESPACE), reader.all(null, NGINX_NAMESPACE)),
+  };
+}
+
+function parseList(stored: string | undefined): string[] {
+  if (!stored) return [];
+  try {
+    const value: unknown = JSON.parse(stored);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * nginx configuration as pure functions of state: the same state always renders the same bytes,
+ * and every value that reaches a file was validated before (domains, ports, IPs, settings) or is
+ * a path paas chose (quoted). Nothing here touches the disk.
+ */
+import { isIP } from 'node:net';
+import { appLogs, type NginxLayout } from './layout.js';
+import type { NginxSettings } from './nginx-settings.js';
+import type { PortMapping } from './port-map.js';
+import { hostPort, type Upstream } from './upstreams.js';
+
+export interface AppProxyState {
+  name: string;
+  /** Validated, lowercased, each once; empty means the app is not routed. */
+  domains: string[];
+  /** The effective mappings (see effectivePortMap). */
+  ports: PortMapping[];
+  upstreams: Upstream[];
+  cert: { crt: string; key: string } | undefined;
+  settings: NginxSettings;
+}
+
+export interface RenderOptions {
+  /** The bind address (PAAS_LISTEN). */
+  listen: string;
+  layout: NginxLayout;
+}
+
+const UPSTREAM_KEEPALIVE = 16;
+const HSTS_MAX_AGE = 15724800;
+export const WORKER_SHUTDOWN_TIMEOUT = '30s';
+
+export function upstreamName(app: string, containerPort: number): string {
+  return `paas-${app}-${containerPort}`;
+}
+
+export function renderAppConfig(app: AppProxyState, options: RenderOptions): string {
+  const header = [
+    `# paas: nginx configuration of ${app.name}, generated from its state; edits here are overwritten.`,
+    `# Change it with paas domains:*, ports:*, certs:* and nginx:set.`,
+  ];
+  if (app.domains.length === 0 || app.ports.length === 0) {
+    return lines([...header, `# ${app.name} has no domains, so nginx does not route it; add one with: paas domains:add ${app.name} DOMAIN`]);
+  }
+  const hosts = [...new Set(app.upstreams.map((u) => u.host))];
+  const blocks: string[][] = [];
+  for (const port of [...new Set(app.ports.map((m) => m.container))]) {
+    if (hosts.length === 0) continue;
+    blocks.push([
+      `upstream ${upstreamName(app.name, port)} {`,
+      ...hosts.map((host) => `  server ${hostPort(host, port)};`),
+      `  keepalive ${UPSTREAM_KEEPALIVE};`,
+      '}',
+    ]);
+  }
+  const https = app.cert ? app.ports.filter((m) => m.scheme === 'https') : [];
+  for (const mapping of app.ports) {
+    const redirectTo = mapping.scheme === 'http' ? https[0] : undefined;
+    blocks.push(renderServer(app, mapping, redirectTo, hosts.length > 0, options));
+  }
+  return lines([...header, ...blocks.flatMap((block) => ['', ...block])]);
+}
+
+function renderServer(
+  app: AppProxyState,
+  mapping: PortMapping,
+  redirectTo: PortMapping | undefined,
+  hasUpstreams: boolean,
+  options: RenderOptions,
+): string[] {
+  const tls = mapping.scheme === 'https';
+  const logs = appLogs(options.layout, app.name);
+  const out = [
+    'server {',
+    `  listen ${listenAddress(options.listen, mapping.host)}${tls ? ' ssl http2' : ''};`,
+    `  server_name ${app.domains.join(' ')};`,
+    `  access_log ${quote(logs.access)} paas;`,
+    `  error_log ${quote(logs.error)};`,
+  ];
+  if (tls && app.cert) {
+    out.push(`  ssl_certificate ${quote(app.cert.crt)};`, `  ssl_certificate_key ${quote(app.cert.key)};`);
+    if (app.settings.hsts === 'true') out.push(`  add_header Strict-Transport-Security "max-age=${HSTS_MAX_AGE}" always;`);
+  }
+  if (redirectTo) {
+    const port = redirectTo.host === 443 ? '' : `:${redirectTo.host}`;
+    out.push(`  location / {`, `    return 301 https://$host${port}$request_uri;`, '  }', '}');
+    return out;
+  }
+  out.push(`  client_max_body_size ${app.settings['client-max-body-size']};`, '  location / {');
+  if (hasUpstreams) {
+    out.push(
+      `    proxy_pass http://${upstreamName(app.name, mapping.container)};`,
+      '    proxy_http_version 1.1;',
+      '    proxy_set_header Host $http_host;',
+      '    proxy_set_header Upgrade $http_upgrade;',
+      '    proxy_set_header Connection $paas_connection_upgrade;',
+      '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '    proxy_set_header X-Forwarded-Proto $scheme;',
+      '    proxy_set_header X-Forwarded-Port $server_port;',
+      '    proxy_set_header X-Request-Start "t=${msec}";',
+      '    proxy_set_header X-Real-IP $remote_addr;',
+      `    proxy_read_timeout ${app.settings['proxy-read-timeout']};`,
+      `    proxy_buffering ${app.settings['proxy-buffering']};`,
+    );
+  } else {
+    out.push(
+      '    default_type text/plain;',
+      `    return 502 "502 Bad Gateway: ${app.name} has no running web process; deploy it with: git push paas main\\n";`,
+    );
+  }
+  out.push('  }', '}');
+  return out;
+}
+
+export interface MainConfigOptions {
+  layout: NginxLayout;
+  /** Files (or globs) the http block includes, in order. */
+  includes: readonly string[];
+  /** Workers run as root when the master does, so they can use paas's private temp dirs. */
+  runAsRoot: boolean;
+}
+
+export function renderMainConfig({ layout, includes, runAsRoot }: MainConfigOptions): string {
+  const temp = (name: string) => quote(`${layout.tmpDir}/${name}`);
+  return lines([
+    '# paas: main configuration of the managed nginx, generated; edits here are overwritten.',
+    ...(runAsRoot ? ['user root;'] : []),
+    'worker_processes auto;',
+    'worker_rlimit_nofile 16384;',
+    // Old workers keep long-lived connections (websockets) open after a reload; cap how long.
+    `worker_shutdown_timeout ${WORKER_SHUTDOWN_TIMEOUT};`,
+    `pid ${quote(layout.pidFile)};`,
+    `error_log ${quote(layout.errorLog)} notice;`,
+    '',
+    'events {',
+    '  worker_connections 4096;',
+    '}',
+    '',
+    'http {',
+    '  default_type application/octet-stream;',
+    '  server_tokens off;',
+    '  sendfile on;',
+    '  tcp_nopush on;',
+    '  keepalive_timeout 65s;',
+    '  server_names_hash_bucket_size 512;',
+    '  server_names_hash_max_size 8192;',
+    `  client_body_temp_path ${temp('client_body')};`,
+    `  proxy_temp_path ${temp('proxy')};`,
+    `  fastcgi_temp_path ${temp('fastcgi')};`,
+    `  uwsgi_temp_path ${temp('uwsgi')};`,
+    `  scgi_temp_path ${temp('scgi')};`,
+    "  log_format paas '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent '",
+    "                  '\"$http_referer\" \"$http_user_agent\" $request_time $upstream_addr $upstream_response_time \"$host\"';",
+    `  access_log ${quote(`${layout.logsDir}/access.log`)} paas;`,
+    // Keep upstream connections alive, except for websocket upgrades.
+    '  map $http_upgrade $paas_connection_upgrade {',
+    '    default upgrade;',
+    "    '' '';",
+    '  }',
+    '  ssl_protocols TLSv1.2 TLSv1.3;',
+    '  ssl_prefer_server_ciphers off;',
+    '  ssl_session_cache shared:paas_ssl:10m;',
+    '  ssl_session_timeout 1d;',
+    ...includes.map((file) => `  include ${quote(file)};`),
+    '}',
+  ]);
+}
+
+export interface ListenPorts {
+  http: readonly number[];
+  https: readonly number[];
+}
+
+/** Every port nginx listens on: the configured ones and any that apps mapped. Pure. */
+export function listenPorts(apps: readonly AppProxyState[], httpPort: number, httpsPort: number): ListenPorts {
+  const routed = apps.filter((app) => app.domains.length > 0);
+  const of = (scheme: string, base: number) =>
+    [...new Set([base, ...routed.flatMap((app) => app.ports.filter((m) => m.scheme === scheme).map((m) => m.host))])].sort(
+      (a, b) => a - b,
+    );
+  return { http: of('http', httpPort), https: of('https', httpsPort) };
+}
+
+/** Requests for a host no app owns get a plain 404 from paas, never another app. */
+export function renderDefaultServers(ports: ListenPorts, options: RenderOptions): string {
+  const blocks = [
+    ...ports.http.map((port) => [
+      'server {',
+      `  listen ${listenAddress(options.listen, port)} default_server;`,
+      '  server_name _;',
+      '  default_type text/plain;',
+      '  return 404 "404 Not Found: no app is served at this address (paas)\\n";',
+      '}',
+    ]),
+    // Unknown names over TLS: refuse the handshake rather than show some app's certificate.
+    ...ports.https.map((port) => [
+      'server {',
+      `  listen ${listenAddress(options.listen, port)} ssl http2 default_server;`,
+      '  server_name _;',
+      '  ssl_reject_handshake on;',
+      '}',
+    ]),
+  ];
+  return lines(['# paas: default servers, generated; edits here are overwritten.', ...blocks.flatMap((block) => ['', ...block])]);
+}
+
+/** A server on a private unix socket that answers the config's generation: proof a reload took effect. */
+export function renderControlServer(layout: NginxLayout, generation: string): string {
+  return lines([
+    '# paas: answers the generation of the loaded configuration, so paas knows a reload took effect.',
+    'server {',
+    `  listen ${quote(`unix:${layout.controlSocket}`)};`,
+    '  access_log off;',
+    '  default_type text/plain;',
+    `  return 200 "${generation}\\n";`,
+    '}',
+  ]);
+}
+
+export function listenAddress(listen: string, port: number): string {
+  return isIP(listen) === 6 ? `[${listen}]:${port}` : `${listen}:${port}`;
+}
+
+/**
+ * A path in double quotes. Paths come from PAAS_HOME, not from users, but a character nginx
+ * would read as syntax or a variable is refused rather than escaped.
+ */
+export function quote(path: string): string {
+  if (!/^[A-Za-z0-9._/ +@,=~:-]+$/.test(path)) {
+    throw new Error(`the path "${path}" has characters nginx would misread; use a PAAS_HOME made of letters, digits, dots, dashes and slashes`);
+  }
+  return `"${path}"`;
+}
+
+function lines(list: readonly string[]): string {
+  return `${list.join('\n')}\n`;
+}

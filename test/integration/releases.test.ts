@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
+
+let daemon: DaemonHandle;
+let remote: string;
+
+beforeAll(async () => {
+  daemon = await startDaemon();
+  const token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
+  remote = `http://paas:${token}@127.0.0.1:${daemon.apiPort}/procs.git`;
+});
+afterAll(async () => {
+  await daemon?.destroy();
+  await removeDockerObjects(daemon.home);
+});
+
+const url = async () => (await daemon.paasOk(['urls', 'procs'])).trim().split('\n')[0]!;
+const containers = async (filter: string) =>
+  (await run('docker', ['ps', '-q', '--filter', `label=paas.app=procs`, '--filter', filter])).stdout.split('\n').filter(Boolean);
+const until = async (what: string, check: () => Promise<boolean>, ms = 30_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+};
+
+describe('a deploy with process types and app.json scripts', () => {
+  it('runs the release phase and predeploy before, postdeploy and the first-deploy script after', async () => {
+    await daemon.paasOk(['apps:create', 'procs']);
+    await daemon.paasOk(['config:set', 'procs', 'GREETING=hello']);
+    const tree = await appWorkTree('procs');
+    const push = await tree.git('push', remote, 'main');
+    expect(push.code, push.stderr).toBe(0);
+    const out = push.stderr;
+    const order = [
+      'Running release phase (Procfile release)',
+      'release phase of ',
+      'predeploy ran with GREETING=hello',
+      'Starting web.1',
+      'Starting worker.1',
+      'home page',
+      'postdeploy ran',
+      'first deploy setup ran',
+      'Application deployed',
+    ].map((text) => out.indexOf(text));
+    expect(order.every((index) => index >= 0), out).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(await httpGet(await url())).toEqual({ status: 200, body: 'procs app\n' });
+    const report = await daemon.paasOk(['ps:report', 'procs']);
+    expect(report).toMatch(/web\.1: +running/);
+    expect(report).toMatch(/worker\.1: +running/);
+  });
+
+  it('runs the first-deploy script only once', async () => {
+    const output = await daemon.paasOk(['deploy', 'procs']);
+    expect(output).toContain('postdeploy ran');
+    expect(output).not.toContain('first deploy setup ran');
+  });
+});
+
+describe('config changes are releases', () => {
+  it('config:set is visible to the app on the next request after it returns', async () => {
+    const output = await daemon.paasOk(['config:set', 'procs', 'GREETING=hi']);
+    expect(output).toMatch(/Releasing procs v\d+: Set GREETING/);
+    expect((await httpGet(`${await url()}/cgi-bin/env`)).body).toContain('GREETING=hi\n');
+    expect(await daemon.paasOk(['releases', 'procs'])).toMatch(/Set GREETING/);
+  });
+
+  it('--no-restart only stores', async () => {
+    const before = await daemon.paasOk(['releases', 'procs', '--format', 'json']);
+    await daemon.paasOk(['config:set', '--no-restart', 'procs', 'LATER=1']);
+    expect(await daemon.paasOk(['releases', 'procs', '--format', 'json'])).toBe(before);
+    expect((await httpGet(`${await url()}/cgi-bin/env`)).body).not.toContain('LATER=1');
+  });
+
+  it('rollback makes a new release from an earlier one', async () => {
+    const releases = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json'])) as Array<{ version: number; description: string }>;
+    const withHello = releases.find((r) => r.description.startsWith('Deploy'))!;
+    const output = await daemon.paasOk(['rollback', 'procs', `v${withHello.version}`]);
+    expect(output).toContain(`Rollback to v${withHello.version}`);
+    expect((await httpGet(`${await url()}/cgi-bin/env`)).body).toContain('GREETING=hello\n');
+    const refused = await daemon.paas(['rollback', 'procs', 'v99']);
+    expect(refused.stderr).toContain('procs has no release v99');
+  });
+});
+
+describe('scaling and self-healing', () => {
+  it('ps:scale web=3 runs three web containers', async () => {
+    await daemon.paasOk(['ps:scale', 'procs', 'web=3', 'worker=1']);
+    const release = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json']))[0].version;
+    expect(await containers(`label=paas.release=${release}`)).toHaveLength(4);
+    await until('the old release retired', async () => (await containers('label=paas.process=web')).length === 3);
+    expect(await daemon.paasOk(['ps:scale', 'procs'])).toContain('web: 3');
+    expect((await daemon.paas(['ps:scale', 'procs', 'nope=1'])).stderr).toContain('no process type "nope"');
+  });
+
+  it('brings back a container killed with docker kill', async () => {
+    const [victim] = await containers('label=paas.process=web');
+    await run('docker', ['kill', victim!]);
+    await until('three running web containers', async () => (await containers('label=paas.process=web')).length === 3);
+  });
+
+  it('adopts the running containers when the daemon restarts, without duplicates', async () => {
+    const before = (await containers('label=paas.role=process')).sort();
+    await daemon.stop();
+    await daemon.start();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await containers('label=paas.role=process')).sort()).toEqual(before);
+    expect((await httpGet(await url())).status).toBe(200);
+  });
+
+  it('ps:stop and ps:start', async () => {
+    await daemon.paasOk(['ps:stop', 'procs']);
+    expect(await containers('label=paas.role=process')).toHaveLength(0);
+    expect(await daemon.paasOk(['ps:report', 'procs'])).toMatch(/Status: +stopped/);
+    await daemon.paasOk(['ps:start', 'procs']);
+    expect(await containers('label=paas.role=process')).toHaveLength(4);
+    await daemon.paasOk(['ps:scale', 'procs', 'web=1']);
+  });
+});
+
+describe('a release whose health check fails', () => {
+  it('never gets traffic; the old release keeps serving', async () => {
+    const before = await url();
+    const releasesBefore = await daemon.paasOk(['releases', 'procs', '--format', 'json']);
+    const tree = await appWorkTree('procs');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${tree.dir}/www/index.html`, 'broken page\n');
+    await tree.git('commit', '-qam', 'break the health check');
+    const push = await tree.git('push', '--force', remote, 'main');
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toMatch(/web\.1 failed its check "home page": \/ answered without the expected content "procs app"/);
+    expect(push.stderr).toContain('The previous release keeps running, untouched');
+    expect(await url()).toBe(before);
+    expect(await httpGet(before)).toEqual({ status: 200, body: 'procs app\n' });
+    expect(await daemon.paasOk(['releases', 'procs', '--format', 'json'])).toBe(releasesBefore);
+  });
+});
+
+describe('one-off commands and logs', () => {
+  it('run passes output, stdin and the exit code through', async () => {
+    const result = await daemon.paas(['run', 'procs', 'echo "greeting is $GREETING"; cat; exit 7'], { input: 'from stdin\n' });
+    expect(result.code).toBe(7);
+    expect(result.stdout).toBe('greeting is hello\nfrom stdin\n');
+    expect(await run('docker', ['ps', '-aq', '--filter', 'label=paas.role=one-off', '--filter', 'label=paas.app=procs'])).toMatchObject({ stdout: '' });
+  });
+
+  it('enter runs a command in a running container', async () => {
+    const result = await daemon.paas(['enter', 'procs', 'worker', 'echo $DYNO']);
+    expect(result).toMatchObject({ code: 0, stdout: 'worker.1\n' });
+  });
+
+  it('logs shows every container, prefixed', async () => {
+    await until('worker output', async () => (await daemon.paasOk(['logs', 'procs', '-p', 'worker'])).includes('alive'));
+    expect(await daemon.paasOk(['logs', 'procs', '-p', 'worker', '-n', '1'])).toMatch(/^procs\[worker\.1\]: worker worker\.1 alive\n$/);
+  });
+});
