@@ -8,7 +8,7 @@ import type { Part } from '../daemon/part.js';
 import { deployBranches } from '../git/deploy-branch.js';
 import { branchRevision, repoPath } from '../git/repositories.js';
 import { watchContainerEvents } from './docker-events.js';
-import { LABELS } from './naming.js';
+import { imageRepository } from './naming.js';
 import { registerPsCommands } from './ps-commands.js';
 import { registerReleaseCommands } from './releases-commands.js';
 import { registerRunCommands } from './run-commands.js';
@@ -39,7 +39,7 @@ export function deployPart(): Part {
         await services.converger.switchTo(row, []);
         await scheduler.removeNow(await scheduler.list(row.id));
         const images = await docker.listImages({
-          filters: { label: [`${LABELS.instance}=${partApi.instance}`, `${LABELS.appId}=${row.id}`] },
+          filters: { reference: [`${imageRepository(partApi.instance, row.name)}`] },
         });
         for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
         for (const build of store.builds.forApp(row.id)) rmSync(join(paths.buildLogs, `${build.id}.log`), { force: true });

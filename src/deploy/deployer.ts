@@ -63,7 +63,8 @@ export class Deployer {
         buildId: build.id,
         tarPath,
         tag: buildTag,
-        labels: { [LABELS.instance]: this.api.instance, [LABELS.app]: app.name, [LABELS.appId]: String(app.id) },
+        // One label: each costs the classic builder an extra step. The repository names the app.
+        labels: { [LABELS.instance]: this.api.instance },
         config: store.configVars.effective(app.id),
         step: (text) => log.step(text),
         detail: (text) => log.detail(text),

@@ -39,8 +39,11 @@ export function renderAppConfig(app: AppProxyState, options: RenderOptions): str
     `# paas: nginx configuration of ${app.name}, generated from its state; edits here are overwritten.`,
     `# Change it with paas domains:*, ports:*, certs:* and nginx:set.`,
   ];
-  if (app.domains.length === 0 || app.ports.length === 0) {
+  if (app.domains.length === 0) {
     return lines([...header, `# ${app.name} has no domains, so nginx does not route it; add one with: paas domains:add ${app.name} DOMAIN`]);
+  }
+  if (app.ports.length === 0) {
+    return lines([...header, `# ${app.name} has no port mappings, so nginx does not route it; add one with: paas ports:add ${app.name} http:80:5000`]);
   }
   const hosts = [...new Set(app.upstreams.map((u) => u.host))];
   const blocks: string[][] = [];

@@ -1,0 +1,143 @@
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
+import { renderReport } from '../core/reports.js';
+import type { PartApi } from '../daemon/part.js';
+import type { AppRow } from '../store/apps.js';
+import { PROXY_KEYS, ownDomains, serializeDomains } from './app-state.js';
+import {
+  generateSelfSigned,
+  inspectCertPair,
+  readCertFiles,
+  readCertInfo,
+  readCertTar,
+  removeCertVersions,
+  writeCertVersion,
+  type CertInfo,
+  type CertPair,
+} from './certs.js';
+import { printChange } from './change-output.js';
+import { normalizeDomain } from './domains.js';
+import type { Mutation, Proxy } from './proxy.js';
+
+const { cert: CERT, domains: OWN } = PROXY_KEYS;
+
+/** certs:*: TLS for an app. With a certificate it answers on https (SNI) and http redirects there. */
+export function registerCertsCommands(api: PartApi, proxy: Proxy): void {
+  const { commands, store, paths } = api;
+
+  /** Writes the pair as a new version, points the app at it through one checked reload, drops old versions. */
+  async function install(app: AppRow, pair: CertPair, also?: Mutation) {
+    const info = inspectCertPair(pair);
+    const previous = store.properties.get(app.id, CERT.namespace, CERT.key);
+    const version = writeCertVersion(proxy.layout, app.name, pair);
+    try {
+      const result = await proxy.change({ subject: app.name }, async (pending) => {
+        pending.set(app.id, CERT.namespace, CERT.key, version);
+        await also?.(pending);
+      });
+      removeCertVersions(proxy.layout, app.name, version);
+      return { info, result };
+    } catch (error) {
+      if (version !== previous) removeCertVersions(proxy.layout, app.name, previous);
+      throw error;
+    }
+  }
+
+  commands.register({
+    name: 'certs:add',
+    aliases: ['certs:update'],
+    summary: 'Add or replace the TLS certificate of an app',
+    usage: 'APP [CRT KEY]',
+    description:
+      'CRT and KEY are PEM files on the server, given as absolute paths (only through the local paas command).\n' +
+      'From anywhere, pipe a tar holding one .crt and one .key file instead:\n' +
+      '  tar cf - server.crt server.key | paas certs:add blog\n' +
+      'The app then answers on https, and plain http redirects there.',
+    examples: ['paas certs:add blog /root/blog.crt /root/blog.key', 'tar cf - server.crt server.key | paas certs:add blog'],
+    arity: [1, 3],
+    async handler({ args: [name, crt, key], stdin, stdout, actor }) {
+      const app = requireApp(store, name!);
+      let pair: CertPair;
+      if (crt !== undefined && key === undefined) throw new UserError('give both CRT and KEY, or neither and a tar on stdin');
+      if (crt !== undefined && key !== undefined) {
+        if (actor.transport !== 'socket') {
+          throw new UserError('CRT and KEY name files on the server; from a remote client pipe a tar instead: tar cf - server.crt server.key | paas certs:add APP');
+        }
+        pair = readCertFiles(crt, key);
+      } else {
+        pair = await readCertTar(stdin);
+      }
+      const { info, result } = await install(app, pair);
+      writeLine(stdout, `-----> Added a certificate for ${info.hostnames.join(' ') || 'no hostname'} to ${app.name} (expires ${info.expiresAt.slice(0, 10)})`);
+      printChange(stdout, result, proxy.urls(app.name));
+    },
+  });
+
+  commands.register({
+    name: 'certs:generate',
+    summary: 'Give an app a self-signed certificate for a domain (and serve the app there)',
+    usage: 'APP DOMAIN',
+    description: 'Browsers warn about self-signed certificates; use it for tests or behind a proxy that does not check.',
+    examples: ['paas certs:generate blog blog.example.com'],
+    arity: [2, 2],
+    async handler({ args: [name, value], stdout }) {
+      const app = requireApp(store, name!);
+      const domain = normalizeDomain(value!);
+      const pair = await generateSelfSigned(domain, paths.tmp);
+      const { result } = await install(app, pair, (pending) => {
+        const state = proxy.appState(app.name);
+        if (state?.domains.includes(domain)) return;
+        pending.set(app.id, OWN.namespace, OWN.key, serializeDomains([...ownDomains(pending, app.id), domain]));
+      });
+      writeLine(stdout, `-----> Generated a self-signed certificate for ${domain} and added it to ${app.name}`);
+      printChange(stdout, result, proxy.urls(app.name));
+    },
+  });
+
+  commands.register({
+    name: 'certs:remove',
+    summary: 'Remove the TLS certificate of an app (it is served on http only)',
+    usage: 'APP',
+    examples: ['paas certs:remove blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      if (!store.properties.get(app.id, CERT.namespace, CERT.key)) throw new UserError(`${app.name} has no certificate`);
+      const result = await proxy.change({ subject: app.name }, (pending) => pending.set(app.id, CERT.namespace, CERT.key, undefined));
+      removeCertVersions(proxy.layout, app.name);
+      writeLine(stdout, `-----> Removed the certificate of ${app.name}`);
+      printChange(stdout, result);
+    },
+  });
+
+  commands.register({
+    name: 'certs:report',
+    summary: "Show an app's TLS certificate",
+    usage: 'APP',
+    examples: ['paas certs:report blog', 'paas certs:report blog --format json'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      const cert = proxy.appState(app.name)?.cert;
+      const info = cert && readCertInfo(cert.crt);
+      if (flags.format === 'json') return writeJson(stdout, { enabled: info !== undefined, ...(info ?? {}), dir: cert ? cert.crt.replace(/\/server\.crt$/, '') : null });
+      stdout.write(renderReport(`${app.name} ssl information`, certRows(info, cert?.crt)));
+    },
+  });
+}
+
+export function certRows(info: CertInfo | undefined, crtPath: string | undefined): Array<[string, string]> {
+  return [
+    ['Ssl enabled', info ? 'true' : 'false'],
+    ['Ssl hostnames', info?.hostnames.join(' ') ?? ''],
+    ['Ssl expires at', info?.expiresAt ?? ''],
+    ['Ssl starts at', info?.startsAt ?? ''],
+    ['Ssl subject', info?.subject ?? ''],
+    ['Ssl issuer', info?.issuer ?? ''],
+    ['Ssl verified', info ? (info.selfSigned ? 'self signed' : 'signed by its issuer') : ''],
+    ['Ssl fingerprint', info?.fingerprint ?? ''],
+    ['Ssl dir', crtPath ? crtPath.replace(/\/server\.crt$/, '') : ''],
+  ];
+}

@@ -1,0 +1,180 @@
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
+import { renderReport } from '../core/reports.js';
+import type { PartApi } from '../daemon/part.js';
+import { PROXY_KEYS, globalDomain, ownDomains, serializeDomains, usesGlobalDomain } from './app-state.js';
+import { printChange } from './change-output.js';
+import { globalVhost, isWildcard, normalizeDomain } from './domains.js';
+import type { PendingProperties } from './pending-properties.js';
+import type { Proxy } from './proxy.js';
+
+const { domains: OWN, useGlobal: USE_GLOBAL, global: GLOBAL } = PROXY_KEYS;
+
+/** domains:*: where each app is served (Dokku's names and shapes). */
+export function registerDomainsCommands(api: PartApi, proxy: Proxy): void {
+  const { commands, store, settings } = api;
+  const setOwn = (pending: PendingProperties, appId: number, domains: readonly string[]) =>
+    pending.set(appId, OWN.namespace, OWN.key, domains.length ? serializeDomains(domains) : undefined);
+  const setUseGlobal = (pending: PendingProperties, appId: number, on: boolean) =>
+    pending.set(appId, USE_GLOBAL.namespace, USE_GLOBAL.key, on ? undefined : 'off');
+
+  commands.register({
+    name: 'domains:add',
+    summary: 'Serve an app on more domains',
+    usage: 'APP DOMAIN...',
+    description:
+      'A domain is a host name (blog.example.com) or a wildcard (*.example.com), lowercased.\n' +
+      'Each domain serves one app. nginx reloads once for the whole command.',
+    examples: ['paas domains:add blog blog.example.com www.example.com'],
+    arity: [2, Infinity],
+    async handler({ args: [name, ...rest], stdout }) {
+      const app = requireApp(store, name!);
+      const added = rest.map(normalizeDomain);
+      const result = await proxy.change({ subject: app.name }, (pending) => {
+        setOwn(pending, app.id, [...ownDomains(pending, app.id), ...added]);
+      });
+      writeLine(stdout, `-----> Added ${added.join(' ')} to ${app.name}`);
+      printChange(stdout, result, proxy.urls(app.name));
+    },
+  });
+
+  commands.register({
+    name: 'domains:set',
+    summary: "Replace an app's domains (the global one included)",
+    usage: 'APP DOMAIN...',
+    examples: ['paas domains:set blog blog.example.com'],
+    arity: [2, Infinity],
+    async handler({ args: [name, ...rest], stdout }) {
+      const app = requireApp(store, name!);
+      const domains = rest.map(normalizeDomain);
+      const result = await proxy.change({ subject: app.name }, (pending) => {
+        setOwn(pending, app.id, domains);
+        setUseGlobal(pending, app.id, false);
+      });
+      writeLine(stdout, `-----> ${app.name} is served at ${domains.join(' ')}`);
+      printChange(stdout, result, proxy.urls(app.name));
+    },
+  });
+
+  commands.register({
+    name: 'domains:remove',
+    summary: 'Stop serving an app on some domains',
+    usage: 'APP DOMAIN...',
+    description: 'Removing APP.GLOBAL (the global domain) turns it off for the app; domains:reset turns it back on.',
+    examples: ['paas domains:remove blog www.example.com'],
+    arity: [2, Infinity],
+    async handler({ args: [name, ...rest], stdout }) {
+      const app = requireApp(store, name!);
+      const removed = rest.map(normalizeDomain);
+      const result = await proxy.change({ subject: app.name }, (pending) => {
+        const own = ownDomains(pending, app.id);
+        const vhost = usesGlobalDomain(pending, app.id) ? globalVhost(app.name, globalDomain(pending, settings.domain)) : undefined;
+        for (const domain of removed) {
+          if (!own.includes(domain) && domain !== vhost) {
+            throw new UserError(`${domain} is not a domain of ${app.name}; see its domains with: paas domains:report ${app.name}`);
+          }
+        }
+        setOwn(pending, app.id, own.filter((domain) => !removed.includes(domain)));
+        if (vhost && removed.includes(vhost)) setUseGlobal(pending, app.id, false);
+      });
+      writeLine(stdout, `-----> Removed ${removed.join(' ')} from ${app.name}`);
+      printChange(stdout, result);
+    },
+  });
+
+  commands.register({
+    name: 'domains:clear',
+    summary: 'Remove every domain of an app (it is no longer routed)',
+    usage: 'APP',
+    examples: ['paas domains:clear blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      const result = await proxy.change({ subject: app.name }, (pending) => {
+        setOwn(pending, app.id, []);
+        setUseGlobal(pending, app.id, false);
+      });
+      writeLine(stdout, `-----> Cleared the domains of ${app.name}`);
+      printChange(stdout, result);
+    },
+  });
+
+  commands.register({
+    name: 'domains:reset',
+    summary: 'Serve an app at APP.GLOBAL only, as a new app is',
+    usage: 'APP',
+    examples: ['paas domains:reset blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      const result = await proxy.change({ subject: app.name }, (pending) => {
+        setOwn(pending, app.id, []);
+        setUseGlobal(pending, app.id, true);
+      });
+      const urls = proxy.urls(app.name);
+      writeLine(stdout, urls.length ? `-----> Reset the domains of ${app.name}` : `-----> Reset the domains of ${app.name}; no global domain is set, so it is not routed`);
+      printChange(stdout, result, urls);
+    },
+  });
+
+  commands.register({
+    name: 'domains:report',
+    summary: "Show an app's domains",
+    usage: 'APP',
+    examples: ['paas domains:report blog', 'paas domains:report blog --format json'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      const reader = store.properties;
+      const global = globalDomain(reader, settings.domain);
+      const state = proxy.appState(app.name)!;
+      const report = {
+        vhosts: state.domains,
+        globalDomain: global ?? null,
+        globalVhost: globalVhost(app.name, global) ?? null,
+        globalVhostEnabled: usesGlobalDomain(reader, app.id),
+        urls: proxy.urls(app.name),
+      };
+      if (flags.format === 'json') return writeJson(stdout, report);
+      stdout.write(
+        renderReport(`${app.name} domains information`, [
+          ['Domains app vhosts', report.vhosts.join(' ')],
+          ['Domains global domain', global ?? '(none)'],
+          ['Domains global vhost', report.globalVhost ? `${report.globalVhost} (${report.globalVhostEnabled ? 'on' : 'off'})` : '(none)'],
+          ['Domains urls', report.urls.join(' ')],
+        ]),
+      );
+    },
+  });
+
+  commands.register({
+    name: 'domains:set-global',
+    summary: 'Set the global domain: every app is served at APP.DOMAIN',
+    usage: 'DOMAIN',
+    description: 'It replaces PAAS_DOMAIN. Apps whose global domain was removed (domains:remove, domains:set) stay without it.',
+    examples: ['paas domains:set-global example.com'],
+    arity: [1, 1],
+    async handler({ args: [value], stdout }) {
+      const domain = normalizeDomain(value!);
+      if (isWildcard(domain)) throw new UserError('the global domain cannot be a wildcard; give a domain like example.com');
+      const result = await proxy.change({}, (pending) => pending.set(null, GLOBAL.namespace, GLOBAL.key, domain));
+      writeLine(stdout, `-----> Apps are served at APP.${domain}`);
+      printChange(stdout, result);
+    },
+  });
+
+  commands.register({
+    name: 'domains:clear-global',
+    summary: 'Remove the global domain (PAAS_DOMAIN included)',
+    usage: '',
+    examples: ['paas domains:clear-global'],
+    arity: [0, 0],
+    async handler({ stdout }) {
+      const result = await proxy.change({}, (pending) => pending.set(null, GLOBAL.namespace, GLOBAL.key, ''));
+      writeLine(stdout, '-----> Cleared the global domain; apps are only served at their own domains');
+      printChange(stdout, result);
+    },
+  });
+}

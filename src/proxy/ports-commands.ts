@@ -1,0 +1,113 @@
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
+import type { PartApi } from '../daemon/part.js';
+import type { AppRow } from '../store/apps.js';
+import { PROXY_KEYS, serializePortMap, storedPortMap } from './app-state.js';
+import { printChange } from './change-output.js';
+import type { PendingProperties } from './pending-properties.js';
+import { formatPortMapping, mergePortMaps, parsePortMapping, removeFromPortMap, type PortMapping } from './port-map.js';
+import type { Proxy } from './proxy.js';
+
+const { ports: PORTS } = PROXY_KEYS;
+const MAPPING = 'scheme:host:container';
+
+/** ports:*: which ports nginx listens on for an app, and where it sends the traffic. */
+export function registerPortsCommands(api: PartApi, proxy: Proxy): void {
+  const { commands, store } = api;
+  /** What ports:add and ports:remove start from: the stored map, else the default http one. */
+  const baseMap = (pending: PendingProperties, app: AppRow): PortMapping[] =>
+    storedPortMap(pending, app.id) ?? (proxy.appState(app.name)?.ports ?? []).filter((m) => m.scheme === 'http');
+  const saveMap = (pending: PendingProperties, app: AppRow, map: readonly PortMapping[] | undefined) =>
+    pending.set(app.id, PORTS.namespace, PORTS.key, map ? serializePortMap(map) : undefined);
+
+  commands.register({
+    name: 'ports:list',
+    aliases: ['ports:report'],
+    summary: "List an app's port mappings (scheme, host port, container port)",
+    usage: 'APP',
+    description:
+      `The default is http:PAAS_HTTP_PORT:5000 (or the port the image EXPOSEs). With a certificate, the app also gets\n` +
+      'https:PAAS_HTTPS_PORT for each default http mapping, unless it has https mappings of its own.',
+    examples: ['paas ports:list blog', 'paas ports:list blog --format json'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      const ports = proxy.appState(app.name)?.ports ?? [];
+      if (flags.format === 'json') return writeJson(stdout, ports);
+      writeLine(stdout, `=====> ${app.name} port mappings${storedPortMap(store.properties, app.id) ? '' : ' (default)'}`);
+      stdout.write(renderTable(['SCHEME', 'HOST PORT', 'CONTAINER PORT'], ports.map((m) => [m.scheme, String(m.host), String(m.container)])));
+    },
+  });
+
+  commands.register({
+    name: 'ports:add',
+    summary: 'Add port mappings to an app',
+    usage: `APP ${MAPPING}...`,
+    description: 'A mapping for a scheme and host port the app already has replaces it.',
+    examples: ['paas ports:add blog http:8080:5000', 'paas ports:add blog https:443:5000'],
+    arity: [2, Infinity],
+    async handler({ args: [name, ...rest], stdout }) {
+      const app = requireApp(store, name!);
+      const added = rest.map(parsePortMapping);
+      const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, mergePortMaps(baseMap(pending, app), added)));
+      writeLine(stdout, `-----> Added ${added.map(formatPortMapping).join(' ')} to ${app.name}`);
+      printChange(stdout, result, proxy.urls(app.name));
+    },
+  });
+
+  commands.register({
+    name: 'ports:set',
+    summary: "Replace an app's port mappings",
+    usage: `APP ${MAPPING}...`,
+    examples: ['paas ports:set blog http:80:3000'],
+    arity: [2, Infinity],
+    async handler({ args: [name, ...rest], stdout }) {
+      const app = requireApp(store, name!);
+      const map = mergePortMaps([], rest.map(parsePortMapping));
+      const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, map));
+      writeLine(stdout, `-----> ${app.name} maps ${map.map(formatPortMapping).join(' ')}`);
+      printChange(stdout, result, proxy.urls(app.name));
+    },
+  });
+
+  commands.register({
+    name: 'ports:remove',
+    summary: 'Remove port mappings from an app (a whole mapping, or every mapping of a host port)',
+    usage: `APP ${MAPPING}|HOST-PORT...`,
+    examples: ['paas ports:remove blog http:8080:5000', 'paas ports:remove blog 8080'],
+    arity: [2, Infinity],
+    async handler({ args: [name, ...rest], stdout }) {
+      const app = requireApp(store, name!);
+      const result = await proxy.change({ subject: app.name }, (pending) => {
+        let map = baseMap(pending, app);
+        for (const what of rest) {
+          const next = removeFromPortMap(map, what);
+          if (next.length === map.length) {
+            throw new UserError(`${app.name} has no port mapping "${printable(what)}"; see them with: paas ports:list ${app.name}`);
+          }
+          map = next;
+        }
+        saveMap(pending, app, map);
+      });
+      writeLine(stdout, `-----> Removed ${rest.join(' ')} from ${app.name}`);
+      printChange(stdout, result);
+    },
+  });
+
+  commands.register({
+    name: 'ports:clear',
+    summary: "Go back to an app's default port mapping",
+    usage: 'APP',
+    examples: ['paas ports:clear blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, undefined));
+      writeLine(stdout, `-----> ${app.name} uses the default port mapping`);
+      printChange(stdout, result, proxy.urls(app.name));
+    },
+  });
+}

@@ -1,0 +1,288 @@
+import { isIP } from 'node:net';
+import { UserError, oneLine } from '../core/errors.js';
+import type { PartApi } from '../daemon/part.js';
+import { loadAppState, type PropertyReader, type StateContext } from './app-state.js';
+import { routedUrls } from './app-urls.js';
+import { ConfigTree, diffTrees, type Tree, type TreeChange } from './config-tree.js';
+import { domainConflicts, isValidDomain } from './domains.js';
+import { TREE, nginxLayout, type NginxLayout } from './layout.js';
+import { NginxProcess } from './nginx-process.js';
+import { PendingProperties } from './pending-properties.js';
+import { schemeClash } from './port-map.js';
+import {
+  listenPorts,
+  renderAppConfig,
+  renderControlServer,
+  renderDefaultServers,
+  renderMainConfig,
+  type AppProxyState,
+  type RenderOptions,
+} from './render.js';
+import { SerialQueue } from './serial-queue.js';
+
+export interface ChangeOptions {
+  /** The app the change is about: a clash names the other app. */
+  subject?: string;
+  /** Apps being renamed (old name -> new name): rendered under the new name. */
+  renames?: ReadonlyMap<string, string>;
+  /** Apps being destroyed: no longer rendered. */
+  removed?: ReadonlySet<string>;
+  /** Reload even when no file changed (how the daemon adopts a running nginx at start). */
+  force?: boolean;
+  /** Render apps nginx refuses as disabled instead of refusing everything (daemon start). */
+  isolateBroken?: boolean;
+}
+
+export interface ChangeResult {
+  /** The managed files that changed, relative to the nginx prefix. */
+  changed: string[];
+  reloaded: boolean;
+  /** Time from the first rendered byte to nginx answering with the new config. */
+  ms: number;
+  /** Apps rendered disabled because nginx refused their config (with isolateBroken). */
+  disabled: string[];
+}
+
+/** Edits the pending properties of a change; throwing cancels the change. */
+export type Mutation = (pending: PendingProperties) => void | Promise<void>;
+
+/**
+ * The proxy's one path for every change: apply the edit to pending properties, render the
+ * whole tree from state, write what differs beside the live files, check the candidate tree
+ * with `nginx -t`, then store the edit, swap the files in and reload, and wait until the new
+ * workers answer. A refused or failed change leaves files, store and traffic as they were.
+ */
+export class Proxy {
+  readonly layout: NginxLayout;
+  readonly nginx: NginxProcess;
+  readonly tree: ConfigTree;
+  private readonly queue = new SerialQueue();
+  private generations = 0;
+
+  constructor(private readonly api: PartApi) {
+    this.layout = nginxLayout(api.paths.nginx);
+    this.nginx = new NginxProcess(this.layout);
+    this.tree = new ConfigTree(this.layout);
+  }
+
+  change(options: ChangeOptions, mutate?: Mutation): Promise<ChangeResult> {
+    return this.queue.run(() => this.changeNow(options, mutate));
+  }
+
+  /** Runs fn with the tree to itself (no change can start meanwhile). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(fn);
+  }
+
+  /** The stored state of one app, as nginx serves it. */
+  appState(name: string): AppProxyState | undefined {
+    const app = this.api.store.apps.find(name);
+    return app && loadAppState(this.stateContext(this.api.store.properties), app);
+  }
+
+  states(reader: PropertyReader, options: Pick<ChangeOptions, 'renames' | 'removed'> = {}): AppProxyState[] {
+    const context = this.stateContext(reader);
+    return this.api.store.apps
+      .list()
+      .filter((app) => !options.removed?.has(app.name))
+      .map((app) => loadAppState(context, { id: app.id, name: options.renames?.get(app.name) ?? app.name }));
+  }
+
+  urls(app: string): string[] {
+    const state = this.appState(app);
+    return state ? routedUrls(state) : [];
+  }
+
+  renderOptions(): RenderOptions {
+    return { listen: this.api.settings.listen, layout: this.layout };
+  }
+
+  renderTree(states: readonly AppProxyState[]): Tree {
+    const { settings } = this.api;
+    const options = this.renderOptions();
+    const tree: Tree = new Map();
+    tree.set(TREE.main, this.mainConfig([TREE.control, TREE.defaults, 'apps/*.conf'].map((path) => this.tree.absolute(path))));
+    tree.set(TREE.defaults, renderDefaultServers(listenPorts(states, settings.httpPort, settings.httpsPort), options));
+    for (const state of states) tree.set(TREE.app(state.name), renderAppConfig(state, options));
+    return tree;
+  }
+
+  /** nginx -t of the live tree, or of the live tree reduced to one app. */
+  validateLive(app?: string): Promise<string | undefined> {
+    return this.exclusive(async () => {
+      if (app === undefined) return this.nginx.test(this.layout.mainConf);
+      return this.testIncludes([TREE.control, TREE.defaults, TREE.app(app)].map((path) => this.tree.absolute(path)));
+    });
+  }
+
+  /** The live app files nginx refuses one by one, with its complaint. */
+  brokenLiveApps(): Promise<Map<string, string>> {
+    return this.exclusive(async () => {
+      const live = [...this.tree.live().keys()].filter((path) => path.startsWith('apps/'));
+      return this.brokenApps(live, (path) => this.tree.absolute(path));
+    });
+  }
+
+  private async changeNow(options: ChangeOptions, mutate?: Mutation): Promise<ChangeResult> {
+    const started = Date.now();
+    this.assertListenAddress();
+    this.tree.ensureDirs();
+    const pending = new PendingProperties(this.api.store);
+    await mutate?.(pending);
+    const states = this.states(pending, options);
+    this.refuseNewClashes(states, options);
+    const desired = this.renderTree(states);
+    const live = this.tree.live();
+    let changes = diffTrees(desired, live);
+    // Nothing to reload; a stopped nginx is started by the next change that affects routing.
+    if (changes.length === 0 && !options.force) {
+      pending.commit();
+      return { changed: [], reloaded: false, ms: Date.now() - started, disabled: [] };
+    }
+    const generation = this.nextGeneration();
+    const control: TreeChange = { path: TREE.control, content: renderControlServer(this.layout, generation) };
+    changes = [...changes, control];
+    this.tree.stage(changes);
+    let problem = await this.checkCandidate(desired, changes);
+    const disabled: string[] = [];
+    if (problem && options.isolateBroken) {
+      const broken = await this.brokenApps(
+        [...desired.keys()].filter((path) => path.startsWith('apps/')),
+        (path) => this.tree.candidatePath(path, changes),
+      );
+      for (const [path, complaint] of broken) {
+        const app = path.slice('apps/'.length, -'.conf'.length);
+        disabled.push(app);
+        desired.set(path, `# paas: ${app} is disabled: nginx refused its configuration: ${oneLine(complaint)}\n`);
+        this.api.logger.error({ app, complaint }, 'nginx refused the configuration of an app; it is not routed until fixed');
+      }
+      this.tree.discard(changes);
+      changes = [...diffTrees(desired, live), control];
+      this.tree.stage(changes);
+      problem = await this.checkCandidate(desired, changes);
+    }
+    if (problem) {
+      this.tree.discard(changes);
+      throw new UserError(`nginx refused the new configuration, so nothing changed: ${problem}`);
+    }
+    const undo = pending.commit();
+    const backup = this.tree.swap(changes);
+    try {
+      await this.activate(generation);
+    } catch (error) {
+      undo();
+      this.tree.restore(backup);
+      this.signalReload();
+      throw error;
+    }
+    const changed = changes.filter((c) => c.path !== TREE.control).map((c) => c.path);
+    const ms = Date.now() - started;
+    this.api.logger.info({ changed, ms }, 'nginx reloaded');
+    return { changed, reloaded: true, ms, disabled };
+  }
+
+  /** Starts nginx when it is not running, else reloads it; resolves once the new config answers. */
+  private async activate(generation: string): Promise<void> {
+    const offset = this.nginx.logOffset();
+    const pid = this.nginx.runningPid();
+    if (pid === undefined) {
+      await this.nginx.start();
+      this.api.logger.info({ pid: this.nginx.runningPid() }, 'nginx started');
+    } else {
+      process.kill(pid, 'SIGHUP');
+    }
+    await this.nginx.waitForGeneration(generation, offset);
+  }
+
+  private signalReload(): void {
+    const pid = this.nginx.runningPid();
+    if (pid !== undefined) process.kill(pid, 'SIGHUP');
+  }
+
+  private checkCandidate(desired: Tree, changes: readonly TreeChange[]): Promise<string | undefined> {
+    const includes = [TREE.control, TREE.defaults, ...[...desired.keys()].filter((path) => path.startsWith('apps/'))];
+    return this.testIncludes(includes.map((path) => this.tree.candidatePath(path, changes)));
+  }
+
+  private testIncludes(includes: readonly string[]): Promise<string | undefined> {
+    return this.nginx.test(this.tree.writeCheckConfig(this.mainConfig(includes)));
+  }
+
+  /** Each app file checked alone with the shared files; empty when those alone already fail. */
+  private async brokenApps(appPaths: readonly string[], where: (path: string) => string): Promise<Map<string, string>> {
+    const broken = new Map<string, string>();
+    const shared = [where(TREE.control), where(TREE.defaults)];
+    if (await this.testIncludes(shared)) return broken;
+    for (const path of appPaths) {
+      const complaint = await this.testIncludes([...shared, where(path)]);
+      if (complaint) broken.set(path, complaint);
+    }
+    return broken;
+  }
+
+  private mainConfig(includes: readonly string[]): string {
+    return renderMainConfig({ layout: this.layout, includes, runAsRoot: process.getuid?.() === 0 });
+  }
+
+  /**
+   * Two apps serving one domain, or one port carrying http and https, are refused when the
+   * change would create them. Ones already stored (e.g. PAAS_DOMAIN changed) only warn, so one
+   * bad app never blocks every other change.
+   */
+  private refuseNewClashes(after: readonly AppProxyState[], options: ChangeOptions): void {
+    const before = this.states(this.api.store.properties).map((state) => ({
+      ...state,
+      name: options.renames?.get(state.name) ?? state.name,
+    }));
+    const keyOf = (domain: string, apps: readonly string[]) => `${domain} ${[...apps].sort().join(' ')}`;
+    const known = new Set([...domainConflicts(before)].map(([domain, apps]) => keyOf(domain, apps)));
+    for (const [domain, apps] of domainConflicts(after)) {
+      if (known.has(keyOf(domain, apps))) {
+        this.api.logger.warn({ domain, apps }, 'a domain is served by several apps; nginx routes it to the first');
+        continue;
+      }
+      const subject = options.subject && apps.includes(options.subject) ? options.subject : undefined;
+      const other = apps.find((app) => app !== subject)!;
+      throw new UserError(
+        subject
+          ? `the domain ${domain} is already used by app "${other}"; remove it there first: paas domains:remove ${other} ${domain}`
+          : `the domain ${domain} would belong to both "${apps[0]}" and "${apps[1]}"; remove it from one: paas domains:remove ${apps[1]} ${domain}`,
+      );
+    }
+    const { settings } = this.api;
+    const reserved = [
+      { port: settings.httpPort, scheme: 'http' as const, what: 'PAAS_HTTP_PORT' },
+      { port: settings.httpsPort, scheme: 'https' as const, what: 'PAAS_HTTPS_PORT' },
+      ...(settings.apiPort ? [{ port: settings.apiPort, scheme: 'other' as const, what: 'the paas API (PAAS_API_PORT)' }] : []),
+      ...(settings.sshPort ? [{ port: settings.sshPort, scheme: 'other' as const, what: 'the paas SSH server (PAAS_SSH_PORT)' }] : []),
+    ];
+    const routed = (states: readonly AppProxyState[]) =>
+      states.filter((s) => s.domains.length > 0).map((s) => ({ app: s.name, ports: s.ports }));
+    const clash = schemeClash(routed(after), reserved);
+    if (clash && clash !== schemeClash(routed(before), reserved)) throw new UserError(clash);
+  }
+
+  private assertListenAddress(): void {
+    const { listen } = this.api.settings;
+    if (!isIP(listen) && !isValidDomain(listen)) {
+      throw new UserError(`PAAS_LISTEN "${listen}" is not an IP address or host name; fix it and restart the daemon`);
+    }
+  }
+
+  private nextGeneration(): string {
+    this.generations += 1;
+    return `${Date.now().toString(36)}-${process.pid.toString(36)}-${this.generations}`;
+  }
+
+  private stateContext(reader: PropertyReader): StateContext {
+    const { settings, store } = this.api;
+    return {
+      reader,
+      layout: this.layout,
+      httpPort: settings.httpPort,
+      httpsPort: settings.httpsPort,
+      defaultGlobalDomain: settings.domain,
+      releasePort: (appId) => store.releases.current(appId)?.port,
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
+
+let daemon: DaemonHandle;
+let keys: string;
+let sshCommand: (key: string) => string;
+
+beforeAll(async () => {
+  daemon = await startDaemon({ ssh: true });
+  keys = mkdtempSync(join(tmpdir(), 'paas-keys-'));
+  for (const name of ['me', 'stranger']) {
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(keys, name)]);
+  }
+  sshCommand = (key) =>
+    `ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -i ${join(keys, key)}`;
+});
+afterAll(async () => {
+  await daemon?.destroy();
+  await removeDockerObjects(daemon.home);
+});
+
+const ssh = (key: string, ...command: string[]) =>
+  run('ssh', [
+    ...sshCommand(key).split(' ').slice(1),
+    '-p',
+    String(daemon.sshPort),
+    'paas@127.0.0.1',
+    ...command,
+  ]);
+
+describe('git push over SSH', () => {
+  it('adds a key from a file, as the README says', async () => {
+    const added = await daemon.paasOk(['ssh-keys:add', 'me', join(keys, 'me.pub')]);
+    expect(added).toMatch(/SHA256:/);
+    expect(await daemon.paasOk(['ssh-keys:list'])).toContain('me');
+  });
+
+  it('deploys on push and prints the build as it runs, ending with the URL', async () => {
+    const tree = await appWorkTree('hello');
+    await tree.git('remote', 'add', 'paas', `ssh://paas@127.0.0.1:${daemon.sshPort}/hello`);
+    const push = await run('git', ['push', 'paas', 'main'], {
+      cwd: tree.dir,
+      env: { GIT_SSH_COMMAND: sshCommand('me') },
+    });
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toMatch(/remote: +Step 1\/\d+ : FROM/);
+    const url = /remote: =====> Application deployed:\s+remote: +(http\S+)/.exec(push.stderr)?.[1];
+    expect(url).toBeDefined();
+    expect(await httpGet(url!)).toEqual({ status: 200, body: 'hello from paas\n' });
+  });
+
+  it('runs paas commands over SSH with their output and exit status', async () => {
+    const set = await ssh('me', 'config:set', 'hello', "'B=two words'");
+    expect(set.code, set.stderr).toBe(0);
+    expect((await ssh('me', 'config:get', 'hello', 'B')).stdout).toBe('two words\n');
+    const unknown = await ssh('me', 'apps:report', 'ghost');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('app "ghost" does not exist');
+  });
+
+  it('refuses an unknown key', async () => {
+    const result = await ssh('stranger', 'apps:list');
+    expect(result.code).toBe(255);
+    expect(result.stderr).toContain('Permission denied');
+  });
+
+  it('refuses repo paths that escape PAAS_HOME', async () => {
+    for (const path of ['../../etc', '/../../etc', 'hello/../../x']) {
+      const result = await ssh('me', `git-receive-pack '${path}'`);
+      expect(result.code, path).not.toBe(0);
+    }
+  });
+});
