@@ -7,6 +7,7 @@ import { renderReport } from '../core/reports.js';
 import type { Part, PartApi } from '../daemon/part.js';
 import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branch.js';
 import { gitHttpRoutes } from './http-backend.js';
+import type { GitAccess } from './git-access.js';
 import { AUTOCREATION, createGitAccess } from './repo-access.js';
 import { ensureRepo, removeRepo, renameRepo, repoPath } from './repositories.js';
 import { startSshServer, type RunningSshServer } from './ssh-server.js';
@@ -17,13 +18,14 @@ const ZERO_REV = /^0{40}$/;
 export function gitPart(): Part {
   let ssh: RunningSshServer | undefined;
   let api: PartApi;
+  let gitAccess: GitAccess;
   return {
     name: 'git',
     description: 'git push over SSH and HTTP, bare repos, git:* settings',
     register(partApi) {
       api = partApi;
       const { commands, events, store, paths, reports, logger } = partApi;
-      const gitAccess = createGitAccess(partApi);
+      gitAccess = createGitAccess(partApi);
       partApi.apiRoutes.push(gitHttpRoutes({ gitAccess, reposDir: paths.repos, logger }));
 
       events.on('post-create', async ({ app }) => void (await ensureRepo(paths, app)));
@@ -145,7 +147,7 @@ export function gitPart(): Part {
         store,
         logger,
         registry: commands,
-        gitAccess: createGitAccess(api),
+        gitAccess,
       });
       logger.info({ port: ssh.port }, 'ssh server listening');
     },

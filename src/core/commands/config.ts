@@ -107,7 +107,7 @@ export const configPart: Part = {
       arity: [0, 1],
       handler(ctx) {
         const { scope, label, rest } = target(ctx);
-        noExtra(ctx, rest);
+        noExtra(rest);
         const vars = ctx.flags.merged && scope !== null ? store.configVars.effective(scope) : store.configVars.all(scope);
         ctx.stdout.write(renderConfigShow(`${label} env vars`, vars));
       },
@@ -122,7 +122,7 @@ export const configPart: Part = {
       arity: [0, 1],
       handler(ctx) {
         const { scope, rest } = target(ctx);
-        noExtra(ctx, rest);
+        noExtra(rest);
         const vars = ctx.flags.merged && scope !== null ? store.configVars.effective(scope) : store.configVars.all(scope);
         for (const key of Object.keys(vars)) writeLine(ctx.stdout, key);
       },
@@ -145,7 +145,7 @@ export const configPart: Part = {
       arity: [0, 1],
       handler(ctx) {
         const { scope, rest } = target(ctx);
-        noExtra(ctx, rest);
+        noExtra(rest);
         const vars = scope === null ? store.configVars.all(null) : store.configVars.effective(scope);
         ctx.stdout.write(renderConfigExport(vars, (ctx.flags.format as ExportFormat | undefined) ?? 'shell'));
       },
@@ -160,7 +160,7 @@ export const configPart: Part = {
       arity: [0, 1],
       async handler(ctx) {
         const { scope, app, label, rest } = target(ctx);
-        noExtra(ctx, rest);
+        noExtra(rest);
         const keys = Object.keys(store.configVars.all(scope));
         store.configVars.clear(scope);
         writeLine(ctx.stdout, `-----> Cleared ${keys.length} config vars of ${label}`);
@@ -187,7 +187,7 @@ function resolveTarget({ store }: PartApi, ctx: CommandContext): Target {
   return { scope: app.id, app: app.name, label: app.name, rest };
 }
 
-function noExtra(ctx: CommandContext, rest: string[]): void {
+function noExtra(rest: string[]): void {
   if (rest.length > 0) throw new UserError(`unexpected argument "${printable(rest[0]!)}"`);
 }
 
