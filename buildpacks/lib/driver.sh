@@ -105,7 +105,7 @@ if [ "${1:-}" != --as-app ]; then
   if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
     exec setpriv --reuid="$app_uid" --regid="$app_uid" --clear-groups -- bash "$0" --as-app
   fi
-  echo " !     warning: setpriv is missing from the stack; buildpacks run as root"
+  echo "       warning: setpriv is missing from the stack; buildpacks run as root"
 fi
 export HOME=/app APP_DIR=/app BUILD_DIR=$build_dir CACHE_DIR=$cache_dir ENV_DIR=$env_dir
 export CURL_CONNECT_TIMEOUT=${CURL_CONNECT_TIMEOUT:-30} CURL_TIMEOUT=${CURL_TIMEOUT:-180}

@@ -10,10 +10,13 @@ import { gitPart } from '../git/git-part.js';
 import { sshKeysPart } from '../git/ssh-keys-commands.js';
 import { deployPart } from '../deploy/deploy-part.js';
 import { dockerfileBuilderPart } from '../build/dockerfile-part.js';
+import { buildpacksPart } from '../build/buildpacks/buildpacks-part.js';
+import { proxyPart } from '../proxy/proxy-part.js';
+import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
 export function allParts(): Part[] {
-  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart, sshKeysPart, gitPart(), dockerfileBuilderPart, deployPart()];
+  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart, sshKeysPart, gitPart(), dockerfileBuilderPart, buildpacksPart, deployPart(), proxyPart(), postgresPlugin()];
   parts.push(pluginListPart(parts));
   return parts;
 }

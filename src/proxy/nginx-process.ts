@@ -97,17 +97,36 @@ export class NginxProcess {
     }
   }
 
+  /** The master's workers that still accept connections (not shutting down). */
+  activeWorkers(masterPid: number): number[] {
+    return childPids(masterPid).filter((pid) => {
+      const title = processTitle(pid);
+      return title !== undefined && title.includes('worker process') && !title.includes('shutting down');
+    });
+  }
+
   /**
-   * Resolves once the config with this generation answers on the control socket, i.e. new
-   * workers run it. nginx's master keeps the old config when a reload fails and only says so in
-   * its error log, so that log is read too: a fatal line there fails at once.
+   * Resolves once the config with this generation answers on the control socket (new workers
+   * run it) and every worker of the old config has stopped accepting: the master lets both
+   * generations accept for about 100 ms before it tells the old workers to shut down.
+   * nginx's master keeps the old config when a reload fails and only says so in its error log,
+   * so that log is read too: a fatal line there fails at once.
    */
-  async waitForGeneration(generation: string, logOffset: number, timeoutMs = RELOAD_TIMEOUT_MS): Promise<void> {
+  async waitForGeneration(
+    generation: string,
+    logOffset: number,
+    oldWorkers: readonly number[] = [],
+    timeoutMs = RELOAD_TIMEOUT_MS,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const accepting = (pid: number) => {
+      const title = processTitle(pid);
+      return title !== undefined && !title.includes('shutting down');
+    };
     for (;;) {
-      if ((await this.generation()) === generation) return;
+      if ((await this.generation()) === generation && !oldWorkers.some(accepting)) return;
       const fatal = fatalLogLine(readFrom(this.layout.errorLog, logOffset));
-      if (fatal) throw new UserError(`nginx kept its previous configuration: ${fatal}`);
+      if (fatal) throw new UserError(`nginx could not apply the change and kept its previous configuration: ${fatal}`);
       if (this.runningPid() === undefined) throw new UserError(`nginx stopped; see ${this.layout.errorLog}`);
       if (Date.now() > deadline) {
         throw new UserError(
@@ -143,6 +162,7 @@ export function nginxComplaint(output: string): string {
       .replace(/^nginx: /, '')
       .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '')
       .replace(/\s\d+#\d+:\s/, ' ')
+      .replace(/^\[(emerg|alert|crit|error|warn)\]\s*/, '')
       .replace(/(\.conf)\.new\b/g, '$1'),
   );
 }
@@ -152,10 +172,30 @@ export function nginxComplaint(output: string): string {
  * retried for a while, so only "still could not bind()" is final for it.
  */
 export function fatalLogLine(text: string): string | undefined {
-  const line = text
-    .split('\n')
-    .find((l) => /\[(emerg|alert)\]/.test(l) && !/bind\(\) to .* failed/.test(l) && !/setrlimit/.test(l));
-  return line ? nginxComplaint(line) : undefined;
+  const lines = text.split('\n');
+  const line = lines.find((l) => /\[(emerg|alert)\]/.test(l) && !/bind\(\) to .* failed/.test(l) && !/setrlimit/.test(l));
+  if (!line) return undefined;
+  const bind = /still could not bind/.test(line) ? [...lines].reverse().find((l) => /bind\(\) to .* failed/.test(l)) : undefined;
+  return nginxComplaint(bind ?? line);
+}
+
+/** The children of a process, from /proc. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The title a live process shows (nginx sets "nginx: worker process is shutting down"); undefined once it is gone. */
+function processTitle(pid: number): string | undefined {
+  try {
+    if (/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return undefined;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function readFrom(file: string, offset: number): string {

@@ -102,9 +102,9 @@ export function proxyPart(): Part {
       // Adopt a running nginx (reload it with the tree rendered from the store) or start one.
       // The daemon runs on without it: apps stay reachable on their loopback ports.
       try {
-        const result = await proxy.change({ force: true, isolateBroken: true });
+        const result = await proxy.change({ force: true });
         api.logger.info(
-          { pid: proxy.nginx.runningPid(), http: api.settings.httpPort, https: api.settings.httpsPort, ms: result.ms, disabled: result.disabled },
+          { nginxPid: proxy.nginx.runningPid(), http: api.settings.httpPort, https: api.settings.httpsPort, ms: result.ms, disabled: result.disabled },
           'nginx routing',
         );
       } catch (error) {

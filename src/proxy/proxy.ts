@@ -29,8 +29,6 @@ export interface ChangeOptions {
   removed?: ReadonlySet<string>;
   /** Reload even when no file changed (how the daemon adopts a running nginx at start). */
   force?: boolean;
-  /** Render apps nginx refuses as disabled instead of refusing everything (daemon start). */
-  isolateBroken?: boolean;
 }
 
 export interface ChangeResult {
@@ -39,7 +37,7 @@ export interface ChangeResult {
   reloaded: boolean;
   /** Time from the first rendered byte to nginx answering with the new config. */
   ms: number;
-  /** Apps rendered disabled because nginx refused their config (with isolateBroken). */
+  /** Apps (other than the subject) rendered disabled because nginx refused their config. */
   disabled: string[];
 }
 
@@ -145,26 +143,40 @@ export class Proxy {
     this.tree.stage(changes);
     let problem = await this.checkCandidate(desired, changes);
     const disabled: string[] = [];
-    if (problem && options.isolateBroken) {
+    if (problem) {
+      // Find which app files nginx refuses. The subject's own is refused with nginx's words;
+      // any other (broken by something outside paas, e.g. a deleted certificate) is rendered
+      // disabled, so one bad app never blocks deploys and changes of the others.
       const broken = await this.brokenApps(
         [...desired.keys()].filter((path) => path.startsWith('apps/')),
         (path) => this.tree.candidatePath(path, changes),
       );
-      for (const [path, complaint] of broken) {
-        const app = path.slice('apps/'.length, -'.conf'.length);
-        disabled.push(app);
-        desired.set(path, `# paas: ${app} is disabled: nginx refused its configuration: ${oneLine(complaint)}\n`);
-        this.api.logger.error({ app, complaint }, 'nginx refused the configuration of an app; it is not routed until fixed');
+      const own = options.subject === undefined ? undefined : broken.get(TREE.app(options.subject));
+      if (own !== undefined) problem = own;
+      else if (broken.size > 0) {
+        for (const [path, complaint] of broken) {
+          const app = path.slice('apps/'.length, -'.conf'.length);
+          disabled.push(app);
+          desired.set(path, `# paas: ${app} is disabled: nginx refused its configuration: ${oneLine(complaint)}\n`);
+          this.api.logger.error({ app, complaint }, 'nginx refused the configuration of an app; it is not routed until fixed');
+        }
+        this.tree.discard(changes);
+        changes = [...diffTrees(desired, live), control];
+        this.tree.stage(changes);
+        problem = await this.checkCandidate(desired, changes);
       }
-      this.tree.discard(changes);
-      changes = [...diffTrees(desired, live), control];
-      this.tree.stage(changes);
-      problem = await this.checkCandidate(desired, changes);
     }
     if (problem) {
       this.tree.discard(changes);
       throw new UserError(`nginx refused the new configuration, so nothing changed: ${problem}`);
     }
+    if (changes.length === 1 && !options.force) {
+      // Only the control file: what changed was a broken app that stays disabled.
+      this.tree.discard(changes);
+      pending.commit();
+      return { changed: [], reloaded: false, ms: Date.now() - started, disabled };
+    }
+    const checked = Date.now();
     const undo = pending.commit();
     const backup = this.tree.swap(changes);
     try {
@@ -177,7 +189,7 @@ export class Proxy {
     }
     const changed = changes.filter((c) => c.path !== TREE.control).map((c) => c.path);
     const ms = Date.now() - started;
-    this.api.logger.info({ changed, ms }, 'nginx reloaded');
+    this.api.logger.info({ changed, ms, checkMs: checked - started, reloadMs: Date.now() - checked }, 'nginx reloaded');
     return { changed, reloaded: true, ms, disabled };
   }
 
@@ -185,13 +197,14 @@ export class Proxy {
   private async activate(generation: string): Promise<void> {
     const offset = this.nginx.logOffset();
     const pid = this.nginx.runningPid();
+    const oldWorkers = pid === undefined ? [] : this.nginx.activeWorkers(pid);
     if (pid === undefined) {
       await this.nginx.start();
-      this.api.logger.info({ pid: this.nginx.runningPid() }, 'nginx started');
+      this.api.logger.info({ nginxPid: this.nginx.runningPid() }, 'nginx started');
     } else {
       process.kill(pid, 'SIGHUP');
     }
-    await this.nginx.waitForGeneration(generation, offset);
+    await this.nginx.waitForGeneration(generation, offset, oldWorkers);
   }
 
   private signalReload(): void {

@@ -229,7 +229,7 @@ export function listenAddress(listen: string, port: number): string {
  * would read as syntax or a variable is refused rather than escaped.
  */
 export function quote(path: string): string {
-  if (!/^[A-Za-z0-9._/ +@,=~:-]+$/.test(path)) {
+  if (!/^[A-Za-z0-9._/ +@,=~:*-]+$/.test(path)) {
     throw new Error(`the path "${path}" has characters nginx would misread; use a PAAS_HOME made of letters, digits, dots, dashes and slashes`);
   }
   return `"${path}"`;

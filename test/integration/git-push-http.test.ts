@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, httpGet, removeDockerObjects, startDaemon, type DaemonHandle } from './harness.js';
+import { appWorkTree, httpGet, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 let token: string;
@@ -12,7 +12,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await daemon?.destroy();
-  await removeDockerObjects(daemon.home);
 });
 
 async function urlOf(app: string): Promise<string> {

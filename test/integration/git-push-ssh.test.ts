@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
+import { appWorkTree, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 let keys: string;
@@ -19,7 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await daemon?.destroy();
-  await removeDockerObjects(daemon.home);
 });
 
 const ssh = (key: string, ...command: string[]) =>

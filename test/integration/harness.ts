@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,7 +71,7 @@ export interface DaemonHandle {
   paasOk(args: readonly string[], options?: RunOptions): Promise<string>;
   stop(): Promise<void>;
   start(): Promise<void>;
-  /** Stops the daemon and removes its PAAS_HOME. */
+  /** Stops the daemon, removes every Docker object it made, stops its nginx, removes PAAS_HOME. */
   destroy(): Promise<void>;
   /** The daemon's own stdout+stderr so far, for failure messages. */
   output(): string;
@@ -142,6 +142,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     },
     async destroy() {
       await handle.stop();
+      await removeDockerObjects(home);
+      stopNginx(home);
       rmSync(home, { recursive: true, force: true });
     },
     output: () => log,
@@ -165,7 +167,6 @@ export async function appWorkTree(fixture: string): Promise<{ dir: string; git(.
 
 /** Removes every Docker object a test daemon made, found by its instance label. */
 export async function removeDockerObjects(home: string): Promise<void> {
-  const { readFileSync } = await import('node:fs');
   let instance: string;
   try {
     instance = readFileSync(join(home, 'instance-id'), 'utf8').trim();
@@ -177,7 +178,19 @@ export async function removeDockerObjects(home: string): Promise<void> {
   if (ids.length) await run('docker', ['rm', '-f', ...ids]);
   const images = (await run('docker', ['images', '-q', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
   if (images.length) await run('docker', ['rmi', '-f', ...new Set(images)]);
+  const volumes = (await run('docker', ['volume', 'ls', '-q', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
+  if (volumes.length) await run('docker', ['volume', 'rm', '-f', ...volumes]);
   await run('docker', ['network', 'rm', `paas-${instance}`]);
+}
+
+/** The managed nginx outlives its daemon by design; a test ends it with the daemon's home. */
+export function stopNginx(home: string): void {
+  try {
+    const pid = Number(readFileSync(join(home, 'nginx', 'nginx.pid'), 'utf8').trim());
+    if (pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    // no nginx ran for this home
+  }
 }
 
 /** GET a URL, returning status and body (status 0 when nothing answers). */

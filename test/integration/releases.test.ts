@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
+import { appWorkTree, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 let remote: string;
@@ -11,7 +11,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await daemon?.destroy();
-  await removeDockerObjects(daemon.home);
 });
 
 const url = async () => (await daemon.paasOk(['urls', 'procs'])).trim().split('\n')[0]!;

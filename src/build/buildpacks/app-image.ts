@@ -27,20 +27,51 @@ export interface AppImage {
   procfile?: string;
 }
 
+/** Top-level folders of the app that hold its installed dependencies; they get their own layer. */
+export const DEPENDENCY_DIRS: readonly string[] = ['.venv', 'node_modules'];
+
+/**
+ * Where a slug entry goes in the app image's build context: `build/x` → `app/x`, and what is
+ * under a dependency folder → `deps/…`; undefined for the archive's top folder itself. Pure.
+ */
+export function contextNameFor(slugEntry: string): string | undefined {
+  const parts = slugEntry.replace(/^\.?\//, '').split('/').filter(Boolean).slice(1);
+  if (parts.length === 0) return undefined;
+  return `${DEPENDENCY_DIRS.includes(parts[0]!) ? 'deps' : 'app'}/${parts.join('/')}`;
+}
+
 /**
  * The app image: the compiled app at /app on the run stack (not the build stack), owned by the
  * unprivileged user it runs as, with the launcher as ENTRYPOINT. Pure.
  */
-export function appDockerfile(runImage: string): string {
+export function appDockerfile(runImage: string, labels: Record<string, string> = {}): string {
+  // The app comes last: every step before it is the same from build to build, so Docker's
+  // build cache keeps them. Dependencies (restored unchanged from the build cache) are a layer
+  // of their own, which the next build reuses and the releases share.
   return `FROM ${runImage}
-COPY start /start
-COPY paas/ /etc/paas/
-COPY --chown=${APP_UID}:${APP_UID} app/ /app/
+${labelInstruction(labels)}COPY start /start
 ENV HOME=/app PORT=5000
 WORKDIR /app
 USER ${APP_UID}:${APP_UID}
 ENTRYPOINT ["/start"]
+COPY paas/ /etc/paas/
+COPY --chown=${APP_UID}:${APP_UID} deps/ /app/
+COPY --chown=${APP_UID}:${APP_UID} app/ /app/
 `;
+}
+
+/**
+ * All labels in one LABEL instruction (one build step, cached with the steps after it) rather
+ * than the build's `labels` option, which costs a step per label on every build. Pure.
+ */
+function labelInstruction(labels: Record<string, string>): string {
+  const pairs = Object.entries(labels).map(([key, value]) => `${dockerfileString(key)}=${dockerfileString(value)}`);
+  return pairs.length ? `LABEL ${pairs.join(' ')}\n` : '';
+}
+
+/** A double-quoted Dockerfile word: no variable expansion, no line breaks. */
+function dockerfileString(value: string): string {
+  return JSON.stringify(value.replace(/[\r\n]/g, ' ')).replace(/\$/g, '\\$');
 }
 
 /** The release's default process types in the Procfile format, for the launcher. Pure. */
@@ -71,14 +102,13 @@ export function shellQuote(value: string): string {
 export async function buildAppImage(docker: Docker, options: AppImageOptions): Promise<AppImage> {
   const launcher = readFileSync(join(buildpacksRoot(), 'lib', 'start.sh'), 'utf8');
   const { context, procfile } = appContext(options.slug, {
-    Dockerfile: { content: appDockerfile(options.runImage), mode: 0o644 },
+    Dockerfile: { content: appDockerfile(options.runImage, options.labels), mode: 0o644 },
     start: { content: launcher, mode: 0o755 },
     'paas/default-process-types': { content: processTypesFile(options.release.defaultProcessTypes), mode: 0o644 },
     'paas/release-defaults.sh': { content: releaseDefaultsScript(options.release.configVars), mode: 0o644 },
   });
   const imageId = await buildFromContext(docker, context, {
     tag: options.tag,
-    labels: options.labels,
     onLine: options.onLine,
     signal: options.signal,
   });
@@ -86,7 +116,8 @@ export async function buildAppImage(docker: Docker, options: AppImageOptions): P
 }
 
 /**
- * The build context: the generated files, then the slug's entries moved from `build/` to `app/`.
+ * The build context: the generated files, then the slug's entries moved from `build/` to `app/`
+ * (or `deps/`, see contextNameFor).
  * `procfile` resolves to the content of the slug's top-level Procfile once the slug was read.
  */
 function appContext(
@@ -95,6 +126,7 @@ function appContext(
 ): { context: Readable; procfile: Promise<string | undefined> } {
   const pack = tar.pack();
   for (const [name, file] of Object.entries(files)) pack.entry({ name, mode: file.mode, mtime: new Date(0) }, file.content);
+  for (const dir of ['app/', 'deps/']) pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date(0) });
   const extract = tar.extract();
   let procfile: string | undefined;
   const procfileRead = new Promise<string | undefined>((resolve, reject) => {
@@ -109,19 +141,15 @@ function appContext(
   });
   procfileRead.catch(() => undefined);
   extract.on('entry', (header, stream, next) => {
-    const name = slugName(header.name);
+    const name = contextNameFor(header.name);
     if (name === undefined || !['file', 'contiguous-file', 'directory', 'symlink', 'link'].includes(header.type ?? '')) {
       stream.on('end', () => next());
       stream.resume();
       return;
     }
-    const path = name === '' ? 'app' : `app/${name}`;
-    const entry: Header = { ...header, name: header.type === 'directory' ? `${path}/` : path, pax: undefined };
-    if (header.type === 'link' && header.linkname) {
-      const target = slugName(header.linkname);
-      entry.linkname = target === undefined ? header.linkname : `app/${target}`;
-    }
-    if (name === 'Procfile' && header.type === 'file') {
+    const entry: Header = { ...header, name: header.type === 'directory' ? `${name}/` : name, pax: undefined };
+    if (header.type === 'link' && header.linkname) entry.linkname = contextNameFor(header.linkname) ?? header.linkname;
+    if (name === 'app/Procfile' && header.type === 'file') {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk) => chunks.push(chunk as Buffer));
       stream.on('end', () => {
@@ -146,11 +174,4 @@ function appContext(
     extract.destroy();
   });
   return { context, procfile: procfileRead };
-}
-
-/** `build/a/b` → `a/b`; the top folder itself → `` (the app dir). */
-function slugName(name: string): string | undefined {
-  const parts = name.replace(/^\.?\//, '').split('/').filter(Boolean);
-  if (parts.length === 0) return undefined;
-  return parts.slice(1).join('/');
 }

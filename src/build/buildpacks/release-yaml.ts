@@ -25,9 +25,15 @@ function parseTwoLevels(text: string): Record<string, Record<string, string>> {
   let childIndent: number | undefined;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/\s+$/, '');
-    if (line.trim() === '' || line.trim().startsWith('#') || line === '---' || line === '...') return;
-    const indent = line.length - line.trimStart().length;
+    if (line.trim() === '' || line.trim().startsWith('#') || line === '...') return;
     const where = `bin/release output line ${i + 1}`;
+    if (line.startsWith('---')) {
+      // A document start, alone or with an empty map: `---`, `--- {}`.
+      const rest = stripComment(line.slice(3));
+      if (rest === '' || rest === '{}') return;
+      throw new ReleaseYamlError(`${where}: put the keys on their own lines after "---"`);
+    }
+    const indent = line.length - line.trimStart().length;
     if (indent === 0) {
       const [key, value] = splitKey(line, where);
       current = {};

@@ -1,0 +1,85 @@
+import Docker from 'dockerode';
+import { requireApp } from '../../core/app-lookup.js';
+import { UserError } from '../../core/errors.js';
+import { writeLine } from '../../core/output.js';
+import type { Part, PartApi } from '../../daemon/part.js';
+import { registerBuilderCommands, builderRows } from './builder-commands.js';
+import { BuildpackBuilder } from './buildpack-builder.js';
+import { buildpacksRows, registerBuildpacksCommands } from './buildpacks-commands.js';
+import { registerResourceCommands, resourceRows } from './resource-commands.js';
+import { cacheVolumeName } from './settings.js';
+
+/**
+ * Buildpack builds (Heroku's classic buildpacks on a stack made from Debian packages), with
+ * builder:*, buildpacks:*, resource:* (build limits) and repo:purge-cache. Registered after the
+ * Dockerfile builder, so an app with a Dockerfile builds from it unless buildpacks are chosen.
+ */
+export const buildpacksPart: Part = {
+  name: 'buildpacks',
+  description: 'builds apps with Heroku buildpacks on a stack made from Debian packages: builder:*, buildpacks:*, resource:*',
+  register(api) {
+    const docker = new Docker();
+    const { store, events, reports, commands } = api;
+    api.builders.register(new BuildpackBuilder({ docker, store, paths: api.paths, instance: api.instance }));
+    const cacheExists = (volume: string) => volumeExists(docker, volume);
+
+    registerBuilderCommands(api);
+    registerBuildpacksCommands(api, cacheExists);
+    registerResourceCommands(api);
+
+    commands.register({
+      name: 'repo:purge-cache',
+      summary: "Delete an app's build cache (dependencies are installed afresh on the next build)",
+      usage: 'APP',
+      examples: ['paas repo:purge-cache blog'],
+      arity: [1, 1],
+      async handler({ args: [name], stdout }) {
+        const app = requireApp(store, name!);
+        const removed = await removeCache(docker, api, app.id);
+        writeLine(stdout, removed ? `-----> Build cache of ${app.name} deleted` : `-----> ${app.name} has no build cache`);
+      },
+    });
+
+    events.on('app-destroy', async ({ app }) => {
+      const row = store.apps.find(app);
+      if (row) await removeCache(docker, api, row.id).catch(() => undefined);
+    });
+
+    reports.add('builder information', (name) => {
+      const app = store.apps.find(name);
+      return app ? builderRows(api, app.id) : [];
+    });
+    reports.add('buildpacks information', async (name) => {
+      const app = store.apps.find(name);
+      return app ? buildpacksRows(api, app, cacheExists) : [];
+    });
+    reports.add('resource information', (name) => {
+      const app = store.apps.find(name);
+      return app ? resourceRows(api, app.id) : [];
+    });
+  },
+};
+
+async function volumeExists(docker: Docker, name: string): Promise<boolean> {
+  try {
+    await docker.getVolume(name).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the app's cache volume; false when there was none. */
+async function removeCache(docker: Docker, api: Pick<PartApi, 'instance'>, appId: number): Promise<boolean> {
+  const name = cacheVolumeName(api.instance, appId);
+  if (!(await volumeExists(docker, name))) return false;
+  try {
+    await docker.getVolume(name).remove();
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 409) {
+      throw new UserError('a build of this app is using its cache right now; run this again when the build is over');
+    }
+    throw error;
+  }
+}

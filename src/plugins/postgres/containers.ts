@@ -1,0 +1,198 @@
+import type Docker from 'dockerode';
+import { UserError } from '../../core/errors.js';
+import { demuxLogBuffer } from '../../deploy/docker-logs.js';
+import { LABELS, networkName } from '../../deploy/naming.js';
+import { serviceContainerName, serviceLabels, serviceVolumeName } from './docker-names.js';
+import { execText } from './exec.js';
+import { POSTGRES_USER, serviceHost } from './link-env.js';
+import { databaseName } from './service-names.js';
+import type { ServiceRow, ServiceSpec } from './service-store.js';
+
+export type ServiceStatus = 'running' | 'restarting' | 'stopped' | 'missing';
+
+export interface ServiceState {
+  status: ServiceStatus;
+  id?: string;
+  ip?: string;
+  /** How often Docker restarted it after it exited. */
+  restarts?: number;
+}
+
+const READY_TIMEOUT_MS = 90_000;
+
+/** The Docker side of postgres services: one container and one named volume each. */
+export class ServiceContainers {
+  constructor(
+    readonly docker: Docker,
+    readonly instance: string,
+  ) {}
+
+  get network(): string {
+    return networkName(this.instance);
+  }
+
+  containerName(service: string): string {
+    return serviceContainerName(this.instance, service);
+  }
+
+  volumeName(service: string): string {
+    return serviceVolumeName(this.instance, service);
+  }
+
+  async state(service: string): Promise<ServiceState> {
+    try {
+      const info = await this.docker.getContainer(this.containerName(service)).inspect();
+      const status: ServiceStatus = info.State.Restarting ? 'restarting' : info.State.Running ? 'running' : 'stopped';
+      const ip = info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined;
+      return { status, id: info.Id, ip, restarts: info.RestartCount };
+    } catch (error) {
+      if (notFound(error)) return { status: 'missing' };
+      throw error;
+    }
+  }
+
+  async volumeExists(service: string): Promise<boolean> {
+    try {
+      await this.docker.getVolume(this.volumeName(service)).inspect();
+      return true;
+    } catch (error) {
+      if (notFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The bridge network app containers are on; the deploy part normally made it already. */
+  async ensureNetwork(): Promise<void> {
+    const existing = await this.docker.listNetworks({ filters: { name: [this.network] } });
+    if (existing.some((network) => network.Name === this.network)) return;
+    await this.docker
+      .createNetwork({ Name: this.network, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.instance]: this.instance } })
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      });
+  }
+
+  async createVolume(service: string): Promise<void> {
+    await this.docker.createVolume({ Name: this.volumeName(service), Labels: serviceLabels(this.instance, service) });
+  }
+
+  /** Creates and starts the service's container on its (existing) volume. */
+  async createContainer(service: ServiceSpec): Promise<void> {
+    await this.ensureNetwork();
+    const container = await this.docker.createContainer({
+      name: this.containerName(service.name),
+      Hostname: serviceHost(service.name),
+      Image: service.image,
+      Env: [`POSTGRES_PASSWORD=${service.password}`, `POSTGRES_USER=${POSTGRES_USER}`, `POSTGRES_DB=${databaseName(service.name)}`],
+      Labels: serviceLabels(this.instance, service.name),
+      HostConfig: {
+        NetworkMode: this.network,
+        Mounts: [{ Type: 'volume', Source: this.volumeName(service.name), Target: service.dataPath }],
+        RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+        Memory: service.memoryMb ? service.memoryMb * 1024 * 1024 : 0,
+      },
+      NetworkingConfig: { EndpointsConfig: { [this.network]: { Aliases: [serviceHost(service.name)] } } },
+    });
+    await container.start();
+  }
+
+  /** Makes sure the service runs: starts its container, or makes it again on its volume if it is gone. */
+  async ensureRunning(service: ServiceRow): Promise<'running' | 'started' | 'created'> {
+    const { status } = await this.state(service.name);
+    if (status === 'running' || status === 'restarting') return 'running';
+    if (status === 'stopped') {
+      await this.docker.getContainer(this.containerName(service.name)).start();
+      return 'started';
+    }
+    if (!(await this.volumeExists(service.name))) {
+      throw new UserError(
+        `the data volume ${this.volumeName(service.name)} of ${service.name} is gone; restore it from an export into a new service`,
+      );
+    }
+    await this.createContainer(service);
+    return 'created';
+  }
+
+  async stop(service: string): Promise<void> {
+    await this.docker
+      .getContainer(this.containerName(service))
+      .stop({ t: 30 })
+      .catch((error: unknown) => {
+        // 304: already stopped
+        if (!notFound(error) && (error as { statusCode?: number }).statusCode !== 304) throw error;
+      });
+  }
+
+  async restart(service: string): Promise<void> {
+    await this.docker.getContainer(this.containerName(service)).restart({ t: 30 });
+  }
+
+  /** The container's last log line, to say why it stopped. */
+  async lastLogLine(service: string): Promise<string> {
+    try {
+      const logs = (await this.docker
+        .getContainer(this.containerName(service))
+        .logs({ stdout: true, stderr: true, tail: 5, follow: false })) as unknown as Buffer;
+      return oneLineOf(demuxLogBuffer(logs));
+    } catch {
+      return '';
+    }
+  }
+
+  /** Removes the container and, with `data`, the volume. Only ever this daemon's own objects. */
+  async remove(service: string, data: boolean): Promise<void> {
+    await this.docker
+      .getContainer(this.containerName(service))
+      .remove({ force: true })
+      .catch((error: unknown) => {
+        if (!notFound(error)) throw error;
+      });
+    if (!data) return;
+    await this.docker
+      .getVolume(this.volumeName(service))
+      .remove()
+      .catch((error: unknown) => {
+        if (!notFound(error)) throw error;
+      });
+  }
+
+  /**
+   * Waits until the server takes a password login over TCP to the service's database, as a linked
+   * app would. TCP matters: the official image's first-boot server listens on its socket only.
+   */
+  async waitReady(service: Pick<ServiceSpec, 'name' | 'password'>, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const restartsBefore = (await this.state(service.name)).restarts ?? 0;
+    let last = '';
+    for (;;) {
+      const state = await this.state(service.name);
+      if (state.status === 'missing' || state.status === 'stopped' || (state.restarts ?? 0) > restartsBefore) {
+        const why = (await this.lastLogLine(service.name)) || 'no output';
+        throw new UserError(`postgres service ${service.name} exited while starting (${why}); see: paas postgres:logs ${service.name}`);
+      }
+      if (state.status === 'running' && state.id) {
+        const check = await execText(this.docker, state.id, {
+          cmd: ['psql', '-h', '127.0.0.1', '-U', POSTGRES_USER, '-d', databaseName(service.name), '-tAc', 'select 1'],
+          env: [`PGPASSWORD=${service.password}`, 'PGCONNECT_TIMEOUT=3'],
+        }).catch((error: unknown) => ({ code: 1, output: error instanceof Error ? error.message : String(error) }));
+        if (check.code === 0) return;
+        last = check.output;
+      }
+      if (Date.now() > deadline) {
+        throw new UserError(
+          `postgres service ${service.name} did not accept connections within ${Math.round(timeoutMs / 1000)} s ` +
+            `(${oneLineOf(last) || 'no answer'}); see: paas postgres:logs ${service.name}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+function notFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+function oneLineOf(text: string): string {
+  return text.trim().split('\n').pop()?.trim() ?? '';
+}

@@ -1,0 +1,147 @@
+import { requireApp } from '../../core/app-lookup.js';
+import { UserError } from '../../core/errors.js';
+import { assertSettableConfigKey } from '../../core/names.js';
+import { FORMAT_FLAG, writeJson, writeLine } from '../../core/output.js';
+import type { PostgresContext } from './context.js';
+import { chooseLinkKey, linkUrl } from './link-env.js';
+import { assertAlias } from './service-names.js';
+
+const NO_RESTART = {
+  'no-restart': { type: 'boolean', description: 'only store the change; the app picks it up on its next deploy or restart' },
+} as const;
+
+/** postgres:link, :unlink, :links, :app-links. */
+export function registerLinkCommands(pg: PostgresContext): void {
+  const { commands, events, store } = pg.api;
+
+  commands.register({
+    name: 'postgres:link',
+    summary: "Give an app the service's URL in DATABASE_URL (or ALIAS_URL) and restart it",
+    usage: 'NAME APP [--alias ENV] [--no-restart]',
+    description:
+      'The app reaches the service at paas-postgres-NAME:5432 from its web, worker, release and run containers.\n' +
+      'When DATABASE_URL is already set, the URL goes to PAAS_POSTGRES_<NAME>_URL instead (or pick a name with --alias).\n' +
+      'The restart is a new release with zero downtime, like config:set.',
+    examples: ['paas postgres:link blog-db blog', 'paas postgres:link reports blog --alias REPORTS_DATABASE'],
+    flags: {
+      alias: { type: 'string', description: 'set ENV_URL instead of DATABASE_URL', placeholder: 'ENV' },
+      ...NO_RESTART,
+    },
+    arity: [2, 2],
+    async handler({ args: [name, appName], flags, stdout }) {
+      const service = pg.requireService(name!);
+      const app = requireApp(store, appName!);
+      const links = pg.store.linksOfApp(app.id);
+      const existing = links.find((l) => l.service === service.name);
+      if (existing) throw new UserError(`${service.name} is already linked to ${app.name} as ${existing.envKey}`);
+      const alias = flags.alias === undefined ? undefined : assertAlias(String(flags.alias));
+      const vars = store.configVars.effective(app.id);
+      const { key, note } = chooseLinkKey(service.name, alias, vars);
+      assertSettableConfigKey(key);
+      const holder = links.find((l) => l.envKey === key);
+      if (holder) {
+        throw new UserError(`${app.name} already has ${key} from its link to ${holder.service}; pick another name with --alias`);
+      }
+      store.transaction(() => {
+        store.configVars.set(app.id, { [key]: linkUrl(service) });
+        pg.store.link(service.id, app.id, key);
+      });
+      writeLine(stdout, `-----> Linking postgres service ${service.name} to ${app.name} as ${key}`);
+      if (note) writeLine(stdout, `       ${note}`);
+      else if (alias !== undefined && key in vars) writeLine(stdout, `       ${key} was set before; it now holds the link's URL`);
+      const { status } = await pg.containers.state(service.name);
+      if (status !== 'running') writeLine(stdout, `       Warning: ${service.name} is ${status}; start it with: paas postgres:start ${service.name}`);
+      await events.emit('post-config-update', {
+        app: app.name,
+        action: 'set',
+        keys: [key],
+        restart: flags['no-restart'] !== true,
+        output: stdout,
+      });
+    },
+  });
+
+  commands.register({
+    name: 'postgres:unlink',
+    summary: "Remove the service's URL from an app and restart it",
+    usage: 'NAME APP [--no-restart]',
+    examples: ['paas postgres:unlink blog-db blog'],
+    flags: NO_RESTART,
+    arity: [2, 2],
+    async handler({ args: [name, appName], flags, stdout }) {
+      const service = pg.requireService(name!);
+      const app = requireApp(store, appName!);
+      const link = pg.store.linksOfApp(app.id).find((l) => l.service === service.name);
+      if (!link) throw new UserError(`${service.name} is not linked to ${app.name}; see: paas postgres:app-links ${app.name}`);
+      store.transaction(() => {
+        store.configVars.unset(app.id, [link.envKey]);
+        pg.store.unlink(service.id, app.id);
+      });
+      writeLine(stdout, `-----> Unlinking postgres service ${service.name} from ${app.name} (unset ${link.envKey})`);
+      await events.emit('post-config-update', {
+        app: app.name,
+        action: 'unset',
+        keys: [link.envKey],
+        restart: flags['no-restart'] !== true,
+        output: stdout,
+      });
+    },
+  });
+
+  commands.register({
+    name: 'postgres:links',
+    summary: 'List the apps linked to a postgres service',
+    usage: 'NAME [--format json]',
+    examples: ['paas postgres:links blog-db'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const service = pg.requireService(name!);
+      const links = pg.store.linksOf(service.name);
+      if (flags.format === 'json') return writeJson(stdout, links.map((l) => ({ app: l.app, env: l.envKey, linkedAt: l.createdAt })));
+      for (const link of links) writeLine(stdout, link.app);
+    },
+  });
+
+  commands.register({
+    name: 'postgres:app-links',
+    summary: 'List the postgres services linked to an app',
+    usage: 'APP [--format json]',
+    examples: ['paas postgres:app-links blog'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    handler({ args: [appName], flags, stdout }) {
+      const app = requireApp(store, appName!);
+      const links = pg.store.linksOfApp(app.id);
+      if (flags.format === 'json') return writeJson(stdout, links.map((l) => ({ service: l.service, env: l.envKey, linkedAt: l.createdAt })));
+      for (const link of links) writeLine(stdout, link.service);
+    },
+  });
+}
+
+/** Apps come and go: a destroyed app loses its links (the databases stay); a renamed one keeps them. */
+export function registerLinkTriggers(pg: PostgresContext): void {
+  const { events, store, reports, logger } = pg.api;
+
+  events.on('app-destroy', ({ app }) => {
+    const row = store.apps.find(app);
+    if (!row) return;
+    for (const link of pg.store.linksOfApp(row.id)) {
+      const service = pg.store.find(link.service);
+      if (!service) continue;
+      store.transaction(() => {
+        store.configVars.unset(row.id, [link.envKey]);
+        pg.store.unlink(service.id, row.id);
+      });
+      logger.info({ app, service: service.name }, 'unlinked postgres service from a destroyed app; the database is kept');
+    }
+  });
+
+  // Links are stored by app id, so app-rename needs no change here: the link follows the app.
+
+  reports.add('postgres', (app) => {
+    const row = store.apps.find(app);
+    const links = row ? pg.store.linksOfApp(row.id) : [];
+    return [['Postgres links', links.length ? links.map((l) => `${l.service} (${l.envKey})`).join(', ') : 'none']];
+  });
+}

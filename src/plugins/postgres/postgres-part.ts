@@ -1,0 +1,47 @@
+import type { Part } from '../../daemon/part.js';
+import { PostgresContext } from './context.js';
+import { registerDataCommands } from './data-commands.js';
+import { registerInfoCommands } from './info-commands.js';
+import { registerLifecycleCommands } from './lifecycle-commands.js';
+import { registerLinkCommands, registerLinkTriggers } from './link-commands.js';
+
+/**
+ * The postgres service plugin, shaped like dokku-postgres. It uses only what the Part API gives
+ * every plugin: commands, triggers (app-destroy, post-config-update) and a report section.
+ */
+export function postgresPlugin(): Part {
+  let pg: PostgresContext;
+  return {
+    name: 'postgres',
+    description: 'postgres:* commands: database services linked to apps by DATABASE_URL',
+    register(api) {
+      pg = new PostgresContext(api);
+      registerLifecycleCommands(pg);
+      registerLinkCommands(pg);
+      registerLinkTriggers(pg);
+      registerInfoCommands(pg);
+      registerDataCommands(pg);
+    },
+
+    /**
+     * Every service runs again after the daemon (or dockerd) restarts: its container is started,
+     * or made again on its volume if it is gone; one that exists is never made again. In the
+     * background, so a slow Docker does not hold up the daemon.
+     */
+    async start() {
+      void ensureServicesRun(pg);
+    },
+  };
+}
+
+async function ensureServicesRun(pg: PostgresContext): Promise<void> {
+  for (const service of pg.store.list()) {
+    if (service.stopped) continue;
+    try {
+      const result = await pg.containers.ensureRunning(service);
+      if (result !== 'running') pg.api.logger.info({ service: service.name, result }, 'postgres service started');
+    } catch (error) {
+      pg.api.logger.warn({ err: error, service: service.name }, 'could not start postgres service');
+    }
+  }
+}

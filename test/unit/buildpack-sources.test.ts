@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { buildpackDirName, parseBuildpackUrl } from '../../src/build/buildpacks/buildpack-url.js';
+import { parseBuildpacksFile } from '../../src/build/buildpacks/buildpacks-file.js';
+import { selectBuildpacks } from '../../src/build/buildpacks/selection.js';
+import { UserError } from '../../src/core/errors.js';
+
+describe('parseBuildpackUrl', () => {
+  it('reads built-in names', () => {
+    expect(parseBuildpackUrl('paas/nodejs')).toEqual({ kind: 'builtin', url: 'paas/nodejs', id: 'paas/nodejs' });
+    expect(parseBuildpackUrl('  paas/static ')).toMatchObject({ kind: 'builtin', id: 'paas/static' });
+  });
+
+  it('refuses an unknown built-in, naming the real ones', () => {
+    expect(() => parseBuildpackUrl('paas/ruby')).toThrow(/unknown built-in buildpack "paas\/ruby"; the built-in ones are: paas\/nodejs, paas\/python, paas\/static, paas\/procfile/);
+  });
+
+  it('reads git URLs with and without a #ref', () => {
+    expect(parseBuildpackUrl('https://github.com/heroku/heroku-buildpack-nodejs.git')).toEqual({
+      kind: 'git',
+      url: 'https://github.com/heroku/heroku-buildpack-nodejs.git',
+      remote: 'https://github.com/heroku/heroku-buildpack-nodejs.git',
+    });
+    expect(parseBuildpackUrl('https://example.com/bp.git#v1.2.3')).toMatchObject({ kind: 'git', remote: 'https://example.com/bp.git', ref: 'v1.2.3' });
+    expect(parseBuildpackUrl('git@github.com:me/bp.git#feature/x')).toMatchObject({ kind: 'git', remote: 'git@github.com:me/bp.git', ref: 'feature/x' });
+    expect(parseBuildpackUrl('ssh://git@host:2222/srv/bp.git')).toMatchObject({ kind: 'git', remote: 'ssh://git@host:2222/srv/bp.git' });
+    expect(parseBuildpackUrl('git://host/bp#3f2a1c0')).toMatchObject({ kind: 'git', ref: '3f2a1c0' });
+  });
+
+  it('reads local paths and file:// URLs as local buildpacks', () => {
+    expect(parseBuildpackUrl('/srv/buildpacks/mine')).toEqual({ kind: 'local', url: '/srv/buildpacks/mine', path: '/srv/buildpacks/mine' });
+    expect(parseBuildpackUrl('file:///srv/bp/../bp2/#main')).toEqual({ kind: 'local', url: 'file:///srv/bp/../bp2/#main', path: '/srv/bp2', ref: 'main' });
+    expect(parseBuildpackUrl('file:///tmp/my%20bp')).toMatchObject({ path: '/tmp/my bp' });
+  });
+
+  it('refuses what it cannot fetch, saying which forms work', () => {
+    for (const bad of ['', 'nodejs', 'heroku/nodejs', './relative', 'file://relative/path', 'https://example.com/bp.tgz', 'ext::sh -c id', '--upload-pack=touch /tmp/x', 'https://example.com/a b.git']) {
+      expect(() => parseBuildpackUrl(bad), bad).toThrow(UserError);
+    }
+    expect(() => parseBuildpackUrl('heroku/nodejs')).toThrow(/use a git URL \(https:\/\/host\/repo\.git#ref\), an absolute path on the server, or one of paas\/nodejs/);
+    expect(() => parseBuildpackUrl('https://example.com/bp.git#-x')).toThrow(/is not a branch, tag or commit/);
+    expect(() => parseBuildpackUrl('https://example.com/bp.git#a..b')).toThrow(/\.\./);
+  });
+
+  it('names the folder each buildpack gets in the build container', () => {
+    expect(buildpackDirName(parseBuildpackUrl('paas/nodejs'), 0)).toBe('01_nodejs');
+    expect(buildpackDirName(parseBuildpackUrl('https://github.com/heroku/heroku-buildpack-python.git#v1'), 1)).toBe('02_python');
+    expect(buildpackDirName(parseBuildpackUrl('git@host:me/apt.git'), 9)).toBe('10_apt');
+    expect(buildpackDirName(parseBuildpackUrl('/srv/buildpacks/my+bp/'), 2)).toBe('03_my-bp');
+  });
+});
+
+describe('parseBuildpacksFile', () => {
+  it('reads one URL per line, skipping blank and comment lines', () => {
+    const sources = parseBuildpacksFile('# first the apt packages\nhttps://example.com/apt.git#v2\n\n  paas/nodejs  \r\n/srv/bp\n');
+    expect(sources.map((s) => s.url)).toEqual(['https://example.com/apt.git#v2', 'paas/nodejs', '/srv/bp']);
+  });
+
+  it('names the line of a bad URL', () => {
+    expect(() => parseBuildpacksFile('paas/nodejs\nnot a url\n')).toThrow(/^\.buildpacks line 2: invalid buildpack "not a url"/);
+  });
+
+  it('is empty for a file with only comments', () => {
+    expect(parseBuildpacksFile('# nothing\n\n')).toEqual([]);
+  });
+});
+
+describe('selectBuildpacks', () => {
+  const file = 'paas/python\n';
+  it('takes BUILDPACK_URL over everything', () => {
+    const chosen = selectBuildpacks({ buildpackUrl: 'https://example.com/bp.git', configured: ['paas/static'], buildpacksFile: file });
+    expect(chosen).toMatchObject({ from: 'BUILDPACK_URL', mode: 'run', sources: [{ remote: 'https://example.com/bp.git' }] });
+  });
+
+  it('takes the buildpacks:add list over the .buildpacks file', () => {
+    const chosen = selectBuildpacks({ configured: ['paas/static', 'paas/procfile'], buildpacksFile: file });
+    expect(chosen.from).toBe('buildpacks:add');
+    expect(chosen.sources.map((s) => s.url)).toEqual(['paas/static', 'paas/procfile']);
+  });
+
+  it('takes the .buildpacks file over detection', () => {
+    expect(selectBuildpacks({ configured: [], buildpacksFile: file })).toMatchObject({ from: '.buildpacks', mode: 'run', sources: [{ id: 'paas/python' }] });
+  });
+
+  it('detects over the built-in set in order when nothing was chosen', () => {
+    for (const inputs of [{ configured: [] }, { configured: [], buildpacksFile: '# empty\n' }, { configured: [], buildpackUrl: '  ' }]) {
+      const chosen = selectBuildpacks(inputs);
+      expect(chosen.from).toBe('detection');
+      expect(chosen.mode).toBe('detect');
+      expect(chosen.sources.map((s) => s.url)).toEqual(['paas/nodejs', 'paas/python', 'paas/static', 'paas/procfile']);
+    }
+  });
+
+  it('says where a bad BUILDPACK_URL comes from', () => {
+    expect(() => selectBuildpacks({ buildpackUrl: 'nope', configured: [] })).toThrow(/^config var BUILDPACK_URL: invalid buildpack "nope"/);
+  });
+});
