@@ -28,6 +28,8 @@ export interface PaasEvents {
     /** Progress lines for the deploy log, when a deploy caused the switch. */
     log?: (line: string) => void;
   };
+  /** `paas plugin:install`: each part prepares what it needs (images), showing progress. */
+  install: { output: Writable };
   /** A release is live: traffic switched to it. */
   'post-deploy': { app: string; release: number; output: Writable };
   /** A push to the app's deploy branch, before git accepts it: a throw rejects the push. */

@@ -2,9 +2,8 @@ import { appsPart } from '../core/commands/apps.js';
 import { configPart } from '../core/commands/config.js';
 import { helpPart } from '../core/commands/help.js';
 import { versionPart } from '../core/commands/version.js';
-import { renderTable, writeLine } from '../core/output.js';
-import { PAAS_VERSION } from '../version.js';
 import type { Part } from './part.js';
+import { pluginCommandsPart } from './plugin-commands.js';
 import { tokensPart } from './tokens-commands.js';
 import { gitPart } from '../git/git-part.js';
 import { sshKeysPart } from '../git/ssh-keys-commands.js';
@@ -16,27 +15,20 @@ import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
 export function allParts(): Part[] {
-  const parts: Part[] = [helpPart, versionPart, appsPart, configPart, tokensPart, sshKeysPart, gitPart(), dockerfileBuilderPart, buildpacksPart, deployPart(), proxyPart(), postgresPlugin()];
-  parts.push(pluginListPart(parts));
+  const parts: Part[] = [
+    helpPart,
+    versionPart,
+    appsPart,
+    configPart,
+    tokensPart,
+    sshKeysPart,
+    gitPart(),
+    dockerfileBuilderPart,
+    buildpacksPart,
+    deployPart(),
+    proxyPart(),
+    postgresPlugin(),
+  ];
+  parts.push(pluginCommandsPart(parts));
   return parts;
-}
-
-function pluginListPart(parts: readonly Part[]): Part {
-  return {
-    name: 'plugin',
-    description: 'plugin:list',
-    register({ commands }) {
-      commands.register({
-        name: 'plugin:list',
-        summary: 'List the built-in and installed plugins',
-        usage: '',
-        examples: ['paas plugin:list'],
-        arity: [0, 0],
-        handler({ stdout }) {
-          writeLine(stdout, '=====> Plugins');
-          stdout.write(renderTable(['NAME', 'VERSION', 'DESCRIPTION'], parts.map((p) => [p.name, PAAS_VERSION, p.description])));
-        },
-      });
-    },
-  };
 }

@@ -18,12 +18,12 @@ import {
 } from './certs.js';
 import { printChange } from './change-output.js';
 import { normalizeDomain } from './domains.js';
-import type { Mutation, Proxy } from './proxy.js';
+import type { Mutation, NginxProxy } from './proxy.js';
 
 const { cert: CERT, domains: OWN } = PROXY_KEYS;
 
 /** certs:*: TLS for an app. With a certificate it answers on https (SNI) and http redirects there. */
-export function registerCertsCommands(api: PartApi, proxy: Proxy): void {
+export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store, paths } = api;
 
   /** Writes the pair as a new version, points the app at it through one checked reload, drops old versions. */
@@ -70,7 +70,9 @@ export function registerCertsCommands(api: PartApi, proxy: Proxy): void {
       }
       const { info, result } = await install(app, pair);
       writeLine(stdout, `-----> Added a certificate for ${info.hostnames.join(' ') || 'no hostname'} to ${app.name} (expires ${info.expiresAt.slice(0, 10)})`);
-      printChange(stdout, result, proxy.urls(app.name));
+      const urls = proxy.urls(app.name);
+      printChange(stdout, result, urls);
+      if (urls.length === 0) writeLine(stdout, `       ${app.name} has no domains yet, so nothing serves it; add one: paas domains:add ${app.name} DOMAIN`);
     },
   });
 

@@ -7,12 +7,12 @@ import { PROXY_KEYS, globalDomain, ownDomains, serializeDomains, usesGlobalDomai
 import { printChange } from './change-output.js';
 import { globalVhost, isWildcard, normalizeDomain } from './domains.js';
 import type { PendingProperties } from './pending-properties.js';
-import type { Proxy } from './proxy.js';
+import type { NginxProxy } from './proxy.js';
 
 const { domains: OWN, useGlobal: USE_GLOBAL, global: GLOBAL } = PROXY_KEYS;
 
 /** domains:*: where each app is served (Dokku's names and shapes). */
-export function registerDomainsCommands(api: PartApi, proxy: Proxy): void {
+export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store, settings } = api;
   const setOwn = (pending: PendingProperties, appId: number, domains: readonly string[]) =>
     pending.set(appId, OWN.namespace, OWN.key, domains.length ? serializeDomains(domains) : undefined);

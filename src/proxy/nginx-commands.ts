@@ -13,12 +13,12 @@ import {
   assertNginxSettingKey,
   normalizeNginxSetting,
 } from './nginx-settings.js';
-import type { Proxy } from './proxy.js';
+import type { NginxProxy } from './proxy.js';
 
 const LOG_LINES = 100;
 
 /** nginx:*: settings, the rendered config, validation and logs of the managed nginx. */
-export function registerNginxCommands(api: PartApi, proxy: Proxy): void {
+export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store } = api;
 
   commands.register({
@@ -92,7 +92,9 @@ export function registerNginxCommands(api: PartApi, proxy: Proxy): void {
     handler({ args: [name], stdout }) {
       const app = requireApp(store, name!);
       const content = proxy.tree.read(TREE.app(app.name));
-      if (content === undefined) throw new UserError(`${app.name} has no nginx configuration yet; add a domain: paas domains:add ${app.name} DOMAIN`);
+      if (content === undefined) {
+        throw new UserError(`${app.name} is not routed by nginx, so it has no configuration; give it a domain: paas domains:add ${app.name} DOMAIN`);
+      }
       stdout.write(content);
     },
   });
@@ -105,6 +107,10 @@ export function registerNginxCommands(api: PartApi, proxy: Proxy): void {
     arity: [0, 1],
     async handler({ args: [name], stdout }) {
       const app = name === undefined ? undefined : requireApp(store, name);
+      if (app && proxy.tree.read(TREE.app(app.name)) === undefined) {
+        writeLine(stdout, `-----> ${app.name} is not routed by nginx (no domains), so there is nothing to check`);
+        return;
+      }
       const problem = await proxy.validateLive(app?.name);
       if (!problem) {
         writeLine(stdout, `-----> The nginx configuration${app ? ` of ${app.name}` : ''} is valid`);

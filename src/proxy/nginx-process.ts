@@ -28,7 +28,9 @@ export class NginxProcess {
   test(conf: string): Promise<string | undefined> {
     return new Promise((resolve) => {
       execFile(NGINX_BIN, ['-t', '-q', ...this.args(conf)], { timeout: 60_000 }, (error, _stdout, stderr) => {
-        resolve(error ? nginxComplaint(String(stderr)) || oneLine(error.message) : undefined);
+        if (!error) return resolve(undefined);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve(`${NGINX_BIN} is missing; install the nginx package`);
+        resolve(nginxComplaint(String(stderr)) || oneLine(error.message));
       });
     });
   }
@@ -47,7 +49,7 @@ export class NginxProcess {
       // The state follows the command name in parentheses; Z is a zombie: dead, not yet reaped.
       if (/\)\s+Z\s/.test(stat)) return undefined;
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      return cmdline.includes('nginx') && cmdline.includes(this.layout.mainConf) ? pid : undefined;
+      return cmdline.includes('nginx') && cmdline.includes(` -c ${this.layout.mainConf} `) ? pid : undefined;
     } catch {
       return undefined;
     }

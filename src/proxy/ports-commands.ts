@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
@@ -8,19 +9,24 @@ import { PROXY_KEYS, serializePortMap, storedPortMap } from './app-state.js';
 import { printChange } from './change-output.js';
 import type { PendingProperties } from './pending-properties.js';
 import { formatPortMapping, mergePortMaps, parsePortMapping, removeFromPortMap, type PortMapping } from './port-map.js';
-import type { Proxy } from './proxy.js';
+import type { NginxProxy } from './proxy.js';
 
 const { ports: PORTS } = PROXY_KEYS;
 const MAPPING = 'scheme:host:container';
 
 /** ports:*: which ports nginx listens on for an app, and where it sends the traffic. */
-export function registerPortsCommands(api: PartApi, proxy: Proxy): void {
+export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store } = api;
   /** What ports:add and ports:remove start from: the stored map, else the default http one. */
   const baseMap = (pending: PendingProperties, app: AppRow): PortMapping[] =>
     storedPortMap(pending, app.id) ?? (proxy.appState(app.name)?.ports ?? []).filter((m) => m.scheme === 'http');
   const saveMap = (pending: PendingProperties, app: AppRow, map: readonly PortMapping[] | undefined) =>
     pending.set(app.id, PORTS.namespace, PORTS.key, map ? serializePortMap(map) : undefined);
+  const noteHttpsWithoutCert = (stdout: Writable, app: AppRow, map: readonly PortMapping[]) => {
+    if (map.some((m) => m.scheme === 'https') && !proxy.appState(app.name)?.cert) {
+      writeLine(stdout, `       https mappings take effect once ${app.name} has a certificate: paas certs:add ${app.name} ...`);
+    }
+  };
 
   commands.register({
     name: 'ports:list',
@@ -55,6 +61,7 @@ export function registerPortsCommands(api: PartApi, proxy: Proxy): void {
       const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, mergePortMaps(baseMap(pending, app), added)));
       writeLine(stdout, `-----> Added ${added.map(formatPortMapping).join(' ')} to ${app.name}`);
       printChange(stdout, result, proxy.urls(app.name));
+      noteHttpsWithoutCert(stdout, app, added);
     },
   });
 
@@ -70,6 +77,7 @@ export function registerPortsCommands(api: PartApi, proxy: Proxy): void {
       const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, map));
       writeLine(stdout, `-----> ${app.name} maps ${map.map(formatPortMapping).join(' ')}`);
       printChange(stdout, result, proxy.urls(app.name));
+      noteHttpsWithoutCert(stdout, app, map);
     },
   });
 

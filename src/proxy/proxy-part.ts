@@ -11,7 +11,7 @@ import { TREE, appLogs } from './layout.js';
 import { registerNginxCommands } from './nginx-commands.js';
 import { registerPortsCommands } from './ports-commands.js';
 import { formatPortMapping } from './port-map.js';
-import { Proxy } from './proxy.js';
+import { NginxProxy } from './proxy.js';
 import { hostPort, isValidUpstream, serializeUpstreams } from './upstreams.js';
 
 /**
@@ -21,13 +21,13 @@ import { hostPort, isValidUpstream, serializeUpstreams } from './upstreams.js';
  */
 export function proxyPart(): Part {
   let api: PartApi;
-  let proxy: Proxy;
+  let proxy: NginxProxy;
   return {
     name: 'proxy',
     description: 'managed nginx: domains:*, ports:*, certs:*, nginx:*',
     register(partApi) {
       api = partApi;
-      proxy = new Proxy(partApi);
+      proxy = new NginxProxy(partApi);
       const { events, store, reports, urls, logger } = partApi;
 
       registerDomainsCommands(partApi, proxy);

@@ -10,6 +10,7 @@ import { NginxProcess } from './nginx-process.js';
 import { PendingProperties } from './pending-properties.js';
 import { schemeClash } from './port-map.js';
 import {
+  isRouted,
   listenPorts,
   renderAppConfig,
   renderControlServer,
@@ -50,7 +51,7 @@ export type Mutation = (pending: PendingProperties) => void | Promise<void>;
  * with `nginx -t`, then store the edit, swap the files in and reload, and wait until the new
  * workers answer. A refused or failed change leaves files, store and traffic as they were.
  */
-export class Proxy {
+export class NginxProxy {
   readonly layout: NginxLayout;
   readonly nginx: NginxProcess;
   readonly tree: ConfigTree;
@@ -101,7 +102,8 @@ export class Proxy {
     const tree: Tree = new Map();
     tree.set(TREE.main, this.mainConfig([TREE.control, TREE.defaults, 'apps/*.conf'].map((path) => this.tree.absolute(path))));
     tree.set(TREE.defaults, renderDefaultServers(listenPorts(states, settings.httpPort, settings.httpsPort), options));
-    for (const state of states) tree.set(TREE.app(state.name), renderAppConfig(state, options));
+    // An app without domains (or port mappings) is not routed and has no file at all.
+    for (const state of states.filter(isRouted)) tree.set(TREE.app(state.name), renderAppConfig(state, options));
     return tree;
   }
 
@@ -269,8 +271,7 @@ export class Proxy {
       ...(settings.apiPort ? [{ port: settings.apiPort, scheme: 'other' as const, what: 'the paas API (PAAS_API_PORT)' }] : []),
       ...(settings.sshPort ? [{ port: settings.sshPort, scheme: 'other' as const, what: 'the paas SSH server (PAAS_SSH_PORT)' }] : []),
     ];
-    const routed = (states: readonly AppProxyState[]) =>
-      states.filter((s) => s.domains.length > 0).map((s) => ({ app: s.name, ports: s.ports }));
+    const routed = (states: readonly AppProxyState[]) => states.filter(isRouted).map((s) => ({ app: s.name, ports: s.ports }));
     const clash = schemeClash(routed(after), reserved);
     if (clash && clash !== schemeClash(routed(before), reserved)) throw new UserError(clash);
   }

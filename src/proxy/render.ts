@@ -20,6 +20,11 @@ export interface AppProxyState {
   settings: NginxSettings;
 }
 
+/** An app nginx serves: it has a domain and a port to listen on. */
+export function isRouted(state: AppProxyState): boolean {
+  return state.domains.length > 0 && state.ports.length > 0;
+}
+
 export interface RenderOptions {
   /** The bind address (PAAS_LISTEN). */
   listen: string;
@@ -176,7 +181,7 @@ export interface ListenPorts {
 
 /** Every port nginx listens on: the configured ones and any that apps mapped. Pure. */
 export function listenPorts(apps: readonly AppProxyState[], httpPort: number, httpsPort: number): ListenPorts {
-  const routed = apps.filter((app) => app.domains.length > 0);
+  const routed = apps.filter(isRouted);
   const of = (scheme: string, base: number) =>
     [...new Set([base, ...routed.flatMap((app) => app.ports.filter((m) => m.scheme === scheme).map((m) => m.host))])].sort(
       (a, b) => a - b,

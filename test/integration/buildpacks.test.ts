@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -12,6 +12,8 @@ import { appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type Daemo
  */
 
 const docker = new Docker();
+/** Work trees and buildpacks this file made in the temp dir. */
+const temporary: string[] = [];
 let daemon: DaemonHandle;
 let token: string;
 let remote: (app: string) => string;
@@ -35,7 +37,14 @@ afterAll(async () => {
   const { Volumes } = await docker.listVolumes({ filters: { label: [`paas.instance=${instance}`] } });
   for (const volume of Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => undefined);
   await daemon.destroy();
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
+
+async function workTree(fixture: string): ReturnType<typeof appWorkTree> {
+  const tree = await appWorkTree(fixture);
+  temporary.push(tree.dir);
+  return tree;
+}
 
 interface Push extends RunResult {
   seconds: number;
@@ -73,7 +82,7 @@ describe('a Node.js app with package.json, server.js and a Procfile', () => {
   let first: Push;
 
   it('builds with the Node.js buildpack, serves, and runs web and worker', async () => {
-    tree = await appWorkTree('buildpack-node');
+    tree = await workTree('buildpack-node');
     first = await push(tree, 'node-app');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/remote: -----> Building node-app with buildpacks/);
@@ -130,7 +139,7 @@ describe('a Node.js app with package.json, server.js and a Procfile', () => {
 
 describe('a Python app from its bare sources', () => {
   it('builds a virtualenv with the stack python and serves', async () => {
-    const tree = await appWorkTree('buildpack-python');
+    const tree = await workTree('buildpack-python');
     const first = await push(tree, 'py-app');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/remote: -----> Python app detected/);
@@ -153,7 +162,7 @@ describe('a Python app from its bare sources', () => {
 
 describe('a static site from its bare sources', () => {
   it('is served by nginx on $PORT', async () => {
-    const tree = await appWorkTree('buildpack-static');
+    const tree = await workTree('buildpack-static');
     const result = await push(tree, 'site');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/remote: -----> Static site app detected/);
@@ -168,6 +177,7 @@ describe('a static site from its bare sources', () => {
 describe('choosing buildpacks', () => {
   it('runs the local git buildpack named in .buildpacks instead of detection', async () => {
     const buildpack = mkdtempSync(join(tmpdir(), 'paas-buildpack-'));
+    temporary.push(buildpack);
     mkdirSync(join(buildpack, 'bin'));
     const script = (name: string, body: string) => {
       writeFileSync(join(buildpack, 'bin', name), `#!/usr/bin/env bash\n${body}`);
@@ -186,7 +196,7 @@ describe('choosing buildpacks', () => {
     await git('commit', '-qm', 'homemade buildpack');
 
     // index.html alone would be detected as a static site; .buildpacks says otherwise.
-    const tree = await appWorkTree('buildpack-static');
+    const tree = await workTree('buildpack-static');
     writeFileSync(join(tree.dir, '.buildpacks'), `# our own\nfile://${buildpack}#main\n`);
     await tree.git('add', '-A');
     await tree.git('commit', '-qm', 'use the homemade buildpack');
@@ -202,7 +212,7 @@ describe('choosing buildpacks', () => {
   });
 
   it('fails a push no buildpack detects, listing what it looked for', async () => {
-    const tree = await appWorkTree('buildpack-none');
+    const tree = await workTree('buildpack-none');
     const result = await push(tree, 'mystery');
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(
@@ -214,7 +224,7 @@ describe('choosing buildpacks', () => {
   });
 
   it('builds a subfolder with builder:set build-dir, and says what to do when node is too old', async () => {
-    const tree = await appWorkTree('buildpack-node');
+    const tree = await workTree('buildpack-node');
     const { renameSync } = await import('node:fs');
     mkdirSync(join(tree.dir, 'services'));
     renameSync(join(tree.dir, 'package.json'), join(tree.dir, 'services', 'package.json'));

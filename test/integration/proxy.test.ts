@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAAS_BIN, appWorkTree, freePort, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
+import { PAAS_BIN, appWorkTree, freePort, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 let remote: (app: string) => string;
@@ -22,11 +22,10 @@ afterAll(async () => {
   if (!daemon) return;
   await daemon.stop();
   await stopNginx(daemon.home);
-  await removeDockerObjects(daemon.home);
   await daemon.destroy();
 });
 
-/** The daemon leaves its nginx running on purpose (it outlives restarts); tests stop it themselves. */
+/** The daemon leaves its nginx running on purpose (it outlives restarts): stop it and wait until it is gone. */
 async function stopNginx(home: string): Promise<void> {
   const pid = nginxPid(home);
   if (pid === undefined) return;

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { contextPath, contextStream, readTarEntry } from '../build-context.js';
 import type { Builder, BuildRequest, BuildResult } from '../builder.js';
-import { UserError } from '../../core/errors.js';
+import { UserError, oneLine } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
 import type { Paths } from '../../daemon/settings.js';
 import { parseProcfile } from '../../deploy/procfile.js';
+import { LABELS } from '../../deploy/naming.js';
 import type { Store } from '../../store/store.js';
 import { buildAppImage } from './app-image.js';
 import { BUILD_PATHS, BuildContainer } from './build-container.js';
@@ -76,37 +77,17 @@ export class BuildpackBuilder implements Builder {
       fetched.push(await fetchBuildpack(source, { cacheDir: join(this.deps.paths.home, 'buildpacks-cache'), onLine: request.detail }));
     }
     const limits = resourceLimits(this.deps.store.properties, app.id, 'build');
-    const volume = await this.ensureCacheVolume(request);
     const container = await BuildContainer.create(this.deps.docker, {
       image: stack.build,
-      labels: { ...request.labels, 'paas.role': 'build' },
-      cacheVolume: volume,
+      labels: { ...this.appLabels(request), [LABELS.role]: 'build' },
+      cacheVolume: await this.ensureCacheVolume(request),
       env: [`PAAS_BUILDPACKS_MODE=${selection.mode}`, `PAAS_APP_UID=${APP_UID}`, `PAAS_APP=${app.name}`],
       cmd: ['bash', `${BUILD_PATHS.paas}/driver.sh`],
       limits,
     });
     try {
-      const dirs = fetched.map((buildpack, i) => ({ dir: buildpackDirName(selection.sources[i]!, i), url: buildpack.description }));
-      const driver = readFileSync(join(buildpacksRoot(), 'lib', 'driver.sh'), 'utf8');
-      await container.put(BUILD_PATHS.root, skeletonTar({ driver, env: request.config, buildpacks: dirs }));
-      await container.put(BUILD_PATHS.build, contextStream(tarPath, subdir ? { subdir } : {}));
-      for (const [i, buildpack] of fetched.entries()) {
-        const { stream, done } = buildpack.archive();
-        await container.put(`${BUILD_PATHS.buildpacks}/${dirs[i]!.dir}`, stream);
-        await done;
-      }
-      const problems: string[] = [];
-      const code = await container.run((line) => {
-        if (line.startsWith(PROBLEM)) problems.push(line.slice(PROBLEM.length).trim());
-        relay(line, request);
-      }, request.signal);
-      const out = await container.readFiles(BUILD_PATHS.out);
-      if (code !== 0) {
-        const reason = out.get('failure')?.toString('utf8').trim();
-        const problem = problems.filter((line) => line !== reason).pop();
-        throw await this.failure({ code, out, selection, container, limits, app: app.name, problem });
-      }
-      const release = releaseOf(out.get('release.yml'));
+      await fill(container, request, subdir, selection, fetched);
+      const release = await this.compile(container, request, { selection, limits });
       request.step(`Making the app image on ${stack.run}`);
       const image = await buildAppImage(this.deps.docker, {
         runImage: stack.run,
@@ -129,6 +110,28 @@ export class BuildpackBuilder implements Builder {
     } finally {
       await container.remove();
     }
+  }
+
+  /** Runs the driver (detect, compile, release) and returns the release, or throws why it failed. */
+  private async compile(
+    container: BuildContainer,
+    request: BuildRequest,
+    context: { selection: BuildpackSelection; limits: ResourceLimits },
+  ): Promise<ReleaseInfo> {
+    const problems: string[] = [];
+    const code = await container.run((line) => {
+      if (line.startsWith(PROBLEM)) problems.push(line.slice(PROBLEM.length).trim());
+      relay(line, request);
+    }, request.signal);
+    const out = await container.readFiles(BUILD_PATHS.out);
+    if (code === 0) return releaseOf(out.get('release.yml'));
+    const reason = out.get('failure')?.toString('utf8').trim();
+    const problem = problems.filter((line) => line !== reason).pop();
+    throw await this.failure({ ...context, code, reason, container, app: request.app.name, problem });
+  }
+
+  private appLabels(request: BuildRequest): Record<string, string> {
+    return { ...request.labels, [LABELS.app]: request.app.name, [LABELS.appId]: String(request.app.id) };
   }
 
   /** `builder:set APP build-dir SUBDIR`, checked against the pushed code. */
@@ -166,8 +169,15 @@ export class BuildpackBuilder implements Builder {
     if (request && !(await stackImagesReady(this.deps.docker))) {
       request.step('Preparing the stack images from Debian packages (first build on this server: a few minutes)');
     }
-    const images = await ensureStackImages(this.deps.docker, request ? (line) => request.detail(line) : () => undefined);
-    return { ...images, origin: 'default' };
+    try {
+      const images = await ensureStackImages(this.deps.docker, request ? (line) => request.detail(line) : () => undefined);
+      return { ...images, origin: 'default' };
+    } catch (error) {
+      throw new UserError(
+        `could not make the stack images (${oneLine(error instanceof Error ? error.message : String(error))}); ` +
+          'see the output above, or build on an image of your own: paas buildpacks:set-property --global stack IMAGE',
+      );
+    }
   }
 
   private async imageExists(name: string): Promise<boolean> {
@@ -185,7 +195,7 @@ export class BuildpackBuilder implements Builder {
     try {
       await this.deps.docker.getVolume(name).inspect();
     } catch {
-      await this.deps.docker.createVolume({ Name: name, Labels: { ...request.labels, 'paas.role': 'build-cache' } });
+      await this.deps.docker.createVolume({ Name: name, Labels: { ...this.appLabels(request), [LABELS.role]: 'build-cache' } });
     }
     return name;
   }
@@ -196,7 +206,7 @@ export class BuildpackBuilder implements Builder {
    */
   private async failure(failed: {
     code: number;
-    out: Map<string, Buffer>;
+    reason: string | undefined;
     selection: BuildpackSelection;
     container: BuildContainer;
     limits: ResourceLimits;
@@ -215,9 +225,28 @@ export class BuildpackBuilder implements Builder {
       const limit = failed.limits.memory ? `its limit of ${formatMemory(failed.limits.memory)}` : 'the memory available';
       return new UserError(`the build ran out of memory (${limit}); raise it with: paas resource:limit ${app} --process-type build --memory 2g`);
     }
-    const reason = failed.out.get('failure')?.toString('utf8').trim();
     if (failed.problem) return new UserError(`build failed: ${failed.problem}`);
-    return new UserError(reason ? `build failed: ${reason}` : `build failed: the build container exited with code ${code}`);
+    if (failed.reason) return new UserError(`build failed: ${failed.reason}`);
+    return new UserError(`build failed: the build container exited with code ${code}`);
+  }
+}
+
+/** Puts in what the driver works on: the skeleton (dirs, ENV_DIR, driver), the app, the buildpacks. */
+async function fill(
+  container: BuildContainer,
+  request: BuildRequest,
+  subdir: string,
+  selection: BuildpackSelection,
+  fetched: readonly FetchedBuildpack[],
+): Promise<void> {
+  const dirs = fetched.map((buildpack, i) => ({ dir: buildpackDirName(selection.sources[i]!, i), url: buildpack.description }));
+  const driver = readFileSync(join(buildpacksRoot(), 'lib', 'driver.sh'), 'utf8');
+  await container.put(BUILD_PATHS.root, skeletonTar({ driver, env: request.config, buildpacks: dirs }));
+  await container.put(BUILD_PATHS.build, contextStream(request.tarPath, subdir ? { subdir } : {}));
+  for (const [i, buildpack] of fetched.entries()) {
+    const { stream, done } = buildpack.archive();
+    await container.put(`${BUILD_PATHS.buildpacks}/${dirs[i]!.dir}`, stream);
+    await done;
   }
 }
 
