@@ -18,6 +18,8 @@ export default defineConfig({
           // Suites start their own daemons with their own PAAS_HOME and ports, so files run in
           // parallel; tests inside one file share its daemon and run in order.
           pool: 'forks',
+          // Suites mostly wait on Docker, git and nginx: run more of them than there are cores.
+          poolOptions: { forks: { minForks: 1, maxForks: 4 } },
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },

@@ -11,7 +11,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SETTINGS_FILE=/etc/default/paas
-OS_PACKAGES=(git nginx curl ca-certificates debootstrap busybox-static python3 make g++ openssh-client)
+OS_PACKAGES=(git nginx curl ca-certificates openssl debootstrap busybox-static python3 make g++ openssh-client)
 MIN_NODE_MAJOR=20
 MIN_NODE_MINOR=19
 
@@ -179,6 +179,15 @@ EOF
   done
 }
 
+prepare_images() {
+  if [ "${PAAS_SKIP_IMAGES:-}" = 1 ]; then
+    step "Skipping image preparation (PAAS_SKIP_IMAGES=1); the first build will prepare them"
+    return
+  fi
+  step "Preparing images (the buildpack stack and postgres are built from Debian packages the first time: a few minutes)"
+  /usr/local/bin/paas plugin:install
+}
+
 install_os_packages
 check_node
 start_docker
@@ -187,4 +196,5 @@ save_settings
 link_command
 start_daemon
 /usr/local/bin/paas version
+prepare_images
 step "paas is ready. Next: paas apps:create myapp   (paas help lists every command)"

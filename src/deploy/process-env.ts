@@ -15,3 +15,12 @@ export function processEnv(release: ReleaseRow, type: string, index: number): st
 export function processCommand(command: string | null): string[] | undefined {
   return command === null ? undefined : ['/bin/sh', '-c', command];
 }
+
+/**
+ * `paas run APP ...`: one argument is a shell command line (`paas run blog 'ls | wc -l'`);
+ * several are one command and its arguments, quoted so each arrives as given.
+ */
+export function oneOffCommandLine(args: readonly string[]): string {
+  if (args.length === 1) return args[0]!;
+  return args.map((arg) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -9,7 +9,7 @@ import type { ReleaseRow } from '../store/releases.js';
 import { demuxLogBuffer } from './docker-logs.js';
 import { LABELS, containerName } from './naming.js';
 import { runOneOff } from './one-off.js';
-import { processCommand, processEnv } from './process-env.js';
+import { oneOffCommandLine, processCommand, processEnv } from './process-env.js';
 import type { ProcessContainer } from './scheduler.js';
 import type { DeployServices } from './services.js';
 
@@ -42,7 +42,7 @@ export function registerRunCommands(services: DeployServices): void {
       const { app, release } = deployed(name!);
       return runOneOff(docker, {
         image: release.image,
-        cmd: processCommand(command.join(' ')),
+        cmd: processCommand(oneOffCommandLine(command)),
         env: processEnv(release, 'run', 1),
         labels: oneOffLabels(app),
         network: scheduler.network,
@@ -66,7 +66,7 @@ export function registerRunCommands(services: DeployServices): void {
       const container = await docker.createContainer({
         name: containerName(api.instance, app.name, 'run', 1),
         Image: release.image,
-        Cmd: processCommand(command.join(' ')),
+        Cmd: processCommand(oneOffCommandLine(command)),
         Env: processEnv(release, 'run', 1),
         Labels: oneOffLabels(app),
         HostConfig: { NetworkMode: scheduler.network, AutoRemove: true },
@@ -95,7 +95,11 @@ export function registerRunCommands(services: DeployServices): void {
         (p) => p.release === release.version && p.type === type && p.index === index && p.running,
       );
       if (!process) throw new UserError(`${app.name} has no running ${type}.${index}; see: paas ps:report ${app.name}`);
-      return execIn(services, process, command.length ? ['/bin/sh', '-c', command.join(' ')] : ['/bin/sh'], { stdout, stderr, stdin });
+      const shell = command.length ? ['/bin/sh', '-c', oneOffCommandLine(command)] : ['/bin/sh'];
+      // Buildpack images start through their launcher (/start), which loads .profile.d first.
+      const entrypoint = (await docker.getContainer(process.id).inspect()).Config.Entrypoint;
+      const launcher = Array.isArray(entrypoint) && entrypoint[0] === '/start' ? entrypoint : [];
+      return execIn(services, process, [...launcher, ...shell], { stdout, stderr, stdin });
     },
   });
 

@@ -1,7 +1,20 @@
 import Docker from 'dockerode';
+import { ensureStackImages } from '../../src/build/buildpacks/stack.js';
 import { ensureBusyboxImage } from '../fixtures/images.js';
 
-/** Runs once before the integration suites: the base image the sample apps build FROM. */
+/**
+ * Runs once before the integration suites, so suites running in parallel do not each build:
+ * the busybox base the sample Dockerfile apps build FROM, and the buildpack stack (minutes the
+ * first time on a machine; scripts/install.sh usually made it already).
+ */
 export default async function setup(): Promise<void> {
-  await ensureBusyboxImage(new Docker());
+  const docker = new Docker();
+  await ensureBusyboxImage(docker);
+  let last = Date.now();
+  await ensureStackImages(docker, (line) => {
+    if (Date.now() - last > 10_000) {
+      last = Date.now();
+      console.log(`[global-setup] stack: ${line}`);
+    }
+  });
 }

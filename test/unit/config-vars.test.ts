@@ -47,3 +47,14 @@ describe('renderConfigExport', () => {
     expect(shellQuote("a'b")).toBe(`'a'\\''b'`);
   });
 });
+
+describe('oneOffCommandLine', () => {
+  it('keeps a single argument as a shell line and quotes several as given', async () => {
+    const { oneOffCommandLine } = await import('../../src/deploy/process-env.js');
+    expect(oneOffCommandLine(['ls | wc -l'])).toBe('ls | wc -l');
+    const line = oneOffCommandLine(['python', '-c', "import sys; print('it''s')", '$HOME']);
+    expect(execFileSync('sh', ['-c', `set -- ${line}; printf '%s\\n' "$@"`]).toString()).toBe(
+      "python\n-c\nimport sys; print('it''s')\n$HOME\n",
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { ensureStackImages } from './stack.js';
 import { requireApp } from '../../core/app-lookup.js';
 import { UserError } from '../../core/errors.js';
 import { writeLine } from '../../core/output.js';
@@ -38,6 +39,12 @@ export const buildpacksPart: Part = {
         const removed = await removeCache(docker, api, app.id);
         writeLine(stdout, removed ? `-----> Build cache of ${app.name} deleted` : `-----> ${app.name} has no build cache`);
       },
+    });
+
+    events.on('install', async ({ output }) => {
+      writeLine(output, '-----> Preparing the buildpack stack images (built from Debian packages the first time)');
+      const images = await ensureStackImages(docker, (line) => writeLine(output, `       ${line}`));
+      writeLine(output, `-----> Stack ready: ${images.run} (run), ${images.build} (build)`);
     });
 
     events.on('app-destroy', async ({ app }) => {

@@ -1,5 +1,6 @@
 import type { Part } from '../../daemon/part.js';
 import { PostgresContext } from './context.js';
+import { preparePostgresImage } from './image.js';
 import { registerDataCommands } from './data-commands.js';
 import { registerInfoCommands } from './info-commands.js';
 import { registerLifecycleCommands } from './lifecycle-commands.js';
@@ -21,6 +22,11 @@ export function postgresPlugin(): Part {
       registerLinkTriggers(pg);
       registerInfoCommands(pg);
       registerDataCommands(pg);
+      api.events.on('install', async ({ output }) => {
+        output.write(`-----> Preparing the postgres image\n`);
+        const image = await preparePostgresImage(pg.docker, {}, (line) => output.write(`       ${line}\n`));
+        output.write(`-----> postgres:create will use ${image}\n`);
+      });
     },
 
     /**
