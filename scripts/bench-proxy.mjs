@@ -84,36 +84,57 @@ const get = (host) =>
     req.end();
   });
 
-const setupStart = Date.now();
-for (let i = 1; i <= APPS; i++) {
-  const name = `app${i}`;
-  store.apps.create(name);
-  await api.events.emit('proxy-switch', { app: name, upstreams: [{ host: '127.0.0.1', port: backendPort }] });
-  await paas('domains:add', name, `${name}.bench.test`, `www.${name}.bench.test`);
-}
-console.log(`configured ${APPS} apps (each: 2 domains, 1 upstream) in ${((Date.now() - setupStart) / 1000).toFixed(1)} s`);
+try {
+  const setupStart = Date.now();
+  for (let i = 1; i <= APPS; i++) {
+    const name = `app${i}`;
+    store.apps.create(name);
+    await api.events.emit('proxy-switch', { app: name, upstreams: [{ host: '127.0.0.1', port: backendPort }] });
+    await paas('domains:add', name, `${name}.bench.test`, `www.${name}.bench.test`);
+  }
+  console.log(`configured ${APPS} apps (each: 2 domains, 1 upstream) in ${((Date.now() - setupStart) / 1000).toFixed(1)} s`);
 
-const target = `app${Math.ceil(APPS / 2)}`;
-const samples = [];
-for (let round = 1; round <= ROUNDS; round++) {
-  const domain = `extra${round}.bench.test`;
-  const before = reloads();
-  const start = process.hrtime.bigint();
-  await paas('domains:add', target, domain);
-  const reply = await get(domain);
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (reply.status !== 200 || reply.body !== `routed ${domain}\n`) throw new Error(`${domain} is not routed: ${reply.status} ${reply.body}`);
-  const after = await reloadsAfter(before.length);
-  if (after.length - before.length !== 1) throw new Error(`expected one reload, saw ${after.length - before.length}`);
-  const { checkMs, reloadMs } = after.at(-1);
-  samples.push({ ms, checkMs, reloadMs });
-  console.log(`round ${round}: domains:add ${target} ${domain} routed after ${ms.toFixed(0)} ms (nginx -t ${checkMs} ms, reload until new workers answer ${reloadMs} ms), 1 reload`);
+  const target = `app${Math.ceil(APPS / 2)}`;
+  const samples = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const domain = `extra${round}.bench.test`;
+    const before = await settledReloads();
+    const start = process.hrtime.bigint();
+    await paas('domains:add', target, domain);
+    const reply = await get(domain);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (reply.status !== 200 || reply.body !== `routed ${domain}\n`) throw new Error(`${domain} is not routed: ${reply.status} ${reply.body}`);
+    const after = await reloadsAfter(before.length);
+    if (after.length - before.length !== 1) throw new Error(`expected one reload, saw ${after.length - before.length}`);
+    const { checkMs, reloadMs } = after.at(-1);
+    samples.push({ ms, checkMs, reloadMs });
+    console.log(`round ${round}: domains:add ${target} ${domain} routed after ${ms.toFixed(0)} ms (nginx -t ${checkMs} ms, reload until new workers answer ${reloadMs} ms), 1 reload`);
+  }
+  const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  console.log(
+    `median with ${APPS} apps: ${median(samples.map((s) => s.ms)).toFixed(0)} ms end to end ` +
+      `(nginx -t ${median(samples.map((s) => s.checkMs))} ms, reload ${median(samples.map((s) => s.reloadMs))} ms)`,
+  );
+} finally {
+  // Stop what the bench started: its nginx, the backend, the state.
+  const pid = Number(readFileSync(join(home, 'nginx', 'nginx.pid'), 'utf8'));
+  process.kill(pid, 'SIGTERM');
+  backend.close();
+  store.close();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  rmSync(home, { recursive: true, force: true });
 }
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
-console.log(
-  `median with ${APPS} apps: ${median(samples.map((s) => s.ms)).toFixed(0)} ms end to end ` +
-    `(nginx -t ${median(samples.map((s) => s.checkMs))} ms, reload ${median(samples.map((s) => s.reloadMs))} ms)`,
-);
+
+/** The log is written asynchronously: the reload lines once no new one arrives for 200 ms. */
+async function settledReloads() {
+  let lines = reloads();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const again = reloads();
+    if (again.length === lines.length) return again;
+    lines = again;
+  }
+}
 
 /** The log is written asynchronously: wait until the reload's line is there. */
 async function reloadsAfter(count) {
@@ -135,10 +156,3 @@ function reloads() {
     .map((line) => JSON.parse(line));
 }
 
-// Stop what the bench started: its nginx, the backend, the state.
-const pid = Number(readFileSync(join(home, 'nginx', 'nginx.pid'), 'utf8'));
-process.kill(pid, 'SIGTERM');
-backend.close();
-store.close();
-await new Promise((resolve) => setTimeout(resolve, 300));
-rmSync(home, { recursive: true, force: true });

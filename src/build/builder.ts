@@ -6,6 +6,8 @@ export interface BuildRequest {
   buildId: number;
   /** `git archive` of the pushed revision. */
   tarPath: string;
+  /** `builder:set APP build-dir SUBDIR`: the folder of the tar to build ('' for the root). */
+  subdir: string;
   /** The image to produce, e.g. `paas-1a2b3c4d/blog:build-7`. */
   tag: string;
   /** Labels every image of this daemon carries (instance, app). */

@@ -13,6 +13,8 @@ export interface DockerfileBuildOptions {
   tag: string;
   /** Path of the Dockerfile inside the code. Default `Dockerfile`. */
   dockerfile?: string;
+  /** Build from this folder of the code (monorepos); the Dockerfile path is relative to it. */
+  subdir?: string;
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   /** Each line of build output as it arrives, without its newline. */
@@ -61,13 +63,15 @@ function shortInstruction(instruction: string, max = 80): string {
  */
 export async function buildDockerfileImage(docker: Docker, options: DockerfileBuildOptions): Promise<BuiltImage> {
   const dockerfile = contextPath(options.dockerfile ?? 'Dockerfile', 'dockerfile path');
-  const files = await readTarEntries(options.tarPath, [dockerfile, '.dockerignore']);
-  if (!files.has(dockerfile)) throw missingDockerfile(dockerfile);
-  const ignoreFile = files.get('.dockerignore');
+  const subdir = options.subdir ? contextPath(options.subdir, 'build directory') : '';
+  const inSubdir = (path: string) => (subdir ? `${subdir}/${path}` : path);
+  const files = await readTarEntries(options.tarPath, [inSubdir(dockerfile), inSubdir('.dockerignore')]);
+  if (!files.has(inSubdir(dockerfile))) throw missingDockerfile(inSubdir(dockerfile));
+  const ignoreFile = files.get(inSubdir('.dockerignore'));
   const ignore = ignoreFile ? parseDockerIgnore(ignoreFile.toString('utf8')) : undefined;
   options.signal?.throwIfAborted();
 
-  const context = contextStream(options.tarPath, { ignore, dockerfile });
+  const context = contextStream(options.tarPath, { ignore, dockerfile, subdir: subdir || undefined });
   let output: Readable;
   try {
     output = (await docker.buildImage(context, {

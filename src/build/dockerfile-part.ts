@@ -36,13 +36,14 @@ export const dockerfileBuilderPart: Part = {
 
     builders.register({
       name: 'dockerfile',
-      async detect({ tarPath }) {
-        return (await readTarEntry(tarPath, 'Dockerfile')) !== undefined;
+      async detect({ tarPath, subdir }) {
+        return (await readTarEntry(tarPath, subdir ? `${subdir}/Dockerfile` : 'Dockerfile')) !== undefined;
       },
       async build(request) {
         request.step(`Building ${request.app.name} from Dockerfile`);
         const built = await buildDockerfileImage(docker, {
           tarPath: request.tarPath,
+          subdir: request.subdir,
           tag: request.tag,
           buildArgs: buildArgs(store.properties.effective(request.app.id, BUILD_ARGS.namespace, BUILD_ARGS.key), request),
           labels: request.labels,

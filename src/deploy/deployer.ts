@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { readTarEntries } from '../build/build-context.js';
+import { contextPath, readTarEntries } from '../build/build-context.js';
 import type { Builder, BuildRequest } from '../build/builder.js';
 import { UserError, oneLine } from '../core/errors.js';
 import type { PartApi } from '../daemon/part.js';
@@ -33,6 +33,12 @@ export interface DeployRequest {
 
 /** `builder:set APP selected NAME`: which builder builds the app, instead of detection. */
 export const SELECTED_BUILDER = { namespace: 'builder', key: 'selected' } as const;
+/** `builder:set APP build-dir SUBDIR`: build a folder of the repository (monorepos). */
+export const BUILD_DIR = { namespace: 'builder', key: 'build-dir' } as const;
+
+function buildDir(setting: string | undefined): string {
+  return setting ? contextPath(setting, 'build-dir') : '';
+}
 const DEFAULT_PORT = 5000;
 
 /** The deploy pipeline's first half: receive the code, build the image, then publish a release. */
@@ -58,10 +64,13 @@ export class Deployer {
     const buildTag = `${imageRepository(this.api.instance, app.name)}:build-${build.id}`;
     try {
       await archiveToFile(source.rev, tarPath, { env: source.gitEnv });
+      const subdir = buildDir(store.properties.effective(app.id, BUILD_DIR.namespace, BUILD_DIR.key));
+      const inBuildDir = (file: string) => (subdir ? `${subdir}/${file}` : file);
       const request: BuildRequest = {
         app,
         buildId: build.id,
         tarPath,
+        subdir,
         tag: buildTag,
         // One label: each costs the classic builder an extra step. The repository names the app.
         labels: { [LABELS.instance]: this.api.instance },
@@ -71,12 +80,13 @@ export class Deployer {
         signal,
       };
       log.step(`Receiving ${app.name} ${source.rev.slice(0, 7)} (build ${build.id})`);
-      const files = await readTarEntries(tarPath, ['Procfile', 'app.json']);
-      const appJsonText = files.get('app.json')?.toString('utf8') ?? null;
+      const files = await readTarEntries(tarPath, [inBuildDir('Procfile'), inBuildDir('app.json')]);
+      const appJsonText = files.get(inBuildDir('app.json'))?.toString('utf8') ?? null;
       if (appJsonText !== null) parseAppJson(appJsonText);
       const builder = await this.selectBuilder(request);
       const built = await builder.build(request);
-      const procfile = built.procfile ?? (files.has('Procfile') ? parseProcfile(files.get('Procfile')!.toString('utf8')) : {});
+      const procfileText = files.get(inBuildDir('Procfile'))?.toString('utf8');
+      const procfile = built.procfile ?? (procfileText === undefined ? {} : parseProcfile(procfileText));
       const types = Object.keys(procfile).length ? procfile : built.defaultProcessTypes;
       const previous = store.releases.current(app.id);
       const release = await this.releases.publish(

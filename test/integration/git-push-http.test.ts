@@ -92,6 +92,23 @@ describe('git push over HTTP', () => {
   });
 });
 
+describe('a monorepo', () => {
+  it('builds the Dockerfile of the folder set with builder:set build-dir', async () => {
+    const tree = await appWorkTree('hello');
+    const { mkdirSync, renameSync } = await import('node:fs');
+    mkdirSync(`${tree.dir}/services`);
+    for (const entry of ['Dockerfile', 'www']) renameSync(`${tree.dir}/${entry}`, `${tree.dir}/services/${entry}`);
+    await tree.git('add', '-A');
+    await tree.git('commit', '-qm', 'move into services/');
+    await daemon.paasOk(['apps:create', 'mono']);
+    await daemon.paasOk(['builder:set', 'mono', 'build-dir', 'services']);
+    const push = await tree.git('push', remote('mono'), 'main');
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain('Building mono from Dockerfile');
+    expect(await httpGet(await urlOf('mono'))).toEqual({ status: 200, body: 'hello from paas\n' });
+  });
+});
+
 describe('git over HTTP refuses what it must', () => {
   it('refuses a POST without credentials: 401 and nothing written', async () => {
     const response = await fetch(`http://127.0.0.1:${daemon.apiPort}/hello.git/git-receive-pack`, {
