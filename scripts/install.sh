@@ -44,8 +44,18 @@ install_os_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   if [ "$blocker_added" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
-  if systemd_runs && printf '%s\n' "${missing[@]}" | grep -qx nginx; then
-    systemctl disable --now nginx >/dev/null 2>&1 || true
+}
+
+# paas runs its own nginx on PAAS_HTTP_PORT/PAAS_HTTPS_PORT; the distro's nginx service would hold them.
+stop_distro_nginx() {
+  if systemd_runs; then
+    if systemctl is-enabled --quiet nginx 2>/dev/null || systemctl is-active --quiet nginx 2>/dev/null; then
+      step "Stopping and disabling the distro nginx service (paas runs its own nginx)"
+      systemctl disable --now nginx >/dev/null 2>&1 || true
+    fi
+  elif [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then
+    step "Stopping the distro nginx (paas runs its own nginx)"
+    nginx -s quit 2>/dev/null || kill -QUIT "$(cat /run/nginx.pid)" 2>/dev/null || true
   fi
 }
 
@@ -154,6 +164,8 @@ EnvironmentFile=-$SETTINGS_FILE
 ExecStart=$(command -v node) $ROOT/bin/paas daemon
 Restart=always
 KillSignal=SIGTERM
+# Only the daemon: the nginx it manages keeps serving apps while the daemon restarts or upgrades.
+KillMode=process
 TimeoutStopSec=60
 
 [Install]
@@ -189,6 +201,7 @@ prepare_images() {
 }
 
 install_os_packages
+stop_distro_nginx
 check_node
 start_docker
 build_paas

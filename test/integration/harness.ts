@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -201,4 +202,48 @@ export async function httpGet(url: string, headers: Record<string, string> = {})
   } catch {
     return { status: 0, body: '' };
   }
+}
+
+/** GET through the managed nginx with a Host header, on a new connection; status 0 when nothing answers. */
+export function viaNginx(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolvePromise({ status: 0, body: '' }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolvePromise({ status: 0, body: '' }));
+    req.end();
+  });
+}
+
+/**
+ * Requests `get` back to back while `during` runs, then a little longer; bounded in count.
+ * Resolves with every reply that was not a 200, and how many requests were made.
+ */
+export async function loadDuring(
+  get: () => Promise<{ status: number; body: string }>,
+  during: () => Promise<unknown>,
+  maxRequests = 5000,
+): Promise<{ requests: number; failures: Array<{ status: number; body: string }> }> {
+  let running = true;
+  let requests = 0;
+  const failures: Array<{ status: number; body: string }> = [];
+  const loop = (async () => {
+    while (running && requests < maxRequests) {
+      requests++;
+      const reply = await get();
+      if (reply.status !== 200) failures.push(reply);
+    }
+  })();
+  try {
+    await during();
+    await new Promise((r) => setTimeout(r, 3000));
+  } finally {
+    running = false;
+    await loop;
+  }
+  return { requests, failures };
 }

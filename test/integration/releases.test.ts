@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
+import { appWorkTree, httpGet, loadDuring, run, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 let remote: string;
@@ -84,6 +84,27 @@ describe('config changes are releases', () => {
   });
 });
 
+describe('zero downtime through the proxy', () => {
+  const get = () => viaNginx(daemon.httpPort, 'procs.example.test');
+
+  it('serves the app on its domain', async () => {
+    await daemon.paasOk(['domains:add', 'procs', 'procs.example.test']);
+    expect(await get()).toEqual({ status: 200, body: 'procs app\n' });
+  });
+
+  for (const [what, args] of [
+    ['a redeploy', ['deploy', 'procs']],
+    ['a config:set', ['config:set', 'procs', 'LOAD=1']],
+    ['a rollback', ['rollback', 'procs']],
+  ] as const) {
+    it(`${what} completes with zero failed requests`, async () => {
+      const result = await loadDuring(get, () => daemon.paasOk([...args]));
+      expect(result.failures).toEqual([]);
+      expect(result.requests).toBeGreaterThan(50);
+    });
+  }
+});
+
 describe('scaling and self-healing', () => {
   it('ps:scale web=3 runs three web containers', async () => {
     await daemon.paasOk(['ps:scale', 'procs', 'web=3', 'worker=1']);
@@ -106,7 +127,7 @@ describe('scaling and self-healing', () => {
     await daemon.start();
     await new Promise((r) => setTimeout(r, 2000));
     expect((await containers('label=paas.role=process')).sort()).toEqual(before);
-    expect((await httpGet(await url())).status).toBe(200);
+    expect((await viaNginx(daemon.httpPort, 'procs.example.test')).status).toBe(200);
   });
 
   it('ps:stop and ps:start', async () => {
@@ -132,16 +153,16 @@ describe('a release whose health check fails', () => {
     expect(push.stderr).toMatch(/web\.1 failed its check "home page": \/ answered without the expected content "procs app"/);
     expect(push.stderr).toContain('The previous release keeps running, untouched');
     expect(await url()).toBe(before);
-    expect(await httpGet(before)).toEqual({ status: 200, body: 'procs app\n' });
+    expect(await viaNginx(daemon.httpPort, 'procs.example.test')).toEqual({ status: 200, body: 'procs app\n' });
     expect(await daemon.paasOk(['releases', 'procs', '--format', 'json'])).toBe(releasesBefore);
   });
 });
 
 describe('one-off commands and logs', () => {
   it('run passes output, stdin and the exit code through', async () => {
-    const result = await daemon.paas(['run', 'procs', 'echo "greeting is $GREETING"; cat; exit 7'], { input: 'from stdin\n' });
+    const result = await daemon.paas(['run', 'procs', 'echo "running as $DYNO"; cat; exit 7'], { input: 'from stdin\n' });
     expect(result.code).toBe(7);
-    expect(result.stdout).toBe('greeting is hello\nfrom stdin\n');
+    expect(result.stdout).toBe('running as run.1\nfrom stdin\n');
     expect(await run('docker', ['ps', '-aq', '--filter', 'label=paas.role=one-off', '--filter', 'label=paas.app=procs'])).toMatchObject({ stdout: '' });
   });
 
