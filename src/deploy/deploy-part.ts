@@ -142,10 +142,16 @@ export function deployPart(): Part {
       } catch (error) {
         api.logger.warn({ err: error }, 'Docker Engine not reachable; deploys will fail until it runs');
       }
-      watcher = watchContainerEvents(docker, api.instance, api.logger, (appId) => {
-        const app = api.store.apps.list().find((a) => a.id === appId);
-        if (app) void converger.convergeIfFree(app);
-      });
+      watcher = watchContainerEvents(
+        docker,
+        api.instance,
+        api.logger,
+        (appId) => {
+          const app = api.store.apps.list().find((a) => a.id === appId);
+          if (app) void converger.convergeIfFree(app);
+        },
+        () => void converger.convergeAll(),
+      );
       timer = setInterval(() => void converger.convergeAll().catch(() => undefined), RECONCILE_EVERY_MS);
       timer.unref();
     },

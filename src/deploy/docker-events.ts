@@ -8,14 +8,17 @@ const RECONNECT_MS = 2_000;
 
 /**
  * Follows Docker's event stream for this daemon's containers and reports which app changed,
- * debounced; reconnects when dockerd restarts.
+ * debounced; reconnects when dockerd restarts. Events missed while disconnected (dockerd
+ * restarting every container with new addresses) are covered by `onReconnected`.
  */
 export function watchContainerEvents(
   docker: Docker,
   instance: string,
   logger: Logger,
   onAppChanged: (appId: number) => void,
+  onReconnected: () => void,
 ): { stop(): void } {
+  let connectedBefore = false;
   let stopped = false;
   let stream: NodeJS.ReadableStream | undefined;
   const timers = new Map<number, NodeJS.Timeout>();
@@ -41,6 +44,8 @@ export function watchContainerEvents(
       setTimeout(() => void connect(), RECONNECT_MS);
       return;
     }
+    if (connectedBefore) onReconnected();
+    connectedBefore = true;
     let pending = '';
     stream.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
