@@ -6,7 +6,8 @@ import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
-import { demuxLogBuffer } from './docker-logs.js';
+import { streamContainerLogs } from './docker-logs.js';
+import { execIn } from './docker-exec.js';
 import { LABELS, containerName } from './naming.js';
 import { runOneOff } from './one-off.js';
 import { oneOffCommandLine, processCommand, processEnv } from './process-env.js';
@@ -84,7 +85,7 @@ export function registerRunCommands(services: DeployServices): void {
     examples: ['paas enter blog web.1 ls /', "echo 'ps' | paas enter blog"],
     arity: [1, Infinity],
     passthroughAfter: 1,
-    async handler({ args: [name, ...rest], stdout, stderr, stdin }) {
+    async handler({ args: [name, ...rest], stdout, stderr, stdin, signal }) {
       const { app, release } = deployed(name!);
       const target = /^([A-Za-z0-9][A-Za-z0-9_-]*)(?:\.(\d+))?$/.exec(rest[0] ?? '');
       const isTarget = target !== null && target[1]! in release.formation;
@@ -99,7 +100,7 @@ export function registerRunCommands(services: DeployServices): void {
       // Buildpack images start through their launcher (/start), which loads .profile.d first.
       const entrypoint = (await docker.getContainer(process.id).inspect()).Config.Entrypoint;
       const launcher = Array.isArray(entrypoint) && entrypoint[0] === '/start' ? entrypoint : [];
-      return execIn(services, process, [...launcher, ...shell], { stdout, stderr, stdin });
+      return execIn(docker, process.id, { cmd: [...launcher, ...shell], stdout, stderr, stdin, signal });
     },
   });
 
@@ -124,41 +125,14 @@ export function registerRunCommands(services: DeployServices): void {
       if (processes.length === 0) {
         throw new UserError(`${app.name} has no ${flags.ps ? `${printable(String(flags.ps))} ` : ''}containers; see: paas ps:report ${app.name}`);
       }
-      if (!flags.tail) {
-        for (const process of processes) {
-          const buffer = (await docker.getContainer(process.id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-          const prefixed = prefixer(app.name, process, stdout);
-          prefixed.end(demuxLogBuffer(buffer));
-        }
-        return;
-      }
-      await Promise.all(processes.map((process) => follow(services, app, process, lines, stdout, signal)));
+      await Promise.all(
+        processes.map(async (process) => {
+          const out = prefixer(app.name, process, stdout);
+          await streamContainerLogs(docker, process.id, { tail: lines, follow: flags.tail === true, out, signal });
+          out.end();
+        }),
+      );
     },
-  });
-}
-
-async function follow(
-  { docker }: DeployServices,
-  app: AppRow,
-  process: ProcessContainer,
-  lines: number,
-  stdout: Writable,
-  signal: AbortSignal,
-): Promise<void> {
-  const stream = (await docker.getContainer(process.id).logs({ stdout: true, stderr: true, tail: lines, follow: true })) as NodeJS.ReadableStream & {
-    destroy(): void;
-  };
-  const out = prefixer(app.name, process, stdout);
-  docker.modem.demuxStream(stream, out, out);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      stream.destroy();
-      resolve();
-    };
-    if (signal.aborted) return stop();
-    signal.addEventListener('abort', stop, { once: true });
-    stream.on('end', resolve);
-    stream.on('close', resolve);
   });
 }
 
@@ -179,32 +153,4 @@ function prefixer(app: string, process: ProcessContainer, out: Writable): PassTh
     if (pending) out.write(`${prefix}${pending}\n`);
   });
   return stream;
-}
-
-async function execIn(
-  { docker }: DeployServices,
-  process: ProcessContainer,
-  cmd: string[],
-  io: { stdout: Writable; stderr: Writable; stdin: NodeJS.ReadableStream },
-): Promise<number> {
-  const exec = await docker.getContainer(process.id).exec({
-    Cmd: cmd,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-  });
-  const stream = (await exec.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream;
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.pipe(io.stdout, { end: false });
-  stderr.pipe(io.stderr, { end: false });
-  docker.modem.demuxStream(stream, stdout, stderr);
-  io.stdin.pipe(stream);
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-  });
-  const info = await exec.inspect();
-  return info.ExitCode ?? 1;
 }

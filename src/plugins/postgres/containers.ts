@@ -3,7 +3,7 @@ import { UserError } from '../../core/errors.js';
 import { demuxLogBuffer } from '../../deploy/docker-logs.js';
 import { LABELS, networkName } from '../../deploy/naming.js';
 import { serviceContainerName, serviceLabels, serviceVolumeName } from './docker-names.js';
-import { execText } from './exec.js';
+import { execText } from '../../deploy/docker-exec.js';
 import { POSTGRES_USER, serviceHost } from './link-env.js';
 import { databaseName } from './service-names.js';
 import type { ServiceRow, ServiceSpec } from './service-store.js';

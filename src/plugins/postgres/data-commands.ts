@@ -1,6 +1,6 @@
 import { writeLine } from '../../core/output.js';
 import type { PostgresContext } from './context.js';
-import { execIn } from './exec.js';
+import { execIn } from '../../deploy/docker-exec.js';
 import { POSTGRES_USER } from './link-env.js';
 import { databaseName } from './service-names.js';
 

@@ -1,10 +1,8 @@
-import type { Writable } from 'node:stream';
-import type Docker from 'dockerode';
 import { UserError } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
 import { renderReport } from '../../core/reports.js';
-import { DockerDemux } from './docker-stream.js';
+import { streamContainerLogs } from '../../deploy/docker-logs.js';
 import type { PostgresContext } from './context.js';
 import { linkUrl, serviceHost } from './link-env.js';
 import { assertServiceName, databaseName } from './service-names.js';
@@ -128,30 +126,7 @@ export function registerInfoCommands(pg: PostgresContext): void {
       if (!Number.isInteger(lines) || lines < 0) throw new UserError(`-n must be a whole number of lines (got "${printable(String(flags.num))}")`);
       const { status } = await pg.containers.state(service.name);
       if (status === 'missing') throw new UserError(`postgres service ${service.name} has no container; start it with: paas postgres:start ${service.name}`);
-      await streamLogs(pg.docker, pg.containers.containerName(service.name), lines, flags.tail === true, stdout, signal);
+      await streamContainerLogs(pg.docker, pg.containers.containerName(service.name), { tail: lines, follow: flags.tail === true, out: stdout, signal });
     },
-  });
-}
-
-async function streamLogs(docker: Docker, container: string, tail: number, follow: boolean, out: Writable, signal: AbortSignal): Promise<void> {
-  if (!follow) {
-    const buffer = (await docker.getContainer(container).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
-    const demux = new DockerDemux(out, out);
-    await new Promise<void>((resolve) => demux.end(buffer, () => resolve()));
-    return;
-  }
-  const stream = (await docker.getContainer(container).logs({ stdout: true, stderr: true, tail, follow: true })) as NodeJS.ReadableStream & {
-    destroy(): void;
-  };
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      stream.destroy();
-      resolve();
-    };
-    if (signal.aborted) return stop();
-    signal.addEventListener('abort', stop, { once: true });
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.pipe(new DockerDemux(out, out));
   });
 }
