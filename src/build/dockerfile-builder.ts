@@ -72,13 +72,46 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
   options.signal?.throwIfAborted();
 
   const context = contextStream(options.tarPath, { ignore, dockerfile, subdir: subdir || undefined });
+  let result: BuildOutcome;
+  try {
+    result = await classicBuild(docker, context, {
+      buildOptions: { t: options.tag, dockerfile, buildargs: options.buildArgs, labels: options.labels },
+      onLine: options.onLine,
+      signal: options.signal,
+    });
+  } catch (error) {
+    throw error instanceof BuildRefused ? rejectedBuild(error.cause) : error;
+  }
+  if (result.error !== undefined) throw new BuildFailedError(result.error, result.step);
+  if (result.imageId === undefined) {
+    throw new BuildFailedError('the build ended without producing an image', result.step);
+  }
+
+  const image = await docker.getImage(result.imageId).inspect();
+  return { imageId: image.Id, exposedPorts: exposedTcpPorts(image.Config?.ExposedPorts) };
+}
+
+/** The Engine refused the build before any step ran; `cause` is dockerode's error. */
+export class BuildRefused extends Error {
+  constructor(override readonly cause: unknown) {
+    super(engineMessage(cause));
+  }
+}
+
+/**
+ * `docker build` with the classic builder: streams the output to `onLine` line by line and
+ * reports what it produced. A failed step is `outcome.error` (the Engine answers 200 even then);
+ * a build refused outright throws BuildRefused; an abort stops the build and throws.
+ */
+export async function classicBuild(
+  docker: Docker,
+  context: Readable,
+  options: { buildOptions: Record<string, unknown>; onLine: (line: string) => void; signal?: AbortSignal },
+): Promise<BuildOutcome> {
   let output: Readable;
   try {
-    output = (await docker.buildImage(context, {
-      t: options.tag,
-      dockerfile,
-      buildargs: options.buildArgs,
-      labels: options.labels,
+    output = (await docker.buildImage(context as NodeJS.ReadableStream, {
+      ...options.buildOptions,
       rm: true,
       forcerm: true,
       version: '1',
@@ -87,9 +120,8 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
   } catch (error) {
     context.destroy();
     options.signal?.throwIfAborted();
-    throw rejectedBuild(error);
+    throw new BuildRefused(error);
   }
-
   const progress = new BuildOutput(options.onLine);
   const onAbort = (): void => {
     output.destroy();
@@ -105,14 +137,7 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
     context.destroy();
   }
   options.signal?.throwIfAborted();
-  const result = progress.end();
-  if (result.error !== undefined) throw new BuildFailedError(result.error, result.step);
-  if (result.imageId === undefined) {
-    throw new BuildFailedError('the build ended without producing an image', result.step);
-  }
-
-  const image = await docker.getImage(result.imageId).inspect();
-  return { imageId: image.Id, exposedPorts: exposedTcpPorts(image.Config?.ExposedPorts) };
+  return progress.end();
 }
 
 function missingDockerfile(dockerfile: string): UserError {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { BuildOutput, engineMessage } from '../dockerfile-builder.js';
+import { BuildOutput, BuildRefused, classicBuild } from '../dockerfile-builder.js';
 
 export interface ContextBuildOptions {
   tag: string;
@@ -26,29 +26,17 @@ export function memoryContext(files: Record<string, string | { content: string; 
  * Resolves to the image id; a failed step rejects with the Engine's reason.
  */
 export async function buildFromContext(docker: Docker, context: Readable, options: ContextBuildOptions): Promise<string> {
-  let output: Readable;
+  let result;
   try {
-    output = (await docker.buildImage(context as NodeJS.ReadableStream, {
-      t: options.tag,
-      labels: options.labels,
-      rm: true,
-      forcerm: true,
-      version: '1',
-      abortSignal: options.signal,
-    })) as Readable;
+    result = await classicBuild(docker, context, {
+      buildOptions: { t: options.tag, labels: options.labels },
+      onLine: options.onLine,
+      signal: options.signal,
+    });
   } catch (error) {
-    context.destroy();
-    options.signal?.throwIfAborted();
-    throw new Error(`docker build of ${options.tag} was refused: ${engineMessage(error)}`);
+    if (error instanceof BuildRefused) throw new Error(`docker build of ${options.tag} was refused: ${error.message}`);
+    throw error;
   }
-  const progress = new BuildOutput(options.onLine);
-  try {
-    for await (const chunk of output) progress.write(chunk as Buffer);
-  } finally {
-    context.destroy();
-  }
-  options.signal?.throwIfAborted();
-  const result = progress.end();
   if (result.error !== undefined) {
     const step = result.step ? ` at step ${result.step.index}/${result.step.total}` : '';
     throw new Error(`building ${options.tag} failed${step}: ${result.error}`);
