@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Integration suites mostly wait on Docker, git and nginx: run more of them than there are cores.
+    poolOptions: { forks: { minForks: 1, maxForks: 4 } },
     projects: [
       {
         test: {
@@ -13,13 +15,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // Builds the test base image (paas-test/busybox:1) once, from the host's busybox-static.
+          // Prepares the images suites share once: the busybox test base and the buildpack stack.
           globalSetup: ['test/integration/global-setup.ts'],
           // Suites start their own daemons with their own PAAS_HOME and ports, so files run in
           // parallel; tests inside one file share its daemon and run in order.
           pool: 'forks',
-          // Suites mostly wait on Docker, git and nginx: run more of them than there are cores.
-          poolOptions: { forks: { minForks: 1, maxForks: 4 } },
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DockerDemux } from '../../src/plugins/postgres/docker-stream.js';
+import { DockerDemux } from '../../src/deploy/docker-stream.js';
 import { dataMountPath, serviceContainerName, serviceLabels, serviceVolumeName } from '../../src/plugins/postgres/docker-names.js';
 import { ENTRYPOINT, imageHash, postgresDockerfile } from '../../src/plugins/postgres/image-definition.js';
 import { chooseLinkKey, fallbackLinkKey, serviceHost, serviceUrl } from '../../src/plugins/postgres/link-env.js';
