@@ -19,6 +19,19 @@ export interface Actor {
   transport: 'socket' | 'http' | 'ssh' | 'hook';
 }
 
+/**
+ * The caller's terminal, when there is one (ssh -t). A command that runs an interactive program
+ * (psql, a shell) attaches it and passes raw bytes both ways; everything else ignores it.
+ */
+export interface Terminal {
+  rows: number;
+  cols: number;
+  term: string;
+  /** Takes over the caller's terminal: raw input and output, no line translation. */
+  attach(): { input: Readable; output: Writable };
+  onResize(listener: (rows: number, cols: number) => void): void;
+}
+
 export interface CommandContext {
   /** Positional arguments, after flags were taken out. */
   args: string[];
@@ -30,6 +43,7 @@ export interface CommandContext {
   actor: Actor;
   /** Aborted when the caller goes away (closed connection, ^C). */
   signal: AbortSignal;
+  terminal?: Terminal;
 }
 
 export interface CommandSpec {

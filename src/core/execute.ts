@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Actor } from './command.js';
+import type { Actor, Terminal } from './command.js';
 import { UserError, oneLine } from './errors.js';
 import { renderCommandHelp } from './help.js';
 import { parseArgs } from './args.js';
@@ -11,6 +11,7 @@ export interface ExecuteIo {
   stdin: Readable;
   actor: Actor;
   signal: AbortSignal;
+  terminal?: Terminal;
 }
 
 export interface ExecuteHooks {

@@ -1,5 +1,6 @@
 import { Writable, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import type { Terminal } from '../core/command.js';
 import { DockerDemux } from './docker-stream.js';
 
 export interface ExecOptions {
@@ -12,6 +13,8 @@ export interface ExecOptions {
   stdin?: Readable;
   /** Cuts the connection when the caller goes away. */
   signal?: AbortSignal;
+  /** Runs the program on the caller's terminal (interactive psql, a shell) instead of pipes. */
+  terminal?: Terminal;
 }
 
 /**
@@ -19,6 +22,7 @@ export interface ExecOptions {
  * through byte for byte and its input from `stdin` until that ends. Resolves with the exit code.
  */
 export async function execIn(docker: Docker, containerId: string, options: ExecOptions): Promise<number> {
+  if (options.terminal) return execOnTerminal(docker, containerId, options, options.terminal);
   const withStdin = options.stdin !== undefined;
   const exec = await docker.getContainer(containerId).exec({
     Cmd: options.cmd,
@@ -51,6 +55,40 @@ export async function execIn(docker: Docker, containerId: string, options: ExecO
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     options.stdin?.unpipe(stream as unknown as Writable);
+  }
+  return exitCodeOf(exec);
+}
+
+/** The program gets a TTY of the caller's size; bytes pass through untouched both ways. */
+async function execOnTerminal(docker: Docker, containerId: string, options: ExecOptions, terminal: Terminal): Promise<number> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: options.cmd,
+    User: options.user,
+    Env: [...(options.env ?? []), `TERM=${terminal.term}`],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as NodeJS.ReadWriteStream & { destroy(): void };
+  const resize = (rows: number, cols: number) => void exec.resize({ h: rows, w: cols }).catch(() => undefined);
+  resize(terminal.rows, terminal.cols);
+  terminal.onResize(resize);
+  const { input, output } = terminal.attach();
+  const onAbort = () => stream.destroy();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    // Docker ends a TTY session, output and all, when its input closes: the program ends it.
+    input.pipe(stream as unknown as Writable, { end: false });
+    stream.pipe(output, { end: false });
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    input.unpipe(stream as unknown as Writable);
   }
   return exitCodeOf(exec);
 }

@@ -85,7 +85,7 @@ export function registerRunCommands(services: DeployServices): void {
     examples: ['paas enter blog web.1 ls /', "echo 'ps' | paas enter blog"],
     arity: [1, Infinity],
     passthroughAfter: 1,
-    async handler({ args: [name, ...rest], stdout, stderr, stdin, signal }) {
+    async handler({ args: [name, ...rest], stdout, stderr, stdin, signal, terminal }) {
       const { app, release } = deployed(name!);
       const target = /^([A-Za-z0-9][A-Za-z0-9_-]*)(?:\.(\d+))?$/.exec(rest[0] ?? '');
       const isTarget = target !== null && target[1]! in release.formation;
@@ -100,7 +100,7 @@ export function registerRunCommands(services: DeployServices): void {
       // Buildpack images start through their launcher (/start), which loads .profile.d first.
       const entrypoint = (await docker.getContainer(process.id).inspect()).Config.Entrypoint;
       const launcher = Array.isArray(entrypoint) && entrypoint[0] === '/start' ? entrypoint : [];
-      return execIn(docker, process.id, { cmd: [...launcher, ...shell], stdout, stderr, stdin, signal });
+      return execIn(docker, process.id, { cmd: [...launcher, ...shell], stdout, stderr, stdin, signal, terminal });
     },
   });
 

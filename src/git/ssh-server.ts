@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PassThrough, Transform, Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
-import type { Actor } from '../core/command.js';
+import type { Actor, Terminal } from '../core/command.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { executeCommand } from '../core/execute.js';
 import type { CommandRegistry } from '../core/registry.js';
@@ -185,16 +185,35 @@ interface Exec {
   channel: ServerChannel;
   /** The client asked for a PTY (ssh -t): its terminal is in raw mode. */
   pty: boolean;
+  /** The PTY's size and type, and size changes, when pty is set. */
+  terminal: PtyState;
   actor: Actor;
   /** Aborted when the client goes away: the channel closed or the connection dropped. */
   gone: AbortSignal;
   deps: Deps;
 }
 
+interface PtyState {
+  rows: number;
+  cols: number;
+  term: string;
+  listeners: Array<(rows: number, cols: number) => void>;
+}
+
 function handleSession(session: Session, actor: Actor, dropped: AbortSignal, deps: Deps): void {
   let pty = false;
-  session.on('pty', (accept) => {
+  const terminal: PtyState = { rows: 24, cols: 80, term: 'xterm', listeners: [] };
+  session.on('pty', (accept, _reject, info) => {
     pty = true;
+    terminal.rows = info.rows || terminal.rows;
+    terminal.cols = info.cols || terminal.cols;
+    terminal.term = /^[A-Za-z0-9._+-]{1,64}$/.test(info.term ?? '') ? info.term : terminal.term;
+    accept?.();
+  });
+  session.on('window-change', (accept, _reject, info) => {
+    terminal.rows = info.rows;
+    terminal.cols = info.cols;
+    for (const listener of terminal.listeners) listener(info.rows, info.cols);
     accept?.();
   });
   session.once('shell', (accept, reject) => {
@@ -209,7 +228,7 @@ function handleSession(session: Session, actor: Actor, dropped: AbortSignal, dep
     if (!channel) return reject?.();
     const closed = new AbortController();
     channel.once('close', () => closed.abort());
-    const exec: Exec = { channel, pty, actor, gone: AbortSignal.any([closed.signal, dropped]), deps };
+    const exec: Exec = { channel, pty, terminal, actor, gone: AbortSignal.any([closed.signal, dropped]), deps };
     handleExec(exec, info.command).catch((error: unknown) => {
       deps.logger.error({ err: error, actor: actor.name }, 'ssh exec failed');
       channel.stderr.write('error: internal error (details in the daemon log)\n');
@@ -290,15 +309,22 @@ async function runCommand(exec: Exec, argv: string[]): Promise<void> {
   const signal = AbortSignal.any([gone, interrupted.signal]);
   const stdout = channelWriter(channel, exec);
   const stderr = channelWriter(channel.stderr, exec);
-  // Always piped, so the channel's input is read and its close is seen even if the command
-  // never reads stdin.
-  const stdin = channel.pipe(pty ? terminalInput(interrupted) : new PassThrough());
+  // The channel's input is always read, so its close is seen even if the command never reads stdin.
+  const input = pty ? terminalRouter(channel, interrupted) : undefined;
+  const stdin = input ? input.lines : channel.pipe(new PassThrough());
+  const terminal: Terminal | undefined = input && {
+    rows: exec.terminal.rows,
+    cols: exec.terminal.cols,
+    term: exec.terminal.term,
+    attach: () => ({ input: input.raw(), output: channel }),
+    onResize: (listener) => exec.terminal.listeners.push(listener),
+  };
 
   deps.logger.info({ argv: redact(argv), actor }, 'command');
   const code = await executeCommand(
     deps.registry,
     argv,
-    { stdout, stderr, stdin, actor, signal },
+    { stdout, stderr, stdin, actor, signal, terminal },
     { onInternalError: (error) => deps.logger.error({ err: error, argv: redact(argv) }, 'command failed') },
   );
   await Promise.all([drain(stdout), drain(stderr)]);
@@ -349,6 +375,49 @@ export function toCrlf(chunk: Buffer): Buffer {
     out.push(byte);
   }
   return out.length === chunk.length ? chunk : Buffer.from(out);
+}
+
+/**
+ * A terminal's input goes, from its first byte, to whichever reader comes first: a command
+ * reading stdin gets lines (see terminalInput); a program attached to the terminal (psql, a
+ * shell) gets the raw bytes. What was typed before either asked is kept for it.
+ */
+function terminalRouter(channel: ServerChannel, interrupted: AbortController): { lines: Readable; raw(): Readable } {
+  const pending: Buffer[] = [];
+  let ended = false;
+  let sink: Writable | undefined;
+  channel.on('data', (chunk: Buffer) => {
+    if (sink) return void sink.write(chunk);
+    // Nobody reads yet: ^C still cancels the command, as it would in line mode.
+    if (chunk.includes(0x03)) interrupted.abort();
+    pending.push(chunk);
+  });
+  channel.on('end', () => {
+    ended = true;
+    sink?.end();
+  });
+  const route = (to: Writable) => {
+    if (sink) return;
+    sink = to;
+    for (const chunk of pending.splice(0)) to.write(chunk);
+    if (ended) to.end();
+  };
+  const lineInput = terminalInput(interrupted);
+  const lines = new Readable({
+    read() {
+      route(lineInput);
+    },
+  });
+  lineInput.on('data', (chunk: Buffer) => lines.push(chunk));
+  lineInput.on('end', () => lines.push(null));
+  return {
+    lines,
+    raw() {
+      const raw = new PassThrough();
+      route(raw);
+      return raw;
+    },
+  };
 }
 
 /**

@@ -60,6 +60,16 @@ describe('git push over SSH', () => {
     expect(unknown.stderr).toContain('app "ghost" does not exist');
   });
 
+  it('gives an interactive program the terminal with ssh -t', async () => {
+    const result = await run(
+      'ssh',
+      [...sshCommand('me').split(' ').slice(1), '-tt', '-p', String(daemon.sshPort), 'paas@127.0.0.1', 'enter', 'hello', 'web'],
+      { input: 'echo "tty-$((40 + 2)) $(tty)"\nexit 3\n' },
+    );
+    expect(result.stdout).toMatch(/tty-42 \/dev\/pts\/\d+/);
+    expect(result.code).toBe(3);
+  });
+
   it('refuses an unknown key', async () => {
     const result = await ssh('stranger', 'apps:list');
     expect(result.code).toBe(255);

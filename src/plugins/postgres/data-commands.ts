@@ -15,16 +15,18 @@ export function registerDataCommands(pg: PostgresContext): void {
     description: 'Reads SQL from standard input when it is not a terminal; over SSH with a terminal it is interactive.',
     examples: ["echo 'select count(*) from posts' | paas postgres:connect blog-db", 'ssh -t -p 2222 paas@host postgres:connect blog-db'],
     arity: [1, 1],
-    async handler({ args: [name], stdout, stderr, stdin, signal }) {
+    async handler({ args: [name], stdout, stderr, stdin, signal, terminal }) {
       const service = pg.requireService(name!);
       const container = await pg.runningContainer(service);
       return execIn(pg.docker, container, {
         cmd: ['psql', '-U', POSTGRES_USER, '-d', databaseName(service.name)],
         user: 'postgres',
+        env: ['PSQL_HISTORY=/tmp/.psql_history'],
         stdout,
         stderr,
         stdin,
         signal,
+        terminal,
       });
     },
   });
@@ -37,10 +39,10 @@ export function registerDataCommands(pg: PostgresContext): void {
     examples: ['paas postgres:enter blog-db ls -la /var/lib/postgresql/data', "echo 'df -h' | paas postgres:enter blog-db"],
     arity: [1, Infinity],
     passthroughAfter: 1,
-    async handler({ args: [name, ...command], stdout, stderr, stdin, signal }) {
+    async handler({ args: [name, ...command], stdout, stderr, stdin, signal, terminal }) {
       const service = pg.requireService(name!);
       const container = await pg.runningContainer(service);
-      return execIn(pg.docker, container, { cmd: command.length ? command : ['/bin/sh'], stdout, stderr, stdin, signal });
+      return execIn(pg.docker, container, { cmd: command.length ? command : ['/bin/sh'], stdout, stderr, stdin, signal, terminal });
     },
   });
 
