@@ -158,6 +158,22 @@ describe('a release whose health check fails', () => {
   });
 });
 
+describe('release retention', () => {
+  it('keeps the images of the last N releases and says so when rolling back further', async () => {
+    const { readFileSync } = await import('node:fs');
+    const repository = `paas-${readFileSync(`${daemon.home}/instance-id`, 'utf8').trim()}/procs`;
+    await daemon.paasOk(['releases:set', 'procs', 'retention', '2']);
+    await daemon.paasOk(['config:set', 'procs', 'KEEP=1']);
+    await daemon.paasOk(['config:set', 'procs', 'KEEP=2']);
+    const tags = (await run('docker', ['images', repository, '--format', '{{.Tag}}'])).stdout.split('\n').filter(Boolean);
+    const releases = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json'])) as Array<{ version: number }>;
+    expect(tags.sort()).toEqual(releases.slice(0, 2).map((r) => `v${r.version}`).sort());
+    const refused = await daemon.paas(['rollback', 'procs', 'v1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the image of v1 was removed (release retention)');
+  });
+});
+
 describe('one-off commands and logs', () => {
   it('run passes output, stdin and the exit code through', async () => {
     const result = await daemon.paas(['run', 'procs', 'echo "running as $DYNO"; cat; exit 7'], { input: 'from stdin\n' });
