@@ -87,7 +87,7 @@ export class ReleaseManager {
    * then retires the old ones. Any failure before the switch removes the new containers only.
    */
   async rollOut(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
-    const all = await this.scheduler.list(app.id);
+    const all = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id));
     const old = onlyType ? all.filter((p) => p.type === onlyType) : all;
     const untouched = onlyType ? all.filter((p) => p.type !== onlyType && p.running) : [];
     const started: ProcessContainer[] = [];

@@ -112,12 +112,14 @@ export class DockerLocalScheduler {
   }
 
   /**
-   * Resolves once the process accepts TCP on its port and is still up `settleMs` later;
+   * Resolves once the process accepts TCP on its port and has stayed up `settleMs` since the
+   * check began (it starts right after the container does);
    * throws (with the container's last log lines) if it exits or the time runs out.
    */
   async waitUntilListening(process: ProcessContainer, port: number, options: { timeoutMs: number; settleMs: number }): Promise<void> {
     const label = `${process.type}.${process.index}`;
-    const deadline = Date.now() + options.timeoutMs;
+    const begun = Date.now();
+    const deadline = begun + options.timeoutMs;
     for (;;) {
       await this.assertRunning(process, label);
       if (process.ip && (await acceptsTcp(process.ip, port))) break;
@@ -128,9 +130,9 @@ export class DockerLocalScheduler {
           await this.lastLogLines(process.id),
         );
       }
-      await sleep(250);
+      await sleep(100);
     }
-    await sleep(options.settleMs);
+    await sleep(Math.max(0, options.settleMs - (Date.now() - begun)));
     await this.assertRunning(process, label);
   }
 
