@@ -1,5 +1,7 @@
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
+import type { Terminal } from '../core/command.js';
+import { DockerDemux } from './docker-stream.js';
 
 export interface OneOffOptions {
   image: string;
@@ -11,25 +13,33 @@ export interface OneOffOptions {
   stderr: Writable;
   /** Piped to the container's stdin; without it the container gets none. */
   stdin?: Readable;
+  /** Runs the container on the caller's terminal (`paas run blog bash` over ssh -t). */
+  terminal?: Terminal;
   signal?: AbortSignal;
   name?: string;
 }
+
+/** How long to wait for the last output once the container has exited. */
+const OUTPUT_GRACE_MS = 2_000;
 
 /**
  * Runs a container to completion with its output streamed as it is produced, and removes it.
  * Attach happens before start, so no early output is lost. Resolves with the exit code.
  */
 export async function runOneOff(docker: Docker, options: OneOffOptions): Promise<number> {
+  const { terminal } = options;
+  const withStdin = options.stdin !== undefined || terminal !== undefined;
   const container = await docker.createContainer({
     name: options.name,
     Image: options.image,
     Cmd: options.cmd,
-    Env: options.env,
+    Env: terminal ? [...options.env, `TERM=${terminal.term}`] : options.env,
     Labels: options.labels,
-    Tty: false,
-    OpenStdin: options.stdin !== undefined,
-    StdinOnce: options.stdin !== undefined,
-    AttachStdin: options.stdin !== undefined,
+    Tty: terminal !== undefined,
+    OpenStdin: withStdin,
+    // A terminal's input never "ends": Docker would end the whole session with it.
+    StdinOnce: withStdin && !terminal,
+    AttachStdin: withStdin,
     AttachStdout: true,
     AttachStderr: true,
     HostConfig: { NetworkMode: options.network, AutoRemove: false },
@@ -41,25 +51,28 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
       stream: true,
       stdout: true,
       stderr: true,
-      stdin: options.stdin !== undefined,
-      hijack: options.stdin !== undefined,
+      stdin: withStdin,
+      hijack: withStdin,
     })) as NodeJS.ReadWriteStream;
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    stdout.pipe(options.stdout, { end: false });
-    stderr.pipe(options.stderr, { end: false });
-    docker.modem.demuxStream(stream, stdout, stderr);
-    const ended = new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', () => resolve());
-    });
-    await container.start();
-    if (options.stdin) {
-      options.stdin.pipe(stream as unknown as Writable, { end: true });
+    let outputDone: Promise<unknown>;
+    if (terminal) {
+      const { input, output } = terminal.attach();
+      stream.pipe(output, { end: false });
+      outputDone = new Promise((resolve) => stream.on('end', resolve));
+      await container.start();
+      const resize = (rows: number, cols: number) => void container.resize({ h: rows, w: cols }).catch(() => undefined);
+      resize(terminal.rows, terminal.cols);
+      terminal.onResize(resize);
+      input.pipe(stream as unknown as Writable, { end: false });
+    } else {
+      const demux = new DockerDemux(options.stdout, options.stderr);
+      outputDone = new Promise((resolve) => demux.on('finish', resolve));
+      stream.pipe(demux);
+      await container.start();
+      options.stdin?.pipe(stream as unknown as Writable, { end: true });
     }
     const result = (await container.wait()) as { StatusCode: number };
-    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await Promise.race([outputDone, new Promise((resolve) => setTimeout(resolve, OUTPUT_GRACE_MS))]);
     return result.StatusCode;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

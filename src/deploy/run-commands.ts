@@ -35,13 +35,16 @@ export function registerRunCommands(services: DeployServices): void {
     name: 'run',
     summary: "Run a one-off command in a new container of the app, with the app's config",
     usage: 'APP COMMAND...',
-    description: 'Output and exit code are passed through; the container is removed after. Standard input is passed in.',
+    description:
+      'Output and exit code are passed through; the container is removed after. Standard input is passed in;\n' +
+      'over ssh -t the command gets your terminal (ssh -t -p 2222 paas@host run blog bash).',
     examples: ['paas run blog ls -la', "paas run blog 'psql \"$DATABASE_URL\" -c \"select 1\"'"],
     arity: [2, Infinity],
     passthroughAfter: 1,
-    async handler({ args: [name, ...command], stdout, stderr, stdin, signal }) {
+    async handler({ args: [name, ...command], stdout, stderr, stdin, signal, terminal }) {
       const { app, release } = deployed(name!);
       return runOneOff(docker, {
+        terminal,
         image: release.image,
         cmd: processCommand(oneOffCommandLine(command)),
         env: processEnv(release, 'run', 1),

@@ -70,6 +70,16 @@ describe('git push over SSH', () => {
     expect(result.code).toBe(3);
   });
 
+  it('gives a one-off container the terminal with ssh -t', async () => {
+    const result = await run(
+      'ssh',
+      [...sshCommand('me').split(' ').slice(1), '-tt', '-p', String(daemon.sshPort), 'paas@127.0.0.1', 'run', 'hello', 'sh'],
+      { input: 'echo "run-$((1 + 1)) $(tty) $DYNO"\nexit 4\n' },
+    );
+    expect(result.stdout).toMatch(/run-2 \/dev\/pts\/\d+ run\.1/);
+    expect(result.code).toBe(4);
+  });
+
   it('refuses an unknown key', async () => {
     const result = await ssh('stranger', 'apps:list');
     expect(result.code).toBe(255);
