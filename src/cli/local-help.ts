@@ -1,30 +1,19 @@
 import type { Writable } from 'node:stream';
 import { executeCommand } from '../core/execute.js';
-import { CommandRegistry } from '../core/registry.js';
-import { EventBus } from '../core/events.js';
-import { ReportRegistry } from '../core/reports.js';
-import { UrlRegistry } from '../core/urls.js';
-import { BuilderRegistry } from '../build/builder.js';
+import type { CommandRegistry } from '../core/registry.js';
 import { allParts } from '../daemon/parts.js';
-import type { PartApi } from '../daemon/part.js';
-import { paths, readSettings } from '../daemon/settings.js';
+import { createPartApi } from '../daemon/part-api.js';
+import { readSettings } from '../daemon/settings.js';
 
 /** Every command definition, without a daemon: for help when it is not running, and the docs. */
 export function offlineRegistry(): CommandRegistry {
   const settings = readSettings(process.env);
-  const api: PartApi = {
-    commands: new CommandRegistry(),
-    events: new EventBus(),
-    reports: new ReportRegistry(),
-    builders: new BuilderRegistry(),
-    urls: new UrlRegistry(),
+  const api = createPartApi({
     settings,
-    paths: paths(settings.home),
     store: unavailable('store'),
     logger: unavailable('logger'),
-    apiRoutes: [],
     instance: 'offline',
-  };
+  });
   for (const part of allParts()) part.register(api);
   return api.commands;
 }

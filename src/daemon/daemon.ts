@@ -1,11 +1,6 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { CommandRegistry } from '../core/registry.js';
-import { EventBus } from '../core/events.js';
-import { ReportRegistry } from '../core/reports.js';
-import { UrlRegistry } from '../core/urls.js';
-import { BuilderRegistry } from '../build/builder.js';
 import { Store } from '../store/store.js';
 import { PAAS_VERSION } from '../version.js';
 import { actorOfApiRequest, requireApiToken } from './api-auth.js';
@@ -13,6 +8,7 @@ import { commandRoute } from './command-route.js';
 import { instanceId } from './instance.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Part, PartApi } from './part.js';
+import { createPartApi } from './part-api.js';
 import { allParts } from './parts.js';
 import { paths as pathsOf, type Settings } from './settings.js';
 
@@ -29,19 +25,8 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   await refuseIfRunning(paths.socket);
 
   const store = Store.open(paths.database);
-  const api: PartApi = {
-    commands: new CommandRegistry(),
-    events: new EventBus(),
-    reports: new ReportRegistry(),
-    builders: new BuilderRegistry(),
-    urls: new UrlRegistry(),
-    settings,
-    paths,
-    store,
-    logger,
-    apiRoutes: [],
-    instance: instanceId(paths.home),
-  };
+  const api = createPartApi({ settings, store, logger, instance: instanceId(paths.home) });
+
   const parts = allParts();
   for (const part of parts) part.register(api);
   for (const part of parts) await part.start?.();
