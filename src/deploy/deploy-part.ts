@@ -11,6 +11,7 @@ import { watchContainerEvents } from './docker-events.js';
 import { imageRepository } from './naming.js';
 import { registerPsCommands } from './ps-commands.js';
 import { registerReleaseCommands } from './releases-commands.js';
+import { registerResourceCommands } from './resource-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { createDeployServices, type DeployServices } from './services.js';
 import { appUrls } from './urls.js';
@@ -130,6 +131,7 @@ export function deployPart(): Part {
       registerReleaseCommands(services);
       registerPsCommands(services);
       registerRunCommands(services);
+      registerResourceCommands(partApi);
     },
 
     async start() {

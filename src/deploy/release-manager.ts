@@ -11,6 +11,7 @@ import { runOneOff } from './one-off.js';
 import { processCommand, processEnv } from './process-env.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 import { appUrls } from './urls.js';
+import { processLimits } from './resource-limits.js';
 import type { Converger } from './converger.js';
 
 /** What a new release is made of; the version and image tag are given when it is published. */
@@ -97,7 +98,7 @@ export class ReleaseManager {
         if (onlyType && type !== onlyType) continue;
         for (let index = 1; index <= count; index++) {
           log.step(`Starting ${type}.${index}`);
-          started.push(await this.scheduler.start(app, release, type, index));
+          started.push(await this.scheduler.start(app, release, type, index, processLimits(this.api.store.properties, app.id, type)));
         }
       }
       await Promise.all(started.map((p) => checkProcess(this.scheduler, p, release.port, checks[p.type] ?? [], log)));

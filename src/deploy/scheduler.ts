@@ -6,6 +6,7 @@ import type { ReleaseRow } from '../store/releases.js';
 import { demuxLogBuffer } from './docker-logs.js';
 import { LABELS, containerName, networkName, processLabels } from './naming.js';
 import { processCommand, processEnv } from './process-env.js';
+import { dockerLimits, type ResourceLimits } from './resource-limits.js';
 
 export interface ProcessContainer {
   id: string;
@@ -68,7 +69,7 @@ export class DockerLocalScheduler {
       .sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index);
   }
 
-  async start(app: AppRef, release: ReleaseRow, type: string, index: number): Promise<ProcessContainer> {
+  async start(app: AppRef, release: ReleaseRow, type: string, index: number, limits: ResourceLimits = {}): Promise<ProcessContainer> {
     await this.ensureNetwork();
     const web = type === 'web';
     const portKey = `${release.port}/tcp`;
@@ -85,6 +86,7 @@ export class DockerLocalScheduler {
         NetworkMode: this.network,
         PortBindings: web ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        ...dockerLimits(limits),
       },
       NetworkingConfig: {
         EndpointsConfig: { [this.network]: { Aliases: [`${app.name}.${type}.${index}`] } },

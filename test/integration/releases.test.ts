@@ -140,6 +140,28 @@ describe('scaling and self-healing', () => {
   });
 });
 
+describe('resource limits', () => {
+  it('caps every process, or one process type, from the next restart', async () => {
+    await daemon.paasOk(['resource:limit', 'procs', '--memory', '128m', '--cpu', '0.5']);
+    await daemon.paasOk(['resource:limit', 'procs', '--process-type', 'worker', '--memory', '64m']);
+    expect(await daemon.paasOk(['resource:report', 'procs'])).toMatch(/Resource worker memory limit: +64m/);
+    await daemon.paasOk(['ps:restart', 'procs']);
+    const release = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json']))[0].version;
+    const limits = async (type: string) => {
+      const [id] = await containers(`label=paas.release=${release}`).then(async (ids) => {
+        const types = await Promise.all(ids.map(async (c) => [c, (await run('docker', ['inspect', '-f', '{{index .Config.Labels "paas.process"}}', c])).stdout.trim()]));
+        return types.filter(([, t]) => t === type).map(([c]) => c);
+      });
+      return (await run('docker', ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', id!])).stdout.trim();
+    };
+    expect(await limits('web')).toBe(`${128 * 1024 * 1024} 500000000`);
+    expect(await limits('worker')).toBe(`${64 * 1024 * 1024} 500000000`);
+    await daemon.paasOk(['resource:limit-clear', 'procs']);
+    await daemon.paasOk(['resource:limit-clear', 'procs', '--process-type', 'worker']);
+    expect((await daemon.paas(['resource:limit', 'procs', '--memory', 'lots'])).stderr).toContain('invalid memory "lots"');
+  });
+});
+
 describe('a release whose health check fails', () => {
   it('never gets traffic; the old release keeps serving', async () => {
     const before = await url();

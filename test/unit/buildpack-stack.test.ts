@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mirrorFromSources, parseAptSources } from '../../src/build/buildpacks/debian-mirror.js';
 import { LineSplitter } from '../../src/build/buildpacks/lines.js';
-import {
-  assertImageReference,
-  cacheVolumeName,
-  formatMemory,
-  parseCpu,
-  parseMemory,
-} from '../../src/build/buildpacks/settings.js';
+import { assertImageReference, cacheVolumeName } from '../../src/build/buildpacks/settings.js';
+import { formatMemory, parseCpu, parseMemory } from '../../src/deploy/resource-limits.js';
 import { RUN_PACKAGES, STACK_IMAGES, runDockerfile, sourcesList, stackDefinition, stackHashes } from '../../src/build/buildpacks/stack-definition.js';
 import { UserError } from '../../src/core/errors.js';
 

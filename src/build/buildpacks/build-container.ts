@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { LineSplitter } from './lines.js';
-import type { ResourceLimits } from './settings.js';
+import type { ResourceLimits } from '../../deploy/resource-limits.js';
 
 export interface BuildContainerSpec {
   image: string;

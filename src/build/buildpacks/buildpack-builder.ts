@@ -17,7 +17,8 @@ import { buildpacksRoot, detectionSummary } from './builtin.js';
 import { fetchBuildpack, type FetchedBuildpack } from './fetch-buildpack.js';
 import { ReleaseYamlError, parseReleaseYaml, type ReleaseInfo } from './release-yaml.js';
 import { selectBuildpacks, type BuildpackSelection } from './selection.js';
-import { SETTINGS, buildpackList, cacheVolumeName, formatMemory, resourceLimits, type ResourceLimits } from './settings.js';
+import { SETTINGS, buildpackList, cacheVolumeName } from './settings.js';
+import { BUILD_PROCESS_TYPE, formatMemory, resourceLimits, type ResourceLimits } from '../../deploy/resource-limits.js';
 import { ensureStackImages, stackImagesReady } from './stack.js';
 import { APP_UID, STACK_LABELS } from './stack-definition.js';
 
@@ -76,7 +77,7 @@ export class BuildpackBuilder implements Builder {
     for (const source of selection.sources) {
       fetched.push(await fetchBuildpack(source, { cacheDir: join(this.deps.paths.home, 'buildpacks-cache'), onLine: request.detail }));
     }
-    const limits = resourceLimits(this.deps.store.properties, app.id, 'build');
+    const limits = resourceLimits(this.deps.store.properties, app.id, BUILD_PROCESS_TYPE);
     const container = await BuildContainer.create(this.deps.docker, {
       image: stack.build,
       labels: { ...this.appLabels(request), [LABELS.role]: 'build' },

@@ -7,17 +7,16 @@ import type { Part, PartApi } from '../../daemon/part.js';
 import { registerBuilderCommands, builderRows } from './builder-commands.js';
 import { BuildpackBuilder } from './buildpack-builder.js';
 import { buildpacksRows, registerBuildpacksCommands } from './buildpacks-commands.js';
-import { registerResourceCommands, resourceRows } from './resource-commands.js';
 import { cacheVolumeName } from './settings.js';
 
 /**
  * Buildpack builds (Heroku's classic buildpacks on a stack made from Debian packages), with
- * builder:*, buildpacks:*, resource:* (build limits) and repo:purge-cache. Registered after the
+ * builder:*, buildpacks:* and repo:purge-cache. Registered after the
  * Dockerfile builder, so an app with a Dockerfile builds from it unless buildpacks are chosen.
  */
 export const buildpacksPart: Part = {
   name: 'buildpacks',
-  description: 'builds apps with Heroku buildpacks on a stack made from Debian packages: builder:*, buildpacks:*, resource:*',
+  description: 'builds apps with Heroku buildpacks on a stack made from Debian packages: builder:*, buildpacks:*',
   register(api) {
     const docker = new Docker();
     const { store, events, reports, commands } = api;
@@ -26,7 +25,6 @@ export const buildpacksPart: Part = {
 
     registerBuilderCommands(api);
     registerBuildpacksCommands(api, cacheExists);
-    registerResourceCommands(api);
 
     commands.register({
       name: 'repo:purge-cache',
@@ -59,10 +57,6 @@ export const buildpacksPart: Part = {
     reports.add('buildpacks information', async (name) => {
       const app = store.apps.find(name);
       return app ? buildpacksRows(api, app, cacheExists) : [];
-    });
-    reports.add('resource information', (name) => {
-      const app = store.apps.find(name);
-      return app ? resourceRows(api, app.id) : [];
     });
   },
 };

@@ -1,0 +1,141 @@
+import type { FlagSpec } from '../core/command.js';
+import { requireApp } from '../core/app-lookup.js';
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
+import { renderReport } from '../core/reports.js';
+import type { PartApi } from '../daemon/part.js';
+import {
+  BUILD_PROCESS_TYPE,
+  DEFAULT_PROCESS_TYPE,
+  RESOURCE_NAMESPACE,
+  formatMemory,
+  parseCpu,
+  parseMemory,
+  resourceKey,
+  resourceLimits,
+} from './resource-limits.js';
+
+const PROCESS_TYPE_FLAG: Record<string, FlagSpec> = {
+  'process-type': {
+    type: 'string',
+    description: 'a process type (web, worker, ...) or build (the build container); default: every process of the app',
+    placeholder: 'TYPE',
+  },
+};
+
+function processType(flag: string | boolean | undefined): string {
+  if (flag === undefined) return DEFAULT_PROCESS_TYPE;
+  const type = String(flag);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(type)) {
+    throw new UserError(`invalid --process-type "${printable(type)}": use a Procfile type like web, or build`);
+  }
+  return type;
+}
+
+const label = (type: string) => (type === DEFAULT_PROCESS_TYPE ? 'processes' : type);
+
+/** The types with limits set, the default first, for resource:report and apps:report. */
+function limitedTypes(api: Pick<PartApi, 'store'>, appId: number): string[] {
+  const keys = Object.keys(api.store.properties.all(appId, RESOURCE_NAMESPACE)).map((key) => key.split('.')[0]!);
+  return [...new Set([DEFAULT_PROCESS_TYPE, BUILD_PROCESS_TYPE, ...keys])];
+}
+
+export function resourceRows(api: Pick<PartApi, 'store'>, appId: number): Array<[string, string]> {
+  return limitedTypes(api, appId).flatMap((type): Array<[string, string]> => {
+    const limits = resourceLimits(api.store.properties, appId, type);
+    return [
+      [`Resource ${label(type)} memory limit`, limits.memory ? formatMemory(limits.memory) : 'none'],
+      [`Resource ${label(type)} cpu limit`, limits.cpu ? String(limits.cpu) : 'none'],
+    ];
+  });
+}
+
+/**
+ * resource:limit, resource:limit-clear and resource:report: memory and CPU caps of an app's
+ * containers (all, or one process type) and of its build container.
+ */
+export function registerResourceCommands(api: PartApi): void {
+  const { commands, store, reports } = api;
+
+  reports.add('resource information', (name) => {
+    const app = store.apps.find(name);
+    return app ? resourceRows(api, app.id) : [];
+  });
+
+  commands.register({
+    name: 'resource:limit',
+    summary: "Cap an app's containers (or one process type, or its builds): memory and CPUs",
+    usage: 'APP [--process-type TYPE|build] [--memory SIZE] [--cpu N]',
+    description:
+      'Without --process-type the limits apply to every process of the app; a type\'s own limits win.\n' +
+      'Running containers get new limits at the next deploy or ps:restart; builds at the next build.\n' +
+      'SIZE: 512m, 1g, 1.5g (a bare number is megabytes). N: CPUs, e.g. 1 or 0.5.',
+    examples: ['paas resource:limit blog --memory 512m', 'paas resource:limit blog --process-type build --memory 1g --cpu 1'],
+    flags: {
+      ...PROCESS_TYPE_FLAG,
+      memory: { type: 'string', description: 'memory limit, e.g. 512m or 1g', placeholder: 'SIZE' },
+      cpu: { type: 'string', description: 'number of CPUs, e.g. 1 or 0.5', placeholder: 'N' },
+    },
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      const type = processType(flags['process-type']);
+      if (flags.memory === undefined && flags.cpu === undefined) {
+        throw new UserError('resource:limit: give --memory SIZE and/or --cpu N');
+      }
+      const memory = flags.memory === undefined ? undefined : parseMemory(String(flags.memory));
+      const cpu = flags.cpu === undefined ? undefined : parseCpu(String(flags.cpu));
+      const { properties } = store;
+      if (memory !== undefined) properties.set(app.id, RESOURCE_NAMESPACE, resourceKey(type, 'memory'), String(memory));
+      if (cpu !== undefined) properties.set(app.id, RESOURCE_NAMESPACE, resourceKey(type, 'cpu'), String(cpu));
+      const limits = resourceLimits(properties, app.id, type);
+      writeLine(
+        stdout,
+        `-----> Limits of ${app.name} ${label(type)}: memory ${limits.memory ? formatMemory(limits.memory) : 'none'}, cpu ${limits.cpu ?? 'none'}`,
+      );
+      if (type !== BUILD_PROCESS_TYPE) writeLine(stdout, `       Apply them to running containers with: paas ps:restart ${app.name}`);
+    },
+  });
+
+  commands.register({
+    name: 'resource:limit-clear',
+    summary: "Remove an app's limits (of every process, one process type, or builds)",
+    usage: 'APP [--process-type TYPE|build]',
+    examples: ['paas resource:limit-clear blog', 'paas resource:limit-clear blog --process-type build'],
+    flags: PROCESS_TYPE_FLAG,
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      const type = processType(flags['process-type']);
+      for (const resource of ['memory', 'cpu'] as const) {
+        store.properties.set(app.id, RESOURCE_NAMESPACE, resourceKey(type, resource), undefined);
+      }
+      writeLine(stdout, `-----> Limits of ${app.name} ${label(type)} cleared`);
+    },
+  });
+
+  commands.register({
+    name: 'resource:report',
+    summary: "Show an app's resource limits",
+    usage: 'APP',
+    examples: ['paas resource:report blog', 'paas resource:report blog --format json'],
+    flags: FORMAT_FLAG,
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      if (flags.format === 'json') {
+        return writeJson(
+          stdout,
+          Object.fromEntries(
+            limitedTypes(api, app.id).map((type) => {
+              const limits = resourceLimits(store.properties, app.id, type);
+              return [label(type), { memory: limits.memory ?? null, cpu: limits.cpu ?? null }];
+            }),
+          ),
+        );
+      }
+      stdout.write(renderReport(`${app.name} resource information`, resourceRows(api, app.id)));
+    },
+  });
+}

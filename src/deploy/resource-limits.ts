@@ -1,0 +1,70 @@
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import type { PropertiesTable } from '../store/properties.js';
+
+/** Where `resource:limit` keeps its settings in store.properties, by `TYPE.memory` / `TYPE.cpu`. */
+export const RESOURCE_NAMESPACE = 'resource';
+/** The limits every process type of an app gets unless its own are set (Dokku's `_default_`). */
+export const DEFAULT_PROCESS_TYPE = '_default_';
+/** The build container's limits (buildpack builds). */
+export const BUILD_PROCESS_TYPE = 'build';
+
+export interface ResourceLimits {
+  /** bytes */
+  memory?: number;
+  /** CPUs, e.g. 1.5 */
+  cpu?: number;
+}
+
+export function resourceKey(processType: string, resource: 'memory' | 'cpu'): string {
+  return `${processType}.${resource}`;
+}
+
+export function resourceLimits(properties: PropertiesTable, appId: number, processType: string): ResourceLimits {
+  const memory = properties.get(appId, RESOURCE_NAMESPACE, resourceKey(processType, 'memory'));
+  const cpu = properties.get(appId, RESOURCE_NAMESPACE, resourceKey(processType, 'cpu'));
+  return { ...(memory ? { memory: Number(memory) } : {}), ...(cpu ? { cpu: Number(cpu) } : {}) };
+}
+
+const MEMORY_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+/** Docker refuses less. */
+const MIN_MEMORY = 6 * 1024 ** 2;
+
+/** `512m`, `1g`, `1.5g`, `300000k`, `2097152b`; a bare number is megabytes (as in Dokku). Pure. */
+export function parseMemory(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmg])?b?$/i.exec(text.trim());
+  if (!match) throw new UserError(`invalid memory "${printable(text)}": use a size like 512m or 1g`);
+  const bytes = Math.floor(Number(match[1]) * MEMORY_UNITS[(match[2] ?? 'm').toLowerCase()]!);
+  if (bytes < MIN_MEMORY) throw new UserError(`memory ${printable(text)} is too small: Docker needs at least 6m`);
+  return bytes;
+}
+
+/** A number of CPUs, e.g. `1`, `0.5`, `2.25`. Pure. */
+export function parseCpu(text: string): number {
+  const value = Number(text.trim());
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0) || value > 1024) {
+    throw new UserError(`invalid cpu "${printable(text)}": use a number of CPUs like 1 or 0.5`);
+  }
+  return value;
+}
+
+/** 536870912 → `512m`. Pure. */
+export function formatMemory(bytes: number): string {
+  for (const [unit, size] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}b`;
+}
+
+/** A process container's limits: its type's own, else the app's defaults. */
+export function processLimits(properties: PropertiesTable, appId: number, processType: string): ResourceLimits {
+  return { ...resourceLimits(properties, appId, DEFAULT_PROCESS_TYPE), ...resourceLimits(properties, appId, processType) };
+}
+
+/** As Docker's HostConfig wants them. */
+export function dockerLimits(limits: ResourceLimits): { Memory?: number; NanoCpus?: number } {
+  return {
+    ...(limits.memory ? { Memory: limits.memory } : {}),
+    ...(limits.cpu ? { NanoCpus: Math.round(limits.cpu * 1e9) } : {}),
+  };
+}
