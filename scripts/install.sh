@@ -150,6 +150,25 @@ stop_background_daemon() {
   die "the daemon (pid $pid) did not stop; stop it and run this again"
 }
 
+# nginx's access and error logs grow with traffic; logrotate (where installed) keeps a week of them.
+install_logrotate() {
+  [ -d /etc/logrotate.d ] || return 0
+  cat > /etc/logrotate.d/paas <<EOF
+$PAAS_HOME/nginx/logs/*.log {
+  daily
+  rotate 7
+  missingok
+  notifempty
+  compress
+  delaycompress
+  sharedscripts
+  postrotate
+    [ -s $PAAS_HOME/nginx/nginx.pid ] && kill -USR1 \$(cat $PAAS_HOME/nginx/nginx.pid) || true
+  endscript
+}
+EOF
+}
+
 start_daemon() {
   mkdir -p "$PAAS_HOME/logs"
   if systemd_runs; then
@@ -207,6 +226,7 @@ start_docker
 build_paas
 save_settings
 link_command
+install_logrotate
 start_daemon
 /usr/local/bin/paas version
 prepare_images
