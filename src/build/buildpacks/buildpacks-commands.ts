@@ -55,6 +55,14 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     if (urls.length === 0) writeLine(ctx.stdout, '       none set: the .buildpacks file, else detection');
     for (const url of urls) writeLine(ctx.stdout, `       ${url}`);
   };
+  /** Loads the app's list, lets `change` edit it in place, saves and prints it. */
+  const edit = (ctx: CommandContext, change: (urls: string[], app: AppRow) => void) => {
+    const app = requireApp(store, ctx.args[0]!);
+    const urls = list(app);
+    change(urls, app);
+    saveBuildpackList(store.properties, app.id, urls);
+    print(ctx, app, urls);
+  };
 
   commands.register({
     name: 'buildpacks:add',
@@ -68,14 +76,12 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     flags: INDEX_FLAG,
     arity: [2, 2],
     handler(ctx) {
-      const app = requireApp(store, ctx.args[0]!);
-      const url = parseBuildpackUrl(ctx.args[1]!).url;
-      const urls = list(app);
-      if (urls.includes(url)) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
-      const at = ctx.flags.index === undefined ? urls.length : position(ctx.flags.index, urls.length + 1);
-      urls.splice(at, 0, url);
-      saveBuildpackList(store.properties, app.id, urls);
-      print(ctx, app, urls);
+      edit(ctx, (urls, app) => {
+        const url = parseBuildpackUrl(ctx.args[1]!).url;
+        if (urls.includes(url)) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
+        const at = ctx.flags.index === undefined ? urls.length : position(ctx.flags.index, urls.length + 1);
+        urls.splice(at, 0, url);
+      });
     },
   });
 
@@ -87,14 +93,12 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     flags: INDEX_FLAG,
     arity: [2, 2],
     handler(ctx) {
-      const app = requireApp(store, ctx.args[0]!);
-      const url = parseBuildpackUrl(ctx.args[1]!).url;
-      const urls = list(app);
-      const at = ctx.flags.index === undefined ? 0 : position(ctx.flags.index, urls.length + 1);
-      if (urls.includes(url) && urls[at] !== url) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
-      urls[at] = url;
-      saveBuildpackList(store.properties, app.id, urls);
-      print(ctx, app, urls);
+      edit(ctx, (urls, app) => {
+        const url = parseBuildpackUrl(ctx.args[1]!).url;
+        const at = ctx.flags.index === undefined ? 0 : position(ctx.flags.index, urls.length + 1);
+        if (urls.includes(url) && urls[at] !== url) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
+        urls[at] = url;
+      });
     },
   });
 
@@ -106,21 +110,19 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     flags: INDEX_FLAG,
     arity: [1, 2],
     handler(ctx) {
-      const app = requireApp(store, ctx.args[0]!);
-      const urls = list(app);
-      const url = ctx.args[1];
-      let at: number;
-      if (url !== undefined) {
-        at = urls.indexOf(url.trim());
-        if (at === -1) throw new UserError(`${app.name} has no buildpack ${printable(url)}; see them with: paas buildpacks:list ${app.name}`);
-      } else if (ctx.flags.index !== undefined) {
-        at = position(ctx.flags.index, urls.length);
-      } else {
-        throw new UserError('buildpacks:remove: give the URL to remove, or --index N');
-      }
-      urls.splice(at, 1);
-      saveBuildpackList(store.properties, app.id, urls);
-      print(ctx, app, urls);
+      edit(ctx, (urls, app) => {
+        const url = ctx.args[1];
+        let at: number;
+        if (url !== undefined) {
+          at = urls.indexOf(url.trim());
+          if (at === -1) throw new UserError(`${app.name} has no buildpack ${printable(url)}; see them with: paas buildpacks:list ${app.name}`);
+        } else if (ctx.flags.index !== undefined) {
+          at = position(ctx.flags.index, urls.length);
+        } else {
+          throw new UserError('buildpacks:remove: give the URL to remove, or --index N');
+        }
+        urls.splice(at, 1);
+      });
     },
   });
 
@@ -131,9 +133,7 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     examples: ['paas buildpacks:clear blog'],
     arity: [1, 1],
     handler(ctx) {
-      const app = requireApp(store, ctx.args[0]!);
-      saveBuildpackList(store.properties, app.id, []);
-      print(ctx, app, []);
+      edit(ctx, (urls) => urls.splice(0));
     },
   });
 
