@@ -30,6 +30,8 @@ export interface PaasEvents {
   };
   /** `paas plugin:install`: each part prepares what it needs (images), showing progress. */
   install: { output: Writable };
+  /** A running container was restarted because it stopped answering its liveness check. */
+  'process-restart': { app: string; process: string; reason: string };
   /** A release is live: traffic switched to it. */
   'post-deploy': { app: string; release: number; output: Writable };
   /** A push to the app's deploy branch, before git accepts it: a throw rejects the push. */

@@ -9,6 +9,7 @@ import { deployBranches } from '../git/deploy-branch.js';
 import { branchRevision, repoPath } from '../git/repositories.js';
 import { watchContainerEvents } from './docker-events.js';
 import { imageRepository } from './naming.js';
+import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
 import { registerReleaseCommands } from './releases-commands.js';
 import { registerResourceCommands } from './resource-commands.js';
@@ -23,6 +24,7 @@ export function deployPart(): Part {
   let services: DeployServices;
   let watcher: { stop(): void } | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let liveness: LivenessMonitor | undefined;
   return {
     name: 'deploy',
     description: 'the deploy pipeline, releases and the docker-local scheduler',
@@ -156,10 +158,13 @@ export function deployPart(): Part {
       );
       timer = setInterval(() => void converger.convergeAll().catch(() => undefined), RECONCILE_EVERY_MS);
       timer.unref();
+      liveness = new LivenessMonitor(api, scheduler, services.locks);
+      liveness.start();
     },
 
     async stop() {
       watcher?.stop();
+      liveness?.stop();
       clearInterval(timer);
     },
   };

@@ -67,7 +67,7 @@ async function runHttpCheck(
 }
 
 /** '' when the check passes, else why it did not. */
-async function attemptHttp(url: string, check: HealthCheck): Promise<string> {
+export async function attemptHttp(url: string, check: HealthCheck): Promise<string> {
   try {
     const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(check.timeout * 1000) });
     const body = await response.text();
