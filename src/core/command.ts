@@ -69,6 +69,3 @@ export interface CommandSpec {
   hidden?: boolean;
   handler(ctx: CommandContext): Promise<number | void> | number | void;
 }
-
-/** A name used as a flag by every command; handled by the registry. */
-export const HELP_FLAG = 'help';

@@ -124,7 +124,7 @@ export function deployPart(): Part {
         async handler({ args: [name], stdout }) {
           const app = requireApp(store, name!);
           const release = store.releases.current(app.id);
-          const urls = release ? await appUrls(services.api.urls, services.scheduler, app, release.version) : [];
+          const urls = release ? await appUrls(partApi.urls, scheduler, app, release.version) : [];
           if (urls.length === 0) throw new UserError(`${app.name} is not running; deploy it with: git push paas main`);
           for (const url of urls) writeLine(stdout, url);
         },
