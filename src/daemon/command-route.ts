@@ -29,6 +29,12 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
   app.addContentTypeParser(COMMAND_CONTENT_TYPE, (_request, _payload, done) => done(null));
 
   app.post(COMMAND_PATH, async (request, reply) => {
+    // Another type's body was already read by its parser: the command line would never come.
+    if (request.headers['content-type'] !== COMMAND_CONTENT_TYPE) {
+      return reply
+        .code(415)
+        .send({ error: `a command is a POST of type ${COMMAND_CONTENT_TYPE}: {"argv": [...]} on one line, then stdin; use the paas command` });
+    }
     reply.hijack();
     const res = reply.raw;
     let parsed: { command: CommandRequest; stdin: Readable };

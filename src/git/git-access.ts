@@ -17,4 +17,9 @@ export interface GitAccess {
    * Throws UserError (one clear line) when the app does not exist for a fetch, or is refused.
    */
   open(verb: GitVerb, app: string, actor: Actor): Promise<GitRepoAccess>;
+  /**
+   * The read that comes before a push over HTTP (GET info/refs): like open, but never creates.
+   * Undefined when the app does not exist yet and a push would create it.
+   */
+  peek(verb: GitVerb, app: string, actor: Actor): Promise<GitRepoAccess | undefined>;
 }

@@ -26,7 +26,7 @@ export function gitPart(): Part {
       api = partApi;
       const { commands, events, store, paths, reports, logger } = partApi;
       gitAccess = createGitAccess(partApi);
-      partApi.apiRoutes.push(gitHttpRoutes({ gitAccess, reposDir: paths.repos, logger }));
+      partApi.apiRoutes.push(gitHttpRoutes({ gitAccess, reposDir: paths.repos, emptyRepoRoot: join(paths.home, 'git-empty'), logger }));
 
       events.on('post-create', async ({ app }) => void (await ensureRepo(paths, app)));
       events.on('app-rename', ({ oldName, newName }) => renameRepo(paths, oldName, newName));

@@ -1,42 +1,65 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
+import type { Actor } from '../core/command.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../daemon/logger.js';
-import type { GitAccess, GitVerb } from './git-access.js';
+import type { GitAccess, GitRepoAccess, GitVerb } from './git-access.js';
+import { git } from './run-git.js';
 
 export interface GitHttpOptions {
   gitAccess: GitAccess;
   reposDir: string;
+  /** A folder holding `new.git`, an empty bare repo: what a push to an app not created yet sees. */
+  emptyRepoRoot: string;
   logger: Logger;
 }
 
 const REPO = /^([a-z][a-z0-9-]{0,62})\.git$/;
 const SERVICES: ReadonlySet<string> = new Set(['git-upload-pack', 'git-receive-pack']);
+const EMPTY_REPO = 'new.git';
 
 /**
  * Git's smart HTTP protocol at /APP.git, served by `git http-backend` (git's own CGI program).
  * These routes sit behind the API server's token check, which runs on every request,
- * so a POST without credentials never reaches git.
+ * so a POST without credentials never reaches git. A read never creates an app: the
+ * advertisement before a first push comes from an empty repo, and the push itself creates it.
  */
 export function gitHttpRoutes(options: GitHttpOptions): FastifyPluginAsync {
   return async (app) => {
     // Leave request bodies unread: git reads the pack straight from the socket.
-    for (const type of ['application/x-git-receive-pack-request', 'application/x-git-upload-pack-request']) {
-      app.addContentTypeParser(type, (_request, _payload, done) => done(null));
+    for (const service of SERVICES) {
+      app.addContentTypeParser(`application/x-${service}-request`, (_request, _payload, done) => done(null));
     }
 
     app.get<{ Params: { repo: string }; Querystring: { service?: string } }>('/:repo/info/refs', async (request, reply) => {
       const service = request.query.service ?? '';
       if (!SERVICES.has(service)) return reply.code(403).send('only smart HTTP is served: use a git client\n');
       reply.hijack();
-      await serve(options, request.params.repo, service as GitVerb, 'info/refs', request.raw, reply.raw, actorName(request.actor));
+      const actor: Actor = { name: actorName(request.actor), transport: 'http' };
+      const target = await resolve(request.params.repo, (app) => options.gitAccess.peek(service as GitVerb, app, actor));
+      if ('refusal' in target) return plain(reply.raw, 404, target.refusal);
+      // An app a push would create: advertise an empty repository, as the new app's will be.
+      const repo = target.access
+        ? { root: options.reposDir, name: request.params.repo, env: target.access.env }
+        : { root: await ensureEmptyRepo(options.emptyRepoRoot), name: EMPTY_REPO, env: {} };
+      await serve(options, repo, 'info/refs', request.raw, reply.raw, actor.name);
     });
 
     for (const service of SERVICES) {
       app.post<{ Params: { repo: string } }>(`/:repo/${service}`, async (request, reply) => {
+        const type = `application/x-${service}-request`;
+        if (request.headers['content-type'] !== type) {
+          return reply.code(415).send(`${service} takes a body of type ${type}: use a git client\n`);
+        }
         reply.hijack();
-        await serve(options, request.params.repo, service as GitVerb, service, request.raw, reply.raw, actorName(request.actor));
+        const actor: Actor = { name: actorName(request.actor), transport: 'http' };
+        const target = await resolve(request.params.repo, (app) => options.gitAccess.open(service as GitVerb, app, actor));
+        if ('refusal' in target) return plain(reply.raw, 404, target.refusal);
+        const repo = { root: options.reposDir, name: request.params.repo, env: target.access!.env };
+        await serve(options, repo, service, request.raw, reply.raw, actor.name);
       });
     }
   };
@@ -46,32 +69,45 @@ function actorName(actor: { name: string } | null): string {
   return actor?.name ?? 'unknown';
 }
 
+/** The app named by `/APP.git`, through GitAccess; a refusal is one line for a 404. */
+async function resolve(
+  repo: string,
+  lookup: (app: string) => Promise<GitRepoAccess | undefined>,
+): Promise<{ access: GitRepoAccess | undefined } | { refusal: string }> {
+  const match = REPO.exec(repo);
+  if (!match) return { refusal: 'no such repository; git remotes look like http://HOST/APP.git\n' };
+  try {
+    return { access: await lookup(match[1]!) };
+  } catch (error) {
+    if (error instanceof UserError) return { refusal: `${error.message}\n` };
+    throw error;
+  }
+}
+
+async function ensureEmptyRepo(root: string): Promise<string> {
+  if (!existsSync(join(root, EMPTY_REPO, 'HEAD'))) {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    await git(['init', '--bare', '--quiet', '--initial-branch=main', join(root, EMPTY_REPO)]);
+  }
+  return root;
+}
+
 async function serve(
   options: GitHttpOptions,
-  repo: string,
-  verb: GitVerb,
+  repo: { root: string; name: string; env: NodeJS.ProcessEnv },
   pathRest: string,
   req: IncomingMessage,
   res: ServerResponse,
   actor: string,
 ): Promise<void> {
-  const match = REPO.exec(repo);
-  if (!match) return plain(res, 404, `no such repository; git remotes look like http://HOST/APP.git\n`);
-  let access;
-  try {
-    access = await options.gitAccess.open(verb, match[1]!, { name: actor, transport: 'http' });
-  } catch (error) {
-    if (error instanceof UserError) return plain(res, 404, `${error.message}\n`);
-    throw error;
-  }
   const url = new URL(req.url ?? '/', 'http://paas');
   const child = spawn('git', ['http-backend'], {
     env: {
       ...process.env,
-      ...access.env,
-      GIT_PROJECT_ROOT: options.reposDir,
+      ...repo.env,
+      GIT_PROJECT_ROOT: repo.root,
       GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: `/${repo}/${pathRest}`,
+      PATH_INFO: `/${repo.name}/${pathRest}`,
       REQUEST_METHOD: req.method ?? 'GET',
       QUERY_STRING: url.search.slice(1),
       CONTENT_TYPE: req.headers['content-type'] ?? '',
@@ -83,7 +119,7 @@ async function serve(
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  child.stderr.on('data', (chunk: Buffer) => options.logger.warn({ repo, stderr: chunk.toString() }, 'git http-backend'));
+  child.stderr.on('data', (chunk: Buffer) => options.logger.warn({ repo: repo.name, stderr: chunk.toString() }, 'git http-backend'));
   req.pipe(child.stdin);
   child.stdin.on('error', () => undefined);
   res.on('close', () => {

@@ -150,6 +150,21 @@ describe('API tokens on the TCP port', () => {
     expect(await daemon.paasOk(['apps:list'])).not.toContain('intruder');
   });
 
+  it('answers a body of another type with 415 at once, and runs nothing', async () => {
+    const token = (await daemon.paasOk(['tokens:create', 'typist'])).trim();
+    for (const type of ['text/plain', 'application/json']) {
+      const response = await fetch(`http://127.0.0.1:${daemon.apiPort}/v1/commands`, {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${token}` },
+        body: '{"argv":["apps:create","typed"]}\n',
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(response.status, type).toBe(415);
+      expect(((await response.json()) as { error: string }).error).toContain('application/x-paas-command');
+    }
+    expect(await daemon.paasOk(['apps:list'])).not.toContain('typed');
+  });
+
   it('revokes a token', async () => {
     const token = (await daemon.paasOk(['tokens:create', 'temp'])).trim();
     await daemon.paasOk(['tokens:remove', 'temp']);

@@ -138,8 +138,43 @@ describe('git over HTTP refuses what it must', () => {
     }
   });
 
+  it('never creates an app on a read: info/refs, ls-remote and clone of an unknown app', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const refs = await fetch(`http://127.0.0.1:${daemon.apiPort}/peeked.git/info/refs?service=git-receive-pack`, { headers: auth });
+    expect(refs.status).toBe(200);
+    expect(refs.headers.get('content-type')).toBe('application/x-git-receive-pack-advertisement');
+    expect(await refs.text()).toContain('# service=git-receive-pack');
+    const fetchRefs = await fetch(`http://127.0.0.1:${daemon.apiPort}/peeked.git/info/refs?service=git-upload-pack`, { headers: auth });
+    expect(fetchRefs.status).toBe(404);
+    expect(await fetchRefs.text()).toBe('app "peeked" does not exist; create it with: paas apps:create peeked\n');
+    const tree = await appWorkTree('hello');
+    expect((await tree.git('ls-remote', remote('peeked'))).code).not.toBe(0);
+    expect((await daemon.paasOk(['apps:list'])).split('\n')).not.toContain('peeked');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${daemon.home}/repos/peeked.git`)).toBe(false);
+  });
+
+  it('answers a POST of the wrong type with 415, and writes nothing', async () => {
+    for (const service of ['git-receive-pack', 'git-upload-pack']) {
+      const response = await fetch(`http://127.0.0.1:${daemon.apiPort}/typo.git/${service}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+        body: '0000',
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(response.status, service).toBe(415);
+      expect(await response.text()).toContain(`application/x-${service}-request`);
+    }
+    expect((await daemon.paasOk(['apps:list'])).split('\n')).not.toContain('typo');
+  });
+
   it('refuses to create apps by push when autocreation is off', async () => {
     await daemon.paasOk(['apps:set', '--global', 'disable-autocreation', 'true']);
+    const refs = await fetch(`http://127.0.0.1:${daemon.apiPort}/newcomer.git/info/refs?service=git-receive-pack`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(refs.status).toBe(404);
+    expect(await refs.text()).toContain('autocreation is off; create it with: paas apps:create newcomer');
     const tree = await appWorkTree('hello');
     const push = await tree.git('push', remote('newcomer'), 'main');
     expect(push.code).not.toBe(0);

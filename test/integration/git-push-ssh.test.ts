@@ -86,6 +86,17 @@ describe('git push over SSH', () => {
     expect(result.stderr).toContain('Permission denied');
   });
 
+  it('never creates an app on a fetch (git-upload-pack of an unknown app)', async () => {
+    const tree = await appWorkTree('hello');
+    const listed = await run('git', ['ls-remote', `ssh://paas@127.0.0.1:${daemon.sshPort}/phantom`], {
+      cwd: tree.dir,
+      env: { GIT_SSH_COMMAND: sshCommand('me') },
+    });
+    expect(listed.code).not.toBe(0);
+    expect(listed.stderr).toContain('app "phantom" does not exist');
+    expect((await daemon.paasOk(['apps:list'])).split('\n')).not.toContain('phantom');
+  });
+
   it('refuses repo paths that escape PAAS_HOME', async () => {
     for (const path of ['../../etc', '/../../etc', 'hello/../../x']) {
       const result = await ssh('me', `git-receive-pack '${path}'`);

@@ -100,6 +100,9 @@ const gitAccess: GitAccess = {
     }
     return { repoPath, env: { PAAS_PUSHER: actor.name } };
   },
+  async peek() {
+    throw new Error('the SSH server never peeks: a receive-pack over SSH is the push itself');
+  },
 };
 
 function testRegistry(): CommandRegistry {
