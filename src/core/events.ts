@@ -24,7 +24,8 @@ export interface PaasEvents {
    */
   'proxy-switch': {
     app: string;
-    upstreams: Array<{ host: string; port: number }>;
+    /** `backup`: only gets requests when no other answers (old containers during a rollout). */
+    upstreams: Array<{ host: string; port: number; backup?: boolean }>;
     /** Progress lines for the deploy log, when a deploy caused the switch. */
     log?: (line: string) => void;
   };

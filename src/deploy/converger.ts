@@ -90,10 +90,10 @@ export class Converger {
   }
 }
 
-type Upstream = { host: string; port: number };
+export type Upstream = { host: string; port: number; backup?: boolean };
 
 function upstreamKey(upstreams: readonly Upstream[]): string {
-  return JSON.stringify(upstreams.map((u) => `${u.host}:${u.port}`).sort());
+  return JSON.stringify(upstreams.map((u) => `${u.host}:${u.port}${u.backup ? ' backup' : ''}`).sort());
 }
 
 /** Containers of the current release, one per type.index; everything else is a stray. */

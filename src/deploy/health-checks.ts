@@ -6,13 +6,28 @@ export interface CheckLog {
   detail(text: string): void;
 }
 
-/** Without app.json checks: a web process must accept TCP within this time, then stay up. */
+/** Without app.json checks: a web process must accept TCP within this time. */
 const DEFAULT_LISTEN_TIMEOUT_MS = 60_000;
-const SETTLE_MS = 2_000;
+
+/** `checks:set APP default-wait N` (Dokku's property): seconds a new container must stay up before traffic. */
+export const DEFAULT_WAIT = { namespace: 'checks', key: 'default-wait' } as const;
+
+/**
+ * Without app.json checks and without a default-wait, a new container gets traffic as soon as it
+ * is ready, and must still be running this long after it started (else traffic moves back).
+ */
+export const STAY_UP_MS = 1_000;
+
+/** A stored default-wait in milliseconds; undefined when unset or not a whole number of seconds. */
+export function defaultWaitMs(stored: string | undefined): number | undefined {
+  return stored !== undefined && /^\d{1,4}$/.test(stored) ? Number(stored) * 1000 : undefined;
+}
 
 /**
  * A new container must pass these before it gets traffic: the app.json startup and readiness
- * checks of its process type, or else (web) accepting TCP on its port and (all) staying up.
+ * checks of its process type; else, with a default-wait, staying up that long (and, for web,
+ * accepting TCP on its port); else accepting TCP (web) or running (other types). The stay-up
+ * window (STAY_UP_MS from its start) is watched by the caller while traffic already moves.
  */
 export async function checkProcess(
   scheduler: DockerLocalScheduler,
@@ -20,16 +35,19 @@ export async function checkProcess(
   port: number,
   checks: readonly HealthCheck[],
   log: CheckLog,
+  waitMs?: number,
 ): Promise<void> {
   const label = `${process.type}.${process.index}`;
   const active = checks.filter((check) => check.type !== 'liveness');
   if (active.length === 0) {
     if (process.type === 'web') {
       log.step(`Checking ${label}: waiting for it to accept connections on port ${port}`);
-      await scheduler.waitUntilListening(process, port, { timeoutMs: DEFAULT_LISTEN_TIMEOUT_MS, settleMs: SETTLE_MS });
+      await scheduler.waitUntilListening(process, port, DEFAULT_LISTEN_TIMEOUT_MS);
+    }
+    if (waitMs !== undefined) {
+      log.step(`Checking ${label}: making sure it stays up for ${waitMs / 1000} s (default-wait)`);
+      await scheduler.assertStaysUp([process], waitMs);
     } else {
-      log.step(`Checking ${label}: making sure it stays up`);
-      await sleep(SETTLE_MS);
       await scheduler.assertRunning(process);
     }
     return;

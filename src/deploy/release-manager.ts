@@ -5,14 +5,14 @@ import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import { EMPTY_APP_JSON, parseAppJson, type AppJson } from './app-json.js';
 import type { DeployLog } from './deploy-log.js';
-import { checkProcess } from './health-checks.js';
+import { DEFAULT_WAIT, STAY_UP_MS, checkProcess, defaultWaitMs } from './health-checks.js';
 import { LABELS, imageRepository } from './naming.js';
 import { runOneOff } from './one-off.js';
 import { processCommand, processEnv } from './process-env.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 import { appUrls } from './urls.js';
 import { processLimits } from './resource-limits.js';
-import type { Converger } from './converger.js';
+import type { Converger, Upstream } from './converger.js';
 
 /** What a new release is made of; the version and image tag are given when it is published. */
 export type ReleaseDraft = Omit<ReleaseRow, 'id' | 'version' | 'createdAt'> & {
@@ -84,37 +84,57 @@ export class ReleaseManager {
   }
 
   /**
-   * Starts the release's containers beside the running ones, checks each, switches traffic,
-   * then retires the old ones. Any failure before the switch removes the new containers only.
+   * Starts the release's containers beside the running ones (all at once) and checks each.
+   * Traffic moves to them as soon as they are ready, with the old web containers kept as
+   * nginx backups while the new ones must stay up (STAY_UP_MS from their start); if one dies
+   * then, traffic moves back. Only then are the old ones retired. Any failure removes the new
+   * containers only, and the previous release keeps serving.
    */
   async rollOut(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
     const all = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id));
     const old = onlyType ? all.filter((p) => p.type === onlyType) : all;
     const untouched = onlyType ? all.filter((p) => p.type !== onlyType && p.running) : [];
-    const started: ProcessContainer[] = [];
+    const previous = webUpstreams([...untouched, ...old.filter((p) => p.running)], release.port);
     const checks = appJsonOf(release).healthchecks;
+    const waitMs = defaultWaitMs(this.api.store.properties.effective(app.id, DEFAULT_WAIT.namespace, DEFAULT_WAIT.key));
+    const wanted = Object.entries(release.formation)
+      .filter(([type]) => !onlyType || type === onlyType)
+      .flatMap(([type, { count }]) => Array.from({ length: count }, (_, i) => ({ type, index: i + 1 })));
+    let started: ProcessContainer[] = [];
+    let switched = false;
     try {
-      for (const [type, { count }] of Object.entries(release.formation)) {
-        if (onlyType && type !== onlyType) continue;
-        for (let index = 1; index <= count; index++) {
-          log.step(`Starting ${type}.${index}`);
-          started.push(await this.scheduler.start(app, release, type, index, processLimits(this.api.store.properties, app.id, type)));
-        }
-      }
-      await Promise.all(started.map((p) => checkProcess(this.scheduler, p, release.port, checks[p.type] ?? [], log)));
-      await this.converger.switchTo(app, webUpstreams([...untouched, ...started], release.port), (line) => log.detail(line));
+      for (const { type, index } of wanted) log.step(`Starting ${type}.${index}`);
+      started = await settleAll(
+        wanted.map(({ type, index }) =>
+          this.scheduler.start(app, release, type, index, processLimits(this.api.store.properties, app.id, type)),
+        ),
+        (ok) => this.scheduler.removeNow(ok),
+      );
+      await Promise.all(started.map((p) => checkProcess(this.scheduler, p, release.port, checks[p.type] ?? [], log, waitMs)));
+      const fresh = webUpstreams([...untouched, ...started], release.port);
+      // nginx falls back to the old containers by itself if a new one dies before it proved itself.
+      const backups = fresh.length ? previous.filter((u) => !fresh.some((f) => f.host === u.host)).map((u) => ({ ...u, backup: true })) : [];
+      await this.converger.switchTo(app, [...fresh, ...backups], (line) => log.detail(line));
+      switched = true;
+      await this.scheduler.assertStaysUp(started, STAY_UP_MS);
+      if (backups.length) await this.converger.switchTo(app, fresh);
     } catch (error) {
       if (error instanceof ProcessCheckFailed && error.logs.trim()) {
         log.step('Last lines of its log:');
         for (const line of error.logs.trimEnd().split('\n')) log.detail(line);
       }
+      if (switched) {
+        await this.converger.switchTo(app, previous).catch((e: unknown) => this.api.logger.error({ err: e, app: app.name }, 'moving traffic back failed'));
+        log.step('Traffic moved back to the previous release');
+      }
       await this.scheduler.removeNow(started);
-      if (old.length) log.step('The previous release keeps running, untouched');
+      if (old.length) log.step(`The previous release keeps running${switched ? '' : ', untouched'}`);
       throw error;
     }
     if (old.length) {
       log.step(`Retiring ${old.length} old container${old.length === 1 ? '' : 's'}`);
       // Requests nginx already sent to the old containers finish before they get SIGTERM.
+      for (const process of old) this.scheduler.retiring.add(process.id);
       setTimeout(() => void this.scheduler.retire(old, RETIRE_GRACE_SECONDS), RETIRE_DELAY_MS);
     }
     return started;
@@ -164,6 +184,16 @@ export function appJsonOf(release: Pick<ReleaseRow, 'appJson'>): AppJson {
   return release.appJson ? parseAppJson(release.appJson) : EMPTY_APP_JSON;
 }
 
-export function webUpstreams(processes: readonly ProcessContainer[], port: number): Array<{ host: string; port: number }> {
+export function webUpstreams(processes: readonly ProcessContainer[], port: number): Upstream[] {
   return processes.filter((p) => p.type === 'web' && p.ip).map((p) => ({ host: p.ip!, port }));
+}
+
+/** Every promise's value; if one rejects, the values of the others are cleaned up and it throws. */
+async function settleAll<T>(promises: ReadonlyArray<Promise<T>>, cleanUp: (ok: T[]) => Promise<void>): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return ok;
+  await cleanUp(ok);
+  throw failed.reason;
 }

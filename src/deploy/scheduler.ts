@@ -20,6 +20,8 @@ export interface ProcessContainer {
   ip: string | undefined;
   /** Loopback port published for the web process. */
   hostPort: number | undefined;
+  /** When this daemon started it (Date.now()); unknown for containers it found running. */
+  startedAt?: number;
 }
 
 export interface AppRef {
@@ -39,14 +41,20 @@ export class DockerLocalScheduler {
     return networkName(this.instance);
   }
 
+  private networkReady = false;
+
+  /** Creates the network once; later calls cost nothing (a failed start checks again). */
   async ensureNetwork(): Promise<void> {
+    if (this.networkReady) return;
     const existing = await this.docker.listNetworks({ filters: { name: [this.network] } });
-    if (existing.some((network) => network.Name === this.network)) return;
-    await this.docker.createNetwork({
-      Name: this.network,
-      Driver: 'bridge',
-      Labels: { [LABELS.instance]: this.instance },
-    });
+    if (!existing.some((network) => network.Name === this.network)) {
+      await this.docker.createNetwork({
+        Name: this.network,
+        Driver: 'bridge',
+        Labels: { [LABELS.instance]: this.instance },
+      });
+    }
+    this.networkReady = true;
   }
 
   /** This daemon's process containers, of one app or all, running or not. */
@@ -95,9 +103,11 @@ export class DockerLocalScheduler {
     try {
       await container.start();
     } catch (error) {
+      this.networkReady = false;
       await container.remove({ force: true }).catch(() => undefined);
       throw new UserError(`could not start ${type}.${index}: ${dockerMessage(error)}`);
     }
+    const startedAt = Date.now();
     const info = await container.inspect();
     const hostPort = info.NetworkSettings.Ports?.[portKey]?.[0]?.HostPort;
     return {
@@ -110,38 +120,54 @@ export class DockerLocalScheduler {
       running: info.State.Running,
       ip: info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
       hostPort: hostPort ? Number(hostPort) : undefined,
+      startedAt,
     };
   }
 
   /**
-   * Resolves once the process accepts TCP on its port and has stayed up `settleMs` since the
-   * check began (it starts right after the container does);
+   * Resolves as soon as the process accepts TCP on its port (tried every POLL_MS);
    * throws (with the container's last log lines) if it exits or the time runs out.
    */
-  async waitUntilListening(process: ProcessContainer, port: number, options: { timeoutMs: number; settleMs: number }): Promise<void> {
+  async waitUntilListening(process: ProcessContainer, port: number, timeoutMs: number): Promise<void> {
     const label = `${process.type}.${process.index}`;
-    const begun = Date.now();
-    const deadline = begun + options.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.assertRunning(process, label);
-      if (process.ip && (await acceptsTcp(process.ip, port))) break;
+      if (process.ip && (await acceptsTcp(process.ip, port))) return;
       if (Date.now() > deadline) {
         throw new ProcessCheckFailed(
-          `${label} did not accept connections on port ${port} within ${Math.round(options.timeoutMs / 1000)} s; ` +
+          `${label} did not accept connections on port ${port} within ${Math.round(timeoutMs / 1000)} s; ` +
             'make the app listen on $PORT on all interfaces (0.0.0.0)',
           await this.lastLogLines(process.id),
         );
       }
-      await sleep(100);
+      await sleep(POLL_MS);
     }
-    await sleep(Math.max(0, options.settleMs - (Date.now() - begun)));
-    await this.assertRunning(process, label);
   }
 
+  /**
+   * Resolves once every process has been up `ms` since it started; throws as soon as one exits
+   * or was restarted by Docker (an app that crashes after it opened its port).
+   */
+  async assertStaysUp(processes: readonly ProcessContainer[], ms: number): Promise<void> {
+    const pending = [...processes];
+    while (pending.length > 0) {
+      const now = Date.now();
+      for (let i = pending.length - 1; i >= 0; i--) {
+        if (now >= (pending[i]!.startedAt ?? 0) + ms) pending.splice(i, 1);
+      }
+      await Promise.all(pending.map((process) => this.assertRunning(process)));
+      if (pending.length > 0) await sleep(STAY_UP_POLL_MS);
+    }
+  }
+
+  /** Throws when the process is not running, or Docker restarted it since it started. */
   async assertRunning(process: ProcessContainer, label = `${process.type}.${process.index}`): Promise<void> {
-    const state = (await this.docker.getContainer(process.id).inspect()).State;
-    if (!state.Running || state.Restarting) {
-      throw new ProcessCheckFailed(`${label} exited with code ${state.ExitCode} while starting`, await this.lastLogLines(process.id));
+    const info = await this.docker.getContainer(process.id).inspect();
+    const { State: state } = info;
+    if (!state.Running || state.Restarting || (process.startedAt !== undefined && info.RestartCount > 0)) {
+      const how = state.Running ? 'while starting (Docker restarted it)' : `with code ${state.ExitCode} while starting`;
+      throw new ProcessCheckFailed(`${label} exited ${how}`, await this.lastLogLines(process.id));
     }
   }
 
@@ -218,6 +244,10 @@ function acceptsTcp(host: string, port: number): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How often a starting web process is tried for a connection. */
+const POLL_MS = 20;
+/** How often new processes are looked at while they must stay up. */
+const STAY_UP_POLL_MS = 50;
 
 export function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;

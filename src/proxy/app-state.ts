@@ -90,7 +90,7 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
     }),
     ports: effectivePortMap({
       stored: storedPortMap(reader, app.id),
-      containerPort: upstreams[0]?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT,
+      containerPort: (upstreams.find((u) => !u.backup) ?? upstreams[0])?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT,
       httpPort: context.httpPort,
       httpsPort: context.httpsPort,
       hasCert: cert !== undefined,

@@ -45,7 +45,7 @@ export function proxyPart(): Part {
           pending.set(row.id, PROXY_KEYS.upstreams.namespace, PROXY_KEYS.upstreams.key, serializeUpstreams(upstreams)),
         );
         if (result.reloaded && proxy.urls(app).length) {
-          const targets = upstreams.map((u) => hostPort(u.host, u.port)).join(' ') || 'nothing (502 until a web process runs)';
+          const targets = upstreams.map((u) => `${hostPort(u.host, u.port)}${u.backup ? ' (backup)' : ''}`).join(' ') || 'nothing (502 until a web process runs)';
           log?.(`nginx routes ${app} to ${targets} (reloaded in ${result.ms} ms)`);
         }
       });

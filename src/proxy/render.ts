@@ -50,13 +50,14 @@ export function renderAppConfig(app: AppProxyState, options: RenderOptions): str
   if (app.ports.length === 0) {
     return lines([...header, `# ${app.name} has no port mappings, so nginx does not route it; add one with: paas ports:add ${app.name} http:80:5000`]);
   }
+  const primary = new Set(app.upstreams.filter((u) => !u.backup).map((u) => u.host));
   const hosts = [...new Set(app.upstreams.map((u) => u.host))];
   const blocks: string[][] = [];
   for (const port of [...new Set(app.ports.map((m) => m.container))]) {
     if (hosts.length === 0) continue;
     blocks.push([
       `upstream ${upstreamName(app.name, port)} {`,
-      ...hosts.map((host) => `  server ${hostPort(host, port)};`),
+      ...hosts.map((host) => `  server ${hostPort(host, port)}${primary.has(host) ? '' : ' backup'};`),
       `  keepalive ${UPSTREAM_KEEPALIVE};`,
       '}',
     ]);

@@ -4,6 +4,8 @@ import { isIP } from 'node:net';
 export interface Upstream {
   host: string;
   port: number;
+  /** nginx sends it requests only when no other server answers (old containers while new ones prove themselves). */
+  backup?: boolean;
 }
 
 /** Where the last `proxy-switch` pointed an app (namespace `proxy`), kept so a restart can re-render without Docker. */
@@ -19,13 +21,20 @@ export function isValidUpstream(value: unknown): value is Upstream {
     isIP(candidate.host) !== 0 &&
     Number.isInteger(candidate.port) &&
     candidate.port! >= 1 &&
-    candidate.port! <= 65535
+    candidate.port! <= 65535 &&
+    (candidate.backup === undefined || typeof candidate.backup === 'boolean')
   );
 }
 
-/** Sorted and without duplicates, so the same set always renders the same file. */
+/** Sorted and without duplicates (a server both primary and backup is primary), so the same set always renders the same file. */
 export function normalizeUpstreams(upstreams: readonly Upstream[]): Upstream[] {
-  const unique = new Map(upstreams.map((u) => [`${u.host}|${u.port}`, { host: u.host, port: u.port }]));
+  const unique = new Map<string, Upstream>();
+  for (const u of upstreams) {
+    const key = `${u.host}|${u.port}`;
+    const prior = unique.get(key);
+    const backup = u.backup === true && (prior === undefined || prior.backup === true);
+    unique.set(key, backup ? { host: u.host, port: u.port, backup } : { host: u.host, port: u.port });
+  }
   return [...unique.values()].sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true }) || a.port - b.port);
 }
 

@@ -104,4 +104,19 @@ describe('upstreams', () => {
     expect(parseUpstreams('[{"host":"10.0.0.1","port":5000},{"host":"evil;","port":1}]')).toEqual([{ host: '10.0.0.1', port: 5000 }]);
     expect(parseUpstreams('not json')).toEqual([]);
   });
+
+  it('keeps backups apart; a server listed as primary and backup is primary', () => {
+    expect(
+      normalizeUpstreams([
+        { host: '10.0.0.2', port: 5000, backup: true },
+        { host: '10.0.0.3', port: 5000 },
+        { host: '10.0.0.3', port: 5000, backup: true },
+      ]),
+    ).toEqual([
+      { host: '10.0.0.2', port: 5000, backup: true },
+      { host: '10.0.0.3', port: 5000 },
+    ]);
+    expect(isValidUpstream({ host: '10.0.0.2', port: 5000, backup: 'yes' })).toBe(false);
+    expect(parseUpstreams('[{"host":"10.0.0.2","port":5000,"backup":true}]')).toEqual([{ host: '10.0.0.2', port: 5000, backup: true }]);
+  });
 });

@@ -109,6 +109,14 @@ describe('renderAppConfig', () => {
     expect(text).toContain('upstream paas-blog-3000 {\n  server [fd00::5]:3000;');
     expect(text).toContain('listen [::]:80;');
   });
+
+  it('marks old containers kept during a rollout as backup servers', () => {
+    const text = renderAppConfig(
+      app({ upstreams: [{ host: '172.18.0.4', port: 5000 }, { host: '172.18.0.2', port: 5000, backup: true }] }),
+      options,
+    );
+    expect(text).toContain('  server 172.18.0.4:5000;\n  server 172.18.0.2:5000 backup;\n');
+  });
 });
 
 describe('default and main config', () => {
