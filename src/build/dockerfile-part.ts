@@ -1,38 +1,45 @@
 import Docker from 'dockerode';
 import { readTarEntry } from './build-context.js';
 import { buildDockerfileImage } from './dockerfile-builder.js';
-import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
-import { writeLine } from '../core/output.js';
+import { registerTopic } from '../core/property-commands.js';
+import type { TopicSpec } from '../core/properties.js';
 import type { Part } from '../daemon/part.js';
 
 export const BUILD_ARGS = { namespace: 'builder-dockerfile', key: 'build-args' } as const;
+
+const DOCKERFILE_TOPIC: TopicSpec = {
+  topic: 'builder-dockerfile',
+  namespace: BUILD_ARGS.namespace,
+  properties: [
+    {
+      key: BUILD_ARGS.key,
+      scope: 'app+global',
+      summary: 'config vars passed to the build as --build-arg, comma-separated',
+      validate(value) {
+        const names = value.split(',').map((n) => n.trim()).filter(Boolean);
+        for (const arg of names) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg)) throw new UserError(`invalid build arg name "${printable(arg)}"`);
+        }
+        return names.join(',');
+      },
+    },
+  ],
+};
 
 /** The Dockerfile builder: used when the pushed code has a Dockerfile (or it is chosen). */
 export const dockerfileBuilderPart: Part = {
   name: 'builder-dockerfile',
   description: 'builds apps from their Dockerfile',
-  register({ builders, store, commands }) {
+  register(api) {
+    const { builders, store } = api;
     const docker = new Docker();
-      commands.register({
-        name: 'builder-dockerfile:set',
-        summary: 'Set a Dockerfile builder setting (build-args: config vars passed as build args)',
-        usage: 'APP build-args [KEY1,KEY2,...]',
-        description: 'Config vars are not visible during the build unless named here; they become --build-arg values.',
-        examples: ['paas builder-dockerfile:set blog build-args NPM_TOKEN,NODE_ENV'],
-        arity: [2, 3],
-        handler({ args: [name, key, value], stdout }) {
-          const app = requireApp(store, name!);
-          if (key !== BUILD_ARGS.key) throw new UserError(`unknown setting "${printable(key!)}"; the settings are: build-args`);
-          const names = (value ?? '').split(',').filter(Boolean);
-          for (const arg of names) {
-            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg)) throw new UserError(`invalid build arg name "${printable(arg)}"`);
-          }
-          store.properties.set(app.id, BUILD_ARGS.namespace, BUILD_ARGS.key, names.length ? names.join(',') : undefined);
-          writeLine(stdout, `-----> Build args of ${app.name}: ${names.join(', ') || 'none'}`);
-        },
-      });
+    registerTopic(api, DOCKERFILE_TOPIC, {
+      setDescription: 'Config vars are not visible during a Dockerfile build unless build-args names them; they become --build-arg values.',
+      setExamples: ['paas builder-dockerfile:set blog build-args NPM_TOKEN,NODE_ENV', 'paas builder-dockerfile:set blog build-args'],
+      reportExampleKey: 'build-args',
+    });
 
     builders.register({
       name: 'dockerfile',

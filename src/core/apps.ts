@@ -4,6 +4,9 @@ import type { AppRow } from '../store/apps.js';
 import { UserError } from './errors.js';
 import { assertAppName } from './names.js';
 
+/** `apps:set --global disable-autocreation true`: a push to an unknown app is refused. */
+export const AUTOCREATION = { namespace: 'apps', key: 'disable-autocreation' } as const;
+
 /** Creates an app and lets every part prepare for it (repo, ...); shared by apps:create and push. */
 export async function createApp(store: Store, events: EventBus, name: string): Promise<AppRow> {
   assertAppName(name);

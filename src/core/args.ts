@@ -53,6 +53,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       continue;
     }
     const flag = declared[name];
+    if (!flag && spec.openFlags && eq === -1 && /^[a-z0-9][a-z0-9-]*$/.test(name)) {
+      flags[name] = true;
+      continue;
+    }
     if (!flag) {
       throw new UserError(`${spec.name}: unknown flag --${printable(name)}; see: paas help ${spec.name}`);
     }

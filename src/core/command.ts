@@ -65,6 +65,11 @@ export interface CommandSpec {
    * passes `--all` through to the command instead of rejecting it.
    */
   passthroughAfter?: number;
+  /**
+   * Unknown `--name` flags are passed to the handler as true instead of refused: the report
+   * commands' one-value flags (`--builder-selected`), which the handler checks itself.
+   */
+  openFlags?: boolean;
   /** Internal plumbing (e.g. the git hook's entry point): left out of help and the README. */
   hidden?: boolean;
   handler(ctx: CommandContext): Promise<number | void> | number | void;

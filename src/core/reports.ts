@@ -19,6 +19,6 @@ export class ReportRegistry {
 export function renderReport(header: string, rows: ReadonlyArray<readonly [string, string]>): string {
   const width = Math.max(0, ...rows.map(([label]) => label.length)) + 2;
   const lines = [`=====> ${header}`];
-  for (const [label, value] of rows) lines.push(`       ${`${label}:`.padEnd(width)}${value}`);
+  for (const [label, value] of rows) lines.push(`       ${`${label}:`.padEnd(width)}${value}`.trimEnd());
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,9 @@ import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { contextPath, readTarEntries } from '../build/build-context.js';
 import type { Builder, BuildRequest } from '../build/builder.js';
+import { BUILDER_TOPIC } from '../build/builder-properties.js';
 import { UserError, oneLine } from '../core/errors.js';
+import { readProperty } from '../core/properties.js';
 import type { PartApi } from '../daemon/part.js';
 import { archiveToFile } from '../git/run-git.js';
 import type { AppRow } from '../store/apps.js';
@@ -30,11 +32,6 @@ export interface DeployRequest {
   actor: string;
   signal: AbortSignal;
 }
-
-/** `builder:set APP selected NAME`: which builder builds the app, instead of detection. */
-export const SELECTED_BUILDER = { namespace: 'builder', key: 'selected' } as const;
-/** `builder:set APP build-dir SUBDIR`: build a folder of the repository (monorepos). */
-export const BUILD_DIR = { namespace: 'builder', key: 'build-dir' } as const;
 
 function buildDir(setting: string | undefined): string {
   return setting ? contextPath(setting, 'build-dir') : '';
@@ -64,7 +61,7 @@ export class Deployer {
     const buildTag = `${imageRepository(this.api.instance, app.name)}:build-${build.id}`;
     try {
       await archiveToFile(source.rev, tarPath, { env: source.gitEnv });
-      const subdir = buildDir(store.properties.effective(app.id, BUILD_DIR.namespace, BUILD_DIR.key));
+      const subdir = buildDir(readProperty(store.properties, BUILDER_TOPIC, 'build-dir', app));
       const inBuildDir = (file: string) => (subdir ? `${subdir}/${file}` : file);
       const request: BuildRequest = {
         app,
@@ -121,7 +118,7 @@ export class Deployer {
   }
 
   private async selectBuilder(request: BuildRequest): Promise<Builder> {
-    const chosen = this.api.store.properties.effective(request.app.id, SELECTED_BUILDER.namespace, SELECTED_BUILDER.key);
+    const chosen = readProperty(this.api.store.properties, BUILDER_TOPIC, 'selected', request.app);
     const builder = await this.api.builders.select(request, chosen);
     if (builder) return builder;
     if (chosen) {

@@ -1,8 +1,8 @@
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
-import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
-import { renderReport } from '../core/reports.js';
+import { writeLine } from '../core/output.js';
+import { registerTopic } from '../core/property-commands.js';
 import { STOPPED } from './converger.js';
 import { DeployLog } from './deploy-log.js';
 import { describeFormation, parseScale, scaled } from './formation.js';
@@ -36,35 +36,26 @@ export function registerPsCommands(services: DeployServices): void {
     },
   });
 
-  commands.register({
-    name: 'ps:report',
-    summary: "Show an app's processes and their state",
-    usage: 'APP',
-    examples: ['paas ps:report blog', 'paas ps:report blog --format json'],
-    flags: FORMAT_FLAG,
-    arity: [1, 1],
-    async handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+  registerTopic(api, {
+    topic: 'ps',
+    namespace: 'ps',
+    properties: [],
+    unprefixed: (key) => ['deployed', 'processes', 'running', 'status'].includes(key) || key.startsWith('status-'),
+    async fields(app) {
       const release = store.releases.current(app.id);
       const processes = (await scheduler.list(app.id)).filter((p) => !release || p.release === release.version);
-      const status = !release ? 'not deployed' : converger.isStopped(app) ? 'stopped' : 'running';
-      if (flags.format === 'json') {
-        return writeJson(stdout, {
-          status,
-          release: release?.version ?? null,
-          formation: release?.formation ?? {},
-          processes: processes.map((p) => ({ process: `${p.type}.${p.index}`, running: p.running, container: p.name, ip: p.ip ?? null })),
-        });
-      }
-      const rows: Array<[string, string]> = [
-        ['Status', status],
-        ['Release', release ? `v${release.version}` : 'none'],
-        ['Scale', release ? describeFormation(release.formation) : ''],
-      ];
-      for (const p of processes) rows.push([`${p.type}.${p.index}`, `${p.running ? 'running' : 'stopped'} (${p.name})`]);
-      stdout.write(renderReport(`${app.name} ps information`, rows));
+      const fields: Record<string, string> = {
+        deployed: String(release !== undefined),
+        processes: String(Object.values(release?.formation ?? {}).reduce((sum, spec) => sum + spec.count, 0)),
+        running: String(processes.some((p) => p.running)),
+        status: !release ? 'not deployed' : converger.isStopped(app) ? 'stopped' : 'running',
+        release: release ? `v${release.version}` : '',
+        scale: release ? describeFormation(release.formation) : '',
+      };
+      for (const p of processes) fields[`status-${p.type}-${p.index}`] = `${p.running ? 'running' : 'stopped'} (${p.name})`;
+      return fields;
     },
-  });
+  }, { setCommand: false, reportSummary: "Show an app's processes and their state", reportExampleKey: 'release' });
 
   commands.register({
     name: 'ps:restart',

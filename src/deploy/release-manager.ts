@@ -23,7 +23,7 @@ export type ReleaseDraft = Omit<ReleaseRow, 'id' | 'version' | 'createdAt'> & {
 };
 
 export const RETENTION = { namespace: 'releases', key: 'retention' } as const;
-const DEFAULT_RETENTION = 10;
+export const DEFAULT_RETENTION = 10;
 const RETIRE_DELAY_MS = 2_000;
 const RETIRE_GRACE_SECONDS = 10;
 

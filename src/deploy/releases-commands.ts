@@ -5,7 +5,8 @@ import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.j
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import { DeployLog } from './deploy-log.js';
-import { RETENTION, type ReleaseDraft } from './release-manager.js';
+import { DEFAULT_RETENTION, RETENTION, type ReleaseDraft } from './release-manager.js';
+import { registerTopic } from '../core/property-commands.js';
 import type { DeployServices } from './services.js';
 import type { Writable } from 'node:stream';
 
@@ -111,20 +112,23 @@ export function registerReleaseCommands(services: DeployServices): void {
     },
   });
 
-  commands.register({
-    name: 'releases:set',
-    summary: 'Set a release setting (retention: how many release images to keep, default 10)',
-    usage: 'APP retention [N]',
-    examples: ['paas releases:set blog retention 5'],
-    arity: [2, 3],
-    handler({ args: [name, key, value], stdout }) {
-      const app = requireApp(store, name!);
-      if (key !== RETENTION.key) throw new UserError(`unknown setting "${printable(key!)}"; the settings are: retention`);
-      if (value !== undefined && !/^[1-9]\d{0,3}$/.test(value)) throw new UserError('retention must be a number from 1 to 9999');
-      store.properties.set(app.id, RETENTION.namespace, RETENTION.key, value);
-      writeLine(stdout, `-----> ${app.name} keeps the images of its last ${value ?? 10} releases`);
-    },
-  });
+  registerTopic(api, {
+    topic: 'releases',
+    namespace: RETENTION.namespace,
+    properties: [
+      {
+        key: RETENTION.key,
+        scope: 'app+global',
+        summary: 'how many release images to keep (older releases cannot be rolled back to)',
+        default: String(DEFAULT_RETENTION),
+        validate(value) {
+          if (!/^[1-9]\d{0,3}$/.test(value)) throw new UserError('retention must be a number from 1 to 9999');
+          return value;
+        },
+      },
+    ],
+    fields: (app) => ({ current: `v${store.releases.current(app.id)?.version ?? 0}` }),
+  }, { setExamples: ['paas releases:set blog retention 5', 'paas releases:set --global retention 20', 'paas releases:set blog retention'] });
 }
 
 function parseVersion(text: string): number {

@@ -2,8 +2,8 @@ import type { FlagSpec } from '../core/command.js';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
-import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
-import { renderReport } from '../core/reports.js';
+import { writeLine } from '../core/output.js';
+import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../daemon/part.js';
 import {
   BUILD_PROCESS_TYPE,
@@ -41,14 +41,15 @@ function limitedTypes(api: Pick<PartApi, 'store'>, appId: number): string[] {
   return [...new Set([DEFAULT_PROCESS_TYPE, BUILD_PROCESS_TYPE, ...keys])];
 }
 
-export function resourceRows(api: Pick<PartApi, 'store'>, appId: number): Array<[string, string]> {
-  return limitedTypes(api, appId).flatMap((type): Array<[string, string]> => {
+/** resource:report fields: `TYPE-memory-limit` and `TYPE-cpu-limit` of each type with limits. */
+export function resourceFields(api: Pick<PartApi, 'store'>, appId: number): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const type of limitedTypes(api, appId)) {
     const limits = resourceLimits(api.store.properties, appId, type);
-    return [
-      [`Resource ${label(type)} memory limit`, limits.memory ? formatMemory(limits.memory) : 'none'],
-      [`Resource ${label(type)} cpu limit`, limits.cpu ? String(limits.cpu) : 'none'],
-    ];
-  });
+    fields[`${label(type)}-memory-limit`] = limits.memory ? formatMemory(limits.memory) : '';
+    fields[`${label(type)}-cpu-limit`] = limits.cpu ? String(limits.cpu) : '';
+  }
+  return fields;
 }
 
 /**
@@ -56,12 +57,14 @@ export function resourceRows(api: Pick<PartApi, 'store'>, appId: number): Array<
  * containers (all, or one process type) and of its build container.
  */
 export function registerResourceCommands(api: PartApi): void {
-  const { commands, store, reports } = api;
+  const { commands, store } = api;
 
-  reports.add('resource information', (name) => {
-    const app = store.apps.find(name);
-    return app ? resourceRows(api, app.id) : [];
-  });
+  registerTopic(api, {
+    topic: 'resource',
+    namespace: RESOURCE_NAMESPACE,
+    properties: [],
+    fields: (app) => resourceFields(api, app.id),
+  }, { setCommand: false, reportSummary: "Show an app's resource limits", reportExampleKey: 'processes-memory-limit' });
 
   commands.register({
     name: 'resource:limit',
@@ -112,30 +115,6 @@ export function registerResourceCommands(api: PartApi): void {
         store.properties.set(app.id, RESOURCE_NAMESPACE, resourceKey(type, resource), undefined);
       }
       writeLine(stdout, `-----> Limits of ${app.name} ${label(type)} cleared`);
-    },
-  });
-
-  commands.register({
-    name: 'resource:report',
-    summary: "Show an app's resource limits",
-    usage: 'APP',
-    examples: ['paas resource:report blog', 'paas resource:report blog --format json'],
-    flags: FORMAT_FLAG,
-    arity: [1, 1],
-    handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
-      if (flags.format === 'json') {
-        return writeJson(
-          stdout,
-          Object.fromEntries(
-            limitedTypes(api, app.id).map((type) => {
-              const limits = resourceLimits(store.properties, app.id, type);
-              return [label(type), { memory: limits.memory ?? null, cpu: limits.cpu ?? null }];
-            }),
-          ),
-        );
-      }
-      stdout.write(renderReport(`${app.name} resource information`, resourceRows(api, app.id)));
     },
   });
 }

@@ -2,17 +2,44 @@ import { join } from 'node:path';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
-import { writeLine } from '../core/output.js';
-import { renderReport } from '../core/reports.js';
+import { registerTopic } from '../core/property-commands.js';
+import type { TopicSpec } from '../core/properties.js';
 import type { Part, PartApi } from '../daemon/part.js';
 import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branch.js';
 import { gitHttpRoutes } from './http-backend.js';
 import type { GitAccess } from './git-access.js';
-import { AUTOCREATION, createGitAccess } from './repo-access.js';
+import { createGitAccess } from './repo-access.js';
 import { ensureRepo, removeRepo, renameRepo, repoPath } from './repositories.js';
 import { startSshServer, type RunningSshServer } from './ssh-server.js';
 
 const ZERO_REV = /^0{40}$/;
+
+/** git:set / git:report: the deploy branch, and where the app's repository and remotes are. */
+function gitTopic(api: PartApi): TopicSpec {
+  const { store, paths, settings } = api;
+  return {
+    topic: 'git',
+    namespace: DEPLOY_BRANCH.namespace,
+    properties: [
+      {
+        key: DEPLOY_BRANCH.key,
+        scope: 'app+global',
+        summary: 'the branch whose pushes deploy',
+        default: 'main',
+        validate(value) {
+          if (!isValidBranchName(value)) throw new UserError(`invalid branch name "${printable(value)}"`);
+          return value;
+        },
+      },
+    ],
+    fields: (app) => ({
+      'repo-dir': repoPath(paths, app.name),
+      sha: store.releases.current(app.id)?.gitRev ?? '',
+      'remote-ssh': `ssh://paas@HOST:${settings.sshPort}/${app.name}`,
+      'remote-http': `http://paas:TOKEN@HOST:${settings.apiPort}/${app.name}.git`,
+    }),
+  };
+}
 
 /** Bare repos, the push hook, git over SSH and HTTP, and the git:* settings. */
 export function gitPart(): Part {
@@ -24,21 +51,13 @@ export function gitPart(): Part {
     description: 'git push over SSH and HTTP, bare repos, git:* settings',
     register(partApi) {
       api = partApi;
-      const { commands, events, store, paths, reports, logger } = partApi;
+      const { commands, events, store, paths, logger } = partApi;
       gitAccess = createGitAccess(partApi);
       partApi.apiRoutes.push(gitHttpRoutes({ gitAccess, reposDir: paths.repos, emptyRepoRoot: join(paths.home, 'git-empty'), logger }));
 
       events.on('post-create', async ({ app }) => void (await ensureRepo(paths, app)));
       events.on('app-rename', ({ oldName, newName }) => renameRepo(paths, oldName, newName));
       events.on('post-delete', ({ app }) => removeRepo(paths, app));
-
-      reports.add('git information', (app) => {
-        const row = store.apps.find(app);
-        return [
-          ['Git deploy branch', row ? deployBranches(store, row.id).join(' or ') : ''],
-          ['Git repo', repoPath(paths, app)],
-        ];
-      });
 
       commands.register({
         name: 'git:hook',
@@ -77,62 +96,10 @@ export function gitPart(): Part {
         },
       });
 
-      commands.register({
-        name: 'git:set',
-        summary: 'Set a git setting of an app (deploy-branch)',
-        usage: 'APP deploy-branch [BRANCH]',
-        description: 'Without BRANCH the setting goes back to its default (main or master).',
-        examples: ['paas git:set blog deploy-branch production'],
-        arity: [2, 3],
-        handler({ args: [name, key, value], stdout }) {
-          const app = requireApp(store, name!);
-          if (key !== DEPLOY_BRANCH.key) {
-            throw new UserError(`unknown git setting "${printable(key!)}"; the settings are: ${DEPLOY_BRANCH.key}`);
-          }
-          if (value !== undefined && !isValidBranchName(value)) {
-            throw new UserError(`invalid branch name "${printable(value)}"`);
-          }
-          store.properties.set(app.id, DEPLOY_BRANCH.namespace, DEPLOY_BRANCH.key, value);
-          writeLine(stdout, `-----> ${app.name} deploys pushes to ${deployBranches(store, app.id).join(' or ')}`);
-        },
-      });
-
-      commands.register({
-        name: 'git:report',
-        summary: "Show an app's git settings",
-        usage: 'APP',
-        examples: ['paas git:report blog'],
-        arity: [1, 1],
-        handler({ args: [name], stdout }) {
-          const app = requireApp(store, name!);
-          stdout.write(
-            renderReport(`${app.name} git information`, [
-              ['Git deploy branch', deployBranches(store, app.id).join(' or ')],
-              ['Git repo', repoPath(paths, app.name)],
-              ['Git remote (ssh)', `ssh://paas@HOST:${partApi.settings.sshPort}/${app.name}`],
-              ['Git remote (http)', `http://paas:TOKEN@HOST:${partApi.settings.apiPort}/${app.name}.git`],
-            ]),
-          );
-        },
-      });
-
-      commands.register({
-        name: 'apps:set',
-        summary: 'Set a global app setting (disable-autocreation)',
-        usage: '--global disable-autocreation true|false',
-        description: 'With disable-autocreation true, a push to an unknown app is refused instead of creating it.',
-        examples: ['paas apps:set --global disable-autocreation true'],
-        flags: { global: { type: 'boolean', description: 'the setting is global (the only scope it has)' } },
-        arity: [2, 2],
-        handler({ args: [key, value], flags, stdout }) {
-          if (!flags.global) throw new UserError('apps:set takes --global: paas apps:set --global disable-autocreation true');
-          if (key !== AUTOCREATION.key) {
-            throw new UserError(`unknown setting "${printable(key!)}"; the settings are: ${AUTOCREATION.key}`);
-          }
-          if (value !== 'true' && value !== 'false') throw new UserError(`${AUTOCREATION.key} must be true or false`);
-          store.properties.set(null, AUTOCREATION.namespace, AUTOCREATION.key, value === 'true' ? 'true' : undefined);
-          writeLine(stdout, `-----> Pushes to unknown apps ${value === 'true' ? 'are refused' : 'create them'}`);
-        },
+      registerTopic(partApi, gitTopic(partApi), {
+        setDescription: 'deploy-branch: pushes to this branch deploy; while it is unset, main and master both do.',
+        setExamples: ['paas git:set blog deploy-branch production', 'paas git:set --global deploy-branch main', 'paas git:set blog deploy-branch'],
+        reportSummary: "Show an app's git settings and remotes",
       });
     },
 

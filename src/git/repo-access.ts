@@ -1,12 +1,10 @@
 import type { Actor } from '../core/command.js';
 import { appNotFound, UserError } from '../core/errors.js';
-import { createApp } from '../core/apps.js';
+import { AUTOCREATION, createApp } from '../core/apps.js';
 import { assertAppName } from '../core/names.js';
 import type { PartApi } from '../daemon/part.js';
 import type { GitAccess, GitRepoAccess, GitVerb } from './git-access.js';
 import { ensureRepo } from './repositories.js';
-
-export const AUTOCREATION = { namespace: 'apps', key: 'disable-autocreation' } as const;
 
 /** Shared by SSH and HTTP: which repo a git request may touch, creating the app on a first push. */
 export function createGitAccess({ store, events, paths }: PartApi): GitAccess {

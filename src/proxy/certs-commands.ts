@@ -1,7 +1,7 @@
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
-import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
-import { renderReport } from '../core/reports.js';
+import { writeLine } from '../core/output.js';
+import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../daemon/part.js';
 import type { AppRow } from '../store/apps.js';
 import { PROXY_KEYS, ownDomains, serializeDomains } from './app-state.js';
@@ -113,33 +113,28 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     },
   });
 
-  commands.register({
-    name: 'certs:report',
-    summary: "Show an app's TLS certificate",
-    usage: 'APP',
-    examples: ['paas certs:report blog', 'paas certs:report blog --format json'],
-    flags: FORMAT_FLAG,
-    arity: [1, 1],
-    handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+  registerTopic(api, {
+    topic: 'certs',
+    prefix: 'ssl',
+    namespace: CERT.namespace,
+    properties: [],
+    fields(app) {
       const cert = proxy.appState(app.name)?.cert;
-      const info = cert && readCertInfo(cert.crt);
-      if (flags.format === 'json') return writeJson(stdout, { enabled: info !== undefined, ...(info ?? {}), dir: cert ? cert.crt.replace(/\/server\.crt$/, '') : null });
-      stdout.write(renderReport(`${app.name} ssl information`, certRows(info, cert?.crt)));
+      return certFields(cert && readCertInfo(cert.crt), cert?.crt);
     },
-  });
+  }, { setCommand: false, reportSummary: "Show an app's TLS certificate", reportExampleKey: 'hostnames' });
 }
 
-export function certRows(info: CertInfo | undefined, crtPath: string | undefined): Array<[string, string]> {
-  return [
-    ['Ssl enabled', info ? 'true' : 'false'],
-    ['Ssl hostnames', info?.hostnames.join(' ') ?? ''],
-    ['Ssl expires at', info?.expiresAt ?? ''],
-    ['Ssl starts at', info?.startsAt ?? ''],
-    ['Ssl subject', info?.subject ?? ''],
-    ['Ssl issuer', info?.issuer ?? ''],
-    ['Ssl verified', info ? (info.selfSigned ? 'self signed' : 'signed by its issuer') : ''],
-    ['Ssl fingerprint', info?.fingerprint ?? ''],
-    ['Ssl dir', crtPath ? crtPath.replace(/\/server\.crt$/, '') : ''],
-  ];
+export function certFields(info: CertInfo | undefined, crtPath: string | undefined): Record<string, string> {
+  return {
+    enabled: info ? 'true' : 'false',
+    hostnames: info?.hostnames.join(' ') ?? '',
+    'expires-at': info?.expiresAt ?? '',
+    'starts-at': info?.startsAt ?? '',
+    subject: info?.subject ?? '',
+    issuer: info?.issuer ?? '',
+    verified: info ? (info.selfSigned ? 'self signed' : 'signed by its issuer') : '',
+    fingerprint: info?.fingerprint ?? '',
+    dir: crtPath ? crtPath.replace(/\/server\.crt$/, '') : '',
+  };
 }

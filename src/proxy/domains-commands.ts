@@ -1,7 +1,7 @@
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
-import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
-import { renderReport } from '../core/reports.js';
+import { writeLine } from '../core/output.js';
+import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../daemon/part.js';
 import { PROXY_KEYS, globalDomain, ownDomains, serializeDomains, usesGlobalDomain } from './app-state.js';
 import { printChange } from './change-output.js';
@@ -118,36 +118,26 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     },
   });
 
-  commands.register({
-    name: 'domains:report',
-    summary: "Show an app's domains",
-    usage: 'APP',
-    examples: ['paas domains:report blog', 'paas domains:report blog --format json'],
-    flags: FORMAT_FLAG,
-    arity: [1, 1],
-    handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
-      const reader = store.properties;
-      const global = globalDomain(reader, settings.domain);
+  const globalRows = () => {
+    const global = globalDomain(store.properties, settings.domain);
+    return { 'global-enabled': String(global !== undefined), 'global-vhosts': global ?? '' };
+  };
+  registerTopic(api, {
+    topic: 'domains',
+    namespace: OWN.namespace,
+    properties: [],
+    fields(app) {
       const state = proxy.appState(app.name)!;
-      const report = {
-        vhosts: state.domains,
-        globalDomain: global ?? null,
-        globalVhost: globalVhost(app.name, global) ?? null,
-        globalVhostEnabled: usesGlobalDomain(reader, app.id),
-        urls: proxy.urls(app.name),
+      return {
+        'app-enabled': String(state.domains.length > 0),
+        'app-vhosts': state.domains.join(' '),
+        ...globalRows(),
+        'global-vhost-enabled': String(usesGlobalDomain(store.properties, app.id)),
+        urls: proxy.urls(app.name).join(' '),
       };
-      if (flags.format === 'json') return writeJson(stdout, report);
-      stdout.write(
-        renderReport(`${app.name} domains information`, [
-          ['Domains app vhosts', report.vhosts.join(' ')],
-          ['Domains global domain', global ?? '(none)'],
-          ['Domains global vhost', report.globalVhost ? `${report.globalVhost} (${report.globalVhostEnabled ? 'on' : 'off'})` : '(none)'],
-          ['Domains urls', report.urls.join(' ')],
-        ]),
-      );
     },
-  });
+    globalFields: globalRows,
+  }, { setCommand: false, reportSummary: "Show an app's domains (or the global ones)", reportExampleKey: 'app-vhosts' });
 
   commands.register({
     name: 'domains:set-global',

@@ -1,85 +1,55 @@
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
-import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
-import { renderReport } from '../core/reports.js';
+import { writeLine } from '../core/output.js';
+import { registerTopic } from '../core/property-commands.js';
+import type { PropertyValues, TopicSpec } from '../core/properties.js';
 import type { PartApi } from '../daemon/part.js';
 import { printChange } from './change-output.js';
 import { TREE, appLogs } from './layout.js';
 import { tailLog } from './log-files.js';
-import {
-  NGINX_NAMESPACE,
-  NGINX_SETTINGS,
-  NGINX_SETTING_KEYS,
-  assertNginxSettingKey,
-  normalizeNginxSetting,
-} from './nginx-settings.js';
+import { NGINX_NAMESPACE, NGINX_SETTINGS, NGINX_SETTING_KEYS, normalizeNginxSetting, resolveNginxSettings } from './nginx-settings.js';
 import type { NginxProxy } from './proxy.js';
 
 const LOG_LINES = 100;
+
+/** nginx:set / nginx:report: the settings nginx:set accepts, and the app's nginx files. */
+function nginxTopic(proxy: NginxProxy): TopicSpec {
+  return {
+    topic: 'nginx',
+    namespace: NGINX_NAMESPACE,
+    properties: NGINX_SETTING_KEYS.map((key) => ({
+      key,
+      scope: 'app+global' as const,
+      summary: NGINX_SETTINGS[key].hint,
+      default: NGINX_SETTINGS[key].default,
+      validate: (value: string) => normalizeNginxSetting(key, value),
+      computed: (values: PropertyValues) => resolveNginxSettings({ [key]: values.app }, { [key]: values.global })[key],
+    })),
+    fields(app) {
+      const logs = appLogs(proxy.layout, app.name);
+      return {
+        'config-path': proxy.tree.absolute(TREE.app(app.name)),
+        'access-log-path': logs.access,
+        'error-log-path': logs.error,
+        running: String(proxy.nginx.runningPid() !== undefined),
+      };
+    },
+  };
+}
 
 /** nginx:*: settings, the rendered config, validation and logs of the managed nginx. */
 export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store } = api;
 
-  commands.register({
-    name: 'nginx:set',
-    summary: `Set an nginx setting of an app or of every app (${NGINX_SETTING_KEYS.join(', ')})`,
-    usage: 'APP|--global KEY [VALUE]',
-    description: [
-      'Without VALUE the setting goes back to the global value, or its default:',
-      ...NGINX_SETTING_KEYS.map((key) => `  ${key} (default ${NGINX_SETTINGS[key].default}): ${NGINX_SETTINGS[key].hint}`),
-      'hsts sends Strict-Transport-Security on https; http always redirects to https once the app has a certificate.',
-    ].join('\n'),
-    examples: ['paas nginx:set blog client-max-body-size 50m', 'paas nginx:set --global proxy-read-timeout 120s'],
-    flags: { global: { type: 'boolean', description: 'set it for every app that has no value of its own' } },
-    arity: [1, 3],
-    async handler({ args, flags, stdout }) {
-      const global = flags.global === true;
-      const [name, key, value] = global ? [undefined, ...args] : args;
-      if (!global && name === undefined) throw new UserError('give an APP, or --global');
-      if (key === undefined || (global && args.length > 2)) {
-        throw new UserError('usage: paas nginx:set APP|--global KEY [VALUE]');
-      }
-      const app = name === undefined ? undefined : requireApp(store, name);
-      const setting = assertNginxSettingKey(key);
-      const normalized = value === undefined ? undefined : normalizeNginxSetting(setting, value);
-      const result = await proxy.change({ subject: app?.name }, (pending) =>
-        pending.set(app?.id ?? null, NGINX_NAMESPACE, setting, normalized),
+  registerTopic(api, nginxTopic(proxy), {
+    setDescription: 'hsts sends Strict-Transport-Security on https; http always redirects to https once the app has a certificate.',
+    setExamples: ['paas nginx:set blog client-max-body-size 50m', 'paas nginx:set --global proxy-read-timeout 120s', 'paas nginx:set blog client-max-body-size'],
+    reportSummary: "Show an app's nginx settings and files",
+    async apply(change, { stdout }) {
+      const result = await proxy.change({ subject: change.app?.name }, (pending) =>
+        pending.set(change.app?.id ?? null, change.namespace, change.key, change.value),
       );
-      const scope = app ? app.name : 'every app';
-      writeLine(stdout, normalized === undefined ? `-----> Unset ${setting} for ${scope}` : `-----> Set ${setting} to ${normalized} for ${scope}`);
       printChange(stdout, result);
-    },
-  });
-
-  commands.register({
-    name: 'nginx:report',
-    summary: "Show an app's nginx settings and files",
-    usage: 'APP',
-    examples: ['paas nginx:report blog', 'paas nginx:report blog --format json'],
-    flags: FORMAT_FLAG,
-    arity: [1, 1],
-    handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
-      const state = proxy.appState(app.name)!;
-      const logs = appLogs(proxy.layout, app.name);
-      const report = {
-        ...state.settings,
-        config: proxy.tree.absolute(TREE.app(app.name)),
-        accessLog: logs.access,
-        errorLog: logs.error,
-        running: proxy.nginx.runningPid() !== undefined,
-      };
-      if (flags.format === 'json') return writeJson(stdout, report);
-      stdout.write(
-        renderReport(`${app.name} nginx information`, [
-          ...NGINX_SETTING_KEYS.map((key) => [`Nginx ${key}`, state.settings[key]] as [string, string]),
-          ['Nginx config', report.config],
-          ['Nginx access log', report.accessLog],
-          ['Nginx error log', report.errorLog],
-          ['Nginx running', String(report.running)],
-        ]),
-      );
     },
   });
 

@@ -116,7 +116,7 @@ describe('a database linked to an app', () => {
     expect(await httpGet(await appUrl())).toEqual({ status: 200, body: 'items: first row\n' });
     expect(await rows('db')).toBe('first row');
     expect(await daemon.paasOk(['postgres:links', 'db'])).toBe('pgapp\n');
-    expect(await daemon.paasOk(['apps:report', 'pgapp'])).toMatch(/Postgres links: +db \(DATABASE_URL\)/);
+    expect(await daemon.paasOk(['report', 'pgapp'])).toMatch(/Postgres links: +db \(DATABASE_URL\)/);
   }, 300_000);
 
   it('a second link gets its own variable, and the restart is a new release the app sees', async () => {

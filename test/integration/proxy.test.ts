@@ -309,7 +309,7 @@ describe('managed nginx', () => {
   it('serves every app at APP.GLOBAL after domains:set-global', async () => {
     await daemon.paasOk(['domains:set-global', 'apps.test']);
     expect((await viaNginx('blog.apps.test')).status).toBe(200);
-    expect((await daemon.paasOk(['domains:report', 'blog'])).split('\n')[1]).toContain('blog.apps.test');
+    expect(await daemon.paasOk(['domains:report', 'blog', '--domains-app-vhosts'])).toContain('blog.apps.test');
     await daemon.paasOk(['domains:remove', 'blog', 'blog.apps.test']);
     expect((await viaNginx('blog.apps.test')).status).toBe(404);
     await daemon.paasOk(['domains:clear-global']);

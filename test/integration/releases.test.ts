@@ -47,8 +47,8 @@ describe('a deploy with process types and app.json scripts', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(await httpGet(await url())).toEqual({ status: 200, body: 'procs app\n' });
     const report = await daemon.paasOk(['ps:report', 'procs']);
-    expect(report).toMatch(/web\.1: +running/);
-    expect(report).toMatch(/worker\.1: +running/);
+    expect(report).toMatch(/Status web 1: +running/);
+    expect(report).toMatch(/Status worker 1: +running/);
   });
 
   it('runs the first-deploy script only once', async () => {

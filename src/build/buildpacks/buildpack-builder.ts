@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { contextPath, contextStream, readTarEntry } from '../build-context.js';
+import { contextStream, readTarEntry } from '../build-context.js';
 import type { Builder, BuildRequest, BuildResult } from '../builder.js';
 import { UserError, oneLine } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
@@ -137,9 +137,7 @@ export class BuildpackBuilder implements Builder {
 
   /** `builder:set APP build-dir SUBDIR`, checked against the pushed code. */
   private async buildDir(request: BuildRequest): Promise<string> {
-    const setting = this.deps.store.properties.effective(request.app.id, SETTINGS.builderNamespace, SETTINGS.buildDir);
-    if (!setting) return '';
-    const subdir = contextPath(setting, 'build directory');
+    const subdir = request.subdir;
     if (subdir && !(await tarHasDirectory(request.tarPath, subdir))) {
       throw new UserError(
         `the build dir "${printable(subdir)}" is not in the pushed code; ` +

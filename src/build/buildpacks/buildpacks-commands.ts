@@ -3,7 +3,8 @@ import { requireApp } from '../../core/app-lookup.js';
 import { UserError } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../../core/output.js';
-import { renderReport } from '../../core/reports.js';
+import { registerTopic } from '../../core/property-commands.js';
+import type { TopicSpec } from '../../core/properties.js';
 import type { PartApi } from '../../daemon/part.js';
 import type { AppRow } from '../../store/apps.js';
 import { parseBuildpackUrl } from './buildpack-url.js';
@@ -14,36 +15,34 @@ import { STACK_IMAGES } from './stack-definition.js';
 const INDEX_FLAG: Record<string, FlagSpec> = {
   index: { type: 'string', description: 'position in the list, from 1', placeholder: 'N' },
 };
-const GLOBAL_FLAG: Record<string, FlagSpec> = {
-  global: { type: 'boolean', description: 'the default of every app, instead of one app' },
-};
-const PROPERTIES = ['stack'] as const;
-
-/** An app's buildpacks, stack and cache as buildpacks:report shows them. */
-export async function buildpacksRows(
+/** buildpacks:set-property and buildpacks:report: the stack, and the list as read-only fields. */
+export function buildpacksTopic(
   api: Pick<PartApi, 'store' | 'instance'>,
-  app: AppRow,
   cacheExists: (volume: string) => Promise<boolean>,
-): Promise<Array<[string, string]>> {
-  const { properties } = api.store;
-  const list = buildpackList(properties, app.id);
-  const ownStack = properties.get(app.id, SETTINGS.buildpacksNamespace, SETTINGS.stack);
-  const globalStack = properties.get(null, SETTINGS.buildpacksNamespace, SETTINGS.stack);
-  const volume = cacheVolumeName(api.instance, app.id);
-  const buildpackUrl = api.store.configVars.effective(app.id).BUILDPACK_URL;
-  return [
-    ['Buildpacks list', list.join(',') || 'none (the .buildpacks file, else detection)'],
-    ['Buildpacks BUILDPACK_URL', buildpackUrl ? `${buildpackUrl} (overrides the list and .buildpacks)` : 'not set'],
-    ['Buildpacks stack', effectiveStack(ownStack, globalStack)],
-    ['Buildpacks detection order', BUILTIN_BUILDPACKS.map((b) => b.id).join(', ')],
-    ['Buildpacks cache volume', `${volume} (${(await cacheExists(volume)) ? 'exists' : 'not made yet'})`],
-  ];
-}
-
-function effectiveStack(own: string | undefined, global: string | undefined): string {
-  if (own) return `${own} (app setting)`;
-  if (global) return `${global} (global setting)`;
-  return `${STACK_IMAGES.build} (build), ${STACK_IMAGES.run} (run) (default)`;
+): TopicSpec {
+  return {
+    topic: 'buildpacks',
+    namespace: SETTINGS.buildpacksNamespace,
+    properties: [
+      {
+        key: SETTINGS.stack,
+        scope: 'app+global',
+        summary: 'the image buildpacks compile in (it must be on this server); apps run on the image its label paas.stack.run names',
+        default: STACK_IMAGES.build,
+        validate: assertImageReference,
+      },
+    ],
+    async fields(app) {
+      const volume = cacheVolumeName(api.instance, app.id);
+      return {
+        list: buildpackList(api.store.properties, app.id).join(','),
+        'buildpack-url': api.store.configVars.effective(app.id).BUILDPACK_URL ?? '',
+        'detection-order': BUILTIN_BUILDPACKS.map((b) => b.id).join(','),
+        'cache-volume': volume,
+        'cache-volume-exists': String(await cacheExists(volume)),
+      };
+    },
+  };
 }
 
 /** buildpacks:*: the app's buildpack list (Dokku's commands) and its stack. */
@@ -151,48 +150,11 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     },
   });
 
-  commands.register({
-    name: 'buildpacks:set-property',
-    summary: 'Set a buildpacks property of an app or of all apps (stack)',
-    usage: '[--global] [APP] stack [IMAGE]',
-    description:
-      'stack: the image buildpacks compile in. Apps run on the image its label paas.stack.run names, else on the same image.\n' +
-      'The image must be on this server (docker load or docker build it). Without an IMAGE the property is cleared.',
-    examples: ['paas buildpacks:set-property blog stack registry.example.com/stacks/node20:1', 'paas buildpacks:set-property --global stack'],
-    flags: GLOBAL_FLAG,
-    arity: [1, 3],
-    handler(ctx) {
-      const global = ctx.flags.global === true;
-      if (global && ctx.args.length > 2) throw new UserError('buildpacks:set-property: with --global give no APP: paas buildpacks:set-property --global stack IMAGE');
-      const [appName, ...rest] = global ? [undefined, ...ctx.args] : ctx.args;
-      const app = appName === undefined ? undefined : requireApp(store, appName);
-      const [key, value] = rest;
-      if (key === undefined) throw new UserError('buildpacks:set-property: give the property: stack');
-      if (!(PROPERTIES as readonly string[]).includes(key)) {
-        throw new UserError(`unknown buildpacks property "${printable(key)}"; the properties are: ${PROPERTIES.join(', ')}`);
-      }
-      const image = value === undefined || value === '' ? undefined : assertImageReference(value);
-      store.properties.set(app?.id ?? null, SETTINGS.buildpacksNamespace, SETTINGS.stack, image);
-      const who = app ? app.name : 'every app';
-      writeLine(ctx.stdout, `-----> Stack of ${who}: ${image ?? 'the default'}`);
-    },
-  });
-
-  commands.register({
-    name: 'buildpacks:report',
-    summary: "Show an app's buildpacks, effective stack and build cache",
-    usage: 'APP',
-    examples: ['paas buildpacks:report blog', 'paas buildpacks:report blog --format json'],
-    flags: FORMAT_FLAG,
-    arity: [1, 1],
-    async handler(ctx) {
-      const app = requireApp(store, ctx.args[0]!);
-      const rows = await buildpacksRows(api, app, cacheExists);
-      if (ctx.flags.format === 'json') {
-        return writeJson(ctx.stdout, Object.fromEntries(rows.map(([label, value]) => [jsonKey(label), value])));
-      }
-      ctx.stdout.write(renderReport(`${app.name} buildpacks information`, rows));
-    },
+  registerTopic(api, buildpacksTopic(api, cacheExists), {
+    setCommand: 'buildpacks:set-property',
+    setDescription: 'The list of buildpacks is changed with buildpacks:add, :set, :remove and :clear.',
+    setExamples: ['paas buildpacks:set-property blog stack registry.example.com/stacks/node20:1', 'paas buildpacks:set-property --global stack'],
+    reportSummary: "Show an app's buildpacks, stack and build cache",
   });
 }
 
@@ -203,10 +165,4 @@ function position(raw: string | boolean | undefined, size: number): number {
   if (!/^\d+$/.test(text) || index < 1) throw new UserError(`--index must be a number from 1 (got "${printable(text)}")`);
   if (index > size) throw new UserError(`--index ${index} is past the end of the list (${Math.max(size, 0)} ${size === 1 ? 'place' : 'places'})`);
   return index - 1;
-}
-
-/** `Buildpacks cache volume` → `cacheVolume`. */
-function jsonKey(label: string): string {
-  const words = label.replace(/^Buildpacks /, '').split(/[\s_]+/);
-  return words.map((w, i) => (i === 0 ? w.toLowerCase() : w[0]!.toUpperCase() + w.slice(1).toLowerCase())).join('');
 }

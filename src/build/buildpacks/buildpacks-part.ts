@@ -4,9 +4,9 @@ import { requireApp } from '../../core/app-lookup.js';
 import { UserError } from '../../core/errors.js';
 import { writeLine } from '../../core/output.js';
 import type { Part, PartApi } from '../../daemon/part.js';
-import { registerBuilderCommands, builderRows } from './builder-commands.js';
+import { registerBuilderCommands } from './builder-commands.js';
 import { BuildpackBuilder } from './buildpack-builder.js';
-import { buildpacksRows, registerBuildpacksCommands } from './buildpacks-commands.js';
+import { registerBuildpacksCommands } from './buildpacks-commands.js';
 import { cacheVolumeName } from './settings.js';
 
 /**
@@ -19,7 +19,7 @@ export const buildpacksPart: Part = {
   description: 'builds apps with Heroku buildpacks on a stack made from Debian packages: builder:*, buildpacks:*',
   register(api) {
     const docker = new Docker();
-    const { store, events, reports, commands } = api;
+    const { store, events, commands } = api;
     api.builders.register(new BuildpackBuilder({ docker, store, paths: api.paths, instance: api.instance }));
     const cacheExists = (volume: string) => volumeExists(docker, volume);
 
@@ -50,14 +50,6 @@ export const buildpacksPart: Part = {
       if (row) await removeCache(docker, api, row.id).catch(() => undefined);
     });
 
-    reports.add('builder information', (name) => {
-      const app = store.apps.find(name);
-      return app ? builderRows(api, app.id) : [];
-    });
-    reports.add('buildpacks information', async (name) => {
-      const app = store.apps.find(name);
-      return app ? buildpacksRows(api, app, cacheExists) : [];
-    });
   },
 };
 

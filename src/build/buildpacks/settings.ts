@@ -4,8 +4,6 @@ import type { PropertiesTable } from '../../store/properties.js';
 
 /** Where the buildpack builder keeps its settings in store.properties. */
 export const SETTINGS = {
-  builderNamespace: 'builder',
-  buildDir: 'build-dir',
   buildpacksNamespace: 'buildpacks',
   list: 'list',
   stack: 'stack',

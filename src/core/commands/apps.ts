@@ -1,15 +1,18 @@
 import { requireApp } from '../app-lookup.js';
-import { createApp } from '../apps.js';
+import { AUTOCREATION, createApp } from '../apps.js';
 import { UserError } from '../errors.js';
 import { assertAppName } from '../names.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../output.js';
+import { registerTopic } from '../property-commands.js';
+import type { TopicSpec } from '../properties.js';
 import { renderReport } from '../reports.js';
-import type { Part } from '../../daemon/part.js';
+import type { Part, PartApi } from '../../daemon/part.js';
 
 export const appsPart: Part = {
   name: 'apps',
   description: 'apps:* commands: create, list, report, rename, destroy',
-  register({ commands, events, reports, store, paths }) {
+  register(api) {
+    const { commands, events, reports, store } = api;
     commands.register({
       name: 'apps:create',
       summary: 'Create an app',
@@ -41,30 +44,25 @@ export const appsPart: Part = {
       },
     });
 
+    registerTopic(api, appsTopic(api), {
+      setDescription: 'disable-autocreation true: a push to an unknown app is refused instead of creating it.',
+      setExamples: ['paas apps:set --global disable-autocreation true', 'paas apps:set --global disable-autocreation'],
+      reportSummary: "Show an app's information",
+      reportAliases: ['apps:info'],
+    });
+
     commands.register({
-      name: 'apps:report',
-      aliases: ['apps:info'],
-      summary: "Show an app's information",
-      usage: 'APP',
-      examples: ['paas apps:report blog', 'paas apps:report blog --format json'],
-      flags: FORMAT_FLAG,
-      arity: [1, 1],
-      async handler({ args: [name], flags, stdout }) {
-        const app = requireApp(store, name!);
-        const own = store.configVars.all(app.id);
-        const rows: Array<[string, string]> = [
-          ['App created at', app.createdAt],
-          ['App dir', `${paths.repos}/${app.name}.git`],
-          ['App config vars', String(Object.keys(own).length)],
-        ];
-        const sections = await reports.render(app.name);
-        if (flags.format === 'json') {
-          const all = [{ title: 'app', rows }, ...sections];
-          writeJson(stdout, Object.fromEntries(all.flatMap((s) => s.rows)));
-          return;
+      name: 'report',
+      summary: 'Everything paas knows about an app (or every app), in one report; secrets left out',
+      usage: '[APP]',
+      description: 'For bug reports: every topic report of the app, its processes, links and proxy state. Config values are not shown.',
+      examples: ['paas report blog', 'paas report'],
+      arity: [0, 1],
+      async handler({ args: [name], stdout }) {
+        const apps = name === undefined ? store.apps.list() : [requireApp(store, name)];
+        for (const app of apps) {
+          for (const section of await reports.render(app.name)) stdout.write(renderReport(`${app.name} ${section.title}`, section.rows));
         }
-        stdout.write(renderReport(`${app.name} app information`, rows));
-        for (const section of sections) stdout.write(renderReport(`${app.name} ${section.title}`, section.rows));
       },
     });
 
@@ -108,3 +106,34 @@ export const appsPart: Part = {
     });
   },
 };
+
+/** apps:set / apps:report (Dokku's flag prefix is `app`). */
+function appsTopic({ store, paths }: Pick<PartApi, 'store' | 'paths'>): TopicSpec {
+  return {
+    topic: 'apps',
+    prefix: 'app',
+    namespace: AUTOCREATION.namespace,
+    properties: [
+      {
+        key: AUTOCREATION.key,
+        scope: 'global',
+        summary: 'refuse pushes to apps that do not exist instead of creating them',
+        default: 'false',
+        validate(value) {
+          if (value !== 'true' && value !== 'false') throw new UserError(`${AUTOCREATION.key} must be true or false`);
+          return value;
+        },
+      },
+    ],
+    fields(app) {
+      const release = store.releases.current(app.id);
+      return {
+        'created-at': String(Math.floor(Date.parse(app.createdAt) / 1000)),
+        dir: `${paths.repos}/${app.name}.git`,
+        'deploy-source': release?.gitRev ? 'git' : '',
+        'deploy-source-metadata': release?.gitRev ?? '',
+        'config-vars': String(Object.keys(store.configVars.all(app.id)).length),
+      };
+    },
+  };
+}
