@@ -1,3 +1,4 @@
+import type { CodeTrust } from '../core/events.js';
 import type { AppRow } from '../store/apps.js';
 
 /** What a builder gets: the pushed code as a tar, and where to report progress. */
@@ -6,6 +7,8 @@ export interface BuildRequest {
   buildId: number;
   /** `git archive` of the pushed revision. */
   tarPath: string;
+  /** Who wrote that code: its files may name server folders only when it is `server`. */
+  codeTrust: CodeTrust;
   /** `builder:set APP build-dir SUBDIR`: the folder of the tar to build ('' for the root). */
   subdir: string;
   /** The image to produce, e.g. `paas-1a2b3c4d/blog:build-7`. */

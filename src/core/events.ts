@@ -3,12 +3,20 @@
  * Handlers run in registration order and are awaited, so a trigger can veto by throwing.
  */
 import type { Writable } from 'node:stream';
+import type { Actor } from './command.js';
 
 export interface PaasEvents {
   'post-create': { app: string };
   'app-destroy': { app: string };
   'post-delete': { app: string };
   'app-rename': { oldName: string; newName: string };
+  /** Before config:set stores anything: a throw refuses the whole change (a part checks its own keys). */
+  'pre-config-update': {
+    /** null for --global config. */
+    app: string | null;
+    vars: Readonly<Record<string, string>>;
+    actor: Actor;
+  };
   'post-config-update': {
     /** null for --global config, which every app inherits. */
     app: string | null;
@@ -43,9 +51,18 @@ export interface PaasEvents {
     gitEnv: NodeJS.ProcessEnv;
     output: Writable;
     actor: string;
+    /** `server` only when root pushed on the server itself (no SSH key, no token): see CodeTrust. */
+    codeTrust: CodeTrust;
     signal: AbortSignal;
   };
 }
+
+/**
+ * Who wrote the code a build reads: `server` for a push made on the server itself (root, through
+ * a local path), `remote` for anything pushed over SSH or HTTP. Decides whether its `.buildpacks`
+ * may name server folders.
+ */
+export type CodeTrust = 'server' | 'remote';
 
 export type EventName = keyof PaasEvents;
 type Handler<E extends EventName> = (payload: PaasEvents[E]) => Promise<void> | void;

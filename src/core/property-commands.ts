@@ -20,6 +20,8 @@ import type { PartApi } from '../daemon/part.js';
 export interface TopicCommandOptions {
   /** The set command's name (`buildpacks:set-property`), or false when the topic has none. */
   setCommand?: string | false;
+  /** Refuses a change this caller may not make (throws a UserError), before anything is printed or stored. */
+  authorize?(change: PropertyChange, ctx: CommandContext): void;
   /** Stores a change (the proxy reloads nginx with it); default: store.properties. */
   apply?(change: PropertyChange, ctx: CommandContext): Promise<void> | void;
   /** A sentence on what the topic's settings do, for the set command's help. */
@@ -71,6 +73,7 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
         }
         const app = name === undefined ? undefined : requireApp(store, name);
         const change = planChange(topic, { app, global }, key, value);
+        options.authorize?.(change, ctx);
         writeChange(ctx.stdout, change);
         if (options.apply) await options.apply(change, ctx);
         else store.properties.set(app?.id ?? null, change.namespace, change.key, change.value);

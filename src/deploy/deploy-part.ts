@@ -33,8 +33,8 @@ export function deployPart(): Part {
       const { docker, scheduler, deployer } = services;
       const { commands, events, store, paths, reports } = partApi;
 
-      events.on('git-receive', async ({ app, rev, gitEnv, output, actor, signal }) => {
-        await deployer.deploy({ app: requireApp(store, app), source: { rev, gitEnv }, output, actor, signal });
+      events.on('git-receive', async ({ app, rev, gitEnv, output, actor, codeTrust, signal }) => {
+        await deployer.deploy({ app: requireApp(store, app), source: { rev, gitEnv, codeTrust }, output, actor, signal });
       });
 
       events.on('app-destroy', async ({ app }) => {
@@ -71,7 +71,7 @@ export function deployPart(): Part {
           if (!rev) {
             throw new UserError(`${app.name} has no code yet; push it first: git push paas main`);
           }
-          await services.deployer.deploy({ app, source: { rev, gitEnv: { GIT_DIR: repo } }, output: stdout, actor: actor.name, signal });
+          await services.deployer.deploy({ app, source: { rev, gitEnv: { GIT_DIR: repo }, codeTrust: 'remote' }, output: stdout, actor: actor.name, signal });
         },
       });
 

@@ -7,6 +7,7 @@ import type { Builder, BuildRequest } from '../build/builder.js';
 import { BUILDER_TOPIC } from '../build/builder-properties.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { readProperty } from '../core/properties.js';
+import type { CodeTrust } from '../core/events.js';
 import type { PartApi } from '../daemon/part.js';
 import { archiveToFile } from '../git/run-git.js';
 import type { AppRow } from '../store/apps.js';
@@ -23,6 +24,8 @@ export interface DeploySource {
   rev: string;
   /** Where git finds the revision's objects (the quarantine during a push). */
   gitEnv: NodeJS.ProcessEnv;
+  /** Who wrote the code; a rebuild of stored code counts as remote, whoever asks for it. */
+  codeTrust: CodeTrust;
 }
 
 export interface DeployRequest {
@@ -67,6 +70,7 @@ export class Deployer {
         app,
         buildId: build.id,
         tarPath,
+        codeTrust: source.codeTrust,
         subdir,
         tag: buildTag,
         // One label: each costs the classic builder an extra step. The repository names the app.

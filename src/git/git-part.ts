@@ -89,7 +89,9 @@ export function gitPart(): Part {
               rev: update.newRev,
               gitEnv,
               output: stdout,
-              actor: typeof flags.pusher === 'string' ? flags.pusher : 'unknown',
+              actor: typeof flags.pusher === 'string' ? flags.pusher : 'root on the server',
+              // SSH and HTTP always name the pusher; a push without one came through a local path.
+              codeTrust: typeof flags.pusher === 'string' ? 'remote' : 'server',
               signal,
             });
           }

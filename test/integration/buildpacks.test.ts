@@ -200,7 +200,34 @@ describe('choosing buildpacks', () => {
     writeFileSync(join(tree.dir, '.buildpacks'), `# our own\nfile://${buildpack}#main\n`);
     await tree.git('add', '-A');
     await tree.git('commit', '-qm', 'use the homemade buildpack');
-    const result = await push(tree, 'homemade');
+
+    // Over HTTP (a token holder), a server folder is refused in every form: .buildpacks,
+    // buildpacks:add, BUILDPACK_URL; so is a loopback git URL, and opening that up.
+    const refused = await push(tree, 'homemade');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`.buildpacks line 2: buildpack "file://${buildpack}#main" is a folder on the server, which only the paas command on the server may use`);
+    expect(refused.stderr).toContain('[remote rejected] main -> main (pre-receive hook declined)');
+    const remoteCli = { env: { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token } };
+    const attempts: Array<[string[], RegExp]> = [
+      [['buildpacks:add', 'homemade', buildpack], /is a folder on the server, which only the paas command on the server may use/],
+      [['buildpacks:set', 'homemade', `file://${buildpack}`], /is a folder on the server/],
+      [['config:set', 'homemade', `BUILDPACK_URL=${buildpack}`], /^error: BUILDPACK_URL: buildpack ".*" is a folder on the server/],
+      [['buildpacks:add', 'homemade', `https://127.0.0.1:${daemon.apiPort}/homemade.git`], /a private or loopback address; to allow such URLs, run on the server: paas buildpacks:set-property --global allow-private-urls true/],
+      [['buildpacks:add', 'homemade', 'ext::sh -c id'], /invalid buildpack/],
+      [['buildpacks:set-property', '--global', 'allow-private-urls', 'true'], /can only be changed with the paas command on the server/],
+    ];
+    for (const [args, message] of attempts) {
+      const result = await daemon.paas(args, remoteCli);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(await daemon.paasOk(['buildpacks:list', 'homemade', '--format', 'json'])).toBe('[]\n');
+    expect((await daemon.paas(['config:get', 'homemade', 'BUILDPACK_URL'])).code).not.toBe(0);
+
+    // Root pushing on the server itself, through the repo's path, may name server folders.
+    const local = await run('git', ['push', join(daemon.home, 'repos', 'homemade.git'), 'main'], { cwd: tree.dir, env: daemon.env });
+    const result = { ...local, stderr: local.stderr.replace(/^remote: /gm, '') };
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`Buildpacks from .buildpacks: file://${buildpack}#main`);
     expect(result.stderr).toMatch(/-----> Homemade app detected \(buildpack file:\/\/\S+#main \([0-9a-f]{7}\)\)/);

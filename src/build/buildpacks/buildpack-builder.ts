@@ -17,7 +17,7 @@ import { buildpacksRoot, detectionSummary } from './builtin.js';
 import { fetchBuildpack, type FetchedBuildpack } from './fetch-buildpack.js';
 import { ReleaseYamlError, parseReleaseYaml, type ReleaseInfo } from './release-yaml.js';
 import { selectBuildpacks, type BuildpackSelection } from './selection.js';
-import { SETTINGS, buildpackList, cacheVolumeName } from './settings.js';
+import { SETTINGS, buildpackList, cacheVolumeName, privateUrlsAllowed } from './settings.js';
 import { BUILD_PROCESS_TYPE, formatMemory, resourceLimits, type ResourceLimits } from '../../deploy/resource-limits.js';
 import { ensureStackImages, stackImagesReady } from './stack.js';
 import { APP_UID, STACK_LABELS } from './stack-definition.js';
@@ -62,11 +62,15 @@ export class BuildpackBuilder implements Builder {
     const { app, tarPath } = request;
     const subdir = await this.buildDir(request);
     const buildpacksFile = await readTarEntry(tarPath, subdir ? `${subdir}/.buildpacks` : '.buildpacks');
-    const selection = selectBuildpacks({
-      buildpackUrl: request.config.BUILDPACK_URL,
-      configured: buildpackList(this.deps.store.properties, app.id),
-      buildpacksFile: buildpacksFile?.toString('utf8'),
-    });
+    const allowPrivateUrls = privateUrlsAllowed(this.deps.store.properties);
+    const selection = selectBuildpacks(
+      {
+        buildpackUrl: request.config.BUILDPACK_URL,
+        configured: buildpackList(this.deps.store.properties, app.id),
+        buildpacksFile: buildpacksFile?.toString('utf8'),
+      },
+      { codeTrust: request.codeTrust, allowPrivateUrls },
+    );
     request.step(`Building ${app.name} with buildpacks${subdir ? ` from ${subdir}/` : ''}`);
     if (selection.from !== 'detection') {
       request.detail(`Buildpacks from ${selection.from}: ${selection.sources.map((s) => s.url).join(', ')}`);
@@ -75,7 +79,9 @@ export class BuildpackBuilder implements Builder {
     request.detail(`Stack: ${stack.build} (build), ${stack.run} (run)`);
     const fetched: FetchedBuildpack[] = [];
     for (const source of selection.sources) {
-      fetched.push(await fetchBuildpack(source, { cacheDir: join(this.deps.paths.home, 'buildpacks-cache'), onLine: request.detail }));
+      fetched.push(
+        await fetchBuildpack(source, { cacheDir: join(this.deps.paths.home, 'buildpacks-cache'), onLine: request.detail, allowPrivateUrls }),
+      );
     }
     const limits = resourceLimits(this.deps.store.properties, app.id, BUILD_PROCESS_TYPE);
     const container = await BuildContainer.create(this.deps.docker, {

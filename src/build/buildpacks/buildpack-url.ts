@@ -6,13 +6,18 @@ import { BUILTIN_BUILDPACKS, findBuiltin } from './builtin.js';
 export type BuildpackSource =
   | { kind: 'builtin'; url: string; id: string }
   /** Cloned on the server and cached; `ref` is a branch, tag or commit. */
-  | { kind: 'git'; url: string; remote: string; ref?: string }
+  | { kind: 'git'; url: string; remote: string; ref?: string; transport: GitTransport; host: string; port?: number }
   /** A folder on the server; a git repository there is treated as a git URL. */
   | { kind: 'local'; url: string; path: string; ref?: string };
 
+/** The git transport a URL uses; git is told to allow that one only. */
+export type GitTransport = 'https' | 'http' | 'git' | 'ssh';
+
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
-const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
-const GIT_SCHEMES = /^(https?|git|ssh|git\+ssh|git\+https?):\/\/[^\s/]+\/\S+$/i;
+const SCP_LIKE = /^([A-Za-z0-9._][A-Za-z0-9._-]*)@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):([^\s]+)$/;
+const GIT_SCHEMES = /^(https?|git|ssh|git\+ssh|git\+https?):\/\/([^\s/]+)\/\S+$/i;
+/** `[user[:password]@]host[:port]`; a host never starts with "-" (ssh would read it as an option). */
+const AUTHORITY = /^(?:([A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[^@]*)?@)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 const TARBALL = /\.(tgz|tar\.gz|tbz|tar\.bz2?|tar)$/i;
 
 function builtinNames(): string {
@@ -52,8 +57,22 @@ export function parseBuildpackUrl(input: string): BuildpackSource {
   }
   if (base.startsWith('/')) return { kind: 'local', url, path: normalizePath(base), ...(ref ? { ref } : {}) };
   if (TARBALL.test(base)) throw invalid(url, 'tarball buildpacks are not supported');
-  if (GIT_SCHEMES.test(base) || SCP_LIKE.test(base)) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}) };
+  const scheme = GIT_SCHEMES.exec(base);
+  if (scheme) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}), ...gitAddress(url, scheme[1]!, scheme[2]!) };
+  const scp = SCP_LIKE.exec(base);
+  if (scp) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}), transport: 'ssh', host: scp[2]! };
   throw invalid(url, 'it is not a URL, a path or a built-in name');
+}
+
+/** Which transport and host a `scheme://authority/...` git URL reaches; refuses hosts git or ssh could misread. */
+function gitAddress(url: string, scheme: string, authority: string): { transport: GitTransport; host: string; port?: number } {
+  const parts = AUTHORITY.exec(authority);
+  if (!parts || parts[1]?.startsWith('-')) throw invalid(url, `"${printable(authority)}" is not a host name`);
+  const name = scheme.toLowerCase().replace(/^git\+/, '');
+  const transport: GitTransport = name === 'ssh' ? 'ssh' : name === 'git' ? 'git' : name === 'http' ? 'http' : 'https';
+  const port = parts[3] === undefined ? undefined : Number(parts[3]);
+  if (port !== undefined && (port < 1 || port > 65535)) throw invalid(url, `port ${port} is out of range`);
+  return { transport, host: parts[2]!.replace(/^\[|\]$/g, '').toLowerCase(), ...(port ? { port } : {}) };
 }
 
 function normalizePath(path: string): string {

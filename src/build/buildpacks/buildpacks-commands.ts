@@ -9,7 +9,8 @@ import type { PartApi } from '../../daemon/part.js';
 import type { AppRow } from '../../store/apps.js';
 import { parseBuildpackUrl } from './buildpack-url.js';
 import { BUILTIN_BUILDPACKS } from './builtin.js';
-import { SETTINGS, assertImageReference, buildpackList, cacheVolumeName, saveBuildpackList } from './settings.js';
+import { assertBuildpackAllowed, trustOf } from './buildpack-policy.js';
+import { SETTINGS, assertImageReference, buildpackList, cacheVolumeName, privateUrlsAllowed, saveBuildpackList } from './settings.js';
 import { STACK_IMAGES } from './stack-definition.js';
 
 const INDEX_FLAG: Record<string, FlagSpec> = {
@@ -30,6 +31,16 @@ export function buildpacksTopic(
         summary: 'the image buildpacks compile in (it must be on this server); apps run on the image its label paas.stack.run names',
         default: STACK_IMAGES.build,
         validate: assertImageReference,
+      },
+      {
+        key: SETTINGS.allowPrivateUrls,
+        scope: 'global',
+        summary: 'true lets buildpack git URLs reach private and loopback addresses (an internal git server); set on the server only',
+        default: 'false',
+        validate: (value) => {
+          if (value !== 'true' && value !== 'false') throw new UserError(`${SETTINGS.allowPrivateUrls} must be true or false (got "${printable(value)}")`);
+          return value === 'true' ? value : '';
+        },
       },
     ],
     async fields(app) {
@@ -54,6 +65,12 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     if (urls.length === 0) writeLine(ctx.stdout, '       none set: the .buildpacks file, else detection');
     for (const url of urls) writeLine(ctx.stdout, `       ${url}`);
   };
+  /** A URL as given to buildpacks:add/set, parsed and allowed for the caller (no server folders from afar). */
+  const checked = (ctx: CommandContext, input: string) => {
+    const source = parseBuildpackUrl(input);
+    assertBuildpackAllowed(source, { trust: trustOf(ctx.actor), allowPrivateUrls: privateUrlsAllowed(store.properties) });
+    return source.url;
+  };
   /** Loads the app's list, lets `change` edit it in place, saves and prints it. */
   const edit = (ctx: CommandContext, change: (urls: string[], app: AppRow) => void) => {
     const app = requireApp(store, ctx.args[0]!);
@@ -76,7 +93,7 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     arity: [2, 2],
     handler(ctx) {
       edit(ctx, (urls, app) => {
-        const url = parseBuildpackUrl(ctx.args[1]!).url;
+        const url = checked(ctx, ctx.args[1]!);
         if (urls.includes(url)) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
         const at = ctx.flags.index === undefined ? urls.length : position(ctx.flags.index, urls.length + 1);
         urls.splice(at, 0, url);
@@ -93,7 +110,7 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     arity: [2, 2],
     handler(ctx) {
       edit(ctx, (urls, app) => {
-        const url = parseBuildpackUrl(ctx.args[1]!).url;
+        const url = checked(ctx, ctx.args[1]!);
         const at = ctx.flags.index === undefined ? 0 : position(ctx.flags.index, urls.length + 1);
         if (urls.includes(url) && urls[at] !== url) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
         urls[at] = url;
@@ -153,8 +170,18 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
   registerTopic(api, buildpacksTopic(api, cacheExists), {
     setCommand: 'buildpacks:set-property',
     setDescription: 'The list of buildpacks is changed with buildpacks:add, :set, :remove and :clear.',
-    setExamples: ['paas buildpacks:set-property blog stack registry.example.com/stacks/node20:1', 'paas buildpacks:set-property --global stack'],
+    setExamples: [
+      'paas buildpacks:set-property blog stack registry.example.com/stacks/node20:1',
+      'paas buildpacks:set-property --global stack',
+      'paas buildpacks:set-property --global allow-private-urls true',
+    ],
     reportSummary: "Show an app's buildpacks, stack and build cache",
+    authorize(change, ctx) {
+      // Opening the network to private addresses is the server admin's call, for every app at once.
+      if (change.key === SETTINGS.allowPrivateUrls && ctx.actor.transport !== 'socket') {
+        throw new UserError(`${SETTINGS.allowPrivateUrls} can only be changed with the paas command on the server`);
+      }
+    },
   });
 }
 

@@ -7,7 +7,9 @@ import type { Part, PartApi } from '../../daemon/part.js';
 import { registerBuilderCommands } from './builder-commands.js';
 import { BuildpackBuilder } from './buildpack-builder.js';
 import { registerBuildpacksCommands } from './buildpacks-commands.js';
-import { cacheVolumeName } from './settings.js';
+import { assertBuildpackAllowed, trustOf } from './buildpack-policy.js';
+import { parseBuildpackUrl } from './buildpack-url.js';
+import { cacheVolumeName, privateUrlsAllowed } from './settings.js';
 
 /**
  * Buildpack builds (Heroku's classic buildpacks on a stack made from Debian packages), with
@@ -37,6 +39,18 @@ export const buildpacksPart: Part = {
         const removed = await removeCache(docker, api, app.id);
         writeLine(stdout, removed ? `-----> Build cache of ${app.name} deleted` : `-----> ${app.name} has no build cache`);
       },
+    });
+
+    // BUILDPACK_URL chooses what a build reads: a remote caller may not point it at server folders.
+    events.on('pre-config-update', ({ vars, actor }) => {
+      const url = vars.BUILDPACK_URL?.trim();
+      if (!url) return;
+      try {
+        assertBuildpackAllowed(parseBuildpackUrl(url), { trust: trustOf(actor), allowPrivateUrls: privateUrlsAllowed(store.properties) });
+      } catch (error) {
+        if (error instanceof UserError) throw new UserError(`BUILDPACK_URL: ${error.message}`);
+        throw error;
+      }
     });
 
     events.on('install', async ({ output }) => {

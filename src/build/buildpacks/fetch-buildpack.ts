@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserError, oneLine } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
+import { isPrivateAddress, privateHostError } from './buildpack-policy.js';
 import type { BuildpackSource } from './buildpack-url.js';
 import { buildpacksRoot, findBuiltin } from './builtin.js';
 
@@ -22,14 +24,25 @@ export interface FetchOptions {
   /** `$PAAS_HOME/buildpacks-cache`: one mirror clone per git URL. */
   cacheDir: string;
   onLine: (line: string) => void;
+  /** Whether git URLs may reach private and loopback addresses (checked after resolving the host). */
+  allowPrivateUrls: boolean;
 }
 
 const GIT_TIMEOUT_MS = 300_000;
 const GIT_ENV: NodeJS.ProcessEnv = {
   GIT_TERMINAL_PROMPT: '0',
-  GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
+  GIT_ALLOW_PROTOCOL: 'file',
   GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
 };
+
+/** How git reaches one remote: only its own transport, at the address that was checked. */
+interface GitReach {
+  env: NodeJS.ProcessEnv;
+  /** `-c` settings before the git subcommand. */
+  config: string[];
+}
+
+const LOCAL_REACH: GitReach = { env: GIT_ENV, config: [] };
 
 /** Gets a buildpack from where its URL points: the repository's built-ins, a folder, or git. */
 export async function fetchBuildpack(source: BuildpackSource, options: FetchOptions): Promise<FetchedBuildpack> {
@@ -41,11 +54,38 @@ export async function fetchBuildpack(source: BuildpackSource, options: FetchOpti
     if (!existsSync(source.path) || !statSync(source.path).isDirectory()) {
       throw new UserError(`buildpack ${printable(source.url)}: no such folder on the server`);
     }
-    if (isGitRepository(source.path)) return gitBuildpack(source.url, source.path, source.ref, options);
+    if (isGitRepository(source.path)) return gitBuildpack(source.url, source.path, source.ref, options, LOCAL_REACH);
     if (source.ref) throw new UserError(`buildpack ${printable(source.url)}: "#${source.ref}" needs a git repository there`);
     return directoryBuildpack(source.url, source.path, source.path);
   }
-  return gitBuildpack(source.url, source.remote, source.ref, options);
+  return gitBuildpack(source.url, source.remote, source.ref, options, await networkReach(source, options.allowPrivateUrls));
+}
+
+/**
+ * Resolves the host once, refuses private and loopback addresses unless allowed, and pins git to
+ * the address that was checked (so a DNS answer that changes meanwhile cannot move it), to the
+ * URL's own transport only, and, over http(s), to no redirects.
+ */
+async function networkReach(source: Extract<BuildpackSource, { kind: 'git' }>, allowPrivateUrls: boolean): Promise<GitReach> {
+  let addresses: string[];
+  try {
+    addresses = (await lookup(source.host, { all: true, verbatim: true })).map((entry) => entry.address);
+  } catch (error) {
+    throw new UserError(`could not clone buildpack ${printable(source.url)}: cannot resolve ${printable(source.host)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const blocked = addresses.find(isPrivateAddress);
+  if (!allowPrivateUrls && blocked !== undefined) throw privateHostError(source.url, source.host, blocked);
+  const address = addresses[0]!;
+  const env: NodeJS.ProcessEnv = { ...GIT_ENV, GIT_ALLOW_PROTOCOL: source.transport };
+  const config: string[] = [];
+  if (source.transport === 'https' || source.transport === 'http') {
+    const port = source.port ?? (source.transport === 'https' ? 443 : 80);
+    const pinned = address.includes(':') ? `[${address}]` : address;
+    config.push('-c', `http.curloptResolve=${source.host}:${port}:${pinned}`, '-c', 'http.followRedirects=false');
+  } else if (source.transport === 'ssh') {
+    env.GIT_SSH_COMMAND = `ssh -o BatchMode=yes -o HostName=${address} -o HostKeyAlias=${source.host}`;
+  }
+  return { env, config };
 }
 
 function directoryBuildpack(url: string, description: string, dir: string): FetchedBuildpack {
@@ -59,8 +99,14 @@ function directoryBuildpack(url: string, description: string, dir: string): Fetc
   };
 }
 
-async function gitBuildpack(url: string, remote: string, ref: string | undefined, options: FetchOptions): Promise<FetchedBuildpack> {
-  const mirror = await updatedMirror(url, remote, options);
+async function gitBuildpack(
+  url: string,
+  remote: string,
+  ref: string | undefined,
+  options: FetchOptions,
+  reach: GitReach,
+): Promise<FetchedBuildpack> {
+  const mirror = await updatedMirror(url, remote, options, reach);
   const wanted = ref ?? 'HEAD';
   let commit: string;
   try {
@@ -81,12 +127,12 @@ async function gitBuildpack(url: string, remote: string, ref: string | undefined
 }
 
 /** A mirror clone of the remote in the cache, fetched again each build; a cached copy outlives an unreachable remote. */
-async function updatedMirror(url: string, remote: string, options: FetchOptions): Promise<string> {
+async function updatedMirror(url: string, remote: string, options: FetchOptions, reach: GitReach): Promise<string> {
   mkdirSync(options.cacheDir, { recursive: true });
   const dir = join(options.cacheDir, `${createHash('sha256').update(remote).digest('hex').slice(0, 20)}.git`);
   if (existsSync(dir)) {
     try {
-      await runGit(['fetch', '--quiet', '--prune', '--force', 'origin'], dir);
+      await runGit([...reach.config, 'fetch', '--quiet', '--prune', '--force', 'origin'], dir, reach.env);
     } catch (error) {
       options.onLine(`warning: could not update ${url} (${gitReason(error)}); using the cached copy`);
     }
@@ -95,7 +141,7 @@ async function updatedMirror(url: string, remote: string, options: FetchOptions)
   options.onLine(`Cloning ${url}`);
   const partial = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
   try {
-    await runGit(['clone', '--quiet', '--mirror', '--', remote, partial]);
+    await runGit([...reach.config, 'clone', '--quiet', '--mirror', '--', remote, partial], undefined, reach.env);
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
     throw new UserError(`could not clone buildpack ${printable(url)}: ${gitReason(error)}`);
@@ -112,10 +158,10 @@ function isGitRepository(path: string): boolean {
   return existsSync(join(path, '.git')) || (existsSync(join(path, 'HEAD')) && existsSync(join(path, 'objects')));
 }
 
-function runGit(args: readonly string[], cwd?: string): Promise<string> {
+function runGit(args: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = GIT_ENV): Promise<string> {
   const argv = cwd ? ['-C', cwd, ...args] : [...args];
   return new Promise((resolve, reject) => {
-    execFile('git', argv, { env: { ...process.env, ...GIT_ENV }, timeout: GIT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile('git', argv, { env: { ...process.env, ...env }, timeout: GIT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(Object.assign(error, { stderr }));
       else resolve(stdout);
     });

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/errors.js';
+import { assertBuildpackAllowed, type BuildpackPolicy, type BuildpackTrust } from './buildpack-policy.js';
 import { parseBuildpackUrl, type BuildpackSource } from './buildpack-url.js';
 import { parseBuildpacksFile } from './buildpacks-file.js';
 import { BUILTIN_BUILDPACKS } from './builtin.js';
@@ -23,25 +24,36 @@ export interface BuildpackSelection {
   sources: BuildpackSource[];
 }
 
+/** Who may have chosen what the build reads, and what the admin allows. */
+export interface SelectionPolicy {
+  /**
+   * Trust of the pushed code's `.buildpacks`: `server` only for a push made on the server itself.
+   * BUILDPACK_URL and the list were checked against their setter when they were stored.
+   */
+  codeTrust: BuildpackTrust;
+  allowPrivateUrls: boolean;
+}
+
 /**
  * Dokku's precedence: a BUILDPACK_URL config var wins, then the app's buildpacks list
  * (buildpacks:add), then the committed `.buildpacks`, else detection over the built-in set. Pure.
  */
-export function selectBuildpacks(inputs: BuildpackInputs): BuildpackSelection {
+export function selectBuildpacks(inputs: BuildpackInputs, policy: SelectionPolicy): BuildpackSelection {
+  const stored: BuildpackPolicy = { trust: 'server', allowPrivateUrls: policy.allowPrivateUrls };
   const url = inputs.buildpackUrl?.trim();
   if (url) {
     try {
-      return { from: 'BUILDPACK_URL', mode: 'run', sources: [parseBuildpackUrl(url)] };
+      return { from: 'BUILDPACK_URL', mode: 'run', sources: [allowed(parseBuildpackUrl(url), stored)] };
     } catch (error) {
       if (error instanceof UserError) throw new UserError(`config var BUILDPACK_URL: ${error.message}`);
       throw error;
     }
   }
   if (inputs.configured.length > 0) {
-    return { from: 'buildpacks:add', mode: 'run', sources: inputs.configured.map((u) => parseBuildpackUrl(u)) };
+    return { from: 'buildpacks:add', mode: 'run', sources: inputs.configured.map((u) => allowed(parseBuildpackUrl(u), stored)) };
   }
   if (inputs.buildpacksFile !== undefined) {
-    const sources = parseBuildpacksFile(inputs.buildpacksFile);
+    const sources = parseBuildpacksFile(inputs.buildpacksFile, { trust: policy.codeTrust, allowPrivateUrls: policy.allowPrivateUrls });
     if (sources.length > 0) return { from: '.buildpacks', mode: 'run', sources };
   }
   return {
@@ -49,4 +61,9 @@ export function selectBuildpacks(inputs: BuildpackInputs): BuildpackSelection {
     mode: 'detect',
     sources: BUILTIN_BUILDPACKS.map((b) => ({ kind: 'builtin', url: b.id, id: b.id })),
   };
+}
+
+function allowed(source: BuildpackSource, policy: BuildpackPolicy): BuildpackSource {
+  assertBuildpackAllowed(source, policy);
+  return source;
 }

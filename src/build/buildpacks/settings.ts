@@ -7,7 +7,13 @@ export const SETTINGS = {
   buildpacksNamespace: 'buildpacks',
   list: 'list',
   stack: 'stack',
+  /** Global only: buildpack git URLs may reach private and loopback addresses. */
+  allowPrivateUrls: 'allow-private-urls',
 } as const;
+
+export function privateUrlsAllowed(properties: PropertiesTable): boolean {
+  return properties.get(null, SETTINGS.buildpacksNamespace, SETTINGS.allowPrivateUrls) === 'true';
+}
 
 /** The app's buildpacks (buildpacks:add), in order. */
 export function buildpackList(properties: PropertiesTable, appId: number): string[] {

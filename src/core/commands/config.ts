@@ -44,6 +44,7 @@ export const configPart: Part = {
         const { scope, app, label, rest } = target(ctx);
         if (rest.length === 0) throw new UserError('config:set: give at least one KEY=VALUE');
         const vars = parseAssignments(rest, ctx.flags.encoded === true);
+        await events.emit('pre-config-update', { app, vars, actor: ctx.actor });
         store.configVars.set(scope, vars);
         writeLine(ctx.stdout, `-----> Setting config vars for ${label}`);
         ctx.stdout.write(indent(renderConfigShow('', vars).split('\n').slice(1).join('\n')));
