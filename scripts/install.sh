@@ -169,8 +169,17 @@ $PAAS_HOME/nginx/logs/*.log {
 EOF
 }
 
+# PAAS_HOME holds every secret of paas (config, database passwords, keys, pushed sources, logs):
+# root's alone, whoever made it first, and repaired on upgrade from installs that left it open.
+secure_home() {
+  install -d -m 0700 "$PAAS_HOME"
+  chmod 0700 "$PAAS_HOME"
+  chmod -R go-rwx "$PAAS_HOME"
+  install -d -m 0700 "$PAAS_HOME/logs"
+}
+
 start_daemon() {
-  mkdir -p "$PAAS_HOME/logs"
+  secure_home
   if systemd_runs; then
     cat > /etc/systemd/system/paas.service <<EOF
 [Unit]
@@ -182,6 +191,7 @@ Wants=docker.service
 EnvironmentFile=-$SETTINGS_FILE
 ExecStart=$(command -v node) $ROOT/bin/paas daemon
 Restart=always
+UMask=0077
 KillSignal=SIGTERM
 # Only the daemon: the nginx it manages keeps serving apps while the daemon restarts or upgrades.
 KillMode=process
@@ -197,7 +207,7 @@ EOF
   else
     stop_background_daemon
     step "Starting the daemon in the background (log: $PAAS_HOME/logs/daemon.out)"
-    setsid nohup node "$ROOT/bin/paas" daemon </dev/null >>"$PAAS_HOME/logs/daemon.out" 2>&1 &
+    (umask 077 && setsid nohup node "$ROOT/bin/paas" daemon </dev/null >>"$PAAS_HOME/logs/daemon.out" 2>&1 &)
   fi
   local waited=0
   until /usr/local/bin/paas version >/dev/null 2>&1; do

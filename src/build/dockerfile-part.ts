@@ -3,6 +3,7 @@ import { readTarEntry } from './build-context.js';
 import { buildDockerfileImage } from './dockerfile-builder.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
+import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { TopicSpec } from '../core/properties.js';
 import type { Part } from '../daemon/part.js';
@@ -28,6 +29,14 @@ const DOCKERFILE_TOPIC: TopicSpec = {
   ],
 };
 
+/**
+ * The classic builder has no secret mounts: a --build-arg's value stays in the image's history,
+ * where everyone who can run docker on the server, or pull the image, reads it.
+ */
+export const BUILD_ARGS_WARNING =
+  ' !     warning: build arg values are kept in the image (docker history shows them); ' +
+  'pass no secrets this way: give them to the app at run time as config vars';
+
 /** The Dockerfile builder: used when the pushed code has a Dockerfile (or it is chosen). */
 export const dockerfileBuilderPart: Part = {
   name: 'builder-dockerfile',
@@ -36,9 +45,15 @@ export const dockerfileBuilderPart: Part = {
     const { builders, store } = api;
     const docker = new Docker();
     registerTopic(api, DOCKERFILE_TOPIC, {
-      setDescription: 'Config vars are not visible during a Dockerfile build unless build-args names them; they become --build-arg values.',
+      setDescription:
+        'Config vars are not visible during a Dockerfile build unless build-args names them; they become --build-arg values.\n' +
+        'Their values are kept in the image (docker history shows them): name no secrets here.',
       setExamples: ['paas builder-dockerfile:set blog build-args NPM_TOKEN,NODE_ENV', 'paas builder-dockerfile:set blog build-args'],
       reportExampleKey: 'build-args',
+      apply(change, { stderr }) {
+        store.properties.set(change.app?.id ?? null, change.namespace, change.key, change.value);
+        if (change.value) writeLine(stderr, BUILD_ARGS_WARNING);
+      },
     });
 
     builders.register({

@@ -9,6 +9,7 @@ export async function main(rawArgv: readonly string[]): Promise<void> {
     const { runDaemon } = await import('../daemon/main.js');
     return runDaemon();
   }
+  exitQuietlyWhenOutputCloses();
   if (argv[0] === 'version') process.stdout.write(`paas client ${PAAS_VERSION}\n`);
   let code: number;
   try {
@@ -27,6 +28,22 @@ export async function main(rawArgv: readonly string[]): Promise<void> {
     }
   }
   process.stdout.write('', () => process.exit(code));
+}
+
+/** What a shell reports for a program that SIGPIPE ended: `paas logs blog | head` ends the same way. */
+const EXIT_BROKEN_PIPE = 128 + 13;
+
+/**
+ * The reader of our output went away (`paas apps:list | head -1`): stop, as a Unix tool stopped by
+ * SIGPIPE does, without a stack trace. Exiting also closes the request, which stops the command.
+ */
+function exitQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+      throw error;
+    });
+  }
 }
 
 function normalize(argv: readonly string[]): string[] {

@@ -46,6 +46,20 @@ export interface CommandContext {
   terminal?: Terminal;
 }
 
+/**
+ * What of a command line is secret, so no transport's log ever holds it (see core/redact.ts).
+ * Declared once, beside the command's flags.
+ */
+export interface SecretSpec {
+  /** String flags whose value is secret, e.g. `password` for `--password P`. */
+  flags?: readonly string[];
+  /**
+   * Positionals that are secret: `assignments` hides the VALUE of every KEY=VALUE (config values),
+   * a number N hides every positional from index N on.
+   */
+  args?: 'assignments' | number;
+}
+
 export interface CommandSpec {
   /** `topic:verb`, e.g. `apps:create`, or a bare name like `logs`. */
   name: string;
@@ -70,6 +84,8 @@ export interface CommandSpec {
    * commands' one-value flags (`--builder-selected`), which the handler checks itself.
    */
   openFlags?: boolean;
+  /** Secret arguments and flags: never logged. */
+  secrets?: SecretSpec;
   /** Internal plumbing (e.g. the git hook's entry point): left out of help and the README. */
   hidden?: boolean;
   handler(ctx: CommandContext): Promise<number | void> | number | void;

@@ -9,6 +9,7 @@ import {
   encodeFrame,
   type CommandRequest,
 } from '../core/frames.js';
+import { redactArgv } from '../core/redact.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { Logger } from './logger.js';
 
@@ -53,7 +54,7 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
     });
     const { argv } = parsed.command;
     const actor = options.actorOf(request);
-    options.logger.info({ argv: redact(argv), actor }, 'command');
+    options.logger.info({ argv: redactArgv(options.registry, argv), actor }, 'command');
     const code = await executeCommand(
       options.registry,
       argv,
@@ -64,7 +65,7 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
         actor,
         signal: aborted.signal,
       },
-      { onInternalError: (error) => options.logger.error({ err: error, argv: redact(argv) }, 'command failed') },
+      { onInternalError: (error) => options.logger.error({ err: error, argv: redactArgv(options.registry, argv) }, 'command failed') },
     );
     parsed.stdin.destroy();
     if (!res.destroyed) res.end(encodeFrame(FrameKind.Exit, String(code)));
@@ -129,9 +130,4 @@ function parseCommandLine(line: string): CommandRequest {
     throw new Error('the command line must be {"argv": ["command", "arg", ...]}');
   }
   return { argv };
-}
-
-/** Config values are secrets: the log keeps the command and keys only. */
-export function redact(argv: readonly string[]): string[] {
-  return argv.map((arg, i) => (i > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(arg) ? `${arg.split('=')[0]}=***` : arg));
 }

@@ -1,10 +1,11 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Store } from '../store/store.js';
 import { PAAS_VERSION } from '../version.js';
 import { actorOfApiRequest, requireApiToken } from './api-auth.js';
 import { commandRoute } from './command-route.js';
+import { PRIVATE_UMASK, secureHome } from './home-permissions.js';
 import { instanceId } from './instance.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Part, PartApi } from './part.js';
@@ -20,8 +21,11 @@ export interface RunningDaemon {
 /** Boots the daemon: state, parts, the socket and the TCP API. */
 export async function startDaemon(settings: Settings, logToTerminal: boolean): Promise<RunningDaemon> {
   const paths = pathsOf(settings.home);
-  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  // Everything the daemon writes from here on (db, logs, sources, keys) is root's alone.
+  process.umask(PRIVATE_UMASK);
+  const repaired = secureHome(paths);
   const logger = createLogger(paths.logFile, logToTerminal);
+  if (repaired) logger.warn({ repaired }, 'took group and other permissions away from files in PAAS_HOME');
   await refuseIfRunning(paths.socket);
 
   const store = Store.open(paths.database);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseSize } from '../core/sizes.js';
 
 /** The daemon's settings, read once from the environment (see README "Settings"). */
 export interface Settings {
@@ -10,9 +11,12 @@ export interface Settings {
   listen: string;
   domain: string | undefined;
   dockerHost: string | undefined;
+  /** The most one push may send, in bytes (git's receive.maxInputSize); its source tree may unpack to 4 times that. */
+  maxPushSize: number;
 }
 
 export const DEFAULT_HOME = '/var/lib/paas';
+export const DEFAULT_MAX_PUSH_SIZE = 1024 ** 3;
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {
   return {
@@ -24,6 +28,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     listen: env.PAAS_LISTEN || '0.0.0.0',
     domain: env.PAAS_DOMAIN || undefined,
     dockerHost: env.DOCKER_HOST || undefined,
+    maxPushSize: size(env, 'PAAS_MAX_PUSH_SIZE', DEFAULT_MAX_PUSH_SIZE),
   };
 }
 
@@ -35,6 +40,16 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
     throw new Error(`${name} must be a port number from 0 to 65535 (got "${raw}")`);
   }
   return value;
+}
+
+function size(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const bytes = parseSize(raw, 'b');
+  if (bytes === undefined || bytes < 1024 ** 2) {
+    throw new Error(`${name} must be a size of at least 1m, like 500m or 2g (got "${raw}")`);
+  }
+  return bytes;
 }
 
 /** Where each kind of state lives under PAAS_HOME. */
@@ -49,6 +64,8 @@ export function paths(home: string) {
     repos: join(home, 'repos'),
     buildLogs: join(home, 'builds'),
     tmp: join(home, 'tmp'),
+    /** Locks of work that must not run twice at once (image preparation), private to this install. */
+    locks: join(home, 'locks'),
     /** The managed nginx's own tree: config, app files, certs, logs, pid (see src/proxy/layout.ts). */
     nginx: join(home, 'nginx'),
   };

@@ -8,6 +8,7 @@ import type { Part } from '../daemon/part.js';
 import { deployBranches } from '../git/deploy-branch.js';
 import { branchRevision, repoPath } from '../git/repositories.js';
 import { watchContainerEvents } from './docker-events.js';
+import { removeLeftoverSources } from './deployer.js';
 import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
@@ -140,6 +141,8 @@ export function deployPart(): Part {
       const { api, scheduler, converger, docker } = services;
       const interrupted = api.store.builds.failInterrupted();
       if (interrupted) api.logger.warn({ interrupted }, 'marked builds interrupted by a restart as failed');
+      const leftovers = removeLeftoverSources(api.paths.tmp);
+      if (leftovers) api.logger.info({ leftovers }, 'removed the sources of interrupted builds');
       try {
         await scheduler.ensureNetwork();
         await converger.convergeAll();

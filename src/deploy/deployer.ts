@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -41,6 +41,28 @@ function buildDir(setting: string | undefined): string {
 }
 const DEFAULT_PORT = 5000;
 
+const SOURCE_TARBALL = /^build-\d+\.tar$/;
+
+function sourceTarball(tmpDir: string, buildId: number): string {
+  return join(tmpDir, `build-${buildId}.tar`);
+}
+
+/**
+ * The pushed source of builds a stopped daemon left behind (each build removes its own when it
+ * ends). Run at start, before any build. Returns how many were removed.
+ */
+export function removeLeftoverSources(tmpDir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(tmpDir);
+  } catch {
+    return 0;
+  }
+  const leftovers = names.filter((name) => SOURCE_TARBALL.test(name));
+  for (const name of leftovers) rmSync(join(tmpDir, name), { force: true });
+  return leftovers.length;
+}
+
 /** The deploy pipeline's first half: receive the code, build the image, then publish a release. */
 export class Deployer {
   constructor(
@@ -59,11 +81,11 @@ export class Deployer {
     const { store, paths } = this.api;
     const build = store.builds.start(app.id, source.rev, actor);
     const log = new DeployLog(output, join(paths.buildLogs, `${build.id}.log`));
-    mkdirSync(paths.tmp, { recursive: true });
-    const tarPath = join(paths.tmp, `build-${build.id}.tar`);
+    mkdirSync(paths.tmp, { recursive: true, mode: 0o700 });
+    const tarPath = sourceTarball(paths.tmp, build.id);
     const buildTag = `${imageRepository(this.api.instance, app.name)}:build-${build.id}`;
     try {
-      await archiveToFile(source.rev, tarPath, { env: source.gitEnv });
+      await archiveToFile(source.rev, tarPath, { env: source.gitEnv, maxBytes: 4 * this.api.settings.maxPushSize });
       const subdir = buildDir(readProperty(store.properties, BUILDER_TOPIC, 'build-dir', app));
       const inBuildDir = (file: string) => (subdir ? `${subdir}/${file}` : file);
       const request: BuildRequest = {

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { formatSize, parseSize } from '../core/sizes.js';
 import { printable } from '../core/names.js';
 import type { PropertiesTable } from '../store/properties.js';
 
@@ -26,15 +27,13 @@ export function resourceLimits(properties: PropertiesTable, appId: number, proce
   return { ...(memory ? { memory: Number(memory) } : {}), ...(cpu ? { cpu: Number(cpu) } : {}) };
 }
 
-const MEMORY_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 /** Docker refuses less. */
 const MIN_MEMORY = 6 * 1024 ** 2;
 
 /** `512m`, `1g`, `1.5g`, `300000k`, `2097152b`; a bare number is megabytes (as in Dokku). Pure. */
 export function parseMemory(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([bkmg])?b?$/i.exec(text.trim());
-  if (!match) throw new UserError(`invalid memory "${printable(text)}": use a size like 512m or 1g`);
-  const bytes = Math.floor(Number(match[1]) * MEMORY_UNITS[(match[2] ?? 'm').toLowerCase()]!);
+  const bytes = parseSize(text, 'm');
+  if (bytes === undefined) throw new UserError(`invalid memory "${printable(text)}": use a size like 512m or 1g`);
   if (bytes < MIN_MEMORY) throw new UserError(`memory ${printable(text)} is too small: Docker needs at least 6m`);
   return bytes;
 }
@@ -49,12 +48,7 @@ export function parseCpu(text: string): number {
 }
 
 /** 536870912 → `512m`. Pure. */
-export function formatMemory(bytes: number): string {
-  for (const [unit, size] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
-  }
-  return `${bytes}b`;
-}
+export const formatMemory = formatSize;
 
 /** A process container's limits: its type's own, else the app's defaults. */
 export function processLimits(properties: PropertiesTable, appId: number, processType: string): ResourceLimits {

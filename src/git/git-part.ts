@@ -55,7 +55,7 @@ export function gitPart(): Part {
       gitAccess = createGitAccess(partApi);
       partApi.apiRoutes.push(gitHttpRoutes({ gitAccess, reposDir: paths.repos, emptyRepoRoot: join(paths.home, 'git-empty'), logger }));
 
-      events.on('post-create', async ({ app }) => void (await ensureRepo(paths, app)));
+      events.on('post-create', async ({ app }) => void (await ensureRepo(paths, app, partApi.settings.maxPushSize)));
       events.on('app-rename', ({ oldName, newName }) => renameRepo(paths, oldName, newName));
       events.on('post-delete', ({ app }) => removeRepo(paths, app));
 
@@ -107,7 +107,7 @@ export function gitPart(): Part {
 
     async start() {
       const { settings, paths, store, logger, commands } = api;
-      for (const app of store.apps.list()) await ensureRepo(paths, app.name);
+      for (const app of store.apps.list()) await ensureRepo(paths, app.name, settings.maxPushSize);
       if (settings.sshPort === 0) return;
       ssh = await startSshServer({
         port: settings.sshPort,

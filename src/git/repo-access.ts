@@ -7,7 +7,7 @@ import type { GitAccess, GitRepoAccess, GitVerb } from './git-access.js';
 import { ensureRepo } from './repositories.js';
 
 /** Shared by SSH and HTTP: which repo a git request may touch, creating the app on a first push. */
-export function createGitAccess({ store, events, paths }: PartApi): GitAccess {
+export function createGitAccess({ store, events, paths, settings }: PartApi): GitAccess {
   /** True when the app exists; throws when a request for it must be refused; false when a push may create it. */
   const exists = (verb: GitVerb, app: string): boolean => {
     assertAppName(app);
@@ -19,7 +19,7 @@ export function createGitAccess({ store, events, paths }: PartApi): GitAccess {
     return false;
   };
   const access = async (app: string, actor: Actor): Promise<GitRepoAccess> => ({
-    repoPath: await ensureRepo(paths, app),
+    repoPath: await ensureRepo(paths, app, settings.maxPushSize),
     env: { PAAS_HOME: paths.home, PAAS_PUSHER: actor.name },
   });
   return {

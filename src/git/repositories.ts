@@ -19,8 +19,11 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Creates the app's bare repository if missing, and (re)writes its hook for this paas build. */
-export async function ensureRepo(paths: Paths, app: string): Promise<string> {
+/**
+ * Creates the app's bare repository if missing, and (re)writes its hook for this paas build and
+ * its push size cap (PAAS_MAX_PUSH_SIZE: git refuses a bigger pack before storing it).
+ */
+export async function ensureRepo(paths: Paths, app: string, maxPushSize: number): Promise<string> {
   const repo = repoPath(paths, app);
   if (!existsSync(join(repo, 'HEAD'))) {
     mkdirSync(paths.repos, { recursive: true, mode: 0o700 });
@@ -28,8 +31,9 @@ export async function ensureRepo(paths: Paths, app: string): Promise<string> {
     // A deploy runs inside the hook and can take minutes; keep the client's connection alive.
     await git(['config', 'receive.keepAlive', '5'], { cwd: repo });
   }
+  await git(['config', 'receive.maxInputSize', String(maxPushSize)], { cwd: repo });
   writeFileSync(join(repo, 'hooks', 'pre-receive'), renderPreReceiveHook(process.execPath, HOOK_PROGRAM), {
-    mode: 0o755,
+    mode: 0o700,
   });
   return repo;
 }

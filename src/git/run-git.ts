@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { UserError } from '../core/errors.js';
+import { formatSize } from '../core/sizes.js';
 
 export interface GitOptions {
   cwd?: string;
@@ -22,8 +24,11 @@ export function git(args: readonly string[], options: GitOptions = {}): Promise<
   });
 }
 
-/** `git archive --format=tar REV` into a file: the pushed tree, the build's input. */
-export async function archiveToFile(rev: string, file: string, options: GitOptions): Promise<void> {
+/**
+ * `git archive --format=tar REV` into a private file: the pushed tree, the build's input. A tree
+ * that unpacks to more than `maxBytes` (a small pack can hold a huge tree) is refused.
+ */
+export async function archiveToFile(rev: string, file: string, options: GitOptions & { maxBytes: number }): Promise<void> {
   const child = spawn('git', ['archive', '--format=tar', rev], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -31,9 +36,24 @@ export async function archiveToFile(rev: string, file: string, options: GitOptio
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const out = createWriteStream(file);
+  let size = 0;
+  let tooBig = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > options.maxBytes && !tooBig) {
+      tooBig = true;
+      child.kill('SIGTERM');
+    }
+  });
+  const out = createWriteStream(file, { mode: 0o600 });
   child.stdout.pipe(out);
   const [code] = (await once(child, 'close')) as [number | null];
   if (!out.writableFinished) await once(out, 'finish');
+  if (tooBig) {
+    throw new UserError(
+      `the pushed source tree is bigger than ${formatSize(options.maxBytes)} unpacked; ` +
+        'leave large files out of the repository, or raise PAAS_MAX_PUSH_SIZE',
+    );
+  }
   if (code !== 0) throw new Error(`git archive ${rev} failed: ${stderr.trim()}`);
 }

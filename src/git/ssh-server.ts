@@ -8,8 +8,8 @@ import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
 import type { Actor, Terminal } from '../core/command.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { executeCommand } from '../core/execute.js';
+import { redactArgv } from '../core/redact.js';
 import type { CommandRegistry } from '../core/registry.js';
-import { redact } from '../daemon/command-route.js';
 import type { Logger } from '../daemon/logger.js';
 import type { Store } from '../store/store.js';
 import type { GitAccess } from './git-access.js';
@@ -320,12 +320,12 @@ async function runCommand(exec: Exec, argv: string[]): Promise<void> {
     onResize: (listener) => exec.terminal.listeners.push(listener),
   };
 
-  deps.logger.info({ argv: redact(argv), actor }, 'command');
+  deps.logger.info({ argv: redactArgv(deps.registry, argv), actor }, 'command');
   const code = await executeCommand(
     deps.registry,
     argv,
     { stdout, stderr, stdin, actor, signal, terminal },
-    { onInternalError: (error) => deps.logger.error({ err: error, argv: redact(argv) }, 'command failed') },
+    { onInternalError: (error) => deps.logger.error({ err: error, argv: redactArgv(deps.registry, argv) }, 'command failed') },
   );
   await Promise.all([drain(stdout), drain(stderr)]);
   stdin.resume(); // whatever input is left is for no one; reading it lets the channel close

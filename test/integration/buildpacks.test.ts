@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStackImages } from '../../src/build/buildpacks/stack.js';
+import { TEST_LOCK_DIR } from '../fixtures/images.js';
 import { appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type DaemonHandle, type RunResult } from './harness.js';
 
 /**
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const started = Date.now();
   const images = await ensureStackImages(docker, (line) => {
     if (/^(Making|Building|No registry|Importing|Stack images|Waiting|Cannot pull)/.test(line)) console.log(`[stack] ${line}`);
-  });
+  }, TEST_LOCK_DIR);
   console.log(`[stack] ${images.build} and ${images.run} ready after ${Math.round((Date.now() - started) / 1000)} s`);
   daemon = await startDaemon();
   token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { ensureStackImages } from '../../src/build/buildpacks/stack.js';
-import { ensureBusyboxImage } from '../fixtures/images.js';
+import { TEST_LOCK_DIR, ensureBusyboxImage } from '../fixtures/images.js';
 
 /**
  * Runs once before the integration suites, so suites running in parallel do not each build:
@@ -16,5 +16,5 @@ export default async function setup(): Promise<void> {
       last = Date.now();
       console.log(`[global-setup] stack: ${line}`);
     }
-  });
+  }, TEST_LOCK_DIR);
 }

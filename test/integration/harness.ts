@@ -80,12 +80,14 @@ export interface DaemonHandle {
 
 export interface DaemonOptions {
   ssh?: boolean;
+  /** PAAS_HOME to use (made by the test, e.g. as an older install left it); default: a fresh temp dir. */
+  home?: string;
   env?: NodeJS.ProcessEnv;
 }
 
 /** Starts `paas daemon` in a fresh PAAS_HOME on free ports, as a user would. */
 export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHandle> {
-  const home = mkdtempSync(join(tmpdir(), 'paas-test-'));
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'paas-test-'));
   const apiPort = await freePort();
   const sshPort = options.ssh ? await freePort() : 0;
   const httpPort = await freePort();

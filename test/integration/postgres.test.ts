@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStackImages } from '../../src/build/buildpacks/stack.js';
+import { TEST_LOCK_DIR } from '../fixtures/images.js';
 import { PAAS_BIN, appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
@@ -13,7 +14,7 @@ let remote: string;
 
 beforeAll(async () => {
   // The sample app builds FROM the stack's run image (python3 and psql); made once per server.
-  await ensureStackImages(new Docker(), () => undefined);
+  await ensureStackImages(new Docker(), () => undefined, TEST_LOCK_DIR);
   daemon = await startDaemon();
   instance = readFileSync(join(daemon.home, 'instance-id'), 'utf8').trim();
   const token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();

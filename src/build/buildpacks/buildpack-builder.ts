@@ -175,7 +175,11 @@ export class BuildpackBuilder implements Builder {
       request.step('Preparing the stack images from Debian packages (first build on this server: a few minutes)');
     }
     try {
-      const images = await ensureStackImages(this.deps.docker, request ? (line) => request.detail(line) : () => undefined);
+      const images = await ensureStackImages(
+        this.deps.docker,
+        request ? (line) => request.detail(line) : () => undefined,
+        this.deps.paths.locks,
+      );
       return { ...images, origin: 'default' };
     } catch (error) {
       throw new UserError(

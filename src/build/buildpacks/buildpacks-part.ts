@@ -55,7 +55,7 @@ export const buildpacksPart: Part = {
 
     events.on('install', async ({ output }) => {
       writeLine(output, '-----> Preparing the buildpack stack images (built from Debian packages the first time)');
-      const images = await ensureStackImages(docker, (line) => writeLine(output, `       ${line}`));
+      const images = await ensureStackImages(docker, (line) => writeLine(output, `       ${line}`), api.paths.locks);
       writeLine(output, `-----> Stack ready: ${images.run} (run), ${images.build} (build)`);
     });
 

@@ -1,9 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
- * A lock shared by every process on this host (all daemons, test runners): a directory made with
- * mkdir, which is atomic, holding the owner's pid. A lock whose owner died is taken over.
+ * A lock shared by every process that uses the same lock folder (a daemon and the commands it
+ * runs; test runners): a directory made with mkdir, which is atomic, holding the owner's pid. A
+ * lock whose owner died is taken over. The folder must not be writable by other users (it lives
+ * in PAAS_HOME, not /tmp), or anyone could take the lock first and stall the work.
  */
 export async function withHostLock<T>(
   dir: string,
@@ -12,6 +14,7 @@ export async function withHostLock<T>(
   pollMs = 2000,
 ): Promise<T> {
   let told = false;
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
   for (;;) {
     try {
       mkdirSync(dir);

@@ -27,7 +27,7 @@ export interface StackImages {
 
 /** The base image when a registry can be reached; without one, debootstrap makes it. */
 const PULLED_BASE = `debian:${STACK_SUITE}-slim`;
-const LOCK_DIR = join(tmpdir(), 'paas-stack.lock');
+const LOCK_NAME = 'stack.lock';
 
 let pending: Promise<StackImages> | undefined;
 const listeners = new Set<(line: string) => void>();
@@ -38,9 +38,9 @@ const listeners = new Set<(line: string) => void>();
  * no instance id; a label with the hash of their definition makes a changed definition rebuild.
  * Concurrent callers share one preparation (in this process, and across processes by a lock).
  */
-export function ensureStackImages(docker: Docker, onLine: (line: string) => void): Promise<StackImages> {
+export function ensureStackImages(docker: Docker, onLine: (line: string) => void, lockDir: string): Promise<StackImages> {
   listeners.add(onLine);
-  pending ??= prepare(docker, (line) => listeners.forEach((listener) => listener(line))).finally(() => {
+  pending ??= prepare(docker, lockDir, (line) => listeners.forEach((listener) => listener(line))).finally(() => {
     pending = undefined;
   });
   return pending.finally(() => listeners.delete(onLine));
@@ -53,13 +53,13 @@ export async function stackImagesReady(docker: Docker): Promise<boolean> {
   return true;
 }
 
-async function prepare(docker: Docker, emit: (line: string) => void): Promise<StackImages> {
+async function prepare(docker: Docker, lockDir: string, emit: (line: string) => void): Promise<StackImages> {
   const definition = stackDefinition(debianMirror(STACK_SUITE));
   const hashes = stackHashes(definition);
   const images = { run: STACK_IMAGES.run, build: STACK_IMAGES.build };
   if ((await isCurrent(docker, 'run', hashes.run)) && (await isCurrent(docker, 'build', hashes.build))) return images;
   return withHostLock(
-    LOCK_DIR,
+    join(lockDir, LOCK_NAME),
     async () => {
       const started = Date.now();
       let made = false;

@@ -39,6 +39,7 @@ export const configPart: Part = {
         'With --encoded each value is base64, for values with newlines.',
       examples: ["paas config:set blog GREETING='hello world' MODE=production", 'paas config:set --global TZ=UTC'],
       flags: { ...GLOBAL, ...NO_RESTART, encoded: { type: 'boolean', description: 'values are base64-encoded' } },
+      secrets: { args: 'assignments' },
       arity: [1, Infinity],
       async handler(ctx) {
         const { scope, app, label, rest } = target(ctx);

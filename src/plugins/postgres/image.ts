@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ensureStackImages } from '../../build/buildpacks/stack.js';
@@ -9,7 +8,7 @@ import { UserError } from '../../core/errors.js';
 import { BUILDABLE_VERSION, BUILT_IMAGE, IMAGE_HASH_LABEL, OFFICIAL_IMAGE, imageFiles, imageHash } from './image-definition.js';
 
 const PULL_TIMEOUT_MS = 20_000;
-const LOCK_DIR = join(tmpdir(), 'paas-postgres-image.lock');
+const LOCK_NAME = 'postgres-image.lock';
 
 export interface ImageChoice {
   /** --image, default postgres */
@@ -25,7 +24,12 @@ export const DEFAULT_VERSION = BUILDABLE_VERSION;
  * pull it; otherwise (postgres 15 only) paas/postgres:15, built here once from the stack and
  * Debian's packages and reused after. Progress goes to `log` as it happens.
  */
-export async function preparePostgresImage(docker: Docker, choice: ImageChoice, log: (line: string) => void): Promise<string> {
+export async function preparePostgresImage(
+  docker: Docker,
+  choice: ImageChoice,
+  log: (line: string) => void,
+  lockDir: string,
+): Promise<string> {
   const image = choice.image ?? OFFICIAL_IMAGE;
   const version = choice.version ?? DEFAULT_VERSION;
   const wanted = `${image}:${version}`;
@@ -41,28 +45,28 @@ export async function preparePostgresImage(docker: Docker, choice: ImageChoice, 
     );
   }
   log(`Cannot pull ${wanted} (${pullError}); making ${BUILT_IMAGE} from Debian's postgresql-${BUILDABLE_VERSION} instead (once per server)`);
-  return ensureBuiltImage(docker, log);
+  return ensureBuiltImage(docker, log, lockDir);
 }
 
 let pending: Promise<string> | undefined;
 const listeners = new Set<(line: string) => void>();
 
 /** paas/postgres:15, built when missing or out of date; concurrent callers share one build. */
-export function ensureBuiltImage(docker: Docker, log: (line: string) => void): Promise<string> {
+export function ensureBuiltImage(docker: Docker, log: (line: string) => void, lockDir: string): Promise<string> {
   listeners.add(log);
-  pending ??= build(docker, (line) => listeners.forEach((listener) => listener(line))).finally(() => {
+  pending ??= build(docker, lockDir, (line) => listeners.forEach((listener) => listener(line))).finally(() => {
     pending = undefined;
   });
   return pending.finally(() => listeners.delete(log));
 }
 
-async function build(docker: Docker, emit: (line: string) => void): Promise<string> {
+async function build(docker: Docker, lockDir: string, emit: (line: string) => void): Promise<string> {
   return withHostLock(
-    LOCK_DIR,
+    join(lockDir, LOCK_NAME),
     async () => {
       if (await builtImageCurrent(docker)) return BUILT_IMAGE;
       const started = Date.now();
-      const stack = await ensureStackImages(docker, emit);
+      const stack = await ensureStackImages(docker, emit, lockDir);
       emit(`Building ${BUILT_IMAGE} from ${stack.run}`);
       await buildFromContext(docker, memoryContext(imageFiles(stack.run)), {
         tag: BUILT_IMAGE,

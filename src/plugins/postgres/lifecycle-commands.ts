@@ -38,6 +38,7 @@ export function registerLifecycleCommands(pg: PostgresContext): void {
       },
       memory: { type: 'string', description: 'memory limit in megabytes; default: none', placeholder: 'MB' },
     },
+    secrets: { flags: ['password'] },
     arity: [1, 1],
     async handler({ args: [rawName], flags, stdout }) {
       const name = assertServiceName(rawName!);
@@ -61,7 +62,12 @@ export function registerLifecycleCommands(pg: PostgresContext): void {
           );
         }
         writeLine(stdout, `-----> Creating postgres service ${name}`);
-        const ref = await preparePostgresImage(pg.docker, { image, version }, (line) => writeLine(stdout, `       ${line}`));
+        const ref = await preparePostgresImage(
+          pg.docker,
+          { image, version },
+          (line) => writeLine(stdout, `       ${line}`),
+          pg.api.paths.locks,
+        );
         const spec: ServiceSpec = { name, image: ref, password, memoryMb, dataPath: dataMountPath(version ?? DEFAULT_VERSION) };
         await containers.createVolume(name);
         madeVolume = true;

@@ -24,7 +24,7 @@ export function postgresPlugin(): Part {
       registerDataCommands(pg);
       api.events.on('install', async ({ output }) => {
         output.write(`-----> Preparing the postgres image\n`);
-        const image = await preparePostgresImage(pg.docker, {}, (line) => output.write(`       ${line}\n`));
+        const image = await preparePostgresImage(pg.docker, {}, (line) => output.write(`       ${line}\n`), pg.api.paths.locks);
         output.write(`-----> postgres:create will use ${image}\n`);
       });
     },
