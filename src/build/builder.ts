@@ -40,6 +40,12 @@ export interface Builder {
   /** Whether this builder applies to the code when none was chosen; asked in registration order. */
   detect(request: BuildRequest): Promise<boolean>;
   build(request: BuildRequest): Promise<BuildResult>;
+  /**
+   * What the image depends on besides the files and the build settings (build args, config vars
+   * the build sees). A build with the same files, settings and inputs reuses the last image;
+   * a builder without this method always builds.
+   */
+  inputs?(request: BuildRequest): unknown;
 }
 
 /** The builders parts registered; the first that detects the code builds it, unless one was chosen. */

@@ -61,6 +61,10 @@ export const dockerfileBuilderPart: Part = {
       async detect({ tarPath, subdir }) {
         return (await readTarEntry(tarPath, subdir ? `${subdir}/Dockerfile` : 'Dockerfile')) !== undefined;
       },
+      inputs(request) {
+        const setting = store.properties.effective(request.app.id, BUILD_ARGS.namespace, BUILD_ARGS.key);
+        return { buildArgs: buildArgs(setting, { ...request, detail: () => undefined }) };
+      },
       async build(request) {
         request.step(`Building ${request.app.name} from Dockerfile`);
         const built = await buildDockerfileImage(docker, {

@@ -8,7 +8,7 @@ import type { Part } from '../daemon/part.js';
 import { deployBranches } from '../git/deploy-branch.js';
 import { branchRevision, repoPath } from '../git/repositories.js';
 import { watchContainerEvents } from './docker-events.js';
-import { removeLeftoverSources } from './deployer.js';
+import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
 import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
@@ -61,10 +61,12 @@ export function deployPart(): Part {
       commands.register({
         name: 'deploy',
         summary: 'Build and deploy the current revision of the deploy branch again',
-        usage: 'APP',
-        examples: ['paas deploy blog'],
+        usage: '[--force] APP',
+        description: 'When the source tree and the build settings are unchanged, the last image is reused; --force builds anyway.',
+        examples: ['paas deploy blog', 'paas deploy blog --force'],
+        flags: FORCE_BUILD_FLAG,
         arity: [1, 1],
-        async handler({ args: [name], stdout, actor, signal }) {
+        async handler({ args: [name], flags, stdout, actor, signal }) {
           const app = requireApp(store, name!);
           const repo = repoPath(paths, app.name);
           let rev: string | undefined;
@@ -72,7 +74,8 @@ export function deployPart(): Part {
           if (!rev) {
             throw new UserError(`${app.name} has no code yet; push it first: git push paas main`);
           }
-          await services.deployer.deploy({ app, source: { rev, gitEnv: { GIT_DIR: repo }, codeTrust: 'remote' }, output: stdout, actor: actor.name, signal });
+          const source = { rev, gitEnv: { GIT_DIR: repo }, codeTrust: 'remote' as const };
+          await services.deployer.deploy({ app, source, output: stdout, actor: actor.name, signal, force: flags.force === true });
         },
       });
 

@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { contextPath, readTarEntries } from '../build/build-context.js';
-import type { Builder, BuildRequest } from '../build/builder.js';
+import type { Builder, BuildRequest, BuildResult } from '../build/builder.js';
 import { BUILDER_TOPIC } from '../build/builder-properties.js';
+import type { FlagSpec } from '../core/command.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { readProperty } from '../core/properties.js';
 import type { CodeTrust } from '../core/events.js';
 import type { PartApi } from '../daemon/part.js';
-import { archiveToFile } from '../git/run-git.js';
+import { archiveToFile, git } from '../git/run-git.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { AppLocks } from './app-lock.js';
 import { parseAppJson } from './app-json.js';
+import { buildFingerprint, buildSettings, loadReusable, saveReusable, type ReusableBuild } from './build-reuse.js';
 import { DeployLog } from './deploy-log.js';
 import { formationFor } from './formation.js';
 import { LABELS, imageRepository } from './naming.js';
@@ -34,7 +36,14 @@ export interface DeployRequest {
   output: Writable;
   actor: string;
   signal: AbortSignal;
+  /** Build even when the last image could be reused (`paas deploy --force`). */
+  force?: boolean;
 }
+
+/** `paas deploy --force`, `paas ps:rebuild --force`: build even when the last image could be reused. */
+export const FORCE_BUILD_FLAG: Record<string, FlagSpec> = {
+  force: { type: 'boolean', description: 'build again even if the source tree and build settings are unchanged' },
+};
 
 function buildDir(setting: string | undefined): string {
   return setting ? contextPath(setting, 'build-dir') : '';
@@ -77,7 +86,7 @@ export class Deployer {
     return this.locks.withLock(app.id, app.name, `deploying ${source.rev.slice(0, 7)}`, () => this.build(request));
   }
 
-  private async build({ app, source, output, actor, signal }: DeployRequest): Promise<ReleaseRow> {
+  private async build({ app, source, output, actor, signal, force }: DeployRequest): Promise<ReleaseRow> {
     const { store, paths } = this.api;
     const build = store.builds.start(app.id, source.rev, actor);
     const log = new DeployLog(output, join(paths.buildLogs, `${build.id}.log`));
@@ -107,7 +116,18 @@ export class Deployer {
       const appJsonText = files.get(inBuildDir('app.json'))?.toString('utf8') ?? null;
       if (appJsonText !== null) parseAppJson(appJsonText);
       const builder = await this.selectBuilder(request);
-      const built = await builder.build(request);
+      const fingerprint = await this.fingerprint(builder, request, source);
+      const reused = force || !fingerprint ? undefined : await this.reusable(app, fingerprint);
+      let built: BuildResult;
+      let image = buildTag;
+      if (reused) {
+        log.step(`Reusing the image of build ${reused.buildId}: the source tree and build settings are unchanged`);
+        log.detail(`(paas deploy ${app.name} --force builds again)`);
+        built = reused.result;
+        image = reused.imageId;
+      } else {
+        built = await builder.build(request);
+      }
       const procfileText = files.get(inBuildDir('Procfile'))?.toString('utf8');
       const procfile = built.procfile ?? (procfileText === undefined ? {} : parseProcfile(procfileText));
       const types = Object.keys(procfile).length ? procfile : built.defaultProcessTypes;
@@ -116,7 +136,7 @@ export class Deployer {
         app,
         {
           appId: app.id,
-          image: buildTag,
+          image,
           config: store.configVars.effective(app.id),
           formation: formationFor(types, previous?.formation),
           port: built.exposedPorts.length === 1 ? built.exposedPorts[0]! : DEFAULT_PORT,
@@ -131,6 +151,10 @@ export class Deployer {
         log,
       );
       store.builds.finish(build.id, 'succeeded', { builder: builder.name, image: release.image });
+      if (fingerprint) {
+        const origin = reused ?? { buildId: build.id, builder: builder.name, imageId: built.imageId };
+        saveReusable(store.properties, app.id, { ...origin, fingerprint, result: built });
+      }
       return release;
     } catch (error) {
       store.builds.finish(build.id, 'failed');
@@ -141,6 +165,28 @@ export class Deployer {
       rmSync(tarPath, { force: true });
       await this.docker.getImage(buildTag).remove({ noprune: false }).catch(() => undefined);
     }
+  }
+
+  /** The fingerprint of what this build would make; undefined when the builder cannot tell. */
+  private async fingerprint(builder: Builder, request: BuildRequest, source: DeploySource): Promise<string | undefined> {
+    if (!builder.inputs) return undefined;
+    const treeish = request.subdir ? `${source.rev}:${request.subdir}` : `${source.rev}^{tree}`;
+    const tree = (await git(['rev-parse', '--verify', '--quiet', treeish], { env: source.gitEnv }).catch(() => '')).trim();
+    if (!tree) return undefined;
+    return buildFingerprint({
+      tree,
+      subdir: request.subdir,
+      builder: builder.name,
+      inputs: builder.inputs(request),
+      settings: buildSettings(this.api.store.properties, request.app.id),
+    });
+  }
+
+  /** The last build of the app, if it had this fingerprint and its image still exists. */
+  private async reusable(app: AppRow, fingerprint: string): Promise<ReusableBuild | undefined> {
+    const last = loadReusable(this.api.store.properties, app.id);
+    if (last?.fingerprint !== fingerprint) return undefined;
+    return (await this.docker.getImage(last.imageId).inspect().then(() => true, () => false)) ? last : undefined;
   }
 
   private async selectBuilder(request: BuildRequest): Promise<Builder> {

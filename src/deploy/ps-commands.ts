@@ -4,6 +4,7 @@ import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import { STOPPED } from './converger.js';
+import { FORCE_BUILD_FLAG } from './deployer.js';
 import { DeployLog } from './deploy-log.js';
 import { describeFormation, parseScale, scaled } from './formation.js';
 import { publishChange, releaseFrom } from './releases-commands.js';
@@ -116,8 +117,10 @@ export function registerPsCommands(services: DeployServices): void {
   commands.register({
     name: 'ps:rebuild',
     summary: 'Build the current code again and deploy it',
-    usage: 'APP',
-    examples: ['paas ps:rebuild blog'],
+    usage: '[--force] APP',
+    description: 'When the source tree and the build settings are unchanged, the last image is reused; --force builds anyway.',
+    examples: ['paas ps:rebuild blog', 'paas ps:rebuild blog --force'],
+    flags: FORCE_BUILD_FLAG,
     arity: [1, 1],
     async handler(ctx) {
       await commands.resolve('deploy').handler(ctx);

@@ -57,6 +57,11 @@ export class BuildpackBuilder implements Builder {
     return true;
   }
 
+  /** Buildpacks see every config var (ENV_DIR), and who pushed decides which buildpacks may run. */
+  inputs(request: BuildRequest): unknown {
+    return { config: request.config, codeTrust: request.codeTrust };
+  }
+
   async build(request: BuildRequest): Promise<BuildResult> {
     const started = Date.now();
     const { app, tarPath } = request;
