@@ -1,4 +1,5 @@
 import { PAAS_VERSION } from '../version.js';
+import { appHint } from './app-hint.js';
 import { DaemonUnreachable, sendCommand } from './client.js';
 import { targetFromEnv } from './target.js';
 
@@ -11,9 +12,10 @@ export async function main(rawArgv: readonly string[]): Promise<void> {
   }
   exitQuietlyWhenOutputCloses();
   if (argv[0] === 'version') process.stdout.write(`paas client ${PAAS_VERSION}\n`);
+  const hint = argv.some((arg) => arg === '--app' || arg.startsWith('--app=')) ? undefined : appHint(process.env, process.cwd());
   let code: number;
   try {
-    code = await sendCommand(targetFromEnv(process.env), argv, {
+    code = await sendCommand(targetFromEnv(process.env), hint ? ['--app-hint', hint, ...argv] : argv, {
       stdout: (chunk) => process.stdout.write(chunk),
       stderr: (chunk) => process.stderr.write(chunk),
       stdin: process.stdin.isTTY ? undefined : process.stdin,

@@ -12,7 +12,7 @@ export interface ParsedArgs {
  * Splits argv into positionals and declared flags. `--flag value`, `--flag=value`,
  * `--` ends flags. Anything unknown is refused so a typo never silently changes meaning.
  */
-export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
+export function parseArgs(spec: CommandSpec, argv: readonly string[], options: { arity?: boolean } = {}): ParsedArgs {
   const declared = spec.flags ?? {};
   const args: string[] = [];
   const flags: FlagValues = {};
@@ -77,11 +77,11 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     flags[name] = value;
   }
 
-  if (!help) checkArity(spec, args);
+  if (!help && options.arity !== false) checkArity(spec, args);
   return { args, flags, help };
 }
 
-function checkArity(spec: CommandSpec, args: string[]): void {
+export function checkArity(spec: CommandSpec, args: string[]): void {
   const [min, max] = spec.arity;
   if (args.length < min || args.length > max) {
     const problem = args.length < min ? 'missing arguments' : 'too many arguments';

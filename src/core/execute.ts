@@ -2,7 +2,9 @@ import type { Readable, Writable } from 'node:stream';
 import type { Actor, Terminal } from './command.js';
 import { UserError, oneLine } from './errors.js';
 import { renderCommandHelp } from './help.js';
-import { parseArgs } from './args.js';
+import { checkArity, parseArgs } from './args.js';
+import { takeGlobalFlags, withApp, type GlobalFlags } from './global-flags.js';
+import { quietWriter } from './quiet-output.js';
 import type { CommandRegistry } from './registry.js';
 
 export interface ExecuteIo {
@@ -17,6 +19,8 @@ export interface ExecuteIo {
 export interface ExecuteHooks {
   /** Called for errors that are not the user's, to log them with their stack. */
   onInternalError(error: unknown, argv: readonly string[]): void;
+  /** Whether an app exists, to tell a hinted app (--app-hint) from one on the command line. */
+  appExists?(name: string): boolean;
 }
 
 /**
@@ -29,15 +33,23 @@ export async function executeCommand(
   io: ExecuteIo,
   hooks: ExecuteHooks,
 ): Promise<number> {
-  const [name = 'help', ...rest] = argv;
+  let global: GlobalFlags = { quiet: false, trace: false, force: false };
+  let quiet: ReturnType<typeof quietWriter> | undefined;
   try {
+    const taken = takeGlobalFlags(argv);
+    global = taken.flags;
+    const [name = 'help', ...rest] = taken.rest;
     const spec = registry.resolve(name);
-    const parsed = parseArgs(spec, rest);
+    const parsed = parseArgs(spec, rest, { arity: false });
     if (parsed.help) {
       io.stdout.write(renderCommandHelp(spec));
       return 0;
     }
-    const code = await spec.handler({ ...io, args: parsed.args, flags: parsed.flags });
+    const args = withApp(spec, parsed.args, global, hooks.appExists ?? (() => false), parsed.flags.global === true);
+    checkArity(spec, args);
+    if (global.force && spec.flags?.force?.type === 'boolean') parsed.flags.force = true;
+    if (global.quiet) quiet = quietWriter(io.stdout);
+    const code = await spec.handler({ ...io, stdout: quiet?.stream ?? io.stdout, args, flags: parsed.flags });
     return code ?? 0;
   } catch (error) {
     if (error instanceof UserError) {
@@ -47,6 +59,9 @@ export async function executeCommand(
     hooks.onInternalError(error, argv);
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`error: internal error: ${oneLine(message)} (details in the daemon log)\n`);
+    if (global.trace && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;
+  } finally {
+    await quiet?.close();
   }
 }

@@ -48,6 +48,8 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
   const title = topic.title ?? prefix;
   const setName = options.setCommand ?? `${topic.topic}:set`;
   const hasGlobal = topic.properties.some((p) => p.scope !== 'app');
+  const hasApp = topic.properties.some((p) => p.scope !== 'global');
+  const setTarget = hasGlobal && hasApp ? '[--global|APP]' : hasGlobal ? '--global' : 'APP';
   const first = topic.properties[0];
   const example = options.reportExampleKey ?? reportFlagExample(topic);
 
@@ -56,7 +58,7 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
     commands.register({
       name: setName,
       summary: `Set or unset a ${topic.topic} property (${keys.join(', ')})`,
-      usage: `${hasGlobal ? '[--global|APP]' : 'APP'} KEY [VALUE]`,
+      usage: `${setTarget} KEY [VALUE]`,
       description: [
         ...(options.setDescription ? [options.setDescription] : []),
         'Without VALUE the property is unset (the global value or the default applies again).',
@@ -68,8 +70,8 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
       async handler(ctx) {
         const global = ctx.flags.global === true;
         const [name, key, value] = global ? [undefined, ...ctx.args] : ctx.args;
-        if (key === undefined || (global && ctx.args.length > 2)) {
-          throw new UserError(`usage: paas ${setName} ${hasGlobal ? '[--global|APP]' : 'APP'} KEY [VALUE]`);
+        if (key === undefined || (global && ctx.args.length > 2) || (!hasApp && !global)) {
+          throw new UserError(`usage: paas ${setName} ${setTarget} KEY [VALUE]`);
         }
         const app = name === undefined ? undefined : requireApp(store, name);
         const change = planChange(topic, { app, global }, key, value);

@@ -17,6 +17,8 @@ export interface CommandRouteOptions {
   registry: CommandRegistry;
   logger: Logger;
   actorOf(request: FastifyRequest): Actor;
+  /** Whether an app exists, for the client's --app-hint. */
+  appExists?(name: string): boolean;
 }
 
 const MAX_COMMAND_LINE = 1024 * 1024;
@@ -65,7 +67,10 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
         actor,
         signal: aborted.signal,
       },
-      { onInternalError: (error) => options.logger.error({ err: error, argv: redactArgv(options.registry, argv) }, 'command failed') },
+      {
+        onInternalError: (error) => options.logger.error({ err: error, argv: redactArgv(options.registry, argv) }, 'command failed'),
+        appExists: options.appExists,
+      },
     );
     parsed.stdin.destroy();
     if (!res.destroyed) res.end(encodeFrame(FrameKind.Exit, String(code)));

@@ -36,11 +36,13 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   for (const part of parts) await part.start?.();
 
   const servers: FastifyInstance[] = [];
+  const appExists = (name: string) => store.apps.find(name) !== undefined;
   const socketServer = httpServer(logger);
   await socketServer.register(commandRoute, {
     registry: api.commands,
     logger,
     actorOf: () => ({ name: 'root', transport: 'socket' }),
+    appExists,
   });
   await socketServer.listen({ path: paths.socket });
   chmodSync(paths.socket, 0o600);
@@ -49,7 +51,7 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   if (settings.apiPort !== 0) {
     const apiServer = httpServer(logger);
     requireApiToken(apiServer, store);
-    await apiServer.register(commandRoute, { registry: api.commands, logger, actorOf: actorOfApiRequest });
+    await apiServer.register(commandRoute, { registry: api.commands, logger, actorOf: actorOfApiRequest, appExists });
     for (const routes of api.apiRoutes) await apiServer.register(routes);
     await apiServer.listen({ port: settings.apiPort, host: settings.listen });
     servers.push(apiServer);

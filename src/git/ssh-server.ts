@@ -325,7 +325,10 @@ async function runCommand(exec: Exec, argv: string[]): Promise<void> {
     deps.registry,
     argv,
     { stdout, stderr, stdin, actor, signal, terminal },
-    { onInternalError: (error) => deps.logger.error({ err: error, argv: redactArgv(deps.registry, argv) }, 'command failed') },
+    {
+      onInternalError: (error) => deps.logger.error({ err: error, argv: redactArgv(deps.registry, argv) }, 'command failed'),
+      appExists: (name) => deps.store.apps.find(name) !== undefined,
+    },
   );
   await Promise.all([drain(stdout), drain(stderr)]);
   stdin.resume(); // whatever input is left is for no one; reading it lets the channel close

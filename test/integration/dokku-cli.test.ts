@@ -1,5 +1,8 @@
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type DaemonHandle } from './harness.js';
+import { PAAS_BIN, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 
@@ -94,12 +97,65 @@ describe('properties and reports, as Dokku has them', () => {
     expect(await daemon.paasOk(['nginx:report', 'node-js-app', '--nginx-client-max-body-size'])).toBe('\n');
     const scope = await daemon.paas(['apps:set', 'node-js-app', 'disable-autocreation', 'true']);
     expect(scope.code).toBe(1);
-    expect(scope.stderr).toMatch(/global only/);
+    expect(scope.stderr).toMatch(/usage: paas apps:set --global KEY \[VALUE\]/);
   });
 
   it('reports every app without APP, one section each', async () => {
     const report = await daemon.paasOk(['domains:report']);
     expect(report).toMatch(/^=====> node-js-app domains information\n/);
     expect(report).toMatch(/\n=====> python-app domains information\n/);
+  });
+});
+
+describe('global flags and output conventions, as Dokku has them', () => {
+  /** The CLI under the name dokku, as install.sh puts it on the PATH. */
+  function dokkuPath(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'paas-dokku-bin-'));
+    symlinkSync(PAAS_BIN, join(dir, 'dokku'));
+    return dir;
+  }
+
+  it('dokku apps:create x && dokku --quiet apps:list | xargs -n1 dokku --force apps:destroy', async () => {
+    const bin = dokkuPath();
+    const env = { ...daemon.env, PATH: `${bin}:${process.env.PATH}` };
+    const script = 'dokku apps:create x && dokku --quiet apps:list | xargs -n1 dokku --force apps:destroy';
+    const result = await run('sh', ['-c', script], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Destroyed node-js-app[\s\S]*Destroyed python-app[\s\S]*Destroyed x/);
+    expect(await daemon.paasOk(['--quiet', 'apps:list'])).toBe('');
+    await daemon.paasOk(['apps:create', 'node-js-app']);
+    await daemon.paasOk(['apps:create', 'python-app']);
+    expect(await daemon.paasOk(['--quiet', 'apps:list'])).toBe('node-js-app\npython-app\n');
+    expect(await daemon.paasOk(['apps:list'])).toBe('=====> My Apps\nnode-js-app\npython-app\n');
+  });
+
+  it('--quiet drops progress lines; without --force destroy refuses', async () => {
+    expect(await daemon.paasOk(['--quiet', 'builder:set', 'python-app', 'build-dir', 'x'])).toBe('');
+    expect(await daemon.paasOk(['--quiet', 'builder:report', 'python-app'])).not.toMatch(/=====>/);
+    const refused = await daemon.paas(['apps:destroy', 'python-app']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--force/);
+  });
+
+  it('config:get of an unset var prints nothing and exits 1', async () => {
+    await daemon.paasOk(['config:set', '--no-restart', 'python-app', 'SET=1']);
+    expect(await daemon.paas(['config:get', 'python-app', 'SET'])).toMatchObject({ code: 0, stdout: '1\n' });
+    expect(await daemon.paas(['config:get', 'python-app', 'UNSET'])).toEqual({ code: 1, stdout: '', stderr: '' });
+  });
+
+  it('takes the app from --app, DOKKU_APP / PAAS_APP, or a dokku git remote in the current folder', async () => {
+    expect(await daemon.paasOk(['--app', 'python-app', 'config:get', 'SET'])).toBe('1\n');
+    expect(await daemon.paasOk(['config:get', 'SET'], { env: { DOKKU_APP: 'python-app' } })).toBe('1\n');
+    expect(await daemon.paasOk(['config:get', 'SET'], { env: { PAAS_APP: 'python-app' } })).toBe('1\n');
+    // an app on the command line wins over the hint
+    expect(await daemon.paas(['config:get', 'node-js-app', 'SET'], { env: { PAAS_APP: 'python-app' } })).toMatchObject({ code: 1 });
+    const repo = mkdtempSync(join(tmpdir(), 'paas-remote-'));
+    await run('git', ['init', '-q', repo]);
+    await run('git', ['-C', repo, 'remote', 'add', 'dokku', 'dokku@my-server:python-app']);
+    expect(await daemon.paasOk(['config:get', 'SET'], { cwd: repo })).toBe('1\n');
+    expect(await daemon.paasOk(['builder:report', '--builder-build-dir'], { cwd: repo })).toBe('x\n');
+    // apps:create NAME in such a folder still creates NAME
+    await daemon.paasOk(['apps:create', 'third'], { cwd: repo });
+    await daemon.paasOk(['--force', 'apps:destroy', 'third']);
   });
 });

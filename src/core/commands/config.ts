@@ -90,12 +90,14 @@ export const configPart: Part = {
       flags: { ...GLOBAL },
       arity: [1, 2],
       handler(ctx) {
-        const { scope, label, rest } = target(ctx);
+        const { scope, rest } = target(ctx);
         if (rest.length !== 1) throw new UserError('config:get: usage: paas config:get [--global] APP KEY');
         const key = assertConfigKey(rest[0]!);
         const vars = store.configVars.all(scope);
-        if (!(key in vars)) throw new UserError(`config var ${key} is not set for ${label}`);
+        // As Dokku: an unset var prints nothing and exits 1, so `config:get APP KEY || default` works.
+        if (!(key in vars)) return 1;
         writeLine(ctx.stdout, vars[key]);
+        return 0;
       },
     });
 
