@@ -19,6 +19,8 @@ export interface CommandRouteOptions {
   actorOf(request: FastifyRequest): Actor;
   /** Whether an app exists, for the client's --app-hint. */
   appExists?(name: string): boolean;
+  /** How long a client may take to send the command line; unlimited when unset (the local socket). */
+  commandLineTimeoutMs?: number;
 }
 
 const MAX_COMMAND_LINE = 1024 * 1024;
@@ -42,7 +44,7 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
     const res = reply.raw;
     let parsed: { command: CommandRequest; stdin: Readable };
     try {
-      parsed = await readCommandRequest(request.raw);
+      parsed = await readCommandRequest(request.raw, options.commandLineTimeoutMs);
     } catch (error) {
       res.writeHead(400, { 'content-type': 'text/plain' });
       res.end(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -87,10 +89,17 @@ function frameWriter(res: NodeJS.WritableStream & { destroyed: boolean }, kind: 
   });
 }
 
-function readCommandRequest(req: Readable): Promise<{ command: CommandRequest; stdin: Readable }> {
+function readCommandRequest(req: Readable, timeoutMs: number | undefined): Promise<{ command: CommandRequest; stdin: Readable }> {
   return new Promise((resolve, reject) => {
     let head = Buffer.alloc(0);
+    const timer = timeoutMs
+      ? setTimeout(() => {
+          cleanup();
+          reject(new Error(`no command line within ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs)
+      : undefined;
     const cleanup = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
     };

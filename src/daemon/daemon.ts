@@ -1,11 +1,14 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Store } from '../store/store.js';
 import { PAAS_VERSION } from '../version.js';
 import { actorOfApiRequest, requireApiToken } from './api-auth.js';
 import { commandRoute } from './command-route.js';
 import { PRIVATE_UMASK, secureHome } from './home-permissions.js';
+import { ConnectionGuard, type ConnectionLimits } from './connection-guard.js';
 import { instanceId } from './instance.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Part, PartApi } from './part.js';
@@ -49,9 +52,16 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   servers.push(socketServer);
 
   if (settings.apiPort !== 0) {
-    const apiServer = httpServer(logger);
+    const apiServer = httpServer(logger, settings.limits);
+    guardHttpServer(apiServer.server, new ConnectionGuard(settings.limits));
     requireApiToken(apiServer, store);
-    await apiServer.register(commandRoute, { registry: api.commands, logger, actorOf: actorOfApiRequest, appExists });
+    await apiServer.register(commandRoute, {
+      registry: api.commands,
+      logger,
+      actorOf: actorOfApiRequest,
+      appExists,
+      commandLineTimeoutMs: settings.limits.loginTimeoutMs,
+    });
     for (const routes of api.apiRoutes) await apiServer.register(routes);
     await apiServer.listen({ port: settings.apiPort, host: settings.listen });
     servers.push(apiServer);
@@ -74,13 +84,32 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   };
 }
 
-function httpServer(logger: Logger): FastifyInstance {
+/**
+ * Builds stream for minutes, so nothing times out a request once it runs. What limits clients is
+ * elsewhere: a first request within the login timeout (ConnectionGuard), every later request's
+ * headers within it too (headersTimeout), a few seconds idle between requests (keepAliveTimeout).
+ */
+function httpServer(logger: Logger, limits?: ConnectionLimits): FastifyInstance {
+  const timeouts = limits && { headersTimeout: limits.loginTimeoutMs, connectionsCheckingInterval: 1000 };
   return Fastify({
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
-    // Builds stream for minutes; the default timeouts would cut a deploy short.
     requestTimeout: 0,
     connectionTimeout: 0,
+    ...(limits && { keepAliveTimeout: KEEP_ALIVE_MS, http: timeouts }),
   });
+}
+
+const KEEP_ALIVE_MS = 5000;
+
+/** The per-address cap on every connection, and a deadline for its first request. */
+function guardHttpServer(server: Server, guard: ConnectionGuard): void {
+  const tls = server instanceof TlsServer;
+  server.on('connection', (socket: Socket) => {
+    if (guard.admit(socket) && !tls) guard.deadline(socket, guard.limits.loginTimeoutMs);
+  });
+  // Over TLS the handshake has its own timeout; the first request's deadline starts after it.
+  server.on('secureConnection', (socket: Socket) => guard.deadline(socket, guard.limits.loginTimeoutMs));
+  server.on('request', (request: IncomingMessage) => guard.settle(request.socket));
 }
 
 async function stopPart(part: Part, logger: Logger): Promise<void> {

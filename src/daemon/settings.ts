@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseSize } from '../core/sizes.js';
+import { readLimits, type ConnectionLimits } from './connection-guard.js';
 
 /** The daemon's settings, read once from the environment (see README "Settings"). */
 export interface Settings {
@@ -13,22 +14,26 @@ export interface Settings {
   dockerHost: string | undefined;
   /** The most one push may send, in bytes (git's receive.maxInputSize); its source tree may unpack to 4 times that. */
   maxPushSize: number;
+  /** Timeouts and the per-address connection cap of the API and SSH ports. */
+  limits: ConnectionLimits;
 }
 
 export const DEFAULT_HOME = '/var/lib/paas';
 export const DEFAULT_MAX_PUSH_SIZE = 1024 ** 3;
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const listen = env.PAAS_LISTEN || '0.0.0.0';
   return {
     home: env.PAAS_HOME || DEFAULT_HOME,
     sshPort: port(env, 'PAAS_SSH_PORT', 2222),
     apiPort: port(env, 'PAAS_API_PORT', 8765),
     httpPort: port(env, 'PAAS_HTTP_PORT', 80),
     httpsPort: port(env, 'PAAS_HTTPS_PORT', 443),
-    listen: env.PAAS_LISTEN || '0.0.0.0',
+    listen,
     domain: env.PAAS_DOMAIN || undefined,
     dockerHost: env.DOCKER_HOST || undefined,
     maxPushSize: size(env, 'PAAS_MAX_PUSH_SIZE', DEFAULT_MAX_PUSH_SIZE),
+    limits: readLimits(env),
   };
 }
 

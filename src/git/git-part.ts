@@ -53,7 +53,15 @@ export function gitPart(): Part {
       api = partApi;
       const { commands, events, store, paths, logger } = partApi;
       gitAccess = createGitAccess(partApi);
-      partApi.apiRoutes.push(gitHttpRoutes({ gitAccess, reposDir: paths.repos, emptyRepoRoot: join(paths.home, 'git-empty'), logger }));
+      partApi.apiRoutes.push(
+        gitHttpRoutes({
+          gitAccess,
+          reposDir: paths.repos,
+          emptyRepoRoot: join(paths.home, 'git-empty'),
+          uploadIdleTimeoutMs: partApi.settings.limits.idleTimeoutMs,
+          logger,
+        }),
+      );
 
       events.on('post-create', async ({ app }) => void (await ensureRepo(paths, app, partApi.settings.maxPushSize)));
       events.on('app-rename', ({ oldName, newName }) => renameRepo(paths, oldName, newName));
@@ -117,6 +125,7 @@ export function gitPart(): Part {
         logger,
         registry: commands,
         gitAccess,
+        limits: settings.limits,
       });
       logger.info({ port: ssh.port }, 'ssh server listening');
     },

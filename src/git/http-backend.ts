@@ -14,6 +14,8 @@ export interface GitHttpOptions {
   reposDir: string;
   /** A folder holding `new.git`, an empty bare repo: what a push to an app not created yet sees. */
   emptyRepoRoot: string;
+  /** A push whose upload stalls this long is cut; once uploaded, its build runs as long as it needs. */
+  uploadIdleTimeoutMs: number;
   logger: Logger;
 }
 
@@ -122,6 +124,10 @@ async function serve(
   child.stderr.on('data', (chunk: Buffer) => options.logger.warn({ repo: repo.name, stderr: chunk.toString() }, 'git http-backend'));
   req.pipe(child.stdin);
   child.stdin.on('error', () => undefined);
+  if (!req.complete) {
+    req.socket.setTimeout(options.uploadIdleTimeoutMs, () => req.socket.destroy());
+    req.once('end', () => req.socket.setTimeout(0));
+  }
   res.on('close', () => {
     if (child.exitCode === null) child.kill();
   });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -10,6 +11,7 @@ import { UserError, oneLine } from '../core/errors.js';
 import { executeCommand } from '../core/execute.js';
 import { redactArgv } from '../core/redact.js';
 import type { CommandRegistry } from '../core/registry.js';
+import { ConnectionGuard, DEFAULT_LIMITS, type ConnectionLimits } from '../daemon/connection-guard.js';
 import type { Logger } from '../daemon/logger.js';
 import type { Store } from '../store/store.js';
 import type { GitAccess } from './git-access.js';
@@ -28,6 +30,8 @@ export interface SshServerOptions {
   logger: Logger;
   registry: CommandRegistry;
   gitAccess: GitAccess;
+  /** Login and idle timeouts, and the per-address cap (defaults: DEFAULT_LIMITS). */
+  limits?: ConnectionLimits;
 }
 
 export interface RunningSshServer {
@@ -43,6 +47,16 @@ interface Deps {
   port: number;
 }
 
+/**
+ * What a connection is doing, for the guard: until its login it has the login timeout; once
+ * logged in, the idle timeout runs whenever no command or git runs on it.
+ */
+interface Activity {
+  loggedIn(): void;
+  /** A command or git starts; call the returned function when it is over. */
+  busy(): () => void;
+}
+
 /** Login requests per connection: a client offers each agent key in turn, an attacker many more. */
 const MAX_AUTH_ATTEMPTS = 20;
 
@@ -56,15 +70,28 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
   const hostKey = loadOrCreateHostKey(options.hostKeyPath);
   const connections = new Set<Connection>();
   const deps: Deps = { ...options, logger, port: options.port };
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const guard = new ConnectionGuard(limits);
+  /** Raw sockets by `ip|port`, to find the one under an ssh2 connection. */
+  const sockets = new Map<string, Socket>();
 
   const server = new Server({ hostKeys: [hostKey] }, (client, info) => {
     connections.add(client);
     client.on('close', () => connections.delete(client));
     // A client that vanishes mid-handshake is routine, not a daemon failure.
     client.on('error', (error) => logger.debug({ err: error, ip: info.ip }, 'ssh connection error'));
-    handleConnection(client, info.ip, deps);
+    handleConnection(client, info.ip, deps, activityOf(sockets.get(`${info.ip}|${info.port}`), guard));
   });
   server.on('error', (error: Error) => logger.error({ err: error }, 'ssh server error'));
+  // Our own listener, so each socket is counted and timed before ssh2 sees a byte of it.
+  const tcp = createServer((socket) => {
+    if (!guard.admit(socket)) return;
+    guard.deadline(socket, limits.loginTimeoutMs);
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    sockets.set(key, socket);
+    socket.once('close', () => sockets.delete(key));
+    server.injectSocket(socket);
+  });
 
   const port = await new Promise<number>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
@@ -74,10 +101,11 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
             'set PAAS_SSH_PORT to a free port, or to 0 to turn SSH off',
         ),
       );
-    server.once('error', onError);
-    server.listen(options.port, options.host, () => {
-      server.off('error', onError);
-      const address = server.address();
+    tcp.once('error', onError);
+    tcp.listen(options.port, options.host, () => {
+      tcp.off('error', onError);
+      tcp.on('error', (error: Error) => logger.error({ err: error }, 'ssh server error'));
+      const address = tcp.address();
       resolve(typeof address === 'object' && address ? address.port : options.port);
     });
   });
@@ -88,9 +116,31 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        tcp.close(() => resolve());
         for (const client of connections) client.end();
+        for (const socket of sockets.values()) socket.destroy();
       }),
+  };
+}
+
+function activityOf(socket: Socket | undefined, guard: ConnectionGuard): Activity {
+  let running = 0;
+  const idle = () => {
+    if (socket && running === 0) guard.deadline(socket, guard.limits.idleTimeoutMs);
+  };
+  return {
+    loggedIn: idle,
+    busy() {
+      running++;
+      if (socket) guard.settle(socket);
+      let over = false;
+      return () => {
+        if (over) return;
+        over = true;
+        running--;
+        idle();
+      };
+    },
   };
 }
 
@@ -123,7 +173,7 @@ function hostKeyFingerprint(privateKey: string): string | undefined {
   return parsed instanceof Error ? undefined : fingerprintOf(parsed.getPublicSSH());
 }
 
-function handleConnection(client: Connection, ip: string, deps: Deps): void {
+function handleConnection(client: Connection, ip: string, deps: Deps, activity: Activity): void {
   let actor: Actor | undefined;
   let attempts = 0;
 
@@ -151,7 +201,8 @@ function handleConnection(client: Connection, ip: string, deps: Deps): void {
   client.on('ready', () => {
     const who = actor;
     if (!who) return client.end(); // cannot happen: ssh2 is ready only after an accept with a signature
-    client.on('session', (accept) => handleSession(accept(), who, dropped.signal, deps));
+    activity.loggedIn();
+    client.on('session', (accept) => handleSession(accept(), who, dropped.signal, deps, activity));
   });
 }
 
@@ -200,7 +251,7 @@ interface PtyState {
   listeners: Array<(rows: number, cols: number) => void>;
 }
 
-function handleSession(session: Session, actor: Actor, dropped: AbortSignal, deps: Deps): void {
+function handleSession(session: Session, actor: Actor, dropped: AbortSignal, deps: Deps, activity: Activity): void {
   let pty = false;
   const terminal: PtyState = { rows: 24, cols: 80, term: 'xterm', listeners: [] };
   session.on('pty', (accept, _reject, info) => {
@@ -227,7 +278,12 @@ function handleSession(session: Session, actor: Actor, dropped: AbortSignal, dep
     const channel = accept();
     if (!channel) return reject?.();
     const closed = new AbortController();
-    channel.once('close', () => closed.abort());
+    const over = activity.busy();
+    channel.once('close', () => {
+      closed.abort();
+      over();
+    });
+    dropped.addEventListener('abort', over, { once: true });
     const exec: Exec = { channel, pty, terminal, actor, gone: AbortSignal.any([closed.signal, dropped]), deps };
     handleExec(exec, info.command).catch((error: unknown) => {
       deps.logger.error({ err: error, actor: actor.name }, 'ssh exec failed');
