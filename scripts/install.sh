@@ -178,6 +178,14 @@ secure_home() {
   install -d -m 0700 "$PAAS_HOME/logs"
 }
 
+# nginx's workers run as this unprivileged user; the master stays root for ports 80/443 and the
+# certificate keys. The daemon also makes it when it is missing.
+create_nginx_user() {
+  id -u paas-nginx >/dev/null 2>&1 && return 0
+  step "Creating the system user paas-nginx (nginx's workers run as it)"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin paas-nginx
+}
+
 start_daemon() {
   secure_home
   if systemd_runs; then
@@ -237,6 +245,7 @@ build_paas
 save_settings
 link_command
 install_logrotate
+create_nginx_user
 start_daemon
 /usr/local/bin/paas version
 prepare_images

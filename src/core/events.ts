@@ -37,6 +37,11 @@ export interface PaasEvents {
     /** Progress lines for the deploy log, when a deploy caused the switch. */
     log?: (line: string) => void;
   };
+  /**
+   * The networks an app should be on changed (a service was linked or unlinked, or a service's
+   * network was made): its containers, running ones included, join or leave them now.
+   */
+  'app-networks-changed': { app: string };
   /** `paas plugin:install`: each part prepares what it needs (images), showing progress. */
   install: { output: Writable };
   /** A running container was restarted because it stopped answering its liveness check. */

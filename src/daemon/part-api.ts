@@ -1,4 +1,5 @@
 import { BuilderRegistry } from '../build/builder.js';
+import { AppNetworkRegistry } from '../core/app-networks.js';
 import { EventBus } from '../core/events.js';
 import { CommandRegistry } from '../core/registry.js';
 import { ReportRegistry } from '../core/reports.js';
@@ -16,6 +17,7 @@ export function createPartApi(services: { settings: Settings; store: Store; logg
     reports: new ReportRegistry(),
     builders: new BuilderRegistry(),
     urls: new UrlRegistry(),
+    networks: new AppNetworkRegistry(),
     paths: paths(services.settings.home),
     apiRoutes: [],
     ...services,

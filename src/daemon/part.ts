@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { BuilderRegistry } from '../build/builder.js';
+import type { AppNetworkRegistry } from '../core/app-networks.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { EventBus } from '../core/events.js';
 import type { ReportRegistry } from '../core/reports.js';
@@ -20,6 +21,8 @@ export interface PartApi {
   builders: BuilderRegistry;
   /** Where each app answers (the proxy adds its domains); `urls` and the deploy banner show them. */
   urls: UrlRegistry;
+  /** The service networks each app joins (its links); the deploy part attaches containers to them. */
+  networks: AppNetworkRegistry;
   settings: Settings;
   paths: Paths;
   store: Store;

@@ -9,6 +9,8 @@ import { deployBranches } from '../git/deploy-branch.js';
 import { branchRevision, repoPath } from '../git/repositories.js';
 import { watchContainerEvents } from './docker-events.js';
 import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
+import { applyFirewall, removeFirewall } from './firewall.js';
+import { bridgeOf } from './networks.js';
 import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
@@ -49,12 +51,17 @@ export function deployPart(): Part {
         for (const build of store.builds.forApp(row.id)) rmSync(join(paths.buildLogs, `${build.id}.log`), { force: true });
       });
 
+      events.on('app-networks-changed', async ({ app }) => {
+        const row = store.apps.find(app);
+        if (row) await scheduler.syncAppNetworks(row.id);
+      });
+
       reports.add('deploy information', async (app) => {
         const row = store.apps.find(app);
         const release = row && store.releases.current(row.id);
         return [
           ['Deploy current release', release ? `v${release.version} (${release.description})` : 'none'],
-          ['Deploy urls', row && release ? (await appUrls(partApi.urls, scheduler, row, release.version)).join(' ') : ''],
+          ['Deploy urls', row && release ? (await appUrls(partApi.urls, scheduler, row, release)).join(' ') : ''],
         ];
       });
 
@@ -128,7 +135,7 @@ export function deployPart(): Part {
         async handler({ args: [name], stdout }) {
           const app = requireApp(store, name!);
           const release = store.releases.current(app.id);
-          const urls = release ? await appUrls(partApi.urls, scheduler, app, release.version) : [];
+          const urls = release ? await appUrls(partApi.urls, scheduler, app, release) : [];
           if (urls.length === 0) throw new UserError(`${app.name} is not running; deploy it with: git push paas main`);
           for (const url of urls) writeLine(stdout, url);
         },
@@ -148,7 +155,10 @@ export function deployPart(): Part {
       if (leftovers) api.logger.info({ leftovers }, 'removed the sources of interrupted builds');
       try {
         await scheduler.ensureNetwork();
+        await protectHost(services);
         await converger.convergeAll();
+        // Containers adopted from before the restart: on exactly their links' networks.
+        for (const app of api.store.apps.list()) await scheduler.syncAppNetworks(app.id);
       } catch (error) {
         api.logger.warn({ err: error }, 'Docker Engine not reachable; deploys will fail until it runs');
       }
@@ -172,6 +182,21 @@ export function deployPart(): Part {
       watcher?.stop();
       liveness?.stop();
       clearInterval(timer);
+      await removeFirewall(services.api.instance);
     },
   };
+}
+
+/** Containers may reach nginx on the host, nothing else there (see firewall.ts). */
+async function protectHost({ api, docker, scheduler }: DeployServices): Promise<void> {
+  const appBridge = await bridgeOf(docker, scheduler.network);
+  if (!appBridge) return;
+  try {
+    await applyFirewall({ instance: api.instance, appBridge, openPorts: [api.settings.httpPort, api.settings.httpsPort] });
+  } catch (error) {
+    api.logger.warn(
+      { err: error },
+      "could not set paas's iptables rules: app containers can reach the daemon's API and SSH ports and the host's other services",
+    );
+  }
 }

@@ -15,6 +15,15 @@ export function networkName(instance: string): string {
   return `paas-${instance}`;
 }
 
+/**
+ * A service's own network (`paas-<instance>-<kind>-<name>`): only apps linked to the service
+ * join it. The scheduler takes an app's containers off any `paas-<instance>-...` network its
+ * links no longer name, so every service network must be named here.
+ */
+export function serviceNetworkName(instance: string, kind: string, service: string): string {
+  return `${networkName(instance)}-${kind}-${service}`;
+}
+
 export function imageRepository(instance: string, app: string): string {
   return `paas-${instance}/${app}`;
 }

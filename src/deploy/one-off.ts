@@ -1,7 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Terminal } from '../core/command.js';
+import { appContainerDefaults } from './container-defaults.js';
 import { DockerDemux } from './docker-stream.js';
+import { connectNetwork } from './networks.js';
 
 export interface OneOffOptions {
   image: string;
@@ -9,6 +11,8 @@ export interface OneOffOptions {
   env: string[];
   labels: Record<string, string>;
   network: string;
+  /** Networks it joins too: those of the services the app is linked to. */
+  serviceNetworks?: readonly string[];
   stdout: Writable;
   stderr: Writable;
   /** Piped to the container's stdin; without it the container gets none. */
@@ -42,11 +46,12 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
     AttachStdin: withStdin,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: { NetworkMode: options.network, AutoRemove: false },
+    HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults() },
   });
   const onAbort = () => void container.kill().catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
     const stream = (await container.attach({
       stream: true,
       stdout: true,

@@ -75,7 +75,7 @@ export class ReleaseManager {
         await this.script(app, release, 'first-deploy script (app.json scripts.postdeploy)', appJson.firstDeploy, log, true);
       }
     }
-    const urls = await appUrls(this.api.urls, this.scheduler, app, version);
+    const urls = await appUrls(this.api.urls, this.scheduler, app, release);
     if (urls.length) {
       log.banner('Application deployed:');
       for (const url of urls) log.detail(url);
@@ -157,6 +157,7 @@ export class ReleaseManager {
       env: processEnv(release, 'run', 1),
       labels: { [LABELS.instance]: this.api.instance, [LABELS.appId]: String(app.id), [LABELS.role]: 'one-off' },
       network: this.scheduler.network,
+      serviceNetworks: this.scheduler.serviceNetworks(app.id),
       stdout: lines,
       stderr: lines,
     });

@@ -7,6 +7,7 @@ import { writeLine } from '../core/output.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import { streamContainerLogs } from './docker-logs.js';
+import { appContainerDefaults } from './container-defaults.js';
 import { execIn } from './docker-exec.js';
 import { LABELS, containerName } from './naming.js';
 import { runOneOff } from './one-off.js';
@@ -50,6 +51,7 @@ export function registerRunCommands(services: DeployServices): void {
         env: processEnv(release, 'run', 1),
         labels: oneOffLabels(app),
         network: scheduler.network,
+        serviceNetworks: scheduler.serviceNetworks(app.id),
         stdout,
         stderr,
         stdin,
@@ -73,8 +75,9 @@ export function registerRunCommands(services: DeployServices): void {
         Cmd: processCommand(oneOffCommandLine(command)),
         Env: processEnv(release, 'run', 1),
         Labels: oneOffLabels(app),
-        HostConfig: { NetworkMode: scheduler.network, AutoRemove: true },
+        HostConfig: { NetworkMode: scheduler.network, AutoRemove: true, ...appContainerDefaults() },
       });
+      await scheduler.syncNetworks(container.id, app.id, [scheduler.network]);
       await container.start();
       const info = await container.inspect().catch(() => undefined);
       writeLine(stdout, info?.Name.replace(/^\//, '') ?? container.id);

@@ -2,10 +2,13 @@ import { connect } from 'node:net';
 import type Docker from 'dockerode';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../daemon/logger.js';
+import { dockerMessage, statusOf } from './docker-errors.js';
 import type { ReleaseRow } from '../store/releases.js';
 import { demuxLogBuffer } from './docker-logs.js';
 import { LABELS, containerName, networkName, processLabels } from './naming.js';
+import { connectNetwork, disconnectNetwork, ensureBridgeNetwork } from './networks.js';
 import { processCommand, processEnv } from './process-env.js';
+import { appContainerDefaults } from './container-defaults.js';
 import { dockerLimits, type ResourceLimits } from './resource-limits.js';
 
 export interface ProcessContainer {
@@ -18,8 +21,6 @@ export interface ProcessContainer {
   running: boolean;
   /** Address on the paas network, for checks and the proxy. */
   ip: string | undefined;
-  /** Loopback port published for the web process. */
-  hostPort: number | undefined;
   /** When this daemon started it (Date.now()); unknown for containers it found running. */
   startedAt?: number;
 }
@@ -35,6 +36,8 @@ export class DockerLocalScheduler {
     readonly docker: Docker,
     readonly instance: string,
     private readonly logger: Logger,
+    /** The service networks an app's containers join besides the paas network (its links). */
+    readonly serviceNetworks: (appId: number) => string[] = () => [],
   ) {}
 
   get network(): string {
@@ -43,18 +46,40 @@ export class DockerLocalScheduler {
 
   private networkReady = false;
 
-  /** Creates the network once; later calls cost nothing (a failed start checks again). */
+  /**
+   * The paas network: nginx reaches apps on it; apps cannot reach each other on it. Made once;
+   * later calls cost nothing (a failed start checks again).
+   */
   async ensureNetwork(): Promise<void> {
     if (this.networkReady) return;
-    const existing = await this.docker.listNetworks({ filters: { name: [this.network] } });
-    if (!existing.some((network) => network.Name === this.network)) {
-      await this.docker.createNetwork({
-        Name: this.network,
-        Driver: 'bridge',
-        Labels: { [LABELS.instance]: this.instance },
+    await ensureBridgeNetwork(this.docker, { name: this.network, instance: this.instance, main: true, icc: false });
+    this.networkReady = true;
+  }
+
+  /**
+   * Puts a container on exactly the service networks its app is linked to: joins the missing
+   * ones, leaves those of services it is no longer linked to. A network that is gone is skipped.
+   */
+  async syncNetworks(containerId: string, appId: number, current: readonly string[]): Promise<void> {
+    const wanted = this.serviceNetworks(appId);
+    const own = (name: string) => name.startsWith(`${this.network}-`);
+    for (const name of current.filter((n) => own(n) && !wanted.includes(n))) {
+      await disconnectNetwork(this.docker, name, containerId);
+    }
+    for (const name of wanted.filter((n) => !current.includes(n))) {
+      await connectNetwork(this.docker, name, containerId).catch((error: unknown) => {
+        this.logger.warn({ err: error, network: name, container: containerId }, 'could not join a service network');
       });
     }
-    this.networkReady = true;
+  }
+
+  /** Every container of an app (processes and one-offs) joins or leaves service networks now. */
+  async syncAppNetworks(appId: number): Promise<void> {
+    const labels = [`${LABELS.instance}=${this.instance}`, `${LABELS.appId}=${appId}`];
+    const containers = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    for (const c of containers) {
+      await this.syncNetworks(c.Id, appId, Object.keys(c.NetworkSettings?.Networks ?? {}));
+    }
   }
 
   /** This daemon's process containers, of one app or all, running or not. */
@@ -72,7 +97,6 @@ export class DockerLocalScheduler {
         release: Number(c.Labels[LABELS.release] ?? 0),
         running: c.State === 'running',
         ip: c.NetworkSettings?.Networks?.[this.network]?.IPAddress || undefined,
-        hostPort: c.Ports.find((p) => p.IP === '127.0.0.1' && p.PublicPort)?.PublicPort,
       }))
       .sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index);
   }
@@ -91,9 +115,10 @@ export class DockerLocalScheduler {
       ExposedPorts: web ? { [portKey]: {} } : undefined,
       HostConfig: {
         RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+        // Nothing is published: nginx (on the host) reaches the container at its address.
         NetworkMode: this.network,
-        PortBindings: web ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        ...appContainerDefaults(),
         ...dockerLimits(limits),
       },
       NetworkingConfig: {
@@ -101,6 +126,7 @@ export class DockerLocalScheduler {
       },
     });
     try {
+      await this.syncNetworks(container.id, app.id, [this.network]);
       await container.start();
     } catch (error) {
       this.networkReady = false;
@@ -109,7 +135,6 @@ export class DockerLocalScheduler {
     }
     const startedAt = Date.now();
     const info = await container.inspect();
-    const hostPort = info.NetworkSettings.Ports?.[portKey]?.[0]?.HostPort;
     return {
       id: container.id,
       name,
@@ -119,7 +144,6 @@ export class DockerLocalScheduler {
       release: release.version,
       running: info.State.Running,
       ip: info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
-      hostPort: hostPort ? Number(hostPort) : undefined,
       startedAt,
     };
   }
@@ -207,6 +231,8 @@ export class DockerLocalScheduler {
   /** Starts a stopped container again and reads its new address. */
   async restart(process: ProcessContainer): Promise<ProcessContainer> {
     const container = this.docker.getContainer(process.id);
+    const before = await container.inspect();
+    await this.syncNetworks(process.id, process.appId, Object.keys(before.NetworkSettings.Networks ?? {}));
     await container.start().catch((error: unknown) => {
       if (statusOf(error) !== 304) throw error;
     });
@@ -249,11 +275,4 @@ const POLL_MS = 20;
 /** How often new processes are looked at while they must stay up. */
 const STAY_UP_POLL_MS = 50;
 
-export function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
-export function dockerMessage(error: unknown): string {
-  const json = (error as { json?: { message?: string } }).json;
-  return json?.message ?? (error instanceof Error ? error.message : String(error));
-}
+export { dockerMessage, statusOf } from './docker-errors.js';

@@ -19,7 +19,7 @@ export interface DeployServices {
 
 export function createDeployServices(api: PartApi): DeployServices {
   const docker = new Docker();
-  const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger);
+  const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger, (appId) => api.networks.of(appId));
   const locks = new AppLocks();
   const converger = new Converger(api, scheduler, locks);
   const releases = new ReleaseManager(api, docker, scheduler, converger);

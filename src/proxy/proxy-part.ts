@@ -100,8 +100,9 @@ export function proxyPart(): Part {
 
     async start() {
       // Adopt a running nginx (reload it with the tree rendered from the store) or start one.
-      // The daemon runs on without it: apps stay reachable on their loopback ports.
+      // The daemon runs on without it: apps stay reachable from the server at their containers' addresses.
       try {
+        await proxy.prepareWorker();
         const result = await proxy.change({ force: true });
         api.logger.info(
           { nginxPid: proxy.nginx.runningPid(), http: api.settings.httpPort, https: api.settings.httpsPort, ms: result.ms, disabled: result.disabled },

@@ -7,6 +7,7 @@ import { ConfigTree, diffTrees, type Tree, type TreeChange } from './config-tree
 import { domainConflicts, isValidDomain } from './domains.js';
 import { TREE, nginxLayout, type NginxLayout } from './layout.js';
 import { NginxProcess } from './nginx-process.js';
+import { prepareNginxWorker, type NginxWorker } from './nginx-worker.js';
 import { PendingProperties } from './pending-properties.js';
 import { schemeClash } from './port-map.js';
 import {
@@ -57,11 +58,19 @@ export class NginxProxy {
   readonly tree: ConfigTree;
   private readonly queue = new SerialQueue();
   private generations = 0;
+  /** Set by prepareWorker() when the daemon runs as root. */
+  private worker: NginxWorker | undefined;
 
   constructor(private readonly api: PartApi) {
     this.layout = nginxLayout(api.paths.nginx);
     this.nginx = new NginxProcess(this.layout);
     this.tree = new ConfigTree(this.layout);
+  }
+
+  /** As root: nginx's workers run as an unprivileged user (see nginx-worker.ts). */
+  async prepareWorker(): Promise<void> {
+    if (process.getuid?.() !== 0) return;
+    this.worker = await prepareNginxWorker(this.api.instance, (message, error) => this.api.logger.warn({ err: error }, message));
   }
 
   change(options: ChangeOptions, mutate?: Mutation): Promise<ChangeResult> {
@@ -236,7 +245,7 @@ export class NginxProxy {
   }
 
   private mainConfig(includes: readonly string[]): string {
-    return renderMainConfig({ layout: this.layout, includes, runAsRoot: process.getuid?.() === 0 });
+    return renderMainConfig({ layout: this.layout, includes, worker: this.worker });
   }
 
   /**

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { appLogs, type NginxLayout } from './layout.js';
 import type { NginxSettings } from './nginx-settings.js';
 import type { PortMapping } from './port-map.js';
+import type { NginxWorker } from './nginx-worker.js';
 import { hostPort, type Upstream } from './upstreams.js';
 
 export interface AppProxyState {
@@ -125,15 +126,18 @@ export interface MainConfigOptions {
   layout: NginxLayout;
   /** Files (or globs) the http block includes, in order. */
   includes: readonly string[];
-  /** Workers run as root when the master does, so they can use paas's private temp dirs. */
-  runAsRoot: boolean;
+  /**
+   * With a root master: the unprivileged user its workers run as, and their temp dir (outside
+   * PAAS_HOME, which they cannot enter). Without: workers are the master's user, temp in the prefix.
+   */
+  worker?: NginxWorker;
 }
 
-export function renderMainConfig({ layout, includes, runAsRoot }: MainConfigOptions): string {
-  const temp = (name: string) => quote(`${layout.tmpDir}/${name}`);
+export function renderMainConfig({ layout, includes, worker }: MainConfigOptions): string {
+  const temp = (name: string) => quote(`${worker?.tempDir ?? layout.tmpDir}/${name}`);
   return lines([
     '# paas: main configuration of the managed nginx, generated; edits here are overwritten.',
-    ...(runAsRoot ? ['user root;'] : []),
+    ...(worker ? [`user ${worker.user} ${worker.group};`] : []),
     'worker_processes auto;',
     'worker_rlimit_nofile 16384;',
     // Old workers keep long-lived connections (websockets) open after a reload; cap how long.

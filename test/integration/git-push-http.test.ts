@@ -26,7 +26,8 @@ describe('git push over HTTP', () => {
     expect(push.stderr).toMatch(/remote: -----> Building hello from Dockerfile/);
     expect(push.stderr).toMatch(/remote: +Step 1\/\d+ : FROM paas-test\/busybox:1/);
     expect(push.stderr).toMatch(/remote: =====> Application deployed:/);
-    const printed = /remote: +(http:\/\/127\.0\.0\.1:\d+)/.exec(push.stderr)?.[1];
+    // No domain: the container's address on the paas network (nothing is published on the host).
+    const printed = /remote: +(http:\/\/\d+\.\d+\.\d+\.\d+:5000)/.exec(push.stderr)?.[1];
     expect(printed).toBeDefined();
     expect(await urlOf('hello')).toBe(printed);
     expect(await httpGet(printed!)).toEqual({ status: 200, body: 'hello from paas\n' });

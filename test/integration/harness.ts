@@ -147,6 +147,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
       await handle.stop();
       await removeDockerObjects(home);
       stopNginx(home);
+      removeNginxTemp(home);
       rmSync(home, { recursive: true, force: true });
     },
     output: () => log,
@@ -183,7 +184,9 @@ export async function removeDockerObjects(home: string): Promise<void> {
   if (images.length) await run('docker', ['rmi', '-f', ...new Set(images)]);
   const volumes = (await run('docker', ['volume', 'ls', '-q', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
   if (volumes.length) await run('docker', ['volume', 'rm', '-f', ...volumes]);
-  await run('docker', ['network', 'rm', `paas-${instance}`]);
+  // The paas network and the services' own networks.
+  const networks = (await run('docker', ['network', 'ls', '-q', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
+  await run('docker', ['network', 'rm', `paas-${instance}`, ...networks]);
 }
 
 /** The managed nginx outlives its daemon by design; a test ends it with the daemon's home. */
@@ -193,6 +196,21 @@ export function stopNginx(home: string): void {
     if (pid > 0) process.kill(pid, 'SIGQUIT');
   } catch {
     // no nginx ran for this home
+  }
+}
+
+/** The daemon's instance id: the `paas.instance` label on every Docker object it makes. */
+export function instanceOf(daemon: DaemonHandle): string {
+  return readFileSync(join(daemon.home, 'instance-id'), 'utf8').trim();
+}
+
+/** The temp dir of a root daemon's nginx workers lives outside PAAS_HOME (src/proxy/nginx-worker.ts). */
+export function removeNginxTemp(home: string): void {
+  try {
+    const instance = readFileSync(join(home, 'instance-id'), 'utf8').trim();
+    if (/^[a-z0-9]{8}$/.test(instance)) rmSync(join('/var/lib/paas-nginx', instance), { recursive: true, force: true });
+  } catch {
+    // no instance id: nothing was made
   }
 }
 

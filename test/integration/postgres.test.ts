@@ -99,7 +99,8 @@ describe('a database linked to an app', () => {
     const inspect = JSON.parse((await run('docker', ['inspect', await containerId('db')])).stdout)[0];
     expect(inspect.Config.Labels).toMatchObject({ 'paas.instance': instance, 'paas.role': 'service', 'paas.service': 'db' });
     expect(inspect.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
-    expect(inspect.NetworkSettings.Networks[`paas-${instance}`].Aliases).toContain('paas-postgres-db');
+    expect(Object.keys(inspect.NetworkSettings.Networks)).toEqual([`paas-${instance}-postgres-db`]);
+    expect(inspect.NetworkSettings.Networks[`paas-${instance}-postgres-db`].Aliases).toContain('paas-postgres-db');
     expect(inspect.Mounts[0]).toMatchObject({ Type: 'volume', Name: `paas-postgres-${instance}-db` });
     expect((await daemon.paas(['postgres:create', 'db'])).stderr).toContain('postgres service "db" already exists');
   }, 900_000);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, httpGet, loadDuring, run, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
+import { appWorkTree, httpGet, instanceOf, loadDuring, run, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 let remote: string;
@@ -14,8 +14,11 @@ afterAll(async () => {
 });
 
 const url = async () => (await daemon.paasOk(['urls', 'procs'])).trim().split('\n')[0]!;
+// This daemon's containers only: other suites (and other checkouts) may run an app called procs too.
 const containers = async (filter: string) =>
-  (await run('docker', ['ps', '-q', '--filter', `label=paas.app=procs`, '--filter', filter])).stdout.split('\n').filter(Boolean);
+  (await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instanceOf(daemon)}`, '--filter', `label=paas.app=procs`, '--filter', filter])).stdout
+    .split('\n')
+    .filter(Boolean);
 const until = async (what: string, check: () => Promise<boolean>, ms = 30_000) => {
   const deadline = Date.now() + ms;
   while (!(await check())) {

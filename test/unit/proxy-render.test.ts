@@ -18,6 +18,7 @@ import {
   renderMainConfig,
   type AppProxyState,
 } from '../../src/proxy/render.js';
+import { findAccount, groupName } from '../../src/proxy/nginx-worker.js';
 
 const layout = nginxLayout('/var/lib/paas/nginx');
 const options = { listen: '0.0.0.0', layout };
@@ -130,12 +131,21 @@ describe('default and main config', () => {
   });
 
   it('caps how long old workers linger and keeps everything under the prefix', () => {
-    const text = renderMainConfig({ layout, includes: ['/var/lib/paas/nginx/apps/*.conf'], runAsRoot: true });
+    const text = renderMainConfig({ layout, includes: ['/var/lib/paas/nginx/apps/*.conf'] });
     expect(text).toContain('worker_shutdown_timeout 30s;');
     expect(text).toContain('pid "/var/lib/paas/nginx/nginx.pid";');
     expect(text).toContain('include "/var/lib/paas/nginx/apps/*.conf";');
-    expect(text).toContain('user root;');
-    expect(renderMainConfig({ layout, includes: [], runAsRoot: false })).not.toContain('user root');
+    expect(text).toContain('proxy_temp_path "/var/lib/paas/nginx/tmp/proxy";');
+    expect(text).not.toMatch(/^user /m);
+  });
+
+  it('runs workers as the unprivileged user, with their temp files outside PAAS_HOME', () => {
+    const worker = { user: 'paas-nginx', group: 'paas-nginx', tempDir: '/var/lib/paas-nginx/a1b2c3d4' };
+    const text = renderMainConfig({ layout, includes: [], worker });
+    expect(text).toMatch(/^user paas-nginx paas-nginx;$/m);
+    expect(text).not.toContain('user root');
+    expect(text).toContain('client_body_temp_path "/var/lib/paas-nginx/a1b2c3d4/client_body";');
+    expect(text).toContain('proxy_temp_path "/var/lib/paas-nginx/a1b2c3d4/proxy";');
   });
 
   it('refuses paths nginx would misread', () => {
@@ -221,9 +231,19 @@ describe.skipIf(!existsSync(NGINX))('rendered configs pass nginx -t', () => {
     writeFileSync(join(local.confDir, 'default.conf'), renderDefaultServers(listenPorts(apps, 18080, 18443), opts));
     writeFileSync(join(local.confDir, 'control.conf'), renderControlServer(local, 'g1'));
     const includes = [join(local.confDir, 'control.conf'), join(local.confDir, 'default.conf'), join(local.appsDir, '*.conf')];
-    writeFileSync(local.mainConf, renderMainConfig({ layout: local, includes, runAsRoot: process.getuid?.() === 0 }));
+    writeFileSync(local.mainConf, renderMainConfig({ layout: local, includes }));
     const result = spawnSync(NGINX, ['-t', '-c', local.mainConf, '-p', `${scratch}/`, '-e', local.errorLog], { encoding: 'utf8' });
     expect(result.stderr).not.toMatch(/\[(warn|emerg|alert)\]/);
     expect(result.status, result.stderr).toBe(0);
+  });
+});
+
+describe('nginx worker account', () => {
+  it('reads uid, gid and group name from the passwd and group files', () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/bash\npaas-nginx:x:998:997::/nonexistent:/usr/sbin/nologin\n';
+    expect(findAccount(passwd, 'paas-nginx')).toEqual({ uid: 998, gid: 997 });
+    expect(findAccount(passwd, 'paas')).toBeUndefined();
+    expect(groupName('root:x:0:\npaas-nginx:x:997:\n', 997)).toBe('paas-nginx');
+    expect(groupName('root:x:0:\n', 997)).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import { UserError } from '../../core/errors.js';
 import { demuxLogBuffer } from '../../deploy/docker-logs.js';
-import { LABELS, networkName } from '../../deploy/naming.js';
+import { serviceNetworkName } from '../../deploy/naming.js';
+import { connectNetwork, disconnectNetwork, ensureBridgeNetwork, removeNetwork } from '../../deploy/networks.js';
 import { serviceContainerName, serviceLabels, serviceVolumeName } from './docker-names.js';
 import { execText } from '../../deploy/docker-exec.js';
 import { POSTGRES_USER, serviceHost } from './link-env.js';
@@ -27,8 +28,9 @@ export class ServiceContainers {
     readonly instance: string,
   ) {}
 
-  get network(): string {
-    return networkName(this.instance);
+  /** The service's own network: only the apps linked to it join, so no other app reaches it. */
+  networkOf(service: string): string {
+    return serviceNetworkName(this.instance, 'postgres', service);
   }
 
   containerName(service: string): string {
@@ -43,7 +45,7 @@ export class ServiceContainers {
     try {
       const info = await this.docker.getContainer(this.containerName(service)).inspect();
       const status: ServiceStatus = info.State.Restarting ? 'restarting' : info.State.Running ? 'running' : 'stopped';
-      const ip = info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined;
+      const ip = info.NetworkSettings.Networks?.[this.networkOf(service)]?.IPAddress || undefined;
       return { status, id: info.Id, ip, restarts: info.RestartCount };
     } catch (error) {
       if (notFound(error)) return { status: 'missing' };
@@ -61,15 +63,26 @@ export class ServiceContainers {
     }
   }
 
-  /** The bridge network app containers are on; the deploy part normally made it already. */
-  async ensureNetwork(): Promise<void> {
-    const existing = await this.docker.listNetworks({ filters: { name: [this.network] } });
-    if (existing.some((network) => network.Name === this.network)) return;
-    await this.docker
-      .createNetwork({ Name: this.network, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABELS.instance]: this.instance } })
-      .catch((error: unknown) => {
-        if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-      });
+  async ensureNetwork(service: string): Promise<void> {
+    const name = this.networkOf(service);
+    await ensureBridgeNetwork(this.docker, { name, instance: this.instance, main: false, labels: serviceLabels(this.instance, service), icc: true });
+  }
+
+  /**
+   * Puts an existing container on its own network (with its hostname as alias) and returns
+   * the other networks it is on: services made by older paas versions sat on the apps' network.
+   */
+  async joinOwnNetwork(service: string): Promise<string[]> {
+    await this.ensureNetwork(service);
+    const info = await this.docker.getContainer(this.containerName(service)).inspect();
+    const networks = Object.keys(info.NetworkSettings.Networks ?? {});
+    const own = this.networkOf(service);
+    if (!networks.includes(own)) await connectNetwork(this.docker, own, info.Id, [serviceHost(service)]);
+    return networks.filter((name) => name !== own);
+  }
+
+  async leaveNetworks(service: string, networks: readonly string[]): Promise<void> {
+    for (const name of networks) await disconnectNetwork(this.docker, name, this.containerName(service));
   }
 
   async createVolume(service: string): Promise<void> {
@@ -78,7 +91,8 @@ export class ServiceContainers {
 
   /** Creates and starts the service's container on its (existing) volume. */
   async createContainer(service: ServiceSpec): Promise<void> {
-    await this.ensureNetwork();
+    await this.ensureNetwork(service.name);
+    const network = this.networkOf(service.name);
     const container = await this.docker.createContainer({
       name: this.containerName(service.name),
       Hostname: serviceHost(service.name),
@@ -86,12 +100,12 @@ export class ServiceContainers {
       Env: [`POSTGRES_PASSWORD=${service.password}`, `POSTGRES_USER=${POSTGRES_USER}`, `POSTGRES_DB=${databaseName(service.name)}`],
       Labels: serviceLabels(this.instance, service.name),
       HostConfig: {
-        NetworkMode: this.network,
+        NetworkMode: network,
         Mounts: [{ Type: 'volume', Source: this.volumeName(service.name), Target: service.dataPath }],
         RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
         Memory: service.memoryMb ? service.memoryMb * 1024 * 1024 : 0,
       },
-      NetworkingConfig: { EndpointsConfig: { [this.network]: { Aliases: [serviceHost(service.name)] } } },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [serviceHost(service.name)] } } },
     });
     await container.start();
   }
@@ -139,7 +153,7 @@ export class ServiceContainers {
     }
   }
 
-  /** Removes the container and, with `data`, the volume. Only ever this daemon's own objects. */
+  /** Removes the container and, with `data`, the volume and network. Only ever this daemon's own objects. */
   async remove(service: string, data: boolean): Promise<void> {
     await this.docker
       .getContainer(this.containerName(service))
@@ -148,6 +162,7 @@ export class ServiceContainers {
         if (!notFound(error)) throw error;
       });
     if (!data) return;
+    await removeNetwork(this.docker, this.networkOf(service));
     await this.docker
       .getVolume(this.volumeName(service))
       .remove()

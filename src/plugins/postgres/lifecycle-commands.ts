@@ -26,7 +26,8 @@ export function registerLifecycleCommands(pg: PostgresContext): void {
     description:
       'Runs the official postgres image when this server has it or can pull it; otherwise builds\n' +
       'paas/postgres:15 from Debian packages once (a few minutes) and reuses it after.\n' +
-      'The service answers on the paas network as paas-postgres-NAME:5432, database NAME (dashes as underscores).',
+      'The service answers on its own network as paas-postgres-NAME:5432, database NAME (dashes as underscores);\n' +
+      'only the apps linked to it (postgres:link) join that network.',
     examples: ['paas postgres:create blog-db', 'paas postgres:create reports --memory 512'],
     flags: {
       image: { type: 'string', description: 'image name, default postgres', placeholder: 'IMG' },

@@ -19,7 +19,8 @@ export function registerLinkCommands(pg: PostgresContext): void {
     summary: "Give an app the service's URL in DATABASE_URL (or ALIAS_URL) and restart it",
     usage: 'NAME APP [--alias ENV] [--no-restart]',
     description:
-      'The app reaches the service at paas-postgres-NAME:5432 from its web, worker, release and run containers.\n' +
+      "The app's containers join the service's own network and reach it at paas-postgres-NAME:5432\n" +
+      '(web, worker, release and run containers); apps that are not linked cannot reach it.\n' +
       'When DATABASE_URL is already set, the URL goes to PAAS_POSTGRES_<NAME>_URL instead (or pick a name with --alias).\n' +
       'The restart is a new release with zero downtime, like config:set.',
     examples: ['paas postgres:link blog-db blog', 'paas postgres:link reports blog --alias REPORTS_DATABASE'],
@@ -46,6 +47,9 @@ export function registerLinkCommands(pg: PostgresContext): void {
         store.configVars.set(app.id, { [key]: linkUrl(service) });
         pg.store.link(service.id, app.id, key);
       });
+      // The app's containers join the service's network now; a restart gives them the URL.
+      await pg.containers.ensureNetwork(service.name);
+      await events.emit('app-networks-changed', { app: app.name });
       writeLine(stdout, `-----> Linking postgres service ${service.name} to ${app.name} as ${key}`);
       if (note) writeLine(stdout, `       ${note}`);
       else if (alias !== undefined && key in vars) writeLine(stdout, `       ${key} was set before; it now holds the link's URL`);
@@ -77,6 +81,8 @@ export function registerLinkCommands(pg: PostgresContext): void {
         store.configVars.unset(app.id, [link.envKey]);
         pg.store.unlink(service.id, app.id);
       });
+      // Off the service's network at once, restart or not: an unlinked app cannot reach it.
+      await events.emit('app-networks-changed', { app: app.name });
       writeLine(stdout, `-----> Unlinking postgres service ${service.name} from ${app.name} (unset ${link.envKey})`);
       await events.emit('post-config-update', {
         app: app.name,

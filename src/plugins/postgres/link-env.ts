@@ -8,7 +8,7 @@ export const POSTGRES_PORT = 5432;
 export const POSTGRES_USER = 'postgres';
 export const DEFAULT_LINK_KEY = 'DATABASE_URL';
 
-/** The stable hostname of a service on the paas network (a DNS alias of its container). */
+/** The stable hostname of a service on its own network (a DNS alias of its container). */
 export function serviceHost(service: string): string {
   return `paas-postgres-${service}`;
 }

@@ -22,6 +22,8 @@ export function postgresPlugin(): Part {
       registerLinkTriggers(pg);
       registerInfoCommands(pg);
       registerDataCommands(pg);
+      // An app's containers join the networks of the services it is linked to, and no others.
+      api.networks.add((appId) => pg.store.linksOfApp(appId).map((link) => pg.containers.networkOf(link.service)));
       api.events.on('install', async ({ output }) => {
         output.write(`-----> Preparing the postgres image\n`);
         const image = await preparePostgresImage(pg.docker, {}, (line) => output.write(`       ${line}\n`), pg.api.paths.locks);
@@ -42,6 +44,11 @@ export function postgresPlugin(): Part {
 
 async function ensureServicesRun(pg: PostgresContext): Promise<void> {
   for (const service of pg.store.list()) {
+    try {
+      await moveToOwnNetwork(pg, service.name);
+    } catch (error) {
+      pg.api.logger.warn({ err: error, service: service.name }, 'could not put postgres service on its own network');
+    }
     if (service.stopped) continue;
     try {
       const result = await pg.containers.ensureRunning(service);
@@ -49,5 +56,19 @@ async function ensureServicesRun(pg: PostgresContext): Promise<void> {
     } catch (error) {
       pg.api.logger.warn({ err: error, service: service.name }, 'could not start postgres service');
     }
+  }
+}
+
+/**
+ * Each service is on its own network, with its linked apps. A service made by an older paas
+ * sat on the apps' network: it joins its own, its linked apps follow, then it leaves the old one.
+ */
+async function moveToOwnNetwork(pg: PostgresContext, service: string): Promise<void> {
+  if ((await pg.containers.state(service)).status === 'missing') return;
+  const others = await pg.containers.joinOwnNetwork(service);
+  for (const link of pg.store.linksOf(service)) await pg.api.events.emit('app-networks-changed', { app: link.app });
+  if (others.length) {
+    await pg.containers.leaveNetworks(service, others);
+    pg.api.logger.info({ service, left: others }, 'postgres service moved to its own network');
   }
 }

@@ -1,0 +1,10 @@
+/**
+ * What every container that runs app code gets (processes, `run`, `run:detached`, deploy
+ * scripts): a cap on processes, so a fork bomb stays inside its container, and no privilege
+ * gain through setuid binaries. Memory and CPU stay unlimited unless `resource:limit` sets them.
+ */
+export const APP_PIDS_LIMIT = 1024;
+
+export function appContainerDefaults(): { PidsLimit: number; SecurityOpt: string[] } {
+  return { PidsLimit: APP_PIDS_LIMIT, SecurityOpt: ['no-new-privileges:true'] };
+}
