@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStackImages } from '../../src/build/buildpacks/stack.js';
+import { TEST_LOCK_DIR } from '../fixtures/images.js';
 import { appWorkTree, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
 
 /**
@@ -56,7 +57,7 @@ const gateway = async () =>
 const serviceIp = async (name: string) => (await daemon.paasOk(['postgres:info', name, '--internal-ip'])).trim();
 
 beforeAll(async () => {
-  await ensureStackImages(new Docker(), () => undefined);
+  await ensureStackImages(new Docker(), () => undefined, TEST_LOCK_DIR);
   daemon = await startDaemon({ ssh: true, env: { PAAS_LISTEN: '0.0.0.0' } });
   instance = readFileSync(join(daemon.home, 'instance-id'), 'utf8').trim();
   token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
