@@ -7,6 +7,9 @@ import { assertAppName } from './names.js';
 /** `apps:set --global disable-autocreation true`: a push to an unknown app is refused. */
 export const AUTOCREATION = { namespace: 'apps', key: 'disable-autocreation' } as const;
 
+/** `apps:lock APP`: deploys of the app are refused until apps:unlock. */
+export const APP_LOCK = { namespace: 'apps', key: 'locked' } as const;
+
 /** Creates an app and lets every part prepare for it (repo, ...); shared by apps:create and push. */
 export async function createApp(store: Store, events: EventBus, name: string): Promise<AppRow> {
   assertAppName(name);

@@ -5,8 +5,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import type { Part } from '../daemon/part.js';
-import { deployBranches } from '../git/deploy-branch.js';
-import { branchRevision, repoPath } from '../git/repositories.js';
+import { deployCurrentRevision, registerAppCommands } from './app-commands.js';
 import { watchContainerEvents } from './docker-events.js';
 import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
 import { applyFirewall, removeFirewall } from './firewall.js';
@@ -75,14 +74,7 @@ export function deployPart(): Part {
         arity: [1, 1],
         async handler({ args: [name], flags, stdout, actor, signal }) {
           const app = requireApp(store, name!);
-          const repo = repoPath(paths, app.name);
-          let rev: string | undefined;
-          for (const branch of deployBranches(store, app.id)) rev ??= await branchRevision(repo, branch);
-          if (!rev) {
-            throw new UserError(`${app.name} has no code yet; push it first: git push paas main`);
-          }
-          const source = { rev, gitEnv: { GIT_DIR: repo }, codeTrust: 'remote' as const };
-          await services.deployer.deploy({ app, source, output: stdout, actor: actor.name, signal, force: flags.force === true });
+          await deployCurrentRevision(services, app, { output: stdout, actor: actor.name, signal, force: flags.force === true });
         },
       });
 
@@ -143,6 +135,7 @@ export function deployPart(): Part {
 
       registerReleaseCommands(services);
       registerPsCommands(services);
+      registerAppCommands(services);
       registerRunCommands(services);
       registerResourceCommands(partApi);
     },

@@ -6,6 +6,7 @@ import { contextPath, readTarEntries } from '../build/build-context.js';
 import type { Builder, BuildRequest, BuildResult } from '../build/builder.js';
 import { BUILDER_TOPIC } from '../build/builder-properties.js';
 import type { FlagSpec } from '../core/command.js';
+import { APP_LOCK } from '../core/apps.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { readProperty } from '../core/properties.js';
 import type { CodeTrust } from '../core/events.js';
@@ -83,6 +84,9 @@ export class Deployer {
 
   deploy(request: DeployRequest): Promise<ReleaseRow> {
     const { app, source } = request;
+    if (this.api.store.properties.get(app.id, APP_LOCK.namespace, APP_LOCK.key) === 'true') {
+      return Promise.reject(new UserError(`${app.name} is locked for deploys (apps:lock); unlock it with: paas apps:unlock ${app.name}`));
+    }
     return this.locks.withLock(app.id, app.name, `deploying ${source.rev.slice(0, 7)}`, () => this.build(request));
   }
 

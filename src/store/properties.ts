@@ -35,4 +35,14 @@ export class PropertiesTable {
       .all(appId, namespace) as Array<{ key: string; value: string }>;
     return Object.fromEntries(rows.map((row) => [row.key, row.value]));
   }
+
+  /** Copies an app's settings to another app, leaving out some namespaces (apps:clone). */
+  copyApp(fromAppId: number, toAppId: number, skipNamespaces: readonly string[]): void {
+    const rows = this.db
+      .prepare('SELECT namespace, key, value FROM properties WHERE app_id = ?')
+      .all(fromAppId) as Array<{ namespace: string; key: string; value: string }>;
+    this.db.transaction(() => {
+      for (const row of rows) if (!skipNamespaces.includes(row.namespace)) this.set(toAppId, row.namespace, row.key, row.value);
+    })();
+  }
 }

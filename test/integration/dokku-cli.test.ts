@@ -2,7 +2,7 @@ import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAAS_BIN, run, startDaemon, type DaemonHandle } from './harness.js';
+import { PAAS_BIN, appWorkTree, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 
@@ -157,5 +157,66 @@ describe('global flags and output conventions, as Dokku has them', () => {
     // apps:create NAME in such a folder still creates NAME
     await daemon.paasOk(['apps:create', 'third'], { cwd: repo });
     await daemon.paasOk(['--force', 'apps:destroy', 'third']);
+  });
+});
+
+describe('apps:exists, apps:lock, apps:clone, config:import and config:export', () => {
+  it('apps:exists exits 0 or 1, printing nothing on stdout', async () => {
+    expect(await daemon.paas(['apps:exists', 'python-app'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await daemon.paas(['apps:exists', 'ghost'])).toEqual({ code: 1, stdout: '', stderr: 'App does not exist\n' });
+  });
+
+  it('a locked app refuses pushes until apps:unlock; apps:clone copies code and config and deploys', async () => {
+    const token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
+    const remote = `http://paas:${token}@127.0.0.1:${daemon.apiPort}/locked.git`;
+    await daemon.paasOk(['apps:create', 'locked']);
+    expect(await daemon.paasOk(['apps:lock', 'locked'])).toBe('-----> Deploy lock created\n');
+    expect(await daemon.paas(['apps:locked', 'locked'])).toMatchObject({ code: 0, stdout: 'Deploy lock exists\n' });
+    expect(await daemon.paasOk(['apps:report', 'locked', '--app-locked'])).toBe('true\n');
+    const tree = await appWorkTree('hello');
+    const refused = await tree.git('push', remote, 'main');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/remote: .*locked is locked for deploys \(apps:lock\); unlock it with: paas apps:unlock locked/);
+    expect(await daemon.paasOk(['releases', 'locked'])).not.toMatch(/v1/);
+
+    expect(await daemon.paasOk(['apps:unlock', 'locked'])).toBe('-----> Deploy lock removed\n');
+    expect(await daemon.paas(['apps:locked', 'locked'])).toMatchObject({ code: 1, stdout: '', stderr: 'Deploy lock does not exist\n' });
+    const pushed = await tree.git('push', remote, 'main');
+    expect(pushed.code, pushed.stderr).toBe(0);
+
+    await daemon.paasOk(['config:set', 'locked', 'GREETING=cloned']);
+    await daemon.paasOk(['domains:add', 'locked', 'locked.example.test']);
+    const clone = await daemon.paasOk(['apps:clone', 'locked', 'copy']);
+    expect(clone).toMatch(/-----> Cloning locked to copy[\s\S]*Application deployed[\s\S]*-----> Cloned locked to copy\n$/);
+    expect(await daemon.paasOk(['config:get', 'copy', 'GREETING'])).toBe('cloned\n');
+    expect(await daemon.paasOk(['domains:report', 'copy', '--domains-app-vhosts'])).not.toContain('locked.example.test');
+    const url = (await daemon.paasOk(['urls', 'copy'])).trim().split('\n')[0]!;
+    expect((await httpGet(url)).status).toBe(200);
+
+    const again = await daemon.paas(['apps:clone', 'locked', 'copy']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists/);
+    expect(await daemon.paas(['apps:clone', '--ignore-existing', 'locked', 'copy'])).toMatchObject({ code: 0 });
+    await daemon.paasOk(['apps:clone', '--skip-deploy', 'locked', 'copy2']);
+    expect(await daemon.paasOk(['releases', 'copy2'])).not.toMatch(/v1/);
+    expect(await daemon.paasOk(['config:get', 'copy2', 'GREETING'])).toBe('cloned\n');
+  });
+
+  it('config:export formats as Dokku has them, and config:import reads them back', async () => {
+    await daemon.paasOk(['config:set', '--no-restart', 'python-app', "B=it's two", 'C=x"y', 'SET=1']);
+    expect(await daemon.paasOk(['config:export', 'python-app'])).toBe("export B='it'\\''s two'\nexport C='x\"y'\nexport SET='1'\n");
+    expect(await daemon.paasOk(['config:export', '--format', 'shell', 'python-app'])).toBe("B='it'\\''s two' C='x\"y' SET='1'\n");
+    expect(await daemon.paasOk(['config:export', '--format', 'docker-args', 'python-app'])).toBe("--env=B='it'\\''s two' --env=C='x\"y' --env=SET='1'\n");
+    const envfile = await daemon.paasOk(['config:export', '--format', 'envfile', 'python-app']);
+    await daemon.paasOk(['apps:create', 'imported']);
+    const imported = await daemon.paasOk(['config:import', '--no-restart', 'imported'], { input: envfile });
+    expect(imported).toMatch(/-----> Setting config vars for imported/);
+    const json = await daemon.paasOk(['config:export', '--format', 'json', 'python-app']);
+    expect(await daemon.paasOk(['config:export', '--format', 'json', 'imported'])).toBe(json);
+    await daemon.paasOk(['config:import', '--format', 'json', '--no-restart', 'imported'], { input: '{"FROM_JSON": "yes"}' });
+    expect(await daemon.paasOk(['config:get', 'imported', 'FROM_JSON'])).toBe('yes\n');
+    const bad = await daemon.paas(['config:import', 'imported'], { input: 'not a var line\n' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/line 1 is not KEY=VALUE/);
   });
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseAssignments, renderConfigExport, shellQuote } from '../../src/core/config-vars.js';
+import { parseAssignments, parseConfigImport, renderConfigExport, shellQuote } from '../../src/core/config-vars.js';
 
 describe('parseAssignments', () => {
   it('splits at the first = and keeps the value as given', () => {
@@ -56,5 +56,31 @@ describe('oneOffCommandLine', () => {
     expect(execFileSync('sh', ['-c', `set -- ${line}; printf '%s\\n' "$@"`]).toString()).toBe(
       "python\n-c\nimport sys; print('it''s')\n$HOME\n",
     );
+  });
+});
+
+describe('parseConfigImport', () => {
+  it('reads back what config:export --format envfile writes, and common .env forms', () => {
+    const vars = { A: 'x y', B: 'a"b$c', C: 'line\nnext', D: '' };
+    expect(parseConfigImport(renderConfigExport(vars, 'envfile'), 'envfile')).toEqual(vars);
+    expect(parseConfigImport("# comment\n\nexport E='single $x'\nF=plain # note\r\nG = spaced\n", 'envfile')).toEqual({
+      E: 'single $x',
+      F: 'plain',
+      G: 'spaced',
+    });
+  });
+
+  it('reads a JSON object of strings and refuses anything else', () => {
+    expect(parseConfigImport('{"A": "1"}', 'json')).toEqual({ A: '1' });
+    expect(() => parseConfigImport('[1]', 'json')).toThrow(/object/);
+    expect(() => parseConfigImport('{"A": 1}', 'json')).toThrow(/must be a string/);
+    expect(() => parseConfigImport('A="open', 'envfile')).toThrow(/line 1 has an unclosed quote/);
+    expect(() => parseConfigImport('1BAD=x', 'envfile')).toThrow(/config key/);
+  });
+
+  it('renders the one-line formats', () => {
+    expect(renderConfigExport({ A: "it's", B: '1' }, 'docker-args')).toBe("--env=A='it'\\''s' --env=B='1'\n");
+    expect(renderConfigExport({ A: '1' }, 'json-list')).toBe('[\n  {\n    "name": "A",\n    "value": "1"\n  }\n]\n');
+    expect(renderConfigExport({}, 'shell')).toBe('');
   });
 });

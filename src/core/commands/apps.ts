@@ -1,5 +1,5 @@
 import { requireApp } from '../app-lookup.js';
-import { AUTOCREATION, createApp } from '../apps.js';
+import { APP_LOCK, AUTOCREATION, createApp } from '../apps.js';
 import { UserError } from '../errors.js';
 import { assertAppName } from '../names.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../output.js';
@@ -49,6 +49,20 @@ export const appsPart: Part = {
       setExamples: ['paas apps:set --global disable-autocreation true', 'paas apps:set --global disable-autocreation'],
       reportSummary: "Show an app's information",
       reportAliases: ['apps:info'],
+    });
+
+    commands.register({
+      name: 'apps:exists',
+      summary: 'Exit 0 if an app exists, 1 if not (for scripts)',
+      usage: 'APP',
+      examples: ['paas apps:exists blog || paas apps:create blog'],
+      arity: [1, 1],
+      handler({ args: [name], stderr }) {
+        assertAppName(name!);
+        if (store.apps.find(name!)) return 0;
+        stderr.write('App does not exist\n');
+        return 1;
+      },
     });
 
     commands.register({
@@ -133,6 +147,7 @@ function appsTopic({ store, paths }: Pick<PartApi, 'store' | 'paths'>): TopicSpe
         'deploy-source': release?.gitRev ? 'git' : '',
         'deploy-source-metadata': release?.gitRev ?? '',
         'config-vars': String(Object.keys(store.configVars.all(app.id)).length),
+        locked: String(store.properties.get(app.id, APP_LOCK.namespace, APP_LOCK.key) === 'true'),
       };
     },
   };

@@ -2,7 +2,7 @@ import type { CommandContext, FlagSpec } from '../command.js';
 import { requireApp } from '../app-lookup.js';
 import { UserError } from '../errors.js';
 import { assertConfigKey, printable } from '../names.js';
-import { parseAssignments, renderConfigExport, renderConfigShow, type ExportFormat } from '../config-vars.js';
+import { EXPORT_FORMATS, parseAssignments, parseConfigImport, renderConfigExport, renderConfigShow, type ExportFormat } from '../config-vars.js';
 import { writeLine } from '../output.js';
 import type { Part, PartApi } from '../../daemon/part.js';
 import type { ConfigScope } from '../../store/config-vars.js';
@@ -42,20 +42,48 @@ export const configPart: Part = {
       secrets: { args: 'assignments' },
       arity: [1, Infinity],
       async handler(ctx) {
-        const { scope, app, label, rest } = target(ctx);
-        if (rest.length === 0) throw new UserError('config:set: give at least one KEY=VALUE');
-        const vars = parseAssignments(rest, ctx.flags.encoded === true);
-        await events.emit('pre-config-update', { app, vars, actor: ctx.actor });
-        store.configVars.set(scope, vars);
-        writeLine(ctx.stdout, `-----> Setting config vars for ${label}`);
-        ctx.stdout.write(indent(renderConfigShow('', vars).split('\n').slice(1).join('\n')));
-        await events.emit('post-config-update', {
-          app,
-          action: 'set',
-          keys: Object.keys(vars),
-          restart: ctx.flags['no-restart'] !== true,
-          output: ctx.stdout,
-        });
+        const resolved = target(ctx);
+        if (resolved.rest.length === 0) throw new UserError('config:set: give at least one KEY=VALUE');
+        await setVars(ctx, resolved, parseAssignments(resolved.rest, ctx.flags.encoded === true));
+      },
+    });
+
+    /** config:set and config:import: store the vars, show them, and restart the app with them. */
+    const setVars = async (ctx: CommandContext, { scope, app, label }: Target, vars: Record<string, string>) => {
+      await events.emit('pre-config-update', { app, vars, actor: ctx.actor });
+      store.configVars.set(scope, vars);
+      writeLine(ctx.stdout, `-----> Setting config vars for ${label}`);
+      ctx.stdout.write(indent(renderConfigExport(vars, 'pretty')));
+      await events.emit('post-config-update', {
+        app,
+        action: 'set',
+        keys: Object.keys(vars),
+        restart: ctx.flags['no-restart'] !== true,
+        output: ctx.stdout,
+      });
+    };
+
+    commands.register({
+      name: 'config:import',
+      summary: 'Set config vars from a .env file or a JSON object on stdin',
+      usage: '[--global] [--no-restart] [--format envfile|json] APP < FILE',
+      description:
+        'envfile (the default): KEY=value lines; "export " prefixes, quoted values and # comments are understood.\n' +
+        'json: an object of strings. Vars not in the input are kept; the app restarts once.',
+      examples: ['paas config:import blog < .env', 'paas config:export old --format json | paas config:import --format json new'],
+      flags: {
+        ...GLOBAL,
+        ...NO_RESTART,
+        format: { type: 'string', description: 'input format, default envfile', choices: ['envfile', 'json'], placeholder: 'FORMAT' },
+      },
+      arity: [0, 1],
+      async handler(ctx) {
+        const resolved = target(ctx);
+        noExtra(resolved.rest);
+        const text = await readStdin(ctx.stdin);
+        const vars = parseConfigImport(text, ctx.flags.format === 'json' ? 'json' : 'envfile');
+        if (Object.keys(vars).length === 0) throw new UserError('config:import: no KEY=VALUE in the input (pipe a file: paas config:import APP < .env)');
+        await setVars(ctx, resolved, vars);
       },
     });
 
@@ -135,14 +163,18 @@ export const configPart: Part = {
     commands.register({
       name: 'config:export',
       summary: "Export the app's environment (global vars included) for a shell, a .env file or JSON",
-      usage: '[--global] APP [--format envfile|json|shell]',
-      examples: ['paas config:export blog --format envfile > .env', 'eval "$(paas config:export blog)"'],
+      usage: `[--global] APP [--format ${EXPORT_FORMATS.join('|')}]`,
+      description:
+        'exports (the default): export KEY=\'value\' lines for eval. shell: KEY=\'value\' pairs on one line.\n' +
+        "docker-args: --env=KEY='value' on one line, for docker run. envfile: KEY=\"value\" lines (.env).\n" +
+        'json: an object; json-list: [{"name", "value"}]; pretty: aligned KEY: value lines.',
+      examples: ['paas config:export blog --format envfile > .env', 'eval "$(paas config:export blog)"', 'docker run $(paas config:export blog --format docker-args) ...'],
       flags: {
         ...GLOBAL,
         format: {
           type: 'string',
-          description: 'output format, default shell',
-          choices: ['envfile', 'json', 'shell'],
+          description: 'output format, default exports',
+          choices: EXPORT_FORMATS,
           placeholder: 'FORMAT',
         },
       },
@@ -151,7 +183,7 @@ export const configPart: Part = {
         const { scope, rest } = target(ctx);
         noExtra(rest);
         const vars = scope === null ? store.configVars.all(null) : store.configVars.effective(scope);
-        ctx.stdout.write(renderConfigExport(vars, (ctx.flags.format as ExportFormat | undefined) ?? 'shell'));
+        ctx.stdout.write(renderConfigExport(vars, (ctx.flags.format as ExportFormat | undefined) ?? 'exports'));
       },
     });
 
@@ -201,4 +233,17 @@ function indent(text: string): string {
     .filter((line) => line !== '')
     .map((line) => `       ${line}\n`)
     .join('');
+}
+
+const MAX_IMPORT = 1024 * 1024;
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    chunks.push(Buffer.from(chunk as Buffer));
+    size += chunks[chunks.length - 1]!.length;
+    if (size > MAX_IMPORT) throw new UserError('config:import: the input is larger than 1 MB');
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
