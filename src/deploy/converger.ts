@@ -3,7 +3,7 @@ import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { AppLocks } from './app-lock.js';
 import { webUpstreams } from './release-manager.js';
-import { processLimits } from './resource-limits.js';
+import { processOptions } from './deploy-settings.js';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
 
 export const STOPPED = { namespace: 'ps', key: 'stopped' } as const;
@@ -62,7 +62,7 @@ export class Converger {
           running.push(await this.scheduler.restart(existing));
           result.restarted++;
         } else {
-          running.push(await this.scheduler.start(app, release, type, index, processLimits(this.api.store.properties, app.id, type)));
+          running.push(await this.scheduler.start(app, release, type, index, processOptions(this.api.store.properties, app.id, type)));
           result.started++;
         }
       }

@@ -18,6 +18,7 @@ import type { AppLocks } from './app-lock.js';
 import { parseAppJson } from './app-json.js';
 import { buildFingerprint, buildSettings, loadReusable, saveReusable, type ReusableBuild } from './build-reuse.js';
 import { DeployLog } from './deploy-log.js';
+import { appFilePaths, pendingScale, setPendingScale, SETTING } from './deploy-settings.js';
 import { formationFor } from './formation.js';
 import { LABELS, imageRepository } from './naming.js';
 import { parseProcfile } from './procfile.js';
@@ -116,9 +117,11 @@ export class Deployer {
         signal,
       };
       log.step(`Receiving ${app.name} ${source.rev.slice(0, 7)} (build ${build.id})`);
-      const files = await readTarEntries(tarPath, [inBuildDir('Procfile'), inBuildDir('app.json')]);
-      const appJsonText = files.get(inBuildDir('app.json'))?.toString('utf8') ?? null;
-      if (appJsonText !== null) parseAppJson(appJsonText);
+      const appFiles = appFilePaths(store.properties, app.id);
+      const custom = store.properties.effective(app.id, SETTING.procfilePath.namespace, SETTING.procfilePath.key);
+      const files = await readTarEntries(tarPath, [inBuildDir(appFiles.procfile), inBuildDir(appFiles.appJson)]);
+      const appJsonText = files.get(inBuildDir(appFiles.appJson))?.toString('utf8') ?? null;
+      const appJson = appJsonText === null ? undefined : parseAppJson(appJsonText);
       const builder = await this.selectBuilder(request);
       const fingerprint = await this.fingerprint(builder, request, source);
       const reused = force || !fingerprint ? undefined : await this.reusable(app, fingerprint);
@@ -132,17 +135,20 @@ export class Deployer {
       } else {
         built = await builder.build(request);
       }
-      const procfileText = files.get(inBuildDir('Procfile'))?.toString('utf8');
-      const procfile = built.procfile ?? (procfileText === undefined ? {} : parseProcfile(procfileText));
+      const procfileText = files.get(inBuildDir(appFiles.procfile))?.toString('utf8');
+      // A buildpack build reads the Procfile its slug ends with, unless ps:set procfile-path names another.
+      const fromSlug = custom ? undefined : built.procfile;
+      const procfile = fromSlug ?? (procfileText === undefined ? {} : parseProcfile(procfileText));
       const types = Object.keys(procfile).length ? procfile : built.defaultProcessTypes;
       const previous = store.releases.current(app.id);
+      const pending = pendingScale(store.properties, app.id);
       const release = await this.releases.publish(
         app,
         {
           appId: app.id,
           image,
           config: store.configVars.effective(app.id),
-          formation: formationFor(types, previous?.formation),
+          formation: formationFor(types, { previous: previous?.formation, pending, appJson: appJson?.formation ?? {} }),
           port: built.exposedPorts.length === 1 ? built.exposedPorts[0]! : DEFAULT_PORT,
           gitRev: source.rev,
           buildId: build.id,
@@ -154,6 +160,7 @@ export class Deployer {
         },
         log,
       );
+      setPendingScale(store.properties, app.id, undefined);
       store.builds.finish(build.id, 'succeeded', { builder: builder.name, image: release.image });
       if (fingerprint) {
         const origin = reused ?? { buildId: build.id, builder: builder.name, imageId: built.imageId };

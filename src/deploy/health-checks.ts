@@ -1,4 +1,5 @@
 import type { HealthCheck } from './app-json.js';
+import { attemptCheck } from './app-checks.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 
 export interface CheckLog {
@@ -54,49 +55,37 @@ export async function checkProcess(
   }
   for (const check of active) {
     log.step(`Checking ${label}: ${check.name}`);
-    await runHttpCheck(scheduler, process, port, check, log);
+    await runAppJsonCheck(scheduler, process, port, check, log);
   }
 }
 
-async function runHttpCheck(
+async function runAppJsonCheck(
   scheduler: DockerLocalScheduler,
   process: ProcessContainer,
   port: number,
   check: HealthCheck,
   log: CheckLog,
 ): Promise<void> {
-  const url = `http://${process.ip}:${check.port ?? port}${check.path}`;
   await sleep(check.initialDelay * 1000);
   let last = '';
   for (let attempt = 1; attempt <= Math.max(1, check.attempts); attempt++) {
     await scheduler.assertRunning(process);
-    last = await attemptHttp(url, check);
+    last = await attemptCheck(scheduler.docker, process, port, check);
     if (last === '') {
-      log.detail(`${check.path} passed (attempt ${attempt})`);
+      log.detail(`${check.name} passed (attempt ${attempt})`);
       return;
     }
     log.detail(`attempt ${attempt}/${check.attempts}: ${last}`);
     if (attempt < check.attempts) await sleep(check.wait * 1000);
   }
+  if (check.warn) {
+    log.detail(`${check.name} failed; going on, as it only warns ("warn": true)`);
+    return;
+  }
   throw new ProcessCheckFailed(
     `${process.type}.${process.index} failed its check "${check.name}": ${last}`,
     await scheduler.lastLogLines(process.id),
   );
-}
-
-/** '' when the check passes, else why it did not. */
-export async function attemptHttp(url: string, check: HealthCheck): Promise<string> {
-  try {
-    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(check.timeout * 1000) });
-    const body = await response.text();
-    if (response.status >= 400) return `${check.path} answered HTTP ${response.status}`;
-    if (check.content !== undefined && !body.includes(check.content)) {
-      return `${check.path} answered without the expected content "${check.content}"`;
-    }
-    return '';
-  } catch (error) {
-    return `${check.path} did not answer (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message})`;
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

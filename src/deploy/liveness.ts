@@ -1,7 +1,7 @@
 import type { PartApi } from '../daemon/part.js';
 import type { AppLocks } from './app-lock.js';
 import type { HealthCheck } from './app-json.js';
-import { attemptHttp } from './health-checks.js';
+import { attemptCheck, withCheckSettings } from './app-checks.js';
 import { appJsonOf } from './release-manager.js';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
 
@@ -43,9 +43,10 @@ export class LivenessMonitor {
         const release = this.api.store.releases.current(app.id);
         if (!release || this.locks.isLocked(app.id)) continue;
         const checks = appJsonOf(release).healthchecks;
+        const settled = (type: string) => withCheckSettings(checks[type] ?? [], this.api.store.properties, app.id);
         const processes = (await this.scheduler.list(app.id)).filter((p) => p.running && p.release === release.version);
         for (const process of processes) {
-          for (const check of (checks[process.type] ?? []).filter((c) => c.type === 'liveness')) {
+          for (const check of settled(process.type).filter((c) => c.type === 'liveness')) {
             await this.probe(app.name, process, release.port, check);
           }
         }
@@ -62,7 +63,7 @@ export class LivenessMonitor {
     const now = Date.now();
     if (now - (this.lastProbe.get(key) ?? 0) < Math.max(check.wait, 1) * 1000) return;
     this.lastProbe.set(key, now);
-    const problem = await attemptHttp(`http://${process.ip}:${check.port ?? port}${check.path}`, check);
+    const problem = await attemptCheck(this.scheduler.docker, process, port, check);
     if (problem === '') {
       this.failures.delete(key);
       return;

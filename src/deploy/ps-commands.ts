@@ -1,38 +1,76 @@
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
-import { writeLine } from '../core/output.js';
+import { writeJson, writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import { STOPPED } from './converger.js';
 import { FORCE_BUILD_FLAG } from './deployer.js';
 import { DeployLog } from './deploy-log.js';
-import { describeFormation, parseScale, scaled } from './formation.js';
-import { publishChange, releaseFrom } from './releases-commands.js';
+import { pendingScale, setPendingScale } from './deploy-settings.js';
+import { changedTypes, describeFormation, managedByAppJson, parseScale, scaled } from './formation.js';
+import { appJsonOf } from './release-manager.js';
 import type { DeployServices } from './services.js';
 
 export function registerPsCommands(services: DeployServices): void {
   const { api, scheduler, converger, locks, releases } = services;
+  const describeCounts = (counts: Record<string, number>) => Object.entries(counts).map(([t, c]) => `${t}=${c}`).join(' ');
   const { commands, store } = api;
 
   commands.register({
     name: 'ps:scale',
     summary: 'Set how many containers of each process type run (no counts: print them)',
-    usage: 'APP [TYPE=COUNT...]',
-    examples: ['paas ps:scale blog web=2 worker=1', 'paas ps:scale blog'],
+    usage: '[--skip-deploy] APP [TYPE=COUNT...]',
+    description:
+      'Only the types named start or stop containers; the others keep running, unchecked. Before the\n' +
+      'first deploy, or with --skip-deploy, the counts are stored and the next deploy applies them.\n' +
+      'A first deploy runs one web container and no other type until it is scaled. Refused while app.json\n' +
+      '"formation" sets quantities (it decides the counts then).',
+    examples: ['paas ps:scale blog web=2 worker=1', 'paas ps:scale --skip-deploy blog worker=1', 'paas ps:scale blog --format json'],
+    flags: {
+      'skip-deploy': { type: 'boolean', description: 'store the counts for the next deploy; change nothing that runs' },
+      format: { type: 'string', description: 'output format of the counts', choices: ['stdout', 'json'], placeholder: 'FORMAT' },
+    },
     arity: [1, Infinity],
-    async handler({ args: [name, ...pairs], stdout, actor }) {
+    async handler({ args: [name, ...pairs], flags, stdout }) {
       const app = requireApp(store, name!);
       const current = store.releases.current(app.id);
-      if (!current) throw new UserError(`${app.name} is not deployed yet; push it first, then scale it`);
+      const pending = pendingScale(store.properties, app.id);
       if (pairs.length === 0) {
-        writeLine(stdout, `=====> ${app.name} scale`);
-        for (const [type, { count }] of Object.entries(current.formation)) writeLine(stdout, `${type}: ${count}`);
+        const counts = { ...Object.fromEntries(Object.entries(current?.formation ?? {}).map(([t, f]) => [t, f.count])), ...pending };
+        if (flags.format === 'json') {
+          return writeJson(stdout, Object.entries(counts).map(([type, quantity]) => ({ process_type: type, quantity })));
+        }
+        writeLine(stdout, `-----> Scaling for ${app.name}`);
+        writeLine(stdout, 'proctype: qty');
+        writeLine(stdout, '--------: ---');
+        for (const [type, count] of Object.entries(counts)) writeLine(stdout, `${type}: ${count}`);
+        return;
+      }
+      if (current && managedByAppJson(appJsonOf(current).formation)) {
+        throw new UserError(`${app.name}'s app.json "formation" sets its process counts; change them there (ps:scale is off while it does)`);
+      }
+      if (!current || flags['skip-deploy'] === true) {
+        const counts = parseScale(pairs);
+        setPendingScale(store.properties, app.id, { ...pending, ...counts });
+        const when = current ? 'the next deploy' : 'the first deploy';
+        writeLine(stdout, `-----> Scale of ${app.name} stored for ${when}: ${describeCounts(counts)}`);
         return;
       }
       const counts = parseScale(pairs, current.formation);
-      await publishChange(services, app, stdout, (release) => {
+      await locks.withLock(app.id, app.name, 'scaling', async () => {
+        const release = store.releases.current(app.id)!;
         const formation = scaled(release.formation, counts);
-        return releaseFrom(release, { formation, description: `Scale ${describeFormation(formation)}`, actor: actor.name });
+        const types = changedTypes(release.formation, formation);
+        const log = new DeployLog(stdout);
+        log.step(`Scaling ${app.name}: ${describeCounts(counts)}`);
+        store.releases.setFormation(release.id, formation);
+        if (converger.isStopped(app) || types.length === 0) return;
+        try {
+          await releases.scale(app, { ...release, formation }, types, log);
+        } catch (error) {
+          store.releases.setFormation(release.id, release.formation);
+          throw error;
+        }
       });
     },
   });

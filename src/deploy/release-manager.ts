@@ -11,21 +11,29 @@ import { runOneOff } from './one-off.js';
 import { processCommand, processEnv } from './process-env.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 import { appUrls } from './urls.js';
-import { processLimits } from './resource-limits.js';
 import type { Converger, Upstream } from './converger.js';
+import { checkList, inCheckList, processOptions, stopTimeout, waitToRetire } from './deploy-settings.js';
+import { batches } from './formation.js';
+import { withCheckSettings } from './app-checks.js';
+import { runAndCommit } from './predeploy.js';
 
 /** What a new release is made of; the version and image tag are given when it is published. */
 export type ReleaseDraft = Omit<ReleaseRow, 'id' | 'version' | 'createdAt'> & {
-  /** Procfile `release:` command: runs once, before the new containers start. */
-  releaseCommand?: string | null;
-  /** Whether app.json's deploy scripts run (new code); config changes and scaling skip them. */
+  /** Whether the deploy tasks run (new code); config changes and rollbacks skip them. */
   runScripts: boolean;
 };
 
 export const RETENTION = { namespace: 'releases', key: 'retention' } as const;
 export const DEFAULT_RETENTION = 10;
-const RETIRE_DELAY_MS = 2_000;
-const RETIRE_GRACE_SECONDS = 10;
+
+/** How a process type is replaced, from `checks:disable` and `checks:skip`. */
+interface TypePlan {
+  /** Checks disabled: the old containers stop before the new ones start (Dokku). */
+  stopFirst: boolean;
+  /** Checks skipped or disabled: new containers get traffic without being checked. */
+  check: boolean;
+  maxParallel: number | undefined;
+}
 
 /**
  * Heroku's release model: every change to what runs becomes a numbered release, and the app is
@@ -41,11 +49,12 @@ export class ReleaseManager {
 
   async publish(app: AppRow, draft: ReleaseDraft, log: DeployLog): Promise<ReleaseRow> {
     const { store } = this.api;
+    const { runScripts, ...fields } = draft;
     const version = store.releases.nextVersion(app.id);
     const repository = imageRepository(this.api.instance, app.name);
     await this.docker.getImage(draft.image).tag({ repo: repository, tag: `v${version}` });
     const candidate: ReleaseRow = {
-      ...draft,
+      ...fields,
       id: 0,
       version,
       image: `${repository}:v${version}`,
@@ -55,9 +64,12 @@ export class ReleaseManager {
     const firstDeploy = store.releases.current(app.id) === undefined;
     log.step(`Releasing ${app.name} v${version}: ${draft.description}`);
     try {
-      if (draft.runScripts) {
-        if (draft.releaseCommand) await this.script(app, candidate, 'release phase (Procfile release)', draft.releaseCommand, log);
-        if (appJson.predeploy) await this.script(app, candidate, 'predeploy (app.json scripts.dokku.predeploy)', appJson.predeploy, log);
+      if (runScripts) {
+        // Dokku's order: predeploy (committed into the image), then the Procfile release command.
+        if (appJson.predeploy) await this.predeploy(candidate, appJson.predeploy, log);
+        if (candidate.releaseCommand) {
+          await this.script(app, candidate, 'release phase (Procfile release)', candidate.releaseCommand, log);
+        }
       }
       await this.rollOut(app, candidate, log);
     } catch (error) {
@@ -67,7 +79,7 @@ export class ReleaseManager {
     const release = store.releases.add(candidate);
     await this.pruneImages(app);
     await this.api.events.emit('post-deploy', { app: app.name, release: version, output: log.stream });
-    if (draft.runScripts) {
+    if (runScripts) {
       if (appJson.postdeploy) {
         await this.script(app, release, 'postdeploy (app.json scripts.dokku.postdeploy)', appJson.postdeploy, log, true);
       }
@@ -84,45 +96,42 @@ export class ReleaseManager {
   }
 
   /**
-   * Starts the release's containers beside the running ones (all at once) and checks each.
-   * Traffic moves to them as soon as they are ready, with the old web containers kept as
-   * nginx backups while the new ones must stay up (STAY_UP_MS from their start); if one dies
-   * then, traffic moves back. Only then are the old ones retired. Any failure removes the new
-   * containers only, and the previous release keeps serving.
+   * Starts the release's containers beside the running ones (all at once, or `max_parallel` of
+   * a type at a time) and checks each. Traffic moves to them as soon as they are ready, with the
+   * old web containers kept as nginx backups while the new ones must stay up (STAY_UP_MS from
+   * their start); if one dies then, traffic moves back. The old ones retire after
+   * `wait-to-retire`. A type with checks disabled is stopped first instead (Dokku); one with
+   * checks skipped gets traffic unchecked. Any failure removes the new containers only.
    */
   async rollOut(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
     const all = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id));
-    const old = onlyType ? all.filter((p) => p.type === onlyType) : all;
-    const untouched = onlyType ? all.filter((p) => p.type !== onlyType && p.running) : [];
+    const inScope = (type: string) => onlyType === undefined || type === onlyType;
+    const plans = new Map(Object.keys(release.formation).map((type) => [type, this.plan(app, release, type)]));
+    const stopFirst = all.filter((p) => inScope(p.type) && plans.get(p.type)?.stopFirst);
+    const old = all.filter((p) => inScope(p.type) && !stopFirst.includes(p));
+    const untouched = all.filter((p) => !inScope(p.type) && p.running);
     const previous = webUpstreams([...untouched, ...old.filter((p) => p.running)], release.port);
-    const checks = appJsonOf(release).healthchecks;
-    const waitMs = defaultWaitMs(this.api.store.properties.effective(app.id, DEFAULT_WAIT.namespace, DEFAULT_WAIT.key));
-    const wanted = Object.entries(release.formation)
-      .filter(([type]) => !onlyType || type === onlyType)
-      .flatMap(([type, { count }]) => Array.from({ length: count }, (_, i) => ({ type, index: i + 1 })));
-    let started: ProcessContainer[] = [];
+    if (stopFirst.length) {
+      const types = [...new Set(stopFirst.map((p) => p.type))].join(',');
+      log.step(`Stopping the old ${types} containers first (checks disabled: ${types} is down until the new ones start)`);
+      await this.scheduler.retire(stopFirst, stopTimeout(this.api.store.properties, app.id));
+    }
+    const started: ProcessContainer[] = [];
     let switched = false;
     try {
-      for (const { type, index } of wanted) log.step(`Starting ${type}.${index}`);
-      started = await settleAll(
-        wanted.map(({ type, index }) =>
-          this.scheduler.start(app, release, type, index, processLimits(this.api.store.properties, app.id, type)),
-        ),
-        (ok) => this.scheduler.removeNow(ok),
+      const types = Object.entries(release.formation).filter(([type, { count }]) => inScope(type) && count > 0);
+      await settleAll(
+        types.map(([type, { count }]) => this.startType(app, release, type, range(1, count), plans.get(type)!, log, (p) => started.push(p))),
       );
-      await Promise.all(started.map((p) => checkProcess(this.scheduler, p, release.port, checks[p.type] ?? [], log, waitMs)));
       const fresh = webUpstreams([...untouched, ...started], release.port);
       // nginx falls back to the old containers by itself if a new one dies before it proved itself.
       const backups = fresh.length ? previous.filter((u) => !fresh.some((f) => f.host === u.host)).map((u) => ({ ...u, backup: true })) : [];
       await this.converger.switchTo(app, [...fresh, ...backups], (line) => log.detail(line));
       switched = true;
-      await this.scheduler.assertStaysUp(started, STAY_UP_MS);
+      await this.scheduler.assertStaysUp(started.filter((p) => plans.get(p.type)?.check), STAY_UP_MS);
       if (backups.length) await this.converger.switchTo(app, fresh);
     } catch (error) {
-      if (error instanceof ProcessCheckFailed && error.logs.trim()) {
-        log.step('Last lines of its log:');
-        for (const line of error.logs.trimEnd().split('\n')) log.detail(line);
-      }
+      this.logCheckFailure(error, log);
       if (switched) {
         await this.converger.switchTo(app, previous).catch((e: unknown) => this.api.logger.error({ err: e, app: app.name }, 'moving traffic back failed'));
         log.step('Traffic moved back to the previous release');
@@ -131,13 +140,112 @@ export class ReleaseManager {
       if (old.length) log.step(`The previous release keeps running${switched ? '' : ', untouched'}`);
       throw error;
     }
-    if (old.length) {
-      log.step(`Retiring ${old.length} old container${old.length === 1 ? '' : 's'}`);
-      // Requests nginx already sent to the old containers finish before they get SIGTERM.
-      for (const process of old) this.scheduler.retiring.add(process.id);
-      setTimeout(() => void this.scheduler.retire(old, RETIRE_GRACE_SECONDS), RETIRE_DELAY_MS);
-    }
+    this.retireLater(app, old, log);
     return started;
+  }
+
+  /**
+   * `ps:scale` on a running app: starts or stops containers of the changed types only; every
+   * other container keeps running unchecked. New containers are checked before they get traffic.
+   */
+  async scale(app: AppRow, release: ReleaseRow, types: readonly string[], log: DeployLog): Promise<void> {
+    const all = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id) && p.release === release.version);
+    const extra: ProcessContainer[] = [];
+    const started: ProcessContainer[] = [];
+    try {
+      await settleAll(
+        types.map((type) => {
+          const count = release.formation[type]?.count ?? 0;
+          const mine = all.filter((p) => p.type === type);
+          extra.push(...mine.filter((p) => p.index > count));
+          const missing = range(1, count).filter((index) => !mine.some((p) => p.index === index));
+          return this.startType(app, release, type, missing, this.plan(app, release, type), log, (p) => started.push(p));
+        }),
+      );
+      await this.scheduler.assertStaysUp(started.filter((p) => this.plan(app, release, p.type).check), STAY_UP_MS);
+      const kept = all.filter((p) => !extra.includes(p) && p.running);
+      await this.converger.switchTo(app, webUpstreams([...kept, ...started], release.port), (line) => log.detail(line));
+    } catch (error) {
+      this.logCheckFailure(error, log);
+      await this.scheduler.removeNow(started);
+      throw error;
+    }
+    if (extra.length) {
+      log.step(`Stopping ${extra.map((p) => `${p.type}.${p.index}`).join(', ')}`);
+      await this.scheduler.retire(extra, stopTimeout(this.api.store.properties, app.id));
+    }
+  }
+
+  /** Starts the given indexes of one type, `max_parallel` at a time, each batch checked before the next. */
+  private async startType(
+    app: AppRow,
+    release: ReleaseRow,
+    type: string,
+    indexes: readonly number[],
+    plan: TypePlan,
+    log: DeployLog,
+    onStarted: (process: ProcessContainer) => void,
+  ): Promise<void> {
+    const checks = withCheckSettings(appJsonOf(release).healthchecks[type] ?? [], this.api.store.properties, app.id);
+    const options = processOptions(this.api.store.properties, app.id, type);
+    const waitMs = defaultWaitMs(this.api.store.properties.effective(app.id, DEFAULT_WAIT.namespace, DEFAULT_WAIT.key));
+    for (const batch of batches(indexes, plan.maxParallel)) {
+      const processes = await settleAll(
+        batch.map(async (index) => {
+          log.step(`Starting ${type}.${index}`);
+          const process = await this.scheduler.start(app, release, type, index, options);
+          onStarted(process);
+          return process;
+        }),
+      );
+      if (!plan.check) {
+        log.step(`Not checking ${processes.map((p) => `${p.type}.${p.index}`).join(', ')} (checks ${plan.stopFirst ? 'disabled' : 'skipped'})`);
+        continue;
+      }
+      await Promise.all(processes.map((p) => checkProcess(this.scheduler, p, release.port, checks, log, waitMs)));
+    }
+  }
+
+  private plan(app: AppRow, release: ReleaseRow, type: string): TypePlan {
+    const { properties } = this.api.store;
+    const stopFirst = inCheckList(checkList(properties, app.id, 'checksDisabled'), type);
+    const skipped = inCheckList(checkList(properties, app.id, 'checksSkipped'), type);
+    return { stopFirst, check: !stopFirst && !skipped, maxParallel: appJsonOf(release).formation[type]?.maxParallel };
+  }
+
+  private logCheckFailure(error: unknown, log: DeployLog): void {
+    if (error instanceof ProcessCheckFailed && error.logs.trim()) {
+      log.step('Last lines of its log:');
+      for (const line of error.logs.trimEnd().split('\n')) log.detail(line);
+    }
+  }
+
+  /** Old containers keep running `wait-to-retire` seconds after the switch, then stop (stop-timeout). */
+  private retireLater(app: AppRow, old: readonly ProcessContainer[], log: DeployLog): void {
+    if (old.length === 0) return;
+    const { properties } = this.api.store;
+    const wait = waitToRetire(properties, app.id);
+    log.step(`Retiring ${old.length} old container${old.length === 1 ? '' : 's'} in ${wait} s`);
+    for (const process of old) this.scheduler.retiring.add(process.id);
+    setTimeout(() => void this.scheduler.retire(old, stopTimeout(properties, app.id)), wait * 1000).unref();
+  }
+
+  /** `scripts.dokku.predeploy`: its changes to the filesystem are committed into the release's image. */
+  private async predeploy(release: ReleaseRow, command: string, log: DeployLog): Promise<void> {
+    const what = 'predeploy (app.json scripts.dokku.predeploy)';
+    log.step(`Running ${what}: ${command}`);
+    const lines = log.lineWriter();
+    const code = await runAndCommit(this.docker, {
+      image: release.image,
+      cmd: processCommand(command)!,
+      env: processEnv(release, 'run', 1),
+      labels: { [LABELS.instance]: this.api.instance },
+      network: this.scheduler.network,
+      stdout: lines,
+      stderr: lines,
+    });
+    lines.end();
+    if (code !== 0) throw new UserError(`${what} failed with exit code ${code}; nothing was changed`);
   }
 
   /** A one-off container of the release: its output goes to the deploy log. */
@@ -189,12 +297,17 @@ export function webUpstreams(processes: readonly ProcessContainer[], port: numbe
   return processes.filter((p) => p.type === 'web' && p.ip).map((p) => ({ host: p.ip!, port }));
 }
 
-/** Every promise's value; if one rejects, the values of the others are cleaned up and it throws. */
-async function settleAll<T>(promises: ReadonlyArray<Promise<T>>, cleanUp: (ok: T[]) => Promise<void>): Promise<T[]> {
+/**
+ * Waits for every promise; throws the first failure only once all have settled, so a caller's
+ * cleanup sees every container that did start.
+ */
+async function settleAll<T>(promises: ReadonlyArray<Promise<T>>): Promise<T[]> {
   const results = await Promise.allSettled(promises);
-  const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (!failed) return ok;
-  await cleanUp(ok);
-  throw failed.reason;
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }

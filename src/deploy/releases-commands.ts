@@ -13,7 +13,7 @@ import type { Writable } from 'node:stream';
 /** A new release from the current one with some parts changed (config, formation, image). */
 export function releaseFrom(current: ReleaseRow, changes: Partial<ReleaseDraft> & { description: string; actor: string }): ReleaseDraft {
   const { id: _id, version: _version, createdAt: _createdAt, ...rest } = current;
-  return { ...rest, releaseCommand: null, runScripts: false, ...changes };
+  return { ...rest, runScripts: false, ...changes };
 }
 
 /** Publishes a release for a change that is not a build (config, scale, rollback), under the app lock. */

@@ -25,6 +25,15 @@ export interface ProcessContainer {
   startedAt?: number;
 }
 
+/** How one process container runs: its limits, and Dokku's ps properties. */
+export interface ProcessOptions {
+  limits?: ResourceLimits;
+  /** Docker's restart policy (ps:set restart-policy); default Dokku's on-failure:10. */
+  restartPolicy?: { Name: string; MaximumRetryCount?: number };
+  /** Seconds between SIGTERM and SIGKILL when Docker stops it (ps:set stop-timeout-seconds). */
+  stopTimeout?: number;
+}
+
 export interface AppRef {
   id: number;
   name: string;
@@ -101,7 +110,7 @@ export class DockerLocalScheduler {
       .sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index);
   }
 
-  async start(app: AppRef, release: ReleaseRow, type: string, index: number, limits: ResourceLimits = {}): Promise<ProcessContainer> {
+  async start(app: AppRef, release: ReleaseRow, type: string, index: number, options: ProcessOptions = {}): Promise<ProcessContainer> {
     await this.ensureNetwork();
     const web = type === 'web';
     const portKey = `${release.port}/tcp`;
@@ -113,13 +122,14 @@ export class DockerLocalScheduler {
       Env: processEnv(release, type, index),
       Labels: processLabels({ instance: this.instance, appId: app.id, app: app.name, release: release.version, type, index }),
       ExposedPorts: web ? { [portKey]: {} } : undefined,
+      StopTimeout: options.stopTimeout,
       HostConfig: {
-        RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+        RestartPolicy: options.restartPolicy ?? { Name: 'on-failure', MaximumRetryCount: 10 },
         // Nothing is published: nginx (on the host) reaches the container at its address.
         NetworkMode: this.network,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         ...appContainerDefaults(),
-        ...dockerLimits(limits),
+        ...dockerLimits(options.limits ?? {}),
       },
       NetworkingConfig: {
         EndpointsConfig: { [this.network]: { Aliases: [`${app.name}.${type}.${index}`] } },
@@ -256,7 +266,7 @@ export class ProcessCheckFailed extends UserError {
   }
 }
 
-function acceptsTcp(host: string, port: number): Promise<boolean> {
+export function acceptsTcp(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {

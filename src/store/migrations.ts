@@ -105,4 +105,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service_id, app_id)
   );
   `,
+  `
+  -- The Procfile release command of the release's code (it runs on deploys only); NULL: none.
+  ALTER TABLE releases ADD COLUMN release_command TEXT;
+  `,
 ];

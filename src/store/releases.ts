@@ -16,6 +16,8 @@ export interface ReleaseRow {
   buildId: number | null;
   /** The release code's app.json text (scripts, healthchecks); null when it had none. */
   appJson: string | null;
+  /** The Procfile `release` command of the release's code; it runs when a deploy publishes it. */
+  releaseCommand: string | null;
   description: string;
   actor: string;
   createdAt: string;
@@ -32,6 +34,7 @@ interface RawRelease {
   git_rev: string | null;
   build_id: number | null;
   app_json: string | null;
+  release_command: string | null;
   description: string;
   actor: string;
   created_at: string;
@@ -48,6 +51,7 @@ const toRelease = (row: RawRelease): ReleaseRow => ({
   gitRev: row.git_rev,
   buildId: row.build_id,
   appJson: row.app_json,
+  releaseCommand: row.release_command,
   description: row.description,
   actor: row.actor,
   createdAt: row.created_at,
@@ -69,8 +73,8 @@ export class ReleasesTable {
       const version = this.nextVersion(release.appId);
       const info = this.db
         .prepare(
-          `INSERT INTO releases (app_id, version, image, config, formation, port, git_rev, build_id, app_json, description, actor, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO releases (app_id, version, image, config, formation, port, git_rev, build_id, app_json, release_command, description, actor, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           release.appId,
@@ -82,12 +86,18 @@ export class ReleasesTable {
           release.gitRev,
           release.buildId,
           release.appJson,
+          release.releaseCommand,
           release.description,
           release.actor,
           now(),
         );
       return this.byId(Number(info.lastInsertRowid))!;
     })();
+  }
+
+  /** Scaling changes the counts of the running release in place: it is not a new release (Heroku). */
+  setFormation(id: number, formation: Formation): void {
+    this.db.prepare('UPDATE releases SET formation = ? WHERE id = ?').run(JSON.stringify(formation), id);
   }
 
   byId(id: number): ReleaseRow | undefined {

@@ -82,7 +82,7 @@ describe('a Node.js app with package.json, server.js and a Procfile', () => {
   let tree: Awaited<ReturnType<typeof appWorkTree>>;
   let first: Push;
 
-  it('builds with the Node.js buildpack, serves, and runs web and worker', async () => {
+  it('builds with the Node.js buildpack, serves, and runs web (and worker once scaled)', async () => {
     tree = await workTree('buildpack-node');
     first = await push(tree, 'node-app');
     expect(first.code, first.stderr).toBe(0);
@@ -92,6 +92,8 @@ describe('a Node.js app with package.json, server.js and a Procfile', () => {
     expect(first.stderr).toMatch(/remote: +Procfile declares types -> web, worker/);
     expect((await httpGet(await urlOf('node-app'))).body).toMatch(/^hello from node v18\.\d+\.\d+ v1 as 1000 env=production\n$/);
 
+    expect(await runningTypes('node-app')).toEqual(['web']);
+    await daemon.paasOk(['ps:scale', 'node-app', 'worker=1']);
     expect(await runningTypes('node-app')).toEqual(['web', 'worker']);
     const report = await daemon.paasOk(['ps:report', 'node-app']);
     expect(report).toMatch(/Status web 1: +running/);
@@ -276,7 +278,7 @@ describe('choosing buildpacks', () => {
     const built = await push(tree, 'mono');
     expect(built.code, built.stderr).toBe(0);
     expect(built.stderr).toContain('Building mono with buildpacks from services/');
-    expect(await runningTypes('mono')).toEqual(['web', 'worker']);
+    expect(await runningTypes('mono')).toEqual(['web']);
   });
 
   it('keeps an app buildpack list that wins over .buildpacks', async () => {

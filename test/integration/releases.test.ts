@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWorkTree, httpGet, instanceOf, loadDuring, run, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
 
@@ -28,17 +29,19 @@ const until = async (what: string, check: () => Promise<boolean>, ms = 30_000) =
 };
 
 describe('a deploy with process types and app.json scripts', () => {
-  it('runs the release phase and predeploy before, postdeploy and the first-deploy script after', async () => {
+  it('runs predeploy and the release phase before, postdeploy and the first-deploy script after', async () => {
     await daemon.paasOk(['apps:create', 'procs']);
     await daemon.paasOk(['config:set', 'procs', 'GREETING=hello']);
+    // A first deploy runs only web; a scale stored before it adds the worker.
+    await daemon.paasOk(['ps:scale', 'procs', 'worker=1']);
     const tree = await appWorkTree('procs');
     const push = await tree.git('push', remote, 'main');
     expect(push.code, push.stderr).toBe(0);
     const out = push.stderr;
     const order = [
+      'predeploy ran with GREETING=hello',
       'Running release phase (Procfile release)',
       'release phase of ',
-      'predeploy ran with GREETING=hello',
       'Starting web.1',
       'Starting worker.1',
       'home page',
@@ -185,7 +188,6 @@ describe('a release whose health check fails', () => {
 
 describe('release retention', () => {
   it('keeps the images of the last N releases and says so when rolling back further', async () => {
-    const { readFileSync } = await import('node:fs');
     const repository = `paas-${readFileSync(`${daemon.home}/instance-id`, 'utf8').trim()}/procs`;
     await daemon.paasOk(['releases:set', 'procs', 'retention', '2']);
     await daemon.paasOk(['config:set', 'procs', 'KEEP=1']);
