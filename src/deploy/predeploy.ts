@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { appContainerDefaults } from './container-defaults.js';
 import { execIn } from './docker-exec.js';
+import { connectNetwork } from './networks.js';
 
 export interface CommitTaskOptions {
   /** The image to run the task in; on success it names the committed image. */
@@ -12,6 +13,8 @@ export interface CommitTaskOptions {
   env: string[];
   labels: Record<string, string>;
   network: string;
+  /** Service networks (postgres) to join, so DATABASE_URL answers in the task. */
+  serviceNetworks?: readonly string[];
   stdout: Writable;
   stderr: Writable;
   signal?: AbortSignal;
@@ -38,6 +41,7 @@ export async function runAndCommit(docker: Docker, options: CommitTaskOptions): 
     HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults() },
   });
   try {
+    for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
     await container.start();
     // The command goes through the image's entrypoint (a buildpack launcher), as `paas run` does.
     const code = await execIn(docker, container.id, {

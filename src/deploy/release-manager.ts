@@ -66,7 +66,7 @@ export class ReleaseManager {
     try {
       if (runScripts) {
         // Dokku's order: predeploy (committed into the image), then the Procfile release command.
-        if (appJson.predeploy) await this.predeploy(candidate, appJson.predeploy, log);
+        if (appJson.predeploy) await this.predeploy(app, candidate, appJson.predeploy, log);
         if (candidate.releaseCommand) {
           await this.script(app, candidate, 'release phase (Procfile release)', candidate.releaseCommand, log);
         }
@@ -231,7 +231,7 @@ export class ReleaseManager {
   }
 
   /** `scripts.dokku.predeploy`: its changes to the filesystem are committed into the release's image. */
-  private async predeploy(release: ReleaseRow, command: string, log: DeployLog): Promise<void> {
+  private async predeploy(app: AppRow, release: ReleaseRow, command: string, log: DeployLog): Promise<void> {
     const what = 'predeploy (app.json scripts.dokku.predeploy)';
     log.step(`Running ${what}: ${command}`);
     const lines = log.lineWriter();
@@ -241,6 +241,7 @@ export class ReleaseManager {
       env: processEnv(release, 'run', 1),
       labels: { [LABELS.instance]: this.api.instance },
       network: this.scheduler.network,
+      serviceNetworks: this.scheduler.serviceNetworks(app.id),
       stdout: lines,
       stderr: lines,
     });
