@@ -139,6 +139,18 @@ EOF
   step "Installed the paas command: /usr/local/bin/paas"
 }
 
+# `dokku` runs paas too, so runbooks and habits keep working; a real Dokku keeps its own command.
+link_dokku_command() {
+  local existing
+  existing=$(command -v dokku 2>/dev/null || true)
+  if [ -n "$existing" ] && [ "$(readlink -f "$existing")" != /usr/local/bin/paas ]; then
+    step "Leaving $existing alone (a Dokku is installed); use paas instead"
+    return 0
+  fi
+  ln -sfn /usr/local/bin/paas /usr/local/bin/dokku
+  step "Installed the dokku command: /usr/local/bin/dokku (runs paas)"
+}
+
 stop_background_daemon() {
   local pid_file=$PAAS_HOME/paasd.pid pid
   [ -f "$pid_file" ] || return 0
@@ -244,6 +256,7 @@ start_docker
 build_paas
 save_settings
 link_command
+link_dokku_command
 install_logrotate
 create_nginx_user
 start_daemon

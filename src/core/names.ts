@@ -1,6 +1,7 @@
 import { UserError } from './errors.js';
 
-const APP_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** Dokku's rule (starts with a lowercase letter or digit), narrowed to what DNS, Docker and nginx all take. */
+const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -11,7 +12,7 @@ export function assertAppName(name: string): string {
   if (!APP_NAME.test(name)) {
     throw new UserError(
       `invalid app name "${printable(name)}": use lowercase letters, digits and dashes, ` +
-        'starting with a letter, at most 63 characters (e.g. my-blog)',
+        'starting with a letter or digit, at most 63 characters (e.g. my-blog)',
     );
   }
   return name;

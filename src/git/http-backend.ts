@@ -19,7 +19,7 @@ export interface GitHttpOptions {
   logger: Logger;
 }
 
-const REPO = /^([a-z][a-z0-9-]{0,62})\.git$/;
+const REPO = /^([a-z0-9][a-z0-9-]{0,62})\.git$/;
 const SERVICES: ReadonlySet<string> = new Set(['git-upload-pack', 'git-receive-pack']);
 const EMPTY_REPO = 'new.git';
 

@@ -131,7 +131,7 @@ function appOfRepoPath(path: string): string {
   } catch {
     throw new UserError(
       `invalid app in the git remote "${printable(path)}": use ssh://paas@HOST:PORT/APP where APP is ` +
-        'lowercase letters, digits and dashes, starting with a letter (e.g. my-blog)',
+        'lowercase letters, digits and dashes, starting with a letter or digit (e.g. my-blog)',
     );
   }
 }

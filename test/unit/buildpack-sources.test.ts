@@ -10,6 +10,13 @@ const REMOTE: BuildpackPolicy = { trust: 'remote', allowPrivateUrls: false };
 const REMOTE_CODE = { codeTrust: 'remote', allowPrivateUrls: false } as const;
 
 describe('parseBuildpackUrl', () => {
+  it("maps Heroku's short names to the built-in serving the same language", () => {
+    expect(parseBuildpackUrl('heroku/nodejs')).toEqual({ kind: 'builtin', url: 'paas/nodejs', id: 'paas/nodejs', alias: 'heroku/nodejs' });
+    expect(parseBuildpackUrl('heroku/python')).toMatchObject({ kind: 'builtin', id: 'paas/python' });
+    expect(parseBuildpackUrl('heroku-community/static')).toMatchObject({ kind: 'builtin', id: 'paas/static' });
+    expect(() => parseBuildpackUrl('heroku/ruby')).toThrow(/no built-in buildpack for "heroku\/ruby"; give its git URL instead, e.g. https:\/\/github.com\/heroku\/heroku-buildpack-ruby.git/);
+  });
+
   it('reads built-in names', () => {
     expect(parseBuildpackUrl('paas/nodejs')).toEqual({ kind: 'builtin', url: 'paas/nodejs', id: 'paas/nodejs' });
     expect(parseBuildpackUrl('  paas/static ')).toMatchObject({ kind: 'builtin', id: 'paas/static' });
@@ -40,10 +47,10 @@ describe('parseBuildpackUrl', () => {
   });
 
   it('refuses what it cannot fetch, saying which forms work', () => {
-    for (const bad of ['', 'nodejs', 'heroku/nodejs', './relative', 'file://relative/path', 'https://example.com/bp.tgz', 'ext::sh -c id', '--upload-pack=touch /tmp/x', 'https://example.com/a b.git']) {
+    for (const bad of ['', 'nodejs', 'heroku/ruby', './relative', 'file://relative/path', 'https://example.com/bp.tgz', 'ext::sh -c id', '--upload-pack=touch /tmp/x', 'https://example.com/a b.git']) {
       expect(() => parseBuildpackUrl(bad), bad).toThrow(UserError);
     }
-    expect(() => parseBuildpackUrl('heroku/nodejs')).toThrow(/use a git URL \(https:\/\/host\/repo\.git#ref\), an absolute path on the server, or one of paas\/nodejs/);
+    expect(() => parseBuildpackUrl('nodejs')).toThrow(/use a git URL \(https:\/\/host\/repo\.git#ref\), an absolute path on the server, or one of paas\/nodejs/);
     expect(() => parseBuildpackUrl('https://example.com/bp.git#-x')).toThrow(/is not a branch, tag or commit/);
     expect(() => parseBuildpackUrl('https://example.com/bp.git#a..b')).toThrow(/\.\./);
   });

@@ -91,7 +91,6 @@ describe('parseGitCommand', () => {
     "git-receive-pack '~/blog'",
     "git-receive-pack '~root'",
     "git-receive-pack '/Blog'",
-    "git-receive-pack '/1blog'",
     "git-receive-pack '/-blog'",
     "git-receive-pack '/blog;id'",
     "git-receive-pack '/blog\nid'",

@@ -4,7 +4,8 @@ import { BUILTIN_BUILDPACKS, findBuiltin } from './builtin.js';
 
 /** Where a buildpack comes from, as the user wrote it (`.buildpacks`, BUILDPACK_URL, buildpacks:add). */
 export type BuildpackSource =
-  | { kind: 'builtin'; url: string; id: string }
+  /** `alias`: the Heroku short name it was given as (heroku/nodejs), served by this built-in. */
+  | { kind: 'builtin'; url: string; id: string; alias?: string }
   /** Cloned on the server and cached; `ref` is a branch, tag or commit. */
   | { kind: 'git'; url: string; remote: string; ref?: string; transport: GitTransport; host: string; port?: number }
   /** A folder on the server; a git repository there is treated as a git URL. */
@@ -19,6 +20,16 @@ const GIT_SCHEMES = /^(https?|git|ssh|git\+ssh|git\+https?):\/\/([^\s/]+)\/\S+$/
 /** `[user[:password]@]host[:port]`; a host never starts with "-" (ssh would read it as an option). */
 const AUTHORITY = /^(?:([A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[^@]*)?@)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 const TARBALL = /\.(tgz|tar\.gz|tbz|tar\.bz2?|tar)$/i;
+
+/** Heroku's short names of its official buildpacks, and the built-in serving the same language. */
+export const HEROKU_SHORT_NAMES: Readonly<Record<string, string>> = {
+  'heroku/nodejs': 'paas/nodejs',
+  'heroku/node': 'paas/nodejs',
+  'heroku/python': 'paas/python',
+  'heroku/static': 'paas/static',
+  'heroku-community/static': 'paas/static',
+  'heroku/procfile': 'paas/procfile',
+};
 
 function builtinNames(): string {
   return BUILTIN_BUILDPACKS.map((b) => b.id).join(', ');
@@ -37,6 +48,16 @@ export function parseBuildpackUrl(input: string): BuildpackSource {
   if (url === '') throw invalid(url, 'it is empty');
   if (/[\s\u0000-\u001f\u007f]/.test(url)) throw invalid(url, 'it contains spaces or control characters');
   if (url.startsWith('-')) throw invalid(url, 'it starts with "-"');
+
+  const aliased = HEROKU_SHORT_NAMES[url.toLowerCase()];
+  if (aliased) return { kind: 'builtin', url: aliased, id: aliased, alias: url };
+  const heroku = /^heroku(?:-community)?\/([a-z0-9-]+)$/i.exec(url);
+  if (heroku) {
+    throw new UserError(
+      `paas has no built-in buildpack for "${printable(url)}"; give its git URL instead, ` +
+        `e.g. https://github.com/heroku/heroku-buildpack-${heroku[1]!.toLowerCase()}.git (built-in: ${builtinNames()})`,
+    );
+  }
 
   if (/^paas\/[^/]+$/.test(url)) {
     const builtin = findBuiltin(url);

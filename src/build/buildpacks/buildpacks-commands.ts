@@ -69,6 +69,9 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
   const checked = (ctx: CommandContext, input: string) => {
     const source = parseBuildpackUrl(input);
     assertBuildpackAllowed(source, { trust: trustOf(ctx.actor), allowPrivateUrls: privateUrlsAllowed(store.properties) });
+    if (source.kind === 'builtin' && source.alias) {
+      writeLine(ctx.stdout, `-----> ${source.alias} is served by the built-in buildpack ${source.id} (same language)`);
+    }
     return source.url;
   };
   /** Loads the app's list, lets `change` edit it in place, saves and prints it. */

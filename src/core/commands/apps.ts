@@ -17,7 +17,7 @@ export const appsPart: Part = {
       name: 'apps:create',
       summary: 'Create an app',
       usage: 'APP',
-      description: 'Names use lowercase letters, digits and dashes, start with a letter, 63 characters at most.',
+      description: 'Names use lowercase letters, digits and dashes, start with a letter or digit (as in Dokku), 63 characters at most.',
       examples: ['paas apps:create blog'],
       arity: [1, 1],
       async handler({ args: [name], stdout }) {
