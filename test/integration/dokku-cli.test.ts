@@ -220,3 +220,16 @@ describe('apps:exists, apps:lock, apps:clone, config:import and config:export', 
     expect(bad.stderr).toMatch(/line 1 is not KEY=VALUE/);
   });
 });
+
+describe('names and values as Dokku accepts them', () => {
+  it('takes app names that start with a digit, and Heroku buildpack short names', async () => {
+    await daemon.paasOk(['apps:create', '2048']);
+    const added = await daemon.paasOk(['buildpacks:add', '2048', 'heroku/nodejs']);
+    expect(added).toMatch(/^-----> heroku\/nodejs is served by the built-in buildpack paas\/nodejs \(same language\)\n/);
+    expect(await daemon.paasOk(['buildpacks:report', '2048', '--buildpacks-list'])).toBe('paas/nodejs\n');
+    const ruby = await daemon.paas(['buildpacks:add', '2048', 'heroku/ruby']);
+    expect(ruby.code).toBe(1);
+    expect(ruby.stderr).toMatch(/heroku-buildpack-ruby\.git/);
+    await daemon.paasOk(['--force', 'apps:destroy', '2048']);
+  });
+});
