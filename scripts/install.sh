@@ -200,6 +200,8 @@ create_nginx_user() {
 
 start_daemon() {
   secure_home
+  # A small young generation: the daemon idles most of the time, and this keeps it about 5 MB smaller.
+  local node_flags="--max-semi-space-size=1"
   if systemd_runs; then
     cat > /etc/systemd/system/paas.service <<EOF
 [Unit]
@@ -209,7 +211,7 @@ Wants=docker.service
 
 [Service]
 EnvironmentFile=-$SETTINGS_FILE
-ExecStart=$(command -v node) $ROOT/bin/paas daemon
+ExecStart=$(command -v node) $node_flags $ROOT/bin/paas daemon
 Restart=always
 UMask=0077
 KillSignal=SIGTERM
@@ -227,7 +229,7 @@ EOF
   else
     stop_background_daemon
     step "Starting the daemon in the background (log: $PAAS_HOME/logs/daemon.out)"
-    (umask 077 && setsid nohup node "$ROOT/bin/paas" daemon </dev/null >>"$PAAS_HOME/logs/daemon.out" 2>&1 &)
+    (umask 077 && setsid nohup node $node_flags "$ROOT/bin/paas" daemon </dev/null >>"$PAAS_HOME/logs/daemon.out" 2>&1 &)
   fi
   local waited=0
   until /usr/local/bin/paas version >/dev/null 2>&1; do

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import { dockerClient } from '../deploy/docker-client.js';
 import { readTarEntry } from './build-context.js';
 import { buildDockerfileImage } from './dockerfile-builder.js';
 import { UserError } from '../core/errors.js';
@@ -43,7 +43,7 @@ export const dockerfileBuilderPart: Part = {
   description: 'builds apps from their Dockerfile',
   register(api) {
     const { builders, store } = api;
-    const docker = new Docker();
+    const docker = dockerClient();
     registerTopic(api, DOCKERFILE_TOPIC, {
       setDescription:
         'Config vars are not visible during a Dockerfile build unless build-args names them; they become --build-arg values.\n' +

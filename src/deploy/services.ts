@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerClient } from './docker-client.js';
 import type { PartApi } from '../daemon/part.js';
 import { AppLocks } from './app-lock.js';
 import { Converger } from './converger.js';
@@ -18,7 +19,7 @@ export interface DeployServices {
 }
 
 export function createDeployServices(api: PartApi): DeployServices {
-  const docker = new Docker();
+  const docker = dockerClient();
   const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger, (appId) => api.networks.of(appId));
   const locks = new AppLocks();
   const converger = new Converger(api, scheduler, locks);

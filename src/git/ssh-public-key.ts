@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
+import { ssh2 } from './ssh2-module.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 
-// ssh2 is CommonJS without named ESM exports: take utils from the default import.
-const { utils } = ssh2;
 
 /** Key types a user may register; the ones OpenSSH 9 still offers by default. */
 export const SSH_KEY_TYPES: readonly string[] = [
@@ -59,7 +57,7 @@ export function parsePublicKey(text: string): PublicKey {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) throw new UserError(`malformed ${type} public key; ${HOW_TO}`);
 
   const line = [type, base64, ...comment].join(' ');
-  const parsed = utils.parseKey(line);
+  const parsed = ssh2().utils.parseKey(line);
   const blob = Buffer.from(base64, 'base64');
   if (
     parsed instanceof Error ||
@@ -82,7 +80,7 @@ export function verifyKeySignature(
   signature: Buffer,
   hashAlgo: string | undefined,
 ): boolean {
-  const key: ParsedKey | Error = utils.parseKey(publicKeyLine);
+  const key: ParsedKey | Error = ssh2().utils.parseKey(publicKeyLine);
   if (key instanceof Error) return false;
   try {
     return key.verify(data, signature, hashAlgo) === true;

@@ -4,8 +4,8 @@ import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import { ssh2 } from './ssh2-module.js';
 import type { Actor, Terminal } from '../core/command.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { executeCommand } from '../core/execute.js';
@@ -18,8 +18,6 @@ import type { GitAccess } from './git-access.js';
 import { parseGitCommand, splitCommandLine, type GitCommand } from './ssh-command-line.js';
 import { fingerprintOf, verifyKeySignature } from './ssh-public-key.js';
 
-// ssh2 is CommonJS without named ESM exports: destructure the default import.
-const { Server, utils } = ssh2;
 
 export interface SshServerOptions {
   port: number;
@@ -75,7 +73,7 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
   /** Raw sockets by `ip|port`, to find the one under an ssh2 connection. */
   const sockets = new Map<string, Socket>();
 
-  const server = new Server({ hostKeys: [hostKey] }, (client, info) => {
+  const server = new (ssh2().Server)({ hostKeys: [hostKey] }, (client, info) => {
     connections.add(client);
     client.on('close', () => connections.delete(client));
     // A client that vanishes mid-handshake is routine, not a daemon failure.
@@ -148,7 +146,7 @@ function activityOf(socket: Socket | undefined, guard: ConnectionGuard): Activit
 export function loadOrCreateHostKey(path: string): string {
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const { private: privateKey } = utils.generateKeyPairSync('ed25519');
+    const { private: privateKey } = ssh2().utils.generateKeyPairSync('ed25519');
     // 'wx': never overwrite a key another process wrote meanwhile.
     try {
       writeFileSync(path, privateKey, { mode: 0o600, flag: 'wx' });
@@ -157,7 +155,7 @@ export function loadOrCreateHostKey(path: string): string {
     }
   }
   const key = readFileSync(path, 'utf8');
-  const parsed = utils.parseKey(key);
+  const parsed = ssh2().utils.parseKey(key);
   if (parsed instanceof Error || !parsed.isPrivateKey()) {
     const reason = parsed instanceof Error ? parsed.message : 'not a private key';
     throw new Error(
@@ -169,7 +167,7 @@ export function loadOrCreateHostKey(path: string): string {
 }
 
 function hostKeyFingerprint(privateKey: string): string | undefined {
-  const parsed = utils.parseKey(privateKey);
+  const parsed = ssh2().utils.parseKey(privateKey);
   return parsed instanceof Error ? undefined : fingerprintOf(parsed.getPublicSSH());
 }
 

@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerClient } from '../../deploy/docker-client.js';
 import { ensureStackImages } from './stack.js';
 import { requireApp } from '../../core/app-lookup.js';
 import { UserError } from '../../core/errors.js';
@@ -20,7 +21,7 @@ export const buildpacksPart: Part = {
   name: 'buildpacks',
   description: 'builds apps with Heroku buildpacks on a stack made from Debian packages: builder:*, buildpacks:*',
   register(api) {
-    const docker = new Docker();
+    const docker = dockerClient();
     const { store, events, commands } = api;
     api.builders.register(new BuildpackBuilder({ docker, store, paths: api.paths, instance: api.instance }));
     const cacheExists = (volume: string) => volumeExists(docker, volume);

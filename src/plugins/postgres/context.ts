@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import { dockerClient } from '../../deploy/docker-client.js';
 import { UserError } from '../../core/errors.js';
 import type { PartApi } from '../../daemon/part.js';
 import { ServiceContainers } from './containers.js';
@@ -7,7 +7,7 @@ import { PostgresStore, type ServiceRow } from './service-store.js';
 
 /** What the postgres commands share: the Part API, Docker, and the plugin's tables. */
 export class PostgresContext {
-  readonly docker = new Docker();
+  readonly docker = dockerClient();
   readonly containers: ServiceContainers;
   /** Services whose create is under way: their names are taken, their rows not written yet. */
   readonly creating = new Set<string>();
