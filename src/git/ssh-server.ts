@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import type { AuthContext, Connection, Server as SshServer, ServerChannel, Session } from 'ssh2';
 import { ssh2 } from './ssh2-module.js';
 import type { Actor, Terminal } from '../core/command.js';
 import { UserError, oneLine } from '../core/errors.js';
@@ -65,7 +65,8 @@ const MAX_AUTH_ATTEMPTS = 20;
  */
 export async function startSshServer(options: SshServerOptions): Promise<RunningSshServer> {
   const logger = options.logger.child({ component: 'ssh' });
-  const hostKey = loadOrCreateHostKey(options.hostKeyPath);
+  // The key is made on the first start ever; it is read (and ssh2 loaded) by the first connection.
+  if (!existsSync(options.hostKeyPath)) loadOrCreateHostKey(options.hostKeyPath);
   const connections = new Set<Connection>();
   const deps: Deps = { ...options, logger, port: options.port };
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -73,14 +74,23 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
   /** Raw sockets by `ip|port`, to find the one under an ssh2 connection. */
   const sockets = new Map<string, Socket>();
 
-  const server = new (ssh2().Server)({ hostKeys: [hostKey] }, (client, info) => {
-    connections.add(client);
-    client.on('close', () => connections.delete(client));
-    // A client that vanishes mid-handshake is routine, not a daemon failure.
-    client.on('error', (error) => logger.debug({ err: error, ip: info.ip }, 'ssh connection error'));
-    handleConnection(client, info.ip, deps, activityOf(sockets.get(`${info.ip}|${info.port}`), guard));
-  });
-  server.on('error', (error: Error) => logger.error({ err: error }, 'ssh server error'));
+  // ssh2 costs about 15 MB of resident memory: an idle daemon that nobody reached over SSH does
+  // without it. The first connection loads it.
+  let server: SshServer | undefined;
+  const sshServer = (): SshServer => {
+    if (server) return server;
+    const hostKey = loadOrCreateHostKey(options.hostKeyPath);
+    server = new (ssh2().Server)({ hostKeys: [hostKey] }, (client, info) => {
+      connections.add(client);
+      client.on('close', () => connections.delete(client));
+      // A client that vanishes mid-handshake is routine, not a daemon failure.
+      client.on('error', (error) => logger.debug({ err: error, ip: info.ip }, 'ssh connection error'));
+      handleConnection(client, info.ip, deps, activityOf(sockets.get(`${info.ip}|${info.port}`), guard));
+    });
+    server.on('error', (error: Error) => logger.error({ err: error }, 'ssh server error'));
+    logger.info({ hostKey: hostKeyFingerprint(hostKey) }, 'ssh server loaded for its first connection');
+    return server;
+  };
   // Our own listener, so each socket is counted and timed before ssh2 sees a byte of it.
   const tcp = createServer((socket) => {
     if (!guard.admit(socket)) return;
@@ -88,7 +98,12 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     sockets.set(key, socket);
     socket.once('close', () => sockets.delete(key));
-    server.injectSocket(socket);
+    try {
+      sshServer().injectSocket(socket);
+    } catch (error) {
+      logger.error({ err: error }, 'ssh server cannot start');
+      socket.destroy();
+    }
   });
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -108,7 +123,7 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
     });
   });
   deps.port = port;
-  logger.info({ port, host: options.host, hostKey: hostKeyFingerprint(hostKey) }, 'ssh server listening');
+  logger.info({ port, host: options.host }, 'ssh server listening');
 
   return {
     port,
