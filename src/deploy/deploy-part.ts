@@ -5,6 +5,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import type { Part } from '../daemon/part.js';
+import { ensureNginxUser } from '../proxy/nginx-worker.js';
 import { deployCurrentRevision, registerAppCommands } from './app-commands.js';
 import { watchContainerEvents } from './docker-events.js';
 import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
@@ -180,12 +181,14 @@ export function deployPart(): Part {
   };
 }
 
-/** Containers may reach nginx on the host, nothing else there (see firewall.ts). */
+/** Containers may reach nginx on the host, nothing else there; only root and nginx reach them (see firewall.ts). */
 async function protectHost({ api, docker, scheduler }: DeployServices): Promise<void> {
   const appBridge = await bridgeOf(docker, scheduler.network);
   if (!appBridge) return;
   try {
-    await applyFirewall({ instance: api.instance, appBridge, openPorts: [api.settings.httpPort, api.settings.httpsPort] });
+    const warn = (message: string, error: unknown) => api.logger.warn({ err: error }, message);
+    const hostUids = process.getuid?.() === 0 ? [0, (await ensureNginxUser(warn)).uid] : [];
+    await applyFirewall({ instance: api.instance, appBridge, openPorts: [api.settings.httpPort, api.settings.httpsPort], hostUids });
   } catch (error) {
     api.logger.warn(
       { err: error },

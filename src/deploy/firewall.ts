@@ -5,8 +5,9 @@ import { bridgeWildcard } from './networks.js';
  * iptables rules owned by one paas instance, so app and service containers cannot open
  * connections to the host through their bridge's gateway (the daemon's API and SSH ports, a
  * database on the host, ...); only nginx's ports stay open to them, so an app can still call
- * another app by its public URL. Everything sits in the instance's own chain; the only rules
- * outside it are the jumps to it. Nothing else is ever flushed or deleted.
+ * another app by its public URL. Local users other than root and nginx's workers cannot
+ * connect to containers either: the way in is nginx. Everything sits in the instance's own
+ * chains; the only rules outside them are the jumps to them. Nothing else is ever flushed or deleted.
  */
 export interface FirewallSpec {
   instance: string;
@@ -14,11 +15,24 @@ export interface FirewallSpec {
   appBridge: string;
   /** Host ports containers may still connect to (nginx's http and https ports). */
   openPorts: number[];
+  /**
+   * The uids that may open connections from the host to containers (root: the daemon; nginx's
+   * workers). Empty: no such filter (a daemon that is not root, where nginx runs as it).
+   */
+  hostUids: number[];
 }
 
 export const chainName = (instance: string): string => `PAAS-${instance}`;
 /** App-to-app traffic on the paas network (for networks made before Docker's icc switch was set). */
 export const appsChainName = (instance: string): string => `PAAS-${instance}-APPS`;
+/** Connections from the host's users to containers: only the daemon and nginx, not every local user. */
+export const outputChainName = (instance: string): string => `PAAS-${instance}-OUT`;
+
+const REJECT: string[][] = [
+  ['-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+  ['-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
+];
+const ANSWERS = ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN'];
 
 /** The jumps: built-in (or Docker's) chain plus the rule that leads into a paas chain. */
 export interface Jump {
@@ -30,17 +44,28 @@ export interface Jump {
 export function firewallRules(spec: FirewallSpec): { chains: Record<string, string[][]>; jumps: Jump[] } {
   const chain = chainName(spec.instance);
   const apps = appsChainName(spec.instance);
+  const output = outputChainName(spec.instance);
   const input: string[][] = [
-    ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN'],
+    ANSWERS,
     ...[...new Set(spec.openPorts.filter((port) => port > 0))].map((port) => ['-p', 'tcp', '--dport', String(port), '-j', 'RETURN']),
-    ['-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
-    ['-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
+    ...REJECT,
   ];
   const wildcard = bridgeWildcard(spec.instance);
-  const jumps: Jump[] = [{ parent: 'INPUT', rule: ['-i', wildcard, '-j', chain] }];
-  if (!matchesWildcard(spec.appBridge, wildcard)) jumps.push({ parent: 'INPUT', rule: ['-i', spec.appBridge, '-j', chain] });
+  const bridges = matchesWildcard(spec.appBridge, wildcard) ? [wildcard] : [wildcard, spec.appBridge];
+  const jumps: Jump[] = bridges.map((bridge) => ({ parent: 'INPUT', rule: ['-i', bridge, '-j', chain] }));
   jumps.push({ parent: 'DOCKER-USER', rule: ['-i', spec.appBridge, '-o', spec.appBridge, '-j', apps] });
-  return { chains: { [chain]: input, [apps]: [['-j', 'DROP']] }, jumps };
+  const chains: Record<string, string[][]> = { [chain]: input, [apps]: [['-j', 'DROP']] };
+  if (spec.hostUids.length) {
+    chains[output] = [
+      ANSWERS,
+      // Packets the kernel makes itself (resets, ICMP errors) have no socket, hence no owner.
+      ['-m', 'owner', '!', '--socket-exists', '-j', 'RETURN'],
+      ...[...new Set(spec.hostUids)].map((uid) => ['-m', 'owner', '--uid-owner', String(uid), '-j', 'RETURN']),
+      ...REJECT,
+    ];
+    jumps.push(...bridges.map((bridge) => ({ parent: 'OUTPUT', rule: ['-o', bridge, '-j', output] })));
+  }
+  return { chains, jumps };
 }
 
 function matchesWildcard(name: string, wildcard: string): boolean {
@@ -75,16 +100,16 @@ export async function applyFirewall(spec: FirewallSpec, iptables: Iptables = run
 /** Removes the instance's jumps and chains (daemon stop, uninstall); what is not there is fine. */
 export async function removeFirewall(instance: string, iptables: Iptables = runIptables): Promise<void> {
   await removeJumps(instance, iptables);
-  for (const chain of [chainName(instance), appsChainName(instance)]) {
+  for (const chain of [chainName(instance), appsChainName(instance), outputChainName(instance)]) {
     await iptables(['-F', chain]);
     await iptables(['-X', chain]);
   }
 }
 
-/** Deletes every rule in INPUT and DOCKER-USER that jumps to one of the instance's chains. */
+/** Deletes every rule in INPUT, OUTPUT and DOCKER-USER that jumps to one of the instance's chains. */
 async function removeJumps(instance: string, iptables: Iptables): Promise<void> {
-  const targets = new Set([chainName(instance), appsChainName(instance)]);
-  for (const parent of ['INPUT', 'DOCKER-USER']) {
+  const targets = new Set([chainName(instance), appsChainName(instance), outputChainName(instance)]);
+  for (const parent of ['INPUT', 'OUTPUT', 'DOCKER-USER']) {
     const listing = await iptables(['-S', parent]);
     if (!listing.ok) continue;
     for (const rule of jumpRulesTo(listing.output, parent, targets)) await iptables(['-D', parent, ...rule]);

@@ -3,7 +3,7 @@ import type { DockerLocalScheduler } from './scheduler.js';
 
 /**
  * The proxy's URLs for the app; without any (an app with no domain is not routed), the
- * addresses of its web containers on the paas network, which answer from the server only.
+ * addresses of its web containers on the paas network, which answer to root on the server only.
  * Nothing is published on the host's ports, so these are the only other way in.
  */
 export async function appUrls(

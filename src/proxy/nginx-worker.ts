@@ -62,23 +62,28 @@ function useradd(name: string): Promise<void> {
   });
 }
 
-/**
- * The worker user (made when missing; install.sh makes it too) and its temp dir for this
- * instance, owned by it and private to it. Only for a daemon that runs as root.
- */
-export async function prepareNginxWorker(instance: string, warn: (message: string, error: unknown) => void): Promise<NginxWorker> {
+/** The account nginx's workers run as: paas-nginx, made when missing (install.sh makes it too). */
+export async function ensureNginxUser(warn: (message: string, error: unknown) => void): Promise<Account & { user: string; group: string }> {
   let account = findAccount(readEtc('passwd'), NGINX_USER);
   if (!account) {
     await useradd(NGINX_USER).catch((error: unknown) => warn(`could not create the ${NGINX_USER} user; nginx workers run as ${FALLBACK.user}`, error));
     account = findAccount(readEtc('passwd'), NGINX_USER);
   }
-  const names = account ? { user: NGINX_USER, group: groupName(readEtc('group'), account.gid) ?? NGINX_USER } : FALLBACK;
-  account ??= findAccount(readEtc('passwd'), FALLBACK.user) ?? { uid: 65534, gid: 65534 };
+  if (account) return { ...account, user: NGINX_USER, group: groupName(readEtc('group'), account.gid) ?? NGINX_USER };
+  return { ...(findAccount(readEtc('passwd'), FALLBACK.user) ?? { uid: 65534, gid: 65534 }), ...FALLBACK };
+}
+
+/**
+ * The worker user and its temp dir for this instance, owned by it and private to it. Only for
+ * a daemon that runs as root.
+ */
+export async function prepareNginxWorker(instance: string, warn: (message: string, error: unknown) => void): Promise<NginxWorker> {
+  const account = await ensureNginxUser(warn);
   mkdirSync(WORKER_TEMP_ROOT, { recursive: true, mode: 0o755 });
   chmodSync(WORKER_TEMP_ROOT, 0o755); // the daemon's umask is 077; the workers must get through
   const tempDir = join(WORKER_TEMP_ROOT, instance);
   mkdirSync(tempDir, { recursive: true, mode: 0o700 });
   chownSync(tempDir, account.uid, account.gid);
   chmodSync(tempDir, 0o700);
-  return { ...names, tempDir };
+  return { user: account.user, group: account.group, tempDir };
 }

@@ -90,6 +90,13 @@ describe('services are reachable only by the apps linked to them', () => {
     expect(await webReaches('alpha', 'paas-postgres-alpha-db', 5432)).toBe(true);
   }, 120_000);
 
+  it('local users other than root and nginx cannot connect to app containers from the host', async () => {
+    const ip = (await inspect(await webContainer('beta'))).NetworkSettings.Networks[`paas-${instance}`].IPAddress;
+    const curl = ['curl', '-s', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${ip}:5000/`];
+    expect((await run('runuser', ['-u', 'nobody', '--', ...curl])).stdout).toBe('000');
+    expect((await run(curl[0]!, curl.slice(1))).stdout).toBe('200');
+  });
+
   it('apps do not reach each other on the paas network', async () => {
     const betaWeb = await inspect(await webContainer('beta'));
     const betaIp = betaWeb.NetworkSettings.Networks[`paas-${instance}`].IPAddress;

@@ -16,7 +16,7 @@ describe('bridge names', () => {
 
 describe('firewallRules', () => {
   it('lets containers answer and reach nginx, and rejects every other connection to the host', () => {
-    const { chains, jumps } = firewallRules({ instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80, 443, 0, 80] });
+    const { chains, jumps } = firewallRules({ instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80, 443, 0, 80], hostUids: [] });
     expect(chains['PAAS-a1b2c3d4']).toEqual([
       ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN'],
       ['-p', 'tcp', '--dport', '80', '-j', 'RETURN'],
@@ -32,11 +32,25 @@ describe('firewallRules', () => {
   });
 
   it("covers an older install's Docker-named bridge with a jump of its own", () => {
-    const { jumps } = firewallRules({ instance: 'a1b2c3d4', appBridge: 'br-0123456789ab', openPorts: [80] });
+    const { jumps } = firewallRules({ instance: 'a1b2c3d4', appBridge: 'br-0123456789ab', openPorts: [80], hostUids: [0, 995] });
     expect(jumps.map((j) => j.rule.join(' '))).toEqual([
       '-i paa1b2c3d4+ -j PAAS-a1b2c3d4',
       '-i br-0123456789ab -j PAAS-a1b2c3d4',
       '-i br-0123456789ab -o br-0123456789ab -j PAAS-a1b2c3d4-APPS',
+      '-o paa1b2c3d4+ -j PAAS-a1b2c3d4-OUT',
+      '-o br-0123456789ab -j PAAS-a1b2c3d4-OUT',
+    ]);
+  });
+
+  it('lets only the given uids (root, nginx) open connections from the host to containers', () => {
+    const { chains } = firewallRules({ instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80], hostUids: [0, 995, 0] });
+    expect(chains['PAAS-a1b2c3d4-OUT']).toEqual([
+      ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN'],
+      ['-m', 'owner', '!', '--socket-exists', '-j', 'RETURN'],
+      ['-m', 'owner', '--uid-owner', '0', '-j', 'RETURN'],
+      ['-m', 'owner', '--uid-owner', '995', '-j', 'RETURN'],
+      ['-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+      ['-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
     ]);
   });
 });
@@ -59,7 +73,12 @@ describe('jumpRulesTo', () => {
 
 /** An iptables that keeps its rules in memory, enough to check what paas does to them. */
 function fakeIptables(): { iptables: Iptables; tables: Map<string, string[]> } {
-  const tables = new Map<string, string[]>([['INPUT', ['-p tcp --dport 22 -j ACCEPT']], ['DOCKER-USER', ['-j RETURN']], ['FORWARD', ['-j DOCKER-USER']]]);
+  const tables = new Map<string, string[]>([
+    ['INPUT', ['-p tcp --dport 22 -j ACCEPT']],
+    ['OUTPUT', []],
+    ['DOCKER-USER', ['-j RETURN']],
+    ['FORWARD', ['-j DOCKER-USER']],
+  ]);
   const iptables: Iptables = async ([op, chain, ...rest]) => {
     const rules = tables.get(chain!);
     const fail = { ok: false, output: `No chain/target/match by that name: ${chain}` };
@@ -94,7 +113,7 @@ function fakeIptables(): { iptables: Iptables; tables: Map<string, string[]> } {
 }
 
 describe('applyFirewall and removeFirewall', () => {
-  const spec = { instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80, 443] };
+  const spec = { instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80, 443], hostUids: [0, 995] };
 
   it('are idempotent and touch no rule of anyone else', async () => {
     const { iptables, tables } = fakeIptables();
@@ -102,10 +121,13 @@ describe('applyFirewall and removeFirewall', () => {
     await applyFirewall(spec, iptables);
     expect(tables.get('INPUT')).toEqual(['-i paa1b2c3d4+ -j PAAS-a1b2c3d4', '-p tcp --dport 22 -j ACCEPT']);
     expect(tables.get('DOCKER-USER')).toEqual(['-i paa1b2c3d4 -o paa1b2c3d4 -j PAAS-a1b2c3d4-APPS', '-j RETURN']);
+    expect(tables.get('OUTPUT')).toEqual(['-o paa1b2c3d4+ -j PAAS-a1b2c3d4-OUT']);
     expect(tables.get('PAAS-a1b2c3d4')).toHaveLength(5);
+    expect(tables.get('PAAS-a1b2c3d4-OUT')).toHaveLength(6);
     await removeFirewall('a1b2c3d4', iptables);
     await removeFirewall('a1b2c3d4', iptables);
-    expect([...tables.keys()].sort()).toEqual(['DOCKER-USER', 'FORWARD', 'INPUT']);
+    expect([...tables.keys()].sort()).toEqual(['DOCKER-USER', 'FORWARD', 'INPUT', 'OUTPUT']);
+    expect(tables.get('OUTPUT')).toEqual([]);
     expect(tables.get('INPUT')).toEqual(['-p tcp --dport 22 -j ACCEPT']);
     expect(tables.get('DOCKER-USER')).toEqual(['-j RETURN']);
   });
