@@ -1,5 +1,9 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { COMMAND_CONTENT_TYPE, COMMAND_PATH, FrameDecoder, FrameKind } from '../core/frames.js';
+import { checkPin, type TlsPin } from './known-hosts.js';
 import { describeTarget, type Target } from './target.js';
 
 export class DaemonUnreachable extends Error {}
@@ -12,16 +16,12 @@ export interface CommandIo {
 }
 
 /** Sends one command line and relays the streamed reply; resolves with the exit code. */
-export function sendCommand(target: Target, argv: readonly string[], io: CommandIo): Promise<number> {
+export async function sendCommand(target: Target, argv: readonly string[], io: CommandIo): Promise<number> {
+  const req = await openRequest(target, io).catch((error: NodeJS.ErrnoException) => {
+    throw connectionError(target, error);
+  });
   return new Promise((resolve, reject) => {
-    const req = openRequest(target);
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EHOSTUNREACH'].includes(error.code ?? '')) {
-        reject(new DaemonUnreachable(unreachableMessage(target, error)));
-      } else {
-        reject(error);
-      }
-    });
+    req.on('error', (error: NodeJS.ErrnoException) => reject(connectionError(target, error)));
     req.on('response', (res) => relayResponse(res, io, resolve, reject));
     req.write(`${JSON.stringify({ argv })}\n`);
     if (io.stdin) io.stdin.pipe(req);
@@ -29,13 +29,50 @@ export function sendCommand(target: Target, argv: readonly string[], io: Command
   });
 }
 
-function openRequest(target: Target): ClientRequest {
+async function openRequest(target: Target, io: CommandIo): Promise<ClientRequest> {
   const headers: Record<string, string> = { 'content-type': COMMAND_CONTENT_TYPE };
   if (target.kind === 'socket') {
     return request({ socketPath: target.socketPath, method: 'POST', path: COMMAND_PATH, headers });
   }
   headers.authorization = `Bearer ${target.token}`;
-  return request(new URL(COMMAND_PATH, target.url), { method: 'POST', headers });
+  const url = new URL(COMMAND_PATH, target.url);
+  if (!target.tls) return request(url, { method: 'POST', headers });
+  // The certificate is checked before the request exists: a token never goes to an unpinned server.
+  const socket = await pinnedConnection(target.url, target.tls, (line) => io.stderr(Buffer.from(`${line}\n`)));
+  return httpsRequest(url, { method: 'POST', headers, createConnection: () => socket });
+}
+
+/** A TLS connection to the daemon whose certificate passed checkPin (a self-signed one is expected). */
+function pinnedConnection(url: URL, pin: TlsPin, notice: (line: string) => void): Promise<TLSSocket> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 443);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    socket.once('error', reject);
+    socket.once('secureConnect', () => {
+      socket.off('error', reject);
+      try {
+        checkPin(`${url.hostname}:${port}`, socket.getPeerCertificate().fingerprint256, pin, notice);
+      } catch (error) {
+        socket.destroy();
+        return reject(error);
+      }
+      resolve(socket);
+    });
+  });
+}
+
+function connectionError(target: Target, error: NodeJS.ErrnoException): Error {
+  if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EHOSTUNREACH'].includes(error.code ?? '')) {
+    return new DaemonUnreachable(unreachableMessage(target, error));
+  }
+  if (target.kind === 'http' && !target.tls && (error.code === 'ECONNRESET' || error.message === 'socket hang up')) {
+    return new Error(`the paas daemon at ${describeTarget(target)} closed the connection; if its API speaks TLS (the default unless bound to loopback), use PAAS_API_URL=https://...`);
+  }
+  if (target.kind === 'http' && target.tls && /wrong version number|EPROTO/i.test(`${error.code} ${error.message}`)) {
+    return new Error(`the paas daemon at ${describeTarget(target)} does not speak TLS; if it was started with PAAS_API_INSECURE=1 or on loopback, use PAAS_API_URL=http://...`);
+  }
+  return error;
 }
 
 function relayResponse(

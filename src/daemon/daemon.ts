@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Store } from '../store/store.js';
 import { PAAS_VERSION } from '../version.js';
 import { actorOfApiRequest, requireApiToken } from './api-auth.js';
+import { apiHostNames, loadOrCreateApiCertificate, type ApiCertificate } from './api-tls.js';
 import { commandRoute } from './command-route.js';
 import { PRIVATE_UMASK, secureHome } from './home-permissions.js';
 import { ConnectionGuard, type ConnectionLimits } from './connection-guard.js';
@@ -52,7 +53,8 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   servers.push(socketServer);
 
   if (settings.apiPort !== 0) {
-    const apiServer = httpServer(logger, settings.limits);
+    const certificate = settings.apiTls ? await loadOrCreateApiCertificate(paths.home, apiHostNames(settings.domain)) : undefined;
+    const apiServer = httpServer(logger, settings.limits, certificate);
     guardHttpServer(apiServer.server, new ConnectionGuard(settings.limits));
     requireApiToken(apiServer, store);
     await apiServer.register(commandRoute, {
@@ -65,6 +67,10 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
     for (const routes of api.apiRoutes) await apiServer.register(routes);
     await apiServer.listen({ port: settings.apiPort, host: settings.listen });
     servers.push(apiServer);
+    logger.info(
+      { port: settings.apiPort, tls: Boolean(certificate), fingerprint: certificate?.fingerprint },
+      certificate ? 'API served over TLS' : 'API served over plain HTTP (loopback or PAAS_API_INSECURE=1)',
+    );
   }
 
   writeFileSync(paths.pidFile, `${process.pid}\n`);
@@ -89,13 +95,16 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
  * elsewhere: a first request within the login timeout (ConnectionGuard), every later request's
  * headers within it too (headersTimeout), a few seconds idle between requests (keepAliveTimeout).
  */
-function httpServer(logger: Logger, limits?: ConnectionLimits): FastifyInstance {
+function httpServer(logger: Logger, limits?: ConnectionLimits, certificate?: ApiCertificate): FastifyInstance {
   const timeouts = limits && { headersTimeout: limits.loginTimeoutMs, connectionsCheckingInterval: 1000 };
   return Fastify({
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     requestTimeout: 0,
     connectionTimeout: 0,
-    ...(limits && { keepAliveTimeout: KEEP_ALIVE_MS, http: timeouts }),
+    ...(limits && { keepAliveTimeout: KEEP_ALIVE_MS }),
+    ...(certificate
+      ? { https: { key: certificate.key, cert: certificate.cert, handshakeTimeout: limits?.loginTimeoutMs, ...timeouts } }
+      : timeouts && { http: timeouts }),
   });
 }
 

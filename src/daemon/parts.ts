@@ -5,6 +5,7 @@ import { versionPart } from '../core/commands/version.js';
 import type { Part } from './part.js';
 import { pluginCommandsPart } from './plugin-commands.js';
 import { tokensPart } from './tokens-commands.js';
+import { apiPart } from './api-commands.js';
 import { gitPart } from '../git/git-part.js';
 import { sshKeysPart } from '../git/ssh-keys-commands.js';
 import { deployPart } from '../deploy/deploy-part.js';
@@ -21,6 +22,7 @@ export function allParts(): Part[] {
     appsPart,
     configPart,
     tokensPart,
+    apiPart,
     sshKeysPart,
     gitPart(),
     dockerfileBuilderPart,

@@ -14,6 +14,8 @@ export interface Settings {
   dockerHost: string | undefined;
   /** The most one push may send, in bytes (git's receive.maxInputSize); its source tree may unpack to 4 times that. */
   maxPushSize: number;
+  /** The API port speaks TLS (its own self-signed certificate), unless on loopback or told not to. */
+  apiTls: boolean;
   /** Timeouts and the per-address connection cap of the API and SSH ports. */
   limits: ConnectionLimits;
 }
@@ -30,11 +32,28 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     httpPort: port(env, 'PAAS_HTTP_PORT', 80),
     httpsPort: port(env, 'PAAS_HTTPS_PORT', 443),
     listen,
+    apiTls: apiTls(env, listen),
     domain: env.PAAS_DOMAIN || undefined,
     dockerHost: env.DOCKER_HOST || undefined,
     maxPushSize: size(env, 'PAAS_MAX_PUSH_SIZE', DEFAULT_MAX_PUSH_SIZE),
     limits: readLimits(env),
   };
+}
+
+/**
+ * Tokens, config values and code cross the API port: TLS unless the port is bound to loopback or
+ * PAAS_API_INSECURE=1 asks for plain HTTP; PAAS_API_TLS=1 forces TLS even on loopback.
+ */
+export function apiTls(env: NodeJS.ProcessEnv, listen: string): boolean {
+  const forced = env.PAAS_API_TLS === '1';
+  const insecure = env.PAAS_API_INSECURE === '1';
+  if (forced && insecure) throw new Error('PAAS_API_TLS=1 and PAAS_API_INSECURE=1 contradict each other; set only one');
+  if (forced || insecure) return forced;
+  return !isLoopback(listen);
+}
+
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

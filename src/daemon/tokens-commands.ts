@@ -14,7 +14,8 @@ export const tokensPart: Part = {
       usage: 'NAME',
       description:
         'The token authenticates the HTTP API and git over HTTP, e.g.\n' +
-        `  git remote add paas http://paas:TOKEN@HOST:${settings.apiPort}/blog.git`,
+        `  git remote add paas ${settings.apiTls ? 'https' : 'http'}://paas:TOKEN@HOST:${settings.apiPort}/blog.git\n` +
+        (settings.apiTls ? 'The API speaks TLS with its own certificate: see paas api:fingerprint and paas api:certificate.' : ''),
       examples: ['paas tokens:create laptop'],
       arity: [1, 1],
       handler({ args: [name], stdout }) {

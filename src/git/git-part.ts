@@ -36,7 +36,7 @@ function gitTopic(api: PartApi): TopicSpec {
       'repo-dir': repoPath(paths, app.name),
       sha: store.releases.current(app.id)?.gitRev ?? '',
       'remote-ssh': `ssh://paas@HOST:${settings.sshPort}/${app.name}`,
-      'remote-http': `http://paas:TOKEN@HOST:${settings.apiPort}/${app.name}.git`,
+      'remote-http': `${settings.apiTls ? 'https' : 'http'}://paas:TOKEN@HOST:${settings.apiPort}/${app.name}.git`,
     }),
   };
 }

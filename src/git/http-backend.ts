@@ -77,7 +77,7 @@ async function resolve(
   lookup: (app: string) => Promise<GitRepoAccess | undefined>,
 ): Promise<{ access: GitRepoAccess | undefined } | { refusal: string }> {
   const match = REPO.exec(repo);
-  if (!match) return { refusal: 'no such repository; git remotes look like http://HOST/APP.git\n' };
+  if (!match) return { refusal: 'no such repository; git remotes look like https://HOST:PORT/APP.git\n' };
   try {
     return { access: await lookup(match[1]!) };
   } catch (error) {
