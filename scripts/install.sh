@@ -5,7 +5,8 @@
 #   sudo scripts/install.sh
 #
 # Settings (PAAS_HOME, PAAS_SSH_PORT, PAAS_API_PORT, PAAS_HTTP_PORT, PAAS_HTTPS_PORT, PAAS_LISTEN,
-# PAAS_DOMAIN, DOCKER_HOST) given in the environment are saved to /etc/default/paas and used by
+# PAAS_DOMAIN, DOCKER_HOST, PAAS_API_INSECURE, PAAS_API_TLS, PAAS_LOGIN_TIMEOUT, PAAS_IDLE_TIMEOUT,
+# PAAS_MAX_CONNECTIONS_PER_ADDRESS) given in the environment are saved to /etc/default/paas and used by
 # the daemon and the `paas` command from then on.
 set -euo pipefail
 
@@ -113,7 +114,8 @@ save_settings() {
   touch "$SETTINGS_FILE"
   chmod 600 "$SETTINGS_FILE"
   local name
-  for name in PAAS_HOME PAAS_SSH_PORT PAAS_API_PORT PAAS_HTTP_PORT PAAS_HTTPS_PORT PAAS_LISTEN PAAS_DOMAIN DOCKER_HOST; do
+  for name in PAAS_HOME PAAS_SSH_PORT PAAS_API_PORT PAAS_HTTP_PORT PAAS_HTTPS_PORT PAAS_LISTEN PAAS_DOMAIN DOCKER_HOST \
+    PAAS_API_INSECURE PAAS_API_TLS PAAS_LOGIN_TIMEOUT PAAS_IDLE_TIMEOUT PAAS_MAX_CONNECTIONS_PER_ADDRESS; do
     if [ -n "${!name:-}" ]; then
       sed -i "/^${name}=/d" "$SETTINGS_FILE"
       printf '%s=%q\n' "$name" "${!name}" >> "$SETTINGS_FILE"
