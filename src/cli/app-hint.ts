@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { remoteUrlsFromConfig } from './git-config.js';
 
 const REMOTES = ['paas', 'dokku'];
 
@@ -10,8 +11,9 @@ const REMOTES = ['paas', 'dokku'];
 export function appHint(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   const fromEnv = env.PAAS_APP || env.DOKKU_APP;
   if (fromEnv) return fromEnv;
+  const fromConfig = remoteUrlsFromConfig(env, cwd);
   for (const remote of REMOTES) {
-    const url = gitRemoteUrl(remote, cwd);
+    const url = fromConfig ? fromConfig.get(remote) : gitRemoteUrl(remote, cwd);
     const app = url === undefined ? undefined : appOfRemote(url);
     if (app) return app;
   }
