@@ -21,6 +21,44 @@ export function parseAssignments(pairs: readonly string[], encoded: boolean): Re
   return vars;
 }
 
+/** Linux's limit on one environment string, `KEY=VALUE` and its NUL (MAX_ARG_STRLEN). */
+export const MAX_CONFIG_VAR_BYTES = 128 * 1024;
+/**
+ * The most an app's config may hold in all: what reaches a process (its arguments and environment
+ * together) is capped by Linux at 2 MB with the usual stack, and the image brings its own vars.
+ */
+export const MAX_CONFIG_TOTAL_BYTES = 1024 * 1024;
+
+const envBytes = (key: string, value: string) => Buffer.byteLength(key) + 1 + Buffer.byteLength(value) + 1;
+
+/**
+ * Refuses values no container could be started with: a NUL byte (it ends a C string), or a
+ * variable larger than the kernel passes. Pure.
+ */
+export function assertApplicableValues(vars: Record<string, string>): void {
+  for (const [key, value] of Object.entries(vars)) {
+    if (value.includes('\0')) throw new UserError(`the value of ${key} holds a NUL byte, which no process environment can carry`);
+    const bytes = envBytes(key, value);
+    if (bytes > MAX_CONFIG_VAR_BYTES) {
+      throw new UserError(
+        `${key} is ${Math.ceil(bytes / 1024)} KB; one config var holds at most ${MAX_CONFIG_VAR_BYTES / 1024} KB ` +
+          '(the kernel\'s limit per variable): keep large data in a file or a database',
+      );
+    }
+  }
+}
+
+/** Refuses a config whose vars together are more than a process can be given. `label` names whose config it is. Pure. */
+export function assertConfigFits(vars: Record<string, string>, label: string): void {
+  const total = Object.entries(vars).reduce((sum, [key, value]) => sum + envBytes(key, value), 0);
+  if (total > MAX_CONFIG_TOTAL_BYTES) {
+    throw new UserError(
+      `the config of ${label} would be ${Math.ceil(total / 1024)} KB; all config vars together hold at most ` +
+        `${MAX_CONFIG_TOTAL_BYTES / 1024} KB (what a process can be given): unset some, or keep large data elsewhere`,
+    );
+  }
+}
+
 function decodeBase64(key: string, raw: string): string {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(raw) || raw.length % 4 !== 0) {
     throw new UserError(`the value of ${key} is not valid base64 (--encoded expects base64 values)`);

@@ -1,18 +1,23 @@
 import { UserError } from './errors.js';
 
-/** Dokku's rule (starts with a lowercase letter or digit), narrowed to what DNS, Docker and nginx all take. */
-const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Dokku's rule (starts with a lowercase letter or digit), narrowed to what DNS, Docker and nginx all take: a DNS label, so no dash at the end. */
+const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Keys the platform sets on every container; users may read but not set them. */
 export const RESERVED_CONFIG_KEYS: ReadonlySet<string> = new Set(['PORT', 'GIT_REV', 'DYNO']);
 
+/** Whether a name is, or could become, an app's (also: whether `NAME.GLOBAL` is an app's default URL). */
+export function isAppName(name: string): boolean {
+  return APP_NAME.test(name);
+}
+
 export function assertAppName(name: string): string {
   if (!APP_NAME.test(name)) {
     throw new UserError(
       `invalid app name "${printable(name)}": use lowercase letters, digits and dashes, ` +
-        'starting with a letter or digit, at most 63 characters (e.g. my-blog)',
+        'starting with a letter or digit and not ending with a dash, at most 63 characters (e.g. my-blog)',
     );
   }
   return name;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireApp } from '../core/app-lookup.js';
@@ -138,7 +139,9 @@ export function deployPart(): Part {
       registerPsCommands(services);
       registerAppCommands(services);
       registerRunCommands(services);
-      registerResourceCommands(partApi);
+      registerResourceCommands(partApi, () =>
+        docker.info().then((info: { NCPU?: number }) => info.NCPU ?? availableParallelism(), () => availableParallelism()),
+      );
     },
 
     async start() {

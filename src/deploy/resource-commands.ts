@@ -56,7 +56,10 @@ export function resourceFields(api: Pick<PartApi, 'store'>, appId: number): Reco
  * resource:limit, resource:limit-clear and resource:report: memory and CPU caps of an app's
  * containers (all, or one process type) and of its build container.
  */
-export function registerResourceCommands(api: PartApi): void {
+/** How many CPUs the Docker host has: what --cpu may ask for at most. */
+export type HostCpus = () => Promise<number>;
+
+export function registerResourceCommands(api: PartApi, hostCpus: HostCpus): void {
   const { commands, store } = api;
 
   registerTopic(api, {
@@ -81,14 +84,14 @@ export function registerResourceCommands(api: PartApi): void {
       cpu: { type: 'string', description: 'number of CPUs, e.g. 1 or 0.5', placeholder: 'N' },
     },
     arity: [1, 1],
-    handler({ args: [name], flags, stdout }) {
+    async handler({ args: [name], flags, stdout }) {
       const app = requireApp(store, name!);
       const type = processType(flags['process-type']);
       if (flags.memory === undefined && flags.cpu === undefined) {
         throw new UserError('resource:limit: give --memory SIZE and/or --cpu N');
       }
       const memory = flags.memory === undefined ? undefined : parseMemory(String(flags.memory));
-      const cpu = flags.cpu === undefined ? undefined : parseCpu(String(flags.cpu));
+      const cpu = flags.cpu === undefined ? undefined : parseCpu(String(flags.cpu), await hostCpus());
       const { properties } = store;
       if (memory !== undefined) properties.set(app.id, RESOURCE_NAMESPACE, resourceKey(type, 'memory'), String(memory));
       if (cpu !== undefined) properties.set(app.id, RESOURCE_NAMESPACE, resourceKey(type, 'cpu'), String(cpu));

@@ -38,11 +38,21 @@ export function parseMemory(text: string): number {
   return bytes;
 }
 
-/** A number of CPUs, e.g. `1`, `0.5`, `2.25`. Pure. */
-export function parseCpu(text: string): number {
+/** Docker refuses a smaller share of a CPU. */
+const MIN_CPU = 0.01;
+
+/**
+ * A number of CPUs, e.g. `1`, `0.5`, `2.25`, from 0.01 up to the CPUs the Docker host has (Docker
+ * refuses more when a container starts, so it is refused here, when it is set). Pure.
+ */
+export function parseCpu(text: string, hostCpus = 1024): number {
   const value = Number(text.trim());
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0) || value > 1024) {
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) {
     throw new UserError(`invalid cpu "${printable(text)}": use a number of CPUs like 1 or 0.5`);
+  }
+  if (value < MIN_CPU) throw new UserError(`cpu ${printable(text)} is too small: Docker needs at least ${MIN_CPU}`);
+  if (value > hostCpus) {
+    throw new UserError(`cpu ${printable(text)} is more than the ${hostCpus} CPUs this server has; give at most ${hostCpus}`);
   }
   return value;
 }

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CommandContext } from '../core/command.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
+import { readUserFile } from '../core/user-files.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import type { Part } from '../daemon/part.js';
 import { parsePublicKey } from './ssh-public-key.js';
@@ -109,15 +109,7 @@ async function readKeyInput(ctx: CommandContext, file: string): Promise<string> 
   if (!isAbsolute(file)) {
     throw new UserError(`the daemon reads FILE, so give an absolute path (got "${printable(file)}"), or pipe it with -`);
   }
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(`cannot read ${printable(file)} (${code}); check the path, or pipe the key with -`);
-  }
-  if (data.length > MAX_KEY_INPUT) throw new UserError(`${printable(file)} is too big to be a public key`);
-  return data.toString('utf8');
+  return (await readUserFile(file, 'public key file', MAX_KEY_INPUT)).toString('utf8');
 }
 
 /** Reads a stream to its end, refusing more than MAX_KEY_INPUT bytes; gives up when the caller goes away. */

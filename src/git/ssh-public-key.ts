@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import type { ParsedKey } from 'ssh2';
 import { ssh2 } from './ssh2-module.js';
 import { UserError } from '../core/errors.js';
@@ -22,6 +22,9 @@ export interface PublicKey {
   line: string;
   fingerprint: string;
 }
+
+/** Shorter RSA keys can be factored with public means (NIST and OpenSSH dropped them). */
+export const MIN_RSA_BITS = 2048;
 
 const HOW_TO = 'give the one line of a .pub file, e.g. ~/.ssh/id_ed25519.pub';
 
@@ -66,6 +69,14 @@ export function parsePublicKey(text: string): PublicKey {
     !parsed.getPublicSSH().equals(blob)
   ) {
     throw new UserError(`malformed ${type} public key; ${HOW_TO}`);
+  }
+  if (type === 'ssh-rsa') {
+    const bits = createPublicKey(parsed.getPublicPEM()).asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) {
+      throw new UserError(
+        `this rsa key has ${bits} bits, which is too weak; use an ed25519 key (ssh-keygen -t ed25519) or rsa of at least ${MIN_RSA_BITS} bits`,
+      );
+    }
   }
   return { type, blob, line, fingerprint: fingerprintOf(blob) };
 }

@@ -4,11 +4,12 @@ import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../daemon/part.js';
 import type { AppRow } from '../store/apps.js';
-import { PROXY_KEYS, ownDomains, serializeDomains } from './app-state.js';
+import { PROXY_KEYS, globalDomain, ownDomains, serializeDomains } from './app-state.js';
 import {
   generateSelfSigned,
   inspectCertPair,
   readCertFiles,
+  validityWarning,
   readCertInfo,
   readCertTar,
   removeCertVersions,
@@ -17,7 +18,7 @@ import {
   type CertPair,
 } from './certs.js';
 import { printChange } from './change-output.js';
-import { normalizeDomain } from './domains.js';
+import { normalizeDomain, reservedDomainProblem } from './domains.js';
 import type { Mutation, NginxProxy } from './proxy.js';
 
 const { cert: CERT, domains: OWN } = PROXY_KEYS;
@@ -56,7 +57,7 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
       'The app then answers on https, and plain http redirects there.',
     examples: ['paas certs:add blog /root/blog.crt /root/blog.key', 'tar cf - server.crt server.key | paas certs:add blog'],
     arity: [1, 3],
-    async handler({ args: [name, crt, key], stdin, stdout, actor }) {
+    async handler({ args: [name, crt, key], stdin, stdout, stderr, actor }) {
       const app = requireApp(store, name!);
       let pair: CertPair;
       if (crt !== undefined && key === undefined) throw new UserError('give both CRT and KEY, or neither and a tar on stdin');
@@ -64,12 +65,14 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
         if (actor.transport !== 'socket') {
           throw new UserError('CRT and KEY name files on the server; from a remote client pipe a tar instead: tar cf - server.crt server.key | paas certs:add APP');
         }
-        pair = readCertFiles(crt, key);
+        pair = await readCertFiles(crt, key);
       } else {
         pair = await readCertTar(stdin);
       }
       const { info, result } = await install(app, pair);
       writeLine(stdout, `-----> Added a certificate for ${info.hostnames.join(' ') || 'no hostname'} to ${app.name} (expires ${info.expiresAt.slice(0, 10)})`);
+      const warning = validityWarning(info, new Date());
+      if (warning) writeLine(stderr, ` !     ${warning}`);
       const urls = proxy.urls(app.name);
       printChange(stdout, result, urls);
       if (urls.length === 0) writeLine(stdout, `       ${app.name} has no domains yet, so nothing serves it; add one: paas domains:add ${app.name} DOMAIN`);
@@ -86,6 +89,8 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     async handler({ args: [name, value], stdout }) {
       const app = requireApp(store, name!);
       const domain = normalizeDomain(value!);
+      const problem = reservedDomainProblem(domain, app.name, globalDomain(store.properties, api.settings.domain), false);
+      if (problem) throw new UserError(problem);
       const pair = await generateSelfSigned(domain, paths.tmp);
       const { result } = await install(app, pair, (pending) => {
         const state = proxy.appState(app.name);

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { UserError, oneLine } from '../core/errors.js';
+import { readUserFile } from '../core/user-files.js';
 import { certFiles, type NginxLayout } from './layout.js';
 
 export interface CertPair {
@@ -139,19 +140,26 @@ export async function generateSelfSigned(domain: string, tmpRoot: string): Promi
   }
 }
 
-/** Reads a CRT and a KEY named on the command line (files on the server). */
-export function readCertFiles(crtPath: string, keyPath: string): CertPair {
+/** Reads a CRT and a KEY named on the command line (regular files on the server, at most 1 MB each). */
+export async function readCertFiles(crtPath: string, keyPath: string): Promise<CertPair> {
   const read = (path: string, what: string) => {
     if (!path.startsWith('/')) {
       throw new UserError(`give the ${what} as an absolute path (the daemon reads it), e.g. "$PWD/${path}"`);
     }
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new UserError(`cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+    return readUserFile(path, what, MAX_PEM_BYTES);
   };
-  return { crt: read(crtPath, 'certificate'), key: read(keyPath, 'key') };
+  return { crt: await read(crtPath, 'certificate'), key: await read(keyPath, 'key') };
+}
+
+/** A warning line for a certificate that is not valid now (browsers refuse it), else undefined. Pure. */
+export function validityWarning(info: CertInfo, now: Date): string | undefined {
+  if (new Date(info.expiresAt) < now) {
+    return `warning: the certificate expired on ${info.expiresAt.slice(0, 10)}; browsers will refuse it until you add a current one`;
+  }
+  if (new Date(info.startsAt) > now) {
+    return `warning: the certificate is not valid before ${info.startsAt.slice(0, 10)}; browsers will refuse it until then`;
+  }
+  return undefined;
 }
 
 /** A tar on stdin holding one `.crt` and one `.key` (e.g. server.crt and server.key), as Dokku takes. */

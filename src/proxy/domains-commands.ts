@@ -1,3 +1,4 @@
+import type { FlagSpec } from '../core/command.js';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
@@ -5,17 +6,32 @@ import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../daemon/part.js';
 import { PROXY_KEYS, globalDomain, ownDomains, serializeDomains, usesGlobalDomain } from './app-state.js';
 import { printChange } from './change-output.js';
-import { globalVhost, isWildcard, normalizeDomain } from './domains.js';
+import { globalVhost, isWildcard, normalizeDomain, reservedDomainProblem } from './domains.js';
 import type { PendingProperties } from './pending-properties.js';
 import type { NginxProxy } from './proxy.js';
 
 const { domains: OWN, useGlobal: USE_GLOBAL, global: GLOBAL } = PROXY_KEYS;
+const GLOBAL_WILDCARD: Record<string, FlagSpec> = {
+  'global-wildcard': {
+    type: 'boolean',
+    description: 'allow a wildcard covering the global domain: the app gets every APP.GLOBAL that no app serves',
+  },
+};
 
 /** domains:*: where each app is served (Dokku's names and shapes). */
 export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store, settings } = api;
   const setOwn = (pending: PendingProperties, appId: number, domains: readonly string[]) =>
     pending.set(appId, OWN.namespace, OWN.key, domains.length ? serializeDomains(domains) : undefined);
+  /** The domains, or a UserError when one is another app's default URL or an unasked-for global wildcard. */
+  const claimable = (app: string, domains: string[], allowGlobalWildcard: boolean): string[] => {
+    const global = globalDomain(store.properties, settings.domain);
+    for (const domain of domains) {
+      const problem = reservedDomainProblem(domain, app, global, allowGlobalWildcard);
+      if (problem) throw new UserError(problem);
+    }
+    return domains;
+  };
   const setUseGlobal = (pending: PendingProperties, appId: number, on: boolean) =>
     pending.set(appId, USE_GLOBAL.namespace, USE_GLOBAL.key, on ? undefined : 'off');
 
@@ -27,10 +43,11 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
       'A domain is a host name (blog.example.com) or a wildcard (*.example.com), lowercased.\n' +
       'Each domain serves one app. nginx reloads once for the whole command.',
     examples: ['paas domains:add blog blog.example.com www.example.com'],
+    flags: GLOBAL_WILDCARD,
     arity: [2, Infinity],
-    async handler({ args: [name, ...rest], stdout }) {
+    async handler({ args: [name, ...rest], flags, stdout }) {
       const app = requireApp(store, name!);
-      const added = rest.map(normalizeDomain);
+      const added = claimable(app.name, rest.map(normalizeDomain), flags['global-wildcard'] === true);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         setOwn(pending, app.id, [...ownDomains(pending, app.id), ...added]);
       });
@@ -44,10 +61,11 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     summary: "Replace an app's domains (the global one included)",
     usage: 'APP DOMAIN...',
     examples: ['paas domains:set blog blog.example.com'],
+    flags: GLOBAL_WILDCARD,
     arity: [2, Infinity],
-    async handler({ args: [name, ...rest], stdout }) {
+    async handler({ args: [name, ...rest], flags, stdout }) {
       const app = requireApp(store, name!);
-      const domains = rest.map(normalizeDomain);
+      const domains = claimable(app.name, rest.map(normalizeDomain), flags['global-wildcard'] === true);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         setOwn(pending, app.id, domains);
         setUseGlobal(pending, app.id, false);

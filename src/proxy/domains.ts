@@ -1,5 +1,5 @@
 import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
+import { isAppName, printable } from '../core/names.js';
 
 /** One RFC 1123 label: letters, digits and inner dashes, 1 to 63 characters (already lowercased). */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -49,6 +49,34 @@ export function uniqueDomains(domains: readonly string[]): string[] {
 export function globalVhost(app: string, global: string | undefined): string | undefined {
   return global ? `${app}.${global}` : undefined;
 }
+
+/**
+ * Why `app` may not take `domain`, or undefined. Under the global domain, `NAME.GLOBAL` is the
+ * default URL of the app NAME, whether it exists yet or not: another app taking it would get that
+ * app's traffic while `paas urls` shows the URL as NAME's. A wildcard covering the global domain
+ * (`*.GLOBAL`, `*.PARENT`) would catch every app without a server of its own, so it needs the
+ * explicit `allowGlobalWildcard`. Pure.
+ */
+export function reservedDomainProblem(domain: string, app: string, global: string | undefined, allowGlobalWildcard: boolean): string | undefined {
+  if (!global) return undefined;
+  if (isWildcard(domain)) {
+    const covered = domain.slice(2);
+    if (!allowGlobalWildcard && (global === covered || global.endsWith(`.${covered}`))) {
+      return (
+        `${domain} covers the global domain ${global}, so ${app} would get the traffic of every app without its own server; ` +
+        'add --global-wildcard if that is what you want'
+      );
+    }
+    return undefined;
+  }
+  if (!domain.endsWith(`.${global}`)) return undefined;
+  const label = domain.slice(0, -global.length - 1);
+  if (label !== app && isAppName(label)) {
+    return `${domain} is the default URL of the app "${label}" (every app NAME is served at NAME.${global}); give ${app} another domain`;
+  }
+  return undefined;
+}
+
 
 export interface AppDomainsInput {
   app: string;

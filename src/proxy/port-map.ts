@@ -76,13 +76,42 @@ export function effectivePortMap(input: EffectivePortsInput): PortMapping[] {
   return [...base, ...derived];
 }
 
+export interface ReservedPort {
+  port: number;
+  scheme: Scheme | 'other';
+  what: string;
+}
+
+/** The ports paas itself uses: nginx's default http and https ports, the API and SSH. Pure. */
+export function reservedPorts(settings: { httpPort: number; httpsPort: number; apiPort: number; sshPort: number }): ReservedPort[] {
+  return [
+    { port: settings.httpPort, scheme: 'http', what: 'PAAS_HTTP_PORT' },
+    { port: settings.httpsPort, scheme: 'https', what: 'PAAS_HTTPS_PORT' },
+    ...(settings.apiPort ? [{ port: settings.apiPort, scheme: 'other' as const, what: 'the paas API (PAAS_API_PORT)' }] : []),
+    ...(settings.sshPort ? [{ port: settings.sshPort, scheme: 'other' as const, what: 'the paas SSH server (PAAS_SSH_PORT)' }] : []),
+  ];
+}
+
+/** Host ports below this belong to system services (ssh on 22, smtp on 25, ...). */
+const FIRST_UNPRIVILEGED_PORT = 1024;
+
+/**
+ * Host ports of `mappings` that are below 1024 and are not the web ports (80, 443, or the
+ * configured PAAS_HTTP_PORT / PAAS_HTTPS_PORT): a mapping there takes a system service's port,
+ * so it needs --force. Pure.
+ */
+export function privilegedPorts(mappings: readonly PortMapping[], webPorts: readonly number[]): number[] {
+  const allowed = new Set([80, 443, ...webPorts]);
+  return [...new Set(mappings.map((m) => m.host))].filter((port) => port < FIRST_UNPRIVILEGED_PORT && !allowed.has(port));
+}
+
 /**
  * A host port can carry plain http or TLS, not both (nginx merges the listen options of all
  * servers on one port). Returns a sentence describing the first clash, if any. Pure.
  */
 export function schemeClash(
   maps: ReadonlyArray<{ app: string; ports: readonly PortMapping[] }>,
-  reserved: ReadonlyArray<{ port: number; scheme: Scheme | 'other'; what: string }>,
+  reserved: readonly ReservedPort[],
 ): string | undefined {
   const seen = new Map<number, { scheme: Scheme | 'other'; what: string }>();
   for (const entry of reserved) seen.set(entry.port, { scheme: entry.scheme, what: entry.what });

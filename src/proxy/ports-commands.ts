@@ -1,27 +1,81 @@
+import { createServer } from 'node:net';
 import type { Writable } from 'node:stream';
+import type { FlagSpec } from '../core/command.js';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import type { PartApi } from '../daemon/part.js';
 import type { AppRow } from '../store/apps.js';
-import { PROXY_KEYS, serializePortMap, storedPortMap } from './app-state.js';
+import { PROXY_KEYS, serializePortMap, storedPortMap, type PropertyReader } from './app-state.js';
 import { printChange } from './change-output.js';
 import type { PendingProperties } from './pending-properties.js';
-import { formatPortMapping, mergePortMaps, parsePortMapping, removeFromPortMap, type PortMapping } from './port-map.js';
+import {
+  formatPortMapping,
+  mergePortMaps,
+  parsePortMapping,
+  privilegedPorts,
+  removeFromPortMap,
+  reservedPorts,
+  schemeClash,
+  type PortMapping,
+} from './port-map.js';
+import { isRouted } from './render.js';
 import type { NginxProxy } from './proxy.js';
 
 const { ports: PORTS } = PROXY_KEYS;
 const MAPPING = 'scheme:host:container';
+const FORCE: Record<string, FlagSpec> = {
+  force: { type: 'boolean', description: 'map a host port below 1024 (other than 80 and 443) or one another program listens on' },
+};
+
+/** Whether another program listens on the port (nginx, which already does, is asked about first). */
+function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+}
 
 /** ports:*: which ports nginx listens on for an app, and where it sends the traffic. */
 export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store } = api;
   /** What ports:add and ports:remove start from: the stored map, else the default http one. */
-  const baseMap = (pending: PendingProperties, app: AppRow): PortMapping[] =>
+  const baseMap = (pending: PropertyReader, app: AppRow): PortMapping[] =>
     storedPortMap(pending, app.id) ?? (proxy.appState(app.name)?.ports ?? []).filter((m) => m.scheme === 'http');
   const saveMap = (pending: PendingProperties, app: AppRow, map: readonly PortMapping[] | undefined) =>
     pending.set(app.id, PORTS.namespace, PORTS.key, map ? serializePortMap(map) : undefined);
+  /**
+   * Refused when set, not when nginx or a later certs:add trips over it: a port of a system
+   * service or another program (unless --force), and a port carrying http for one mapping and
+   * https for another, also for https mappings that wait for a certificate.
+   */
+  const checkMap = async (app: AppRow, map: readonly PortMapping[], force: boolean) => {
+    const { settings } = api;
+    const others = store.apps
+      .list()
+      .filter((other) => other.name !== app.name)
+      .map((other) => proxy.appState(other.name))
+      .filter((state): state is NonNullable<typeof state> => state !== undefined && isRouted(state))
+      .map((state) => ({ app: state.name, ports: state.ports }));
+    const clash = schemeClash([...others, { app: app.name, ports: map }], reservedPorts(settings));
+    if (clash) throw new UserError(clash);
+    if (force) return;
+    const privileged = privilegedPorts(map, [settings.httpPort, settings.httpsPort]);
+    if (privileged.length) {
+      throw new UserError(
+        `host port ${privileged.join(', ')} is below 1024, where system services listen (ssh is 22); ` +
+          'apps get 80 and 443, or ports from 1024 up; add --force to map it anyway',
+      );
+    }
+    const served = new Set([settings.httpPort, settings.httpsPort, ...others.flatMap((o) => o.ports.map((m) => m.host))]);
+    for (const { host } of map) {
+      if (!served.has(host) && !(proxy.appState(app.name)?.ports ?? []).some((m) => m.host === host) && (await portInUse(settings.listen, host))) {
+        throw new UserError(`host port ${host} is in use by another program on this server; pick another, or add --force`);
+      }
+    }
+  };
   const noteHttpsWithoutCert = (stdout: Writable, app: AppRow, map: readonly PortMapping[]) => {
     if (map.some((m) => m.scheme === 'https') && !proxy.appState(app.name)?.cert) {
       writeLine(stdout, `       https mappings take effect once ${app.name} has a certificate: paas certs:add ${app.name} ...`);
@@ -54,10 +108,13 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     usage: `APP ${MAPPING}...`,
     description: 'A mapping for a scheme and host port the app already has replaces it.',
     examples: ['paas ports:add blog http:8080:5000', 'paas ports:add blog https:443:5000'],
+    flags: FORCE,
     arity: [2, Infinity],
-    async handler({ args: [name, ...rest], stdout }) {
+    async handler({ args: [name, ...rest], flags, stdout }) {
       const app = requireApp(store, name!);
       const added = rest.map(parsePortMapping);
+      const map = mergePortMaps(baseMap(store.properties, app), added);
+      await checkMap(app, map, flags.force === true);
       const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, mergePortMaps(baseMap(pending, app), added)));
       writeLine(stdout, `-----> Added ${added.map(formatPortMapping).join(' ')} to ${app.name}`);
       printChange(stdout, result, proxy.urls(app.name));
@@ -70,10 +127,12 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     summary: "Replace an app's port mappings",
     usage: `APP ${MAPPING}...`,
     examples: ['paas ports:set blog http:80:3000'],
+    flags: FORCE,
     arity: [2, Infinity],
-    async handler({ args: [name, ...rest], stdout }) {
+    async handler({ args: [name, ...rest], flags, stdout }) {
       const app = requireApp(store, name!);
       const map = mergePortMaps([], rest.map(parsePortMapping));
+      await checkMap(app, map, flags.force === true);
       const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, map));
       writeLine(stdout, `-----> ${app.name} maps ${map.map(formatPortMapping).join(' ')}`);
       printChange(stdout, result, proxy.urls(app.name));

@@ -9,7 +9,7 @@ import { TREE, nginxLayout, type NginxLayout } from './layout.js';
 import { NginxProcess } from './nginx-process.js';
 import { prepareNginxWorker, type NginxWorker } from './nginx-worker.js';
 import { PendingProperties } from './pending-properties.js';
-import { schemeClash } from './port-map.js';
+import { reservedPorts, schemeClash } from './port-map.js';
 import {
   isRouted,
   listenPorts,
@@ -273,13 +273,7 @@ export class NginxProxy {
           : `the domain ${domain} would belong to both "${apps[0]}" and "${apps[1]}"; remove it from one: paas domains:remove ${apps[1]} ${domain}`,
       );
     }
-    const { settings } = this.api;
-    const reserved = [
-      { port: settings.httpPort, scheme: 'http' as const, what: 'PAAS_HTTP_PORT' },
-      { port: settings.httpsPort, scheme: 'https' as const, what: 'PAAS_HTTPS_PORT' },
-      ...(settings.apiPort ? [{ port: settings.apiPort, scheme: 'other' as const, what: 'the paas API (PAAS_API_PORT)' }] : []),
-      ...(settings.sshPort ? [{ port: settings.sshPort, scheme: 'other' as const, what: 'the paas SSH server (PAAS_SSH_PORT)' }] : []),
-    ];
+    const reserved = reservedPorts(this.api.settings);
     const routed = (states: readonly AppProxyState[]) => states.filter(isRouted).map((s) => ({ app: s.name, ports: s.ports }));
     const clash = schemeClash(routed(after), reserved);
     if (clash && clash !== schemeClash(routed(before), reserved)) throw new UserError(clash);

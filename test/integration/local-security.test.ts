@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMAND_CONTENT_TYPE, COMMAND_PATH, FrameDecoder, FrameKind } from '../../src/core/frames.js';
 import { PAAS_BIN, appWorkTree, run, startDaemon, type DaemonHandle } from './harness.js';
 
 /**
@@ -28,6 +29,7 @@ let parent: string;
 let home: string;
 let daemon: DaemonHandle;
 let remote: (app: string) => string;
+let token: string;
 
 beforeAll(async () => {
   // As an older install.sh left it: PAAS_HOME and its logs made 0755 before the daemon ran.
@@ -40,7 +42,7 @@ beforeAll(async () => {
   const added = await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', PROBE_USER]);
   expect(added.code, added.stderr).toBe(0);
   daemon = await startDaemon({ home, env: { PAAS_MAX_PUSH_SIZE: '2m' } });
-  const token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
+  token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
   remote = (app) => `http://paas:${token}@127.0.0.1:${daemon.apiPort}/${app}.git`;
 });
 
@@ -170,5 +172,110 @@ describe('the CLI in a pipe', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
     expect(stderr).toBe('');
     expect(code).toBe(141);
+  });
+});
+
+/**
+ * A command through the HTTP API, as a remote client sends it: for argument lists larger than
+ * this machine lets a local program be started with (a remote caller has no such limit).
+ */
+async function viaApi(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const response = await fetch(`http://127.0.0.1:${daemon.apiPort}${COMMAND_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': COMMAND_CONTENT_TYPE, authorization: `Bearer ${token}` },
+    body: `${JSON.stringify({ argv })}\n`,
+  });
+  const decoder = new FrameDecoder();
+  const out = { code: -1, stdout: '', stderr: '' };
+  for (const frame of decoder.push(Buffer.from(await response.arrayBuffer()))) {
+    if (frame.kind === FrameKind.Stdout) out.stdout += frame.payload.toString();
+    else if (frame.kind === FrameKind.Stderr) out.stderr += frame.payload.toString();
+    else if (frame.kind === FrameKind.Exit) out.code = Number(frame.payload.toString());
+  }
+  return out;
+}
+
+describe('names, domains and values refused when they are set', () => {
+  /** One clear line on stderr, a non-zero exit, and what `check` reads is unchanged. */
+  async function refused(args: string[], message: RegExp, check: string[], input?: string | Buffer, remote = false): Promise<void> {
+    const before = await daemon.paasOk(check);
+    const result = remote ? await viaApi(args) : await daemon.paas(args, input === undefined ? {} : { input });
+    expect(result.code, result.stdout).not.toBe(0);
+    expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
+    expect(result.stderr).toMatch(message);
+    expect(await daemon.paasOk(check)).toBe(before);
+  }
+
+  it('refuses app names ending in a dash', async () => {
+    await refused(['apps:create', 'blog-'], /invalid app name "blog-".*not ending with a dash/, ['apps:list']);
+  });
+
+  it('refuses config values no container could start with', async () => {
+    const keys = ['config:keys', 'vault'];
+    const nul = Buffer.from('a\0b').toString('base64');
+    await refused(['config:set', '--encoded', 'vault', `OK=${Buffer.from('fine').toString('base64')}`, `NUL=${nul}`], /NUL holds a NUL byte/, keys);
+    await refused(['config:set', 'vault', `HUGE=${'x'.repeat(130 * 1024)}`], /HUGE is 131 KB; one config var holds at most 128 KB/, keys, undefined, true);
+    const many = Array.from({ length: 9 }, (_, i) => `PART${i}=${'y'.repeat(120 * 1024)}`);
+    await refused(['config:set', 'vault', ...many], /the config of vault would be \d+ KB; all config vars together hold at most 1024 KB/, keys, undefined, true);
+  });
+
+  it('refuses host ports of system services and a latent https mapping on the http port, and cpu the server lacks', async () => {
+    const ports = ['ports:list', 'vault'];
+    await refused(['ports:add', 'vault', 'http:22:5000'], /host port 22 is below 1024.*add --force/, ports);
+    await refused(
+      ['ports:add', 'vault', `https:${daemon.httpPort}:5000`],
+      new RegExp(`port ${daemon.httpPort} carries http for PAAS_HTTP_PORT, so vault cannot use it for https`),
+      ports,
+    );
+    await refused(['ports:add', 'vault', `http:${daemon.apiPort}:5000`, '--force'], /is taken by the paas API/, ports);
+    await refused(['resource:limit', 'vault', '--cpu', '1000'], /cpu 1000 is more than the \d+ CPUs this server has/, ['resource:report', 'vault']);
+  });
+
+  it('refuses weak ssh keys', async () => {
+    const keyDir = mkdtempSync(join(tmpdir(), 'paas-weak-key-'));
+    try {
+      const made = await run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '1024', '-N', '', '-f', join(keyDir, 'id_rsa')]);
+      expect(made.code, made.stderr).toBe(0);
+      const weak = readFileSync(join(keyDir, 'id_rsa.pub'), 'utf8');
+      await refused(['ssh-keys:add', 'weak', '-'], /this rsa key has 1024 bits, which is too weak/, ['ssh-keys:list'], weak);
+    } finally {
+      rmSync(keyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads only regular files of bounded size for certs:add, and warns about an expired certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paas-certs-'));
+    try {
+      const fifo = join(dir, 'cert.fifo');
+      expect((await run('mkfifo', [fifo])).code).toBe(0);
+      const report = ['certs:report', 'vault'];
+      await refused(['certs:add', 'vault', fifo, fifo], /the certificate .*cert\.fifo is not a regular file/, report);
+      await refused(['certs:add', 'vault', '/dev/zero', '/dev/zero'], /the certificate \/dev\/zero is not a regular file/, report);
+      writeFileSync(join(dir, 'big.crt'), Buffer.alloc(2 * 1024 * 1024, 65));
+      await refused(['certs:add', 'vault', join(dir, 'big.crt'), join(dir, 'big.crt')], /is too big/, report);
+
+      const crt = join(dir, 'old.crt');
+      const key = join(dir, 'old.key');
+      const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', join(dir, 'new.crt'), '-subj', '/CN=vault.example.test', '-days', '1']);
+      expect(made.code, made.stderr).toBe(0);
+      const expired = await run('openssl', ['x509', '-in', join(dir, 'new.crt'), '-signkey', key, '-days', '-1', '-out', crt]);
+      expect(expired.code, expired.stderr).toBe(0);
+      const added = await daemon.paas(['certs:add', 'vault', crt, key]);
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stderr).toMatch(/warning: the certificate expired on \d{4}-\d\d-\d\d; browsers will refuse it/);
+      await daemon.paasOk(['certs:remove', 'vault']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses another app's default URL and wildcards over the global domain", async () => {
+    await daemon.paasOk(['domains:set-global', 'apps.test']);
+    const report = ['domains:report', 'vault'];
+    await refused(['domains:add', 'vault', 'victim.apps.test'], /victim\.apps\.test is the default URL of the app "victim"/, report);
+    await refused(['domains:set', 'vault', 'vault.example.test', '*.apps.test'], /\*\.apps\.test covers the global domain apps\.test/, report);
+    await daemon.paasOk(['domains:add', 'vault', 'vault.example.test']);
+    await daemon.paasOk(['domains:add', 'vault', '*.apps.test', '--global-wildcard']);
+    expect(await daemon.paasOk(['domains:report', 'vault', '--domains-app-vhosts'])).toContain('*.apps.test');
   });
 });

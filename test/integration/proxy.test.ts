@@ -247,7 +247,10 @@ describe('managed nginx', () => {
     await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
     try {
       const before = configSnapshot();
-      const result = await daemon.paas(['ports:add', 'blog', `http:${port}:5000`]);
+      const refused = await daemon.paas(['ports:add', 'blog', `http:${port}:5000`]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toBe(`error: host port ${port} is in use by another program on this server; pick another, or add --force\n`);
+      const result = await daemon.paas(['ports:add', 'blog', `http:${port}:5000`, '--force']);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain(`nginx could not apply the change and kept its previous configuration: bind() to 127.0.0.1:${port} failed`);
       expect(configSnapshot()).toEqual(before);

@@ -92,6 +92,9 @@ describe('build settings', () => {
     expect(parseCpu('1')).toBe(1);
     expect(parseCpu('0.5')).toBe(0.5);
     for (const bad of ['0', '-1', 'two', '1e3', '']) expect(() => parseCpu(bad), bad).toThrow(UserError);
+    expect(() => parseCpu('1000', 2)).toThrow(/cpu 1000 is more than the 2 CPUs this server has/);
+    expect(() => parseCpu('0.001', 2)).toThrow(/too small/);
+    expect(parseCpu('2', 2)).toBe(2);
   });
 
   it('checks stack image names', () => {

@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseAssignments, parseConfigImport, renderConfigExport, shellQuote } from '../../src/core/config-vars.js';
+import {
+  MAX_CONFIG_VAR_BYTES,
+  assertApplicableValues,
+  assertConfigFits,
+  parseAssignments,
+  parseConfigImport,
+  renderConfigExport,
+  shellQuote,
+} from '../../src/core/config-vars.js';
 
 describe('parseAssignments', () => {
   it('splits at the first = and keeps the value as given', () => {
@@ -82,5 +90,21 @@ describe('parseConfigImport', () => {
     expect(renderConfigExport({ A: "it's", B: '1' }, 'docker-args')).toBe("--env=A='it'\\''s' --env=B='1'\n");
     expect(renderConfigExport({ A: '1' }, 'json-list')).toBe('[\n  {\n    "name": "A",\n    "value": "1"\n  }\n]\n');
     expect(renderConfigExport({}, 'shell')).toBe('');
+  });
+});
+
+describe('values a container could never be started with', () => {
+  it('refuses NUL bytes and variables over 128 KB, and accepts what fits', () => {
+    expect(() => assertApplicableValues({ A: 'x\0y' })).toThrow(/A holds a NUL byte/);
+    expect(() => assertApplicableValues({ BIG: 'x'.repeat(MAX_CONFIG_VAR_BYTES) })).toThrow(/BIG is 129 KB; one config var holds at most 128 KB/);
+    expect(() => assertApplicableValues({ OK: 'x'.repeat(MAX_CONFIG_VAR_BYTES - 10), Z: 'é\n"' })).not.toThrow();
+  });
+
+  it('refuses a config whose vars together exceed what a process can be given', () => {
+    const chunk = 'x'.repeat(100 * 1024);
+    const vars = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`V${i}`, chunk]));
+    expect(() => assertConfigFits(vars, 'blog')).toThrow(/the config of blog would be \d+ KB; all config vars together hold at most 1024 KB/);
+    delete vars.V10;
+    expect(() => assertConfigFits(vars, 'blog')).not.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appDomains, domainConflicts, globalVhost, isValidDomain, normalizeDomain } from '../../src/proxy/domains.js';
+import { appDomains, domainConflicts, globalVhost, isValidDomain, normalizeDomain, reservedDomainProblem } from '../../src/proxy/domains.js';
 
 describe('normalizeDomain', () => {
   it('accepts host names and a leading wildcard, lowercased', () => {
@@ -95,5 +95,26 @@ describe('domainConflicts', () => {
       { name: 'c', domains: ['*.test'] },
     ]);
     expect([...conflicts]).toEqual([['x.test', ['a', 'b']]]);
+  });
+});
+
+describe('reservedDomainProblem: APP.GLOBAL belongs to the app NAME', () => {
+  const global = 'apps.example.com';
+  it("refuses another app's default URL, existing or future, and keeps the app's own", () => {
+    expect(reservedDomainProblem('blog.apps.example.com', 'evil', global, false)).toMatch(
+      /blog\.apps\.example\.com is the default URL of the app "blog"/,
+    );
+    expect(reservedDomainProblem('blog.apps.example.com', 'blog', global, false)).toBeUndefined();
+    expect(reservedDomainProblem('www.blog.apps.example.com', 'evil', global, false)).toBeUndefined();
+    expect(reservedDomainProblem('blog.example.com', 'evil', global, false)).toBeUndefined();
+    expect(reservedDomainProblem('blog.apps.example.com', 'evil', undefined, false)).toBeUndefined();
+  });
+
+  it('refuses wildcards covering the global domain unless asked for', () => {
+    for (const wildcard of ['*.apps.example.com', '*.example.com', '*.com']) {
+      expect(reservedDomainProblem(wildcard, 'evil', global, false), wildcard).toMatch(/covers the global domain/);
+      expect(reservedDomainProblem(wildcard, 'evil', global, true), wildcard).toBeUndefined();
+    }
+    expect(reservedDomainProblem('*.other.com', 'evil', global, false)).toBeUndefined();
   });
 });

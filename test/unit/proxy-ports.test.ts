@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   effectivePortMap,
+  privilegedPorts,
   formatPortMapping,
   mergePortMaps,
   parsePortMapping,
@@ -118,5 +119,19 @@ describe('upstreams', () => {
     ]);
     expect(isValidUpstream({ host: '10.0.0.2', port: 5000, backup: 'yes' })).toBe(false);
     expect(parseUpstreams('[{"host":"10.0.0.2","port":5000,"backup":true}]')).toEqual([{ host: '10.0.0.2', port: 5000, backup: true }]);
+  });
+});
+
+describe('privilegedPorts', () => {
+  it('names host ports below 1024 other than the web ports', () => {
+    const map = [
+      { scheme: 'http' as const, host: 22, container: 5000 },
+      { scheme: 'http' as const, host: 80, container: 5000 },
+      { scheme: 'https' as const, host: 443, container: 5000 },
+      { scheme: 'http' as const, host: 8080, container: 5000 },
+      { scheme: 'http' as const, host: 81, container: 5000 },
+    ];
+    expect(privilegedPorts(map, [8080, 8443])).toEqual([22, 81]);
+    expect(privilegedPorts(map, [81, 8443])).toEqual([22]);
   });
 });

@@ -111,7 +111,7 @@ describe('frames', () => {
 describe('app names', () => {
   it('accepts Dokku-style names and refuses the rest', () => {
     for (const name of ['a', 'blog', 'my-app-2', '1app', '2048', 'a'.repeat(63)]) expect(assertAppName(name)).toBe(name);
-    for (const name of ['', 'Blog', '-app', 'a_b', 'a.b', '../etc', 'a'.repeat(64), 'a b', 'a;b']) {
+    for (const name of ['', 'Blog', '-app', 'a_b', 'a.b', '../etc', 'a'.repeat(64), 'a b', 'a;b', 'blog-', 'a-', 'b--']) {
       expect(() => assertAppName(name)).toThrow(UserError);
     }
   });

@@ -81,3 +81,12 @@ describe('verifyKeySignature', () => {
     expect(verifyKeySignature(mine.public, data, forger.sign(data, 'sha512'), 'sha512')).toBe(false);
   });
 });
+
+describe('weak keys', () => {
+  it('refuses rsa keys under 2048 bits and accepts 2048', () => {
+    const weak = utils.generateKeyPairSync('rsa', { bits: 1024 }).public;
+    expect(() => parsePublicKey(weak)).toThrow(/this rsa key has 1024 bits, which is too weak/);
+    const strong = utils.generateKeyPairSync('rsa', { bits: 2048 }).public;
+    expect(parsePublicKey(strong).type).toBe('ssh-rsa');
+  });
+});

@@ -2,7 +2,16 @@ import type { CommandContext, FlagSpec } from '../command.js';
 import { requireApp } from '../app-lookup.js';
 import { UserError } from '../errors.js';
 import { assertConfigKey, printable } from '../names.js';
-import { EXPORT_FORMATS, parseAssignments, parseConfigImport, renderConfigExport, renderConfigShow, type ExportFormat } from '../config-vars.js';
+import {
+  EXPORT_FORMATS,
+  assertApplicableValues,
+  assertConfigFits,
+  parseAssignments,
+  parseConfigImport,
+  renderConfigExport,
+  renderConfigShow,
+  type ExportFormat,
+} from '../config-vars.js';
 import { writeLine } from '../output.js';
 import type { Part, PartApi } from '../../daemon/part.js';
 import type { ConfigScope } from '../../store/config-vars.js';
@@ -50,6 +59,14 @@ export const configPart: Part = {
 
     /** config:set and config:import: store the vars, show them, and restart the app with them. */
     const setVars = async (ctx: CommandContext, { scope, app, label }: Target, vars: Record<string, string>) => {
+      assertApplicableValues(vars);
+      if (scope === null) {
+        const global = { ...store.configVars.all(null), ...vars };
+        assertConfigFits(global, 'the global config');
+        for (const other of store.apps.list()) assertConfigFits({ ...global, ...store.configVars.all(other.id) }, other.name);
+      } else {
+        assertConfigFits({ ...store.configVars.effective(scope), ...vars }, label);
+      }
       await events.emit('pre-config-update', { app, vars, actor: ctx.actor });
       store.configVars.set(scope, vars);
       writeLine(ctx.stdout, `-----> Setting config vars for ${label}`);
