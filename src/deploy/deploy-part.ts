@@ -15,6 +15,9 @@ import { bridgeOf } from './networks.js';
 import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
+import { registerChecksCommands } from './checks-commands.js';
+import { APP_JSON_PROPERTIES } from './deploy-topics.js';
+import { registerTopic } from '../core/property-commands.js';
 import { registerReleaseCommands } from './releases-commands.js';
 import { registerResourceCommands } from './resource-commands.js';
 import { registerRunCommands } from './run-commands.js';
@@ -137,6 +140,11 @@ export function deployPart(): Part {
 
       registerReleaseCommands(services);
       registerPsCommands(services);
+      registerChecksCommands(services);
+      registerTopic(partApi, { topic: 'app-json', namespace: 'app-json', properties: APP_JSON_PROPERTIES }, {
+        setDescription: 'Where a deploy finds the app.json (Dokku\'s app-json plugin).',
+        setExamples: ['paas app-json:set blog appjson-path deploy/app.json', 'paas app-json:set blog appjson-path'],
+      });
       registerAppCommands(services);
       registerRunCommands(services);
       registerResourceCommands(partApi, () =>

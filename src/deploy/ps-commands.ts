@@ -6,7 +6,8 @@ import { registerTopic } from '../core/property-commands.js';
 import { STOPPED } from './converger.js';
 import { FORCE_BUILD_FLAG } from './deployer.js';
 import { DeployLog } from './deploy-log.js';
-import { pendingScale, setPendingScale } from './deploy-settings.js';
+import { pendingScale, setPendingScale, stopTimeout } from './deploy-settings.js';
+import { PS_PROPERTIES } from './deploy-topics.js';
 import { changedTypes, describeFormation, managedByAppJson, parseScale, scaled } from './formation.js';
 import { appJsonOf } from './release-manager.js';
 import type { DeployServices } from './services.js';
@@ -78,7 +79,7 @@ export function registerPsCommands(services: DeployServices): void {
   registerTopic(api, {
     topic: 'ps',
     namespace: 'ps',
-    properties: [],
+    properties: PS_PROPERTIES,
     unprefixed: (key) => ['deployed', 'processes', 'running', 'status'].includes(key) || key.startsWith('status-'),
     async fields(app) {
       const release = store.releases.current(app.id);
@@ -94,7 +95,47 @@ export function registerPsCommands(services: DeployServices): void {
       for (const p of processes) fields[`status-${p.type}-${p.index}`] = `${p.running ? 'running' : 'stopped'} (${p.name})`;
       return fields;
     },
-  }, { setCommand: false, reportSummary: "Show an app's processes and their state", reportExampleKey: 'release' });
+  }, {
+    reportSummary: "Show an app's processes and their state",
+    reportExampleKey: 'release',
+    setDescription: 'How the app\'s containers run; restart-policy and stop-timeout-seconds apply from the next deploy or ps:restart.',
+    setExamples: ['paas ps:set blog restart-policy always', 'paas ps:set blog stop-timeout-seconds 30', 'paas ps:set blog procfile-path deploy/Procfile'],
+  });
+
+  commands.register({
+    name: 'ps:inspect',
+    summary: "Show docker inspect of an app's containers, with config values redacted",
+    usage: 'APP',
+    description: "The values of the app's config vars are replaced by <redacted>, so the output can be shared.",
+    examples: ['paas ps:inspect blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      const release = store.releases.current(app.id);
+      const secrets = new Set(Object.keys(release?.config ?? {}));
+      const infos = await Promise.all(
+        (await scheduler.list(app.id)).map((p) => services.docker.getContainer(p.id).inspect().catch(() => undefined)),
+      );
+      writeJson(stdout, infos.filter((info) => info !== undefined).map((info) => redactInspect(info, secrets)));
+    },
+  });
+
+  commands.register({
+    name: 'ps:restore',
+    summary: 'Start the containers of every app (or one) that was not stopped with ps:stop, e.g. after a reboot',
+    usage: '[APP]',
+    description: 'The daemon does this by itself when it starts and when Docker comes back; this runs it now.',
+    examples: ['paas ps:restore', 'paas ps:restore blog'],
+    arity: [0, 1],
+    async handler({ args: [name], stdout }) {
+      const apps = name === undefined ? store.apps.list() : [requireApp(store, name)];
+      for (const app of apps) {
+        if (!store.releases.current(app.id) || converger.isStopped(app)) continue;
+        const result = await locks.withLock(app.id, app.name, 'restoring', () => converger.converge(app));
+        writeLine(stdout, `-----> Restored ${app.name} (${result.started + result.restarted} containers started)`);
+      }
+    },
+  });
 
   commands.register({
     name: 'ps:restart',
@@ -129,7 +170,7 @@ export function registerPsCommands(services: DeployServices): void {
       await locks.withLock(app.id, app.name, 'stopping', async () => {
         store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
         await converger.switchTo(app, []);
-        await scheduler.retire(await scheduler.list(app.id), 10);
+        await scheduler.retire(await scheduler.list(app.id), stopTimeout(store.properties, app.id));
       });
       writeLine(stdout, `-----> Stopped ${app.name}`);
     },
@@ -164,4 +205,13 @@ export function registerPsCommands(services: DeployServices): void {
       await commands.resolve('deploy').handler(ctx);
     },
   });
+}
+
+/** docker inspect output with the values of the app's config vars replaced. Pure. */
+export function redactInspect<T extends { Config?: { Env?: string[] } }>(info: T, secrets: ReadonlySet<string>): T {
+  const env = info.Config?.Env?.map((entry) => {
+    const eq = entry.indexOf('=');
+    return eq > 0 && secrets.has(entry.slice(0, eq)) ? `${entry.slice(0, eq)}=<redacted>` : entry;
+  });
+  return env ? { ...info, Config: { ...info.Config, Env: env } } : info;
 }

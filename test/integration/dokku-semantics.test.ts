@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWorkTree, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
@@ -105,6 +105,83 @@ describe("a Dokku sample app (comments in app.json, a release type, deploy tasks
   });
 });
 
+describe('checks: disable, skip, wait-to-retire, run', () => {
+  it('checks:disable web replaces web stop-then-start, without checks', async () => {
+    const [before] = Object.values(await processes('sample'));
+    expect(await daemon.paasOk(['checks:disable', 'sample', 'web'])).toContain("Disabling zero downtime for app's (sample) proctypes (web)");
+    expect(await daemon.paasOk(['checks:report', 'sample', '--checks-disabled-list'])).toBe('web\n');
+    const out = await daemon.paasOk(['deploy', 'sample', '--force']);
+    expect(out).toContain('Stopping the old web containers first');
+    expect(out).toContain('Not checking web.1 (checks disabled)');
+    expect(out).not.toContain('web check');
+    expect(out.indexOf('Stopping the old web containers first')).toBeLessThan(out.indexOf('Starting web.1'));
+    const after = await processes('sample');
+    expect(Object.keys(after)).toEqual(['web.1']);
+    expect(after['web.1']).not.toBe(before);
+    await daemon.paasOk(['checks:enable', 'sample']);
+    expect(await daemon.paasOk(['checks:report', 'sample'])).toMatch(/Checks disabled list: +none/);
+  });
+
+  it('checks:skip gives new containers traffic unchecked, and old ones still retire after the switch', async () => {
+    await daemon.paasOk(['checks:skip', 'sample']);
+    const out = await daemon.paasOk(['deploy', 'sample', '--force']);
+    expect(out).toContain('Not checking web.1 (checks skipped)');
+    expect(out).not.toContain('web check');
+    expect(out).toMatch(/Retiring 1 old container in 5 s/);
+    // Enabling one type of "all": the app's other types stay skipped.
+    await daemon.paasOk(['checks:enable', 'sample', 'web']);
+    expect(await daemon.paasOk(['checks:report', 'sample', '--checks-skipped-list'])).toBe('worker,cron,custom\n');
+    await daemon.paasOk(['checks:enable', 'sample']);
+    expect(await daemon.paasOk(['checks:report', 'sample', '--checks-skipped-list'])).toBe('none\n');
+  });
+
+  it('wait-to-retire keeps the old containers running that long after the switch', async () => {
+    await until('one web container', async () => Object.keys(await processes('sample')).length === 1);
+    const [old] = Object.values(await processes('sample'));
+    await daemon.paasOk(['checks:set', 'sample', 'wait-to-retire', '20']);
+    expect(await daemon.paasOk(['checks:report', 'sample', '--checks-computed-wait-to-retire'])).toBe('20\n');
+    const out = await daemon.paasOk(['deploy', 'sample', '--force']);
+    expect(out).toContain('Retiring 1 old container in 20 s');
+    expect(Object.values(await processes('sample'))).toContain(old);
+    await daemon.paasOk(['checks:set', 'sample', 'wait-to-retire', '0']);
+    await daemon.paasOk(['deploy', 'sample', '--force']);
+    expect((await daemon.paas(['checks:set', 'sample', 'wait-to-retire', 'soon'])).stderr).toContain('wait-to-retire must be a whole number');
+  });
+
+  it('checks:run runs the checks against the running containers', async () => {
+    const out = await daemon.paasOk(['checks:run', 'sample']);
+    expect(out).toContain('Running checks for app (sample.web.1)');
+    expect(out).toContain('web check passed');
+    const bad = await daemon.paas(['checks:run', 'sample', 'nope']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('Invalid process type specified (sample.nope)');
+    expect((await daemon.paas(['checks:run', 'sample', 'web.3'])).stderr).toContain('Invalid container id specified (sample.web.3)');
+  });
+});
+
+describe('ps settings', () => {
+  it('ps:set restart-policy and stop-timeout-seconds reach the containers from the next restart', async () => {
+    await daemon.paasOk(['ps:set', 'sample', 'restart-policy', 'unless-stopped']);
+    await daemon.paasOk(['ps:set', 'sample', 'stop-timeout-seconds', '3']);
+    expect((await daemon.paas(['ps:set', 'sample', 'restart-policy', 'sometimes'])).stderr).toContain('invalid restart-policy');
+    expect(await daemon.paasOk(['ps:report', 'sample', '--ps-computed-restart-policy'])).toBe('unless-stopped\n');
+    const [old] = Object.values(await processes('sample'));
+    await daemon.paasOk(['ps:restart', 'sample']);
+    await until('the old container retired', async () => !Object.values(await processes('sample')).includes(old!));
+    const [id] = Object.values(await processes('sample'));
+    const inspect = await run('docker', ['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.Config.StopTimeout}}', id!]);
+    expect(inspect.stdout.trim()).toBe('unless-stopped 3');
+  });
+
+  it('ps:inspect shows the containers with the config values redacted', async () => {
+    const out = await daemon.paasOk(['ps:inspect', 'sample']);
+    const infos = JSON.parse(out) as Array<{ Config: { Env: string[] } }>;
+    expect(infos.length).toBeGreaterThan(0);
+    expect(infos[0]!.Config.Env).toContain('SECRET_TOKEN=<redacted>');
+    expect(out).not.toContain('s3cret');
+  });
+});
+
 describe('scale before the first deploy, and app.json formation', () => {
   it('stores ps:scale before the first deploy and applies it', async () => {
     await daemon.paasOk(['apps:create', 'early']);
@@ -132,5 +209,21 @@ describe('scale before the first deploy, and app.json formation', () => {
     const refused = await daemon.paas(['ps:scale', 'formed', 'worker=3']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('app.json "formation" sets its process counts');
+  });
+
+  it('reads the Procfile and app.json from the paths ps:set and app-json:set name', async () => {
+    await daemon.paasOk(['apps:create', 'moved']);
+    await daemon.paasOk(['ps:set', 'moved', 'procfile-path', 'deploy/Procfile']);
+    await daemon.paasOk(['app-json:set', 'moved', 'appjson-path', 'deploy/app.json']);
+    expect(await daemon.paasOk(['app-json:report', 'moved'])).toMatch(/App json computed appjson path: +deploy\/app\.json/);
+    expect((await daemon.paas(['app-json:set', 'moved', 'appjson-path', '/etc/passwd'])).stderr).toContain('invalid appjson-path');
+    const { push } = await pushSample('moved', (dir) => {
+      mkdirSync(join(dir, 'deploy'));
+      renameSync(join(dir, 'app.json'), join(dir, 'deploy/app.json'));
+      writeFileSync(join(dir, 'deploy/Procfile'), 'web: httpd -f -p $PORT -h /app/www\nother: sleep 1000\n');
+    });
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain('Running predeploy');
+    expect(await daemon.paasOk(['ps:scale', 'moved'])).toMatch(/web: 1\nother: 0\n/);
   });
 });
