@@ -7,12 +7,13 @@
 # Settings (PAAS_HOME, PAAS_SSH_PORT, PAAS_API_PORT, PAAS_HTTP_PORT, PAAS_HTTPS_PORT, PAAS_LISTEN,
 # PAAS_DOMAIN, DOCKER_HOST, PAAS_API_INSECURE, PAAS_API_TLS, PAAS_LOGIN_TIMEOUT, PAAS_IDLE_TIMEOUT,
 # PAAS_MAX_CONNECTIONS_PER_ADDRESS) given in the environment are saved to /etc/default/paas and used by
-# the daemon and the `paas` command from then on.
+# the daemon and the `paas` command from then on. PAAS_SYSTEM_SSH=0 skips the system users and
+# sshd setup for `git push dokku@HOST:app` on port 22.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SETTINGS_FILE=/etc/default/paas
-OS_PACKAGES=(git nginx curl ca-certificates openssl debootstrap busybox-static python3 make g++ openssh-client)
+OS_PACKAGES=(git nginx curl ca-certificates openssl debootstrap busybox-static python3 make g++ openssh-client openssh-server)
 MIN_NODE_MAJOR=20
 MIN_NODE_MINOR=19
 
@@ -153,6 +154,34 @@ link_dokku_command() {
   step "Installed the dokku command: /usr/local/bin/dokku (runs paas)"
 }
 
+# Dokku's remote on port 22: `git push dokku@HOST:app`, `ssh dokku@HOST apps:list`. System users
+# (paas, and dokku where the name is free) whose authorized_keys the daemon keeps in step with
+# ssh-keys, each key forced to hand its request to the daemon; the system sshd serves them.
+# PAAS_SYSTEM_SSH=0 leaves this out (the built-in SSH server on PAAS_SSH_PORT still works).
+setup_system_ssh() {
+  if [ "${PAAS_SYSTEM_SSH:-1}" = 0 ]; then
+    step "Leaving ssh on port 22 alone (PAAS_SYSTEM_SSH=0)"
+    return 0
+  fi
+  local users
+  users=$(bash "$ROOT/scripts/system-ssh-users.sh")
+  [ -n "$users" ] || return 0
+  sed -i '/^PAAS_SYSTEM_SSH_USERS=/d' "$SETTINGS_FILE"
+  printf 'PAAS_SYSTEM_SSH_USERS=%q\n' "$users" >> "$SETTINGS_FILE"
+  export PAAS_SYSTEM_SSH_USERS=$users
+  # The forced command runs this checkout as those users.
+  if ! su -s /bin/sh paas -c "test -r '$ROOT/bin/paas' && test -r '$ROOT/dist/cli/main.js'"; then
+    step "warning: the user paas cannot read $ROOT, so pushes to port 22 will fail; install from a world-readable folder such as /opt/paas"
+  fi
+  if systemd_runs; then
+    systemctl enable --now ssh >/dev/null 2>&1 || systemctl enable --now sshd >/dev/null 2>&1 || true
+  elif ! pgrep -x sshd >/dev/null 2>&1; then
+    mkdir -p /run/sshd
+    /usr/sbin/sshd
+  fi
+  step "ssh on port 22 for the users $users: git push ${users%%,*}@HOST:APP main, ssh ${users%%,*}@HOST apps:list"
+}
+
 stop_background_daemon() {
   local pid_file=$PAAS_HOME/paasd.pid pid
   [ -f "$pid_file" ] || return 0
@@ -263,6 +292,7 @@ link_command
 link_dokku_command
 install_logrotate
 create_nginx_user
+setup_system_ssh
 start_daemon
 /usr/local/bin/paas version
 prepare_images

@@ -11,6 +11,12 @@ export async function main(rawArgv: readonly string[]): Promise<void> {
     return runDaemon();
   }
   exitQuietlyWhenOutputCloses();
+  if (argv[0] === 'ssh-forward') {
+    const { runSshForward } = await import('./ssh-forward.js');
+    const forwarded = await runSshForward(argv.slice(1), process.env);
+    process.stdout.write('', () => process.exit(forwarded));
+    return;
+  }
   if (argv[0] === 'version') process.stdout.write(`paas client ${PAAS_VERSION}\n`);
   const hint = argv.some((arg) => arg === '--app' || arg.startsWith('--app=')) ? undefined : appHint(process.env, process.cwd());
   let code: number;

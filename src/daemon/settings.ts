@@ -18,6 +18,13 @@ export interface Settings {
   apiTls: boolean;
   /** Timeouts and the per-address connection cap of the API and SSH ports. */
   limits: ConnectionLimits;
+  /**
+   * System users (`paas`, `dokku`) whose authorized_keys paas keeps in sync with ssh-keys, for
+   * `git push dokku@HOST:app` through the system sshd; empty turns that off.
+   */
+  systemSshUsers: string[];
+  /** The socket their forced command talks to (root:their group, 0660). */
+  sshForwardSocket: string;
 }
 
 export const DEFAULT_HOME = '/var/lib/paas';
@@ -37,6 +44,8 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     dockerHost: env.DOCKER_HOST || undefined,
     maxPushSize: size(env, 'PAAS_MAX_PUSH_SIZE', DEFAULT_MAX_PUSH_SIZE),
     limits: readLimits(env),
+    systemSshUsers: userList(env, 'PAAS_SYSTEM_SSH_USERS'),
+    sshForwardSocket: env.PAAS_SSH_FORWARD_SOCKET || '/run/paas/ssh.sock',
   };
 }
 
@@ -54,6 +63,13 @@ export function apiTls(env: NodeJS.ProcessEnv, listen: string): boolean {
 
 export function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+function userList(env: NodeJS.ProcessEnv, name: string): string[] {
+  const users = (env[name] ?? '').split(',').map((user) => user.trim()).filter(Boolean);
+  const bad = users.find((user) => !/^[a-z_][a-z0-9_-]{0,31}$/.test(user));
+  if (bad !== undefined) throw new Error(`${name} must list system user names, like paas,dokku (got "${bad}")`);
+  return users;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -11,6 +11,9 @@ import type { GitAccess } from './git-access.js';
 import { createGitAccess } from './repo-access.js';
 import { ensureRepo, removeRepo, renameRepo, repoPath } from './repositories.js';
 import { startSshServer, type RunningSshServer } from './ssh-server.js';
+import { systemUsers } from './authorized-keys.js';
+import { startForwardSocket } from './ssh-forward-server.js';
+import { syncSystemSshKeys } from './system-ssh.js';
 
 const ZERO_REV = /^0{40}$/;
 
@@ -44,6 +47,23 @@ function gitTopic(api: PartApi): TopicSpec {
 /** Bare repos, the push hook, git over SSH and HTTP, and the git:* settings. */
 export function gitPart(): Part {
   let ssh: RunningSshServer | undefined;
+  let forward: { close(): Promise<void> } | undefined;
+  /** `git push dokku@HOST:app` through the system sshd: authorized_keys and the forward socket. */
+  const startSystemSsh = async () => {
+    const { settings, store, logger, commands } = api;
+    const [user] = systemUsers(settings.systemSshUsers);
+    if (!user) {
+      if (settings.systemSshUsers.length) logger.warn({ users: settings.systemSshUsers }, 'none of the system ssh users exists; ssh on port 22 is off');
+      return;
+    }
+    syncSystemSshKeys(settings, store, logger);
+    forward = await startForwardSocket({
+      path: settings.sshForwardSocket,
+      gid: user.gid,
+      deps: { store, logger, registry: commands, gitAccess, port: 22 },
+    });
+    logger.info({ socket: settings.sshForwardSocket, users: settings.systemSshUsers }, 'system sshd forwarding ready');
+  };
   let api: PartApi;
   let gitAccess: GitAccess;
   return {
@@ -116,6 +136,7 @@ export function gitPart(): Part {
     async start() {
       const { settings, paths, store, logger, commands } = api;
       for (const app of store.apps.list()) await ensureRepo(paths, app.name, settings.maxPushSize);
+      await startSystemSsh();
       if (settings.sshPort === 0) return;
       ssh = await startSshServer({
         port: settings.sshPort,
@@ -132,6 +153,7 @@ export function gitPart(): Part {
 
     async stop() {
       await ssh?.close();
+      await forward?.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { readUserFile } from '../core/user-files.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import type { Part } from '../daemon/part.js';
 import { parsePublicKey } from './ssh-public-key.js';
+import { syncSystemSshKeys } from './system-ssh.js';
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** A public key line is well under 1 KiB (rsa 4096: ~750 bytes); more is not a key. */
@@ -25,7 +26,7 @@ export function assertSshKeyName(name: string): string {
 export const sshKeysPart: Part = {
   name: 'ssh-keys',
   description: 'ssh-keys:* commands: public keys allowed to push and run commands over SSH',
-  register({ commands, store, settings }) {
+  register({ commands, store, settings, logger }) {
     commands.register({
       name: 'ssh-keys:add',
       summary: 'Allow a public key to push and run commands over SSH',
@@ -53,6 +54,7 @@ export const sshKeysPart: Part = {
           throw new UserError(`this key is already added as "${holder.name}" (${key.fingerprint})`);
         }
         store.sshKeys.add({ name, fingerprint: key.fingerprint, publicKey: key.line });
+        syncSystemSshKeys(settings, store, logger);
         writeLine(ctx.stdout, `-----> Added ssh key ${name}`);
         writeLine(ctx.stdout, `       ${key.fingerprint}`);
       },
@@ -86,6 +88,7 @@ export const sshKeysPart: Part = {
       handler({ args: [name], stdout }) {
         assertSshKeyName(name!);
         if (!store.sshKeys.remove(name!)) throw new UserError(`no ssh key named "${name}"; see: paas ssh-keys:list`);
+        syncSystemSshKeys(settings, store, logger);
         writeLine(stdout, `-----> Removed ssh key ${name}`);
       },
     });

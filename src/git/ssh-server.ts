@@ -37,7 +37,7 @@ export interface RunningSshServer {
   close(): Promise<void>;
 }
 
-interface Deps {
+export interface Deps {
   store: Store;
   logger: Logger;
   registry: CommandRegistry;
@@ -245,7 +245,7 @@ export function checkLogin(ctx: AuthContext, deps: Pick<Deps, 'store' | 'logger'
 }
 
 /** One exec request: its channel and what runs on it. */
-interface Exec {
+export interface Exec {
   channel: ServerChannel;
   /** The client asked for a PTY (ssh -t): its terminal is in raw mode. */
   pty: boolean;
@@ -257,7 +257,7 @@ interface Exec {
   deps: Deps;
 }
 
-interface PtyState {
+export interface PtyState {
   rows: number;
   cols: number;
   term: string;
@@ -306,7 +306,7 @@ function handleSession(session: Session, actor: Actor, dropped: AbortSignal, dep
   });
 }
 
-async function handleExec(exec: Exec, command: string): Promise<void> {
+export async function handleExec(exec: Exec, command: string): Promise<void> {
   let git: GitCommand | undefined;
   let argv: string[];
   try {
