@@ -153,7 +153,7 @@ function testRegistry(): CommandRegistry {
       abortSeen?.();
     },
   });
-  sshKeysPart.register({ commands, store, settings: { sshPort: 2222 } } as unknown as PartApi);
+  sshKeysPart.register({ commands, store, settings: { sshPort: 2222, systemSshUsers: [] } } as unknown as PartApi);
   return commands;
 }
 
