@@ -58,7 +58,8 @@ const serviceIp = async (name: string) => (await daemon.paasOk(['postgres:info',
 
 beforeAll(async () => {
   await ensureStackImages(new Docker(), () => undefined, TEST_LOCK_DIR);
-  daemon = await startDaemon({ ssh: true, env: { PAAS_LISTEN: '0.0.0.0' } });
+  // Plain HTTP on every interface: this suite is about who can connect, not about TLS.
+  daemon = await startDaemon({ ssh: true, env: { PAAS_LISTEN: '0.0.0.0', PAAS_API_INSECURE: '1' } });
   instance = readFileSync(join(daemon.home, 'instance-id'), 'utf8').trim();
   token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
   const created = await daemon.paas(['postgres:create', 'alpha-db'], { timeoutMs: 880_000 });
