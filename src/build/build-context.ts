@@ -41,6 +41,19 @@ export function contextPath(path: string, what: string): string {
   return clean === '.' ? '' : clean;
 }
 
+/**
+ * The most paas reads into memory of one file of pushed code or of a build's output (Dockerfile,
+ * Procfile, app.json, a buildpack's release output): far more than any real one holds.
+ */
+export const MAX_READ_FILE = 1024 * 1024;
+
+/** A UserError for a file over MAX_READ_FILE, or nothing. `where` says whose file it is. */
+export function assertReadableSize(path: string, size: number | undefined, where: string): void {
+  if ((size ?? 0) > MAX_READ_FILE) {
+    throw new UserError(`${printable(path)} ${where} is ${Math.ceil((size ?? 0) / 1024)} KB; paas reads at most ${MAX_READ_FILE / 1024} KB of it`);
+  }
+}
+
 /** The content of one regular file of the tar, or undefined when the tar has no such file. */
 export async function readTarEntry(tarPath: string, name: string): Promise<Buffer | undefined> {
   return (await readTarEntries(tarPath, [name])).get(entryPath(name));
@@ -62,6 +75,7 @@ export async function readTarEntries(tarPath: string, names: readonly string[]):
       const { type } = entry.header;
       const path = entryPath(entry.header.name);
       if ((type === 'file' || type === 'contiguous-file') && wanted.has(path) && !found.has(path)) {
+        assertReadableSize(path, entry.header.size, 'in the pushed code');
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
         found.set(path, Buffer.concat(chunks));

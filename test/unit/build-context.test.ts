@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contextStream, readTarEntries, readTarEntry } from '../../src/build/build-context.js';
+import { MAX_READ_FILE, contextStream, readTarEntries, readTarEntry } from '../../src/build/build-context.js';
 import { parseDockerIgnore } from '../../src/build/dockerignore.js';
 import { UserError } from '../../src/core/errors.js';
 
@@ -111,6 +111,11 @@ describe('readTarEntry', () => {
     expect(await readTarEntry(tarPath, 'Procfile')).toBeUndefined();
     expect(await readTarEntry(tarPath, 'bin')).toBeUndefined();
     expect(await readTarEntry(tarPath, 'current')).toBeUndefined();
+  });
+
+  it('refuses to read a file larger than MAX_READ_FILE into memory', async () => {
+    const tarPath = await makeTar([{ name: 'app.json', content: Buffer.alloc(MAX_READ_FILE + 1, 32) }]);
+    await expect(readTarEntry(tarPath, 'app.json')).rejects.toThrow(/app\.json in the pushed code is 1025 KB; paas reads at most 1024 KB of it/);
   });
 
   it('matches names written with ./ in the tar', async () => {

@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
+import { assertReadableSize } from '../build-context.js';
 import { LineSplitter } from './lines.js';
 import type { ResourceLimits } from '../../deploy/resource-limits.js';
 
@@ -105,6 +106,7 @@ export class BuildContainer {
     for await (const entry of extract) {
       const name = entry.header.name.split('/').slice(1).join('/');
       if (entry.header.type === 'file' && name) {
+        assertReadableSize(name, entry.header.size, 'in the build output');
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
         files.set(name, Buffer.concat(chunks));
