@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
@@ -115,6 +116,21 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
       removeCertVersions(proxy.layout, app.name);
       writeLine(stdout, `-----> Removed the certificate of ${app.name}`);
       printChange(stdout, result);
+    },
+  });
+
+  commands.register({
+    name: 'certs:show',
+    summary: "Print an app's certificate (crt) or private key (key), e.g. to move it elsewhere",
+    usage: 'APP crt|key',
+    examples: ['paas certs:show blog crt > server.crt', 'paas certs:show blog key > server.key'],
+    arity: [2, 2],
+    handler({ args: [name, which], stdout }) {
+      const app = requireApp(store, name!);
+      if (which !== 'crt' && which !== 'key') throw new UserError('certs:show: say which file: crt or key');
+      const cert = proxy.appState(app.name)?.cert;
+      if (!cert) throw new UserError(`${app.name} has no certificate; add one with: paas certs:add ${app.name} CRT KEY`);
+      stdout.write(readFileSync(which === 'crt' ? cert.crt : cert.key));
     },
   });
 

@@ -10,7 +10,10 @@ import type { AppRow } from '../store/apps.js';
 import { PROXY_KEYS, serializePortMap, storedPortMap, type PropertyReader } from './app-state.js';
 import { printChange } from './change-output.js';
 import type { PendingProperties } from './pending-properties.js';
+import { registerTopic } from '../core/property-commands.js';
 import {
+  DEFAULT_CONTAINER_PORT,
+  effectivePortMap,
   formatPortMapping,
   mergePortMaps,
   parsePortMapping,
@@ -84,7 +87,6 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
 
   commands.register({
     name: 'ports:list',
-    aliases: ['ports:report'],
     summary: "List an app's port mappings (scheme, host port, container port)",
     usage: 'APP',
     description:
@@ -101,6 +103,31 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
       stdout.write(renderTable(['SCHEME', 'HOST PORT', 'CONTAINER PORT'], ports.map((m) => [m.scheme, String(m.host), String(m.container)])));
     },
   });
+
+  registerTopic(
+    api,
+    {
+      topic: 'ports',
+      namespace: PORTS.namespace,
+      properties: [],
+      fields(app) {
+        const state = proxy.appState(app.name);
+        const upstream = state?.upstreams.find((u) => !u.backup) ?? state?.upstreams[0];
+        const detected = effectivePortMap({
+          stored: undefined,
+          containerPort: upstream?.port ?? DEFAULT_CONTAINER_PORT,
+          httpPort: api.settings.httpPort,
+          httpsPort: api.settings.httpsPort,
+          hasCert: state?.cert !== undefined,
+        });
+        return {
+          map: (state?.ports ?? []).map(formatPortMapping).join(' '),
+          'map-detected': detected.map(formatPortMapping).join(' '),
+        };
+      },
+    },
+    { setCommand: false, reportSummary: "Show an app's port map and the one paas would use by default", reportExampleKey: 'map' },
+  );
 
   commands.register({
     name: 'ports:add',

@@ -233,3 +233,24 @@ describe('names and values as Dokku accepts them', () => {
     await daemon.paasOk(['--force', 'apps:destroy', '2048']);
   });
 });
+
+describe('ports:report and certs:show', () => {
+  it('ports:report shows the map and the default one under Dokku flag names', async () => {
+    await daemon.paasOk(['apps:create', 'ported']);
+    const detected = (await daemon.paasOk(['ports:report', 'ported', '--ports-map-detected'])).trim();
+    expect(detected).toBe(`http:${daemon.httpPort}:5000`);
+    await daemon.paasOk(['ports:set', 'ported', 'http:8089:3000']);
+    expect(await daemon.paasOk(['ports:report', 'ported', '--ports-map'])).toBe('http:8089:3000\n');
+    expect(await daemon.paasOk(['ports:report', 'ported'])).toMatch(/^=====> ported ports information\n {7}Ports map: +http:8089:3000\n {7}Ports map detected: +http:\d+:5000\n$/);
+  });
+
+  it('certs:show prints the certificate or the key', async () => {
+    const none = await daemon.paas(['certs:show', 'ported', 'crt']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/has no certificate/);
+    await daemon.paasOk(['certs:generate', 'ported', 'ported.example.test']);
+    expect(await daemon.paasOk(['certs:show', 'ported', 'crt'])).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/);
+    expect(await daemon.paasOk(['certs:show', 'ported', 'key'])).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(await daemon.paasOk(['certs:report', 'ported', '--ssl-hostnames'])).toBe('ported.example.test\n');
+  });
+});
