@@ -1,21 +1,36 @@
 #!/usr/bin/env node
-// npm run bench: how much paas adds on top of doing the same work by hand, measured in one run.
-//   1. push-to-first-200: `git push` of a sample Dockerfile app until it answers 200, against
-//      the floor of `docker build` + `docker run` + first 200 by hand;
-//   2. a redeploy of the unchanged tree (`paas deploy`);
-//   3. `config:set` until the new value is visible to the app.
-// Needs a running Docker Engine and a build (npm run build). Prints a table; asserts nothing.
-import { execFileSync, spawn } from 'node:child_process';
+// npm run bench [-- --rounds N]: each target of issue 13 measured on this machine, side by side
+// with the floor (the same work done by hand, or a bare Node), as medians of N rounds (default 5).
+// Needs a running Docker Engine, nginx and a build (npm run build). Prints one table; asserts nothing.
+//
+//   push        git push of new content until nginx serves it (no app.json health check), against
+//               docker build + docker run + first 200 of the same tree by hand
+//   redeploy    paas deploy of the unchanged tree (the image is reused), against docker run + first 200
+//   config:set  until the app (through nginx) answers with the new value, against docker run -e + first 200
+//   scale       ps:scale web=1 -> web=4, and a deploy at web=4 against one at web=1
+//   memory      daemon RSS 5 s after a start with 10 deployed apps, against a bare Node process
+//   client      paas apps:list round trip, against node -e 0
+//   100 apps    domains:add on one app (one nginx reload), daemon start, RSS, with 100 apps
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/paas');
 const BASE = 'paas-test/busybox:1';
+/** The flags scripts/install.sh starts the daemon with. */
+const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
+const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 5;
+const DOMAIN = 'bench.test';
+
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
 function freePort() {
   return new Promise((res) => {
@@ -26,15 +41,30 @@ function freePort() {
   });
 }
 
-async function first200(url, timeoutMs = 120_000) {
+/** GET with a Host header on a fresh connection; status 0 when nothing answers. */
+function get(port, host, path = '/') {
+  return new Promise((res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false, timeout: 3000 }, (reply) => {
+      let body = '';
+      reply.setEncoding('utf8');
+      reply.on('data', (chunk) => (body += chunk));
+      reply.on('end', () => res({ status: reply.statusCode, body }));
+      reply.on('error', () => res({ status: 0, body: '' }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => res({ status: 0, body: '' }));
+    req.end();
+  });
+}
+
+/** Polls until `fetchOnce` answers 200 with `text` in the body; resolves with the time it did. */
+async function until(fetchOnce, text, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return await res.text();
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`${url} never answered 200`);
-    await sleep(25);
+    const reply = await fetchOnce();
+    if (reply.status === 200 && reply.body.includes(text)) return now();
+    if (Date.now() > deadline) throw new Error(`never saw "${text}" (last: ${reply.status})`);
+    await sleep(10);
   }
 }
 
@@ -50,116 +80,268 @@ function ensureBaseImage() {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** The hello sample app with a unique file, so neither side gets a warm build cache. */
+/** The hello sample app (busybox httpd, no app.json) as a git work tree. */
 function sampleApp(label) {
   const dir = mkdtempSync(join(tmpdir(), `paas-bench-${label}-`));
   cpSync(join(ROOT, 'test/fixtures/apps/hello'), dir, { recursive: true });
-  writeFileSync(join(dir, 'www', 'bust.txt'), `${label} ${Date.now()} ${Math.random()}\n`);
-  return dir;
+  const git = (...args) => sh('git', ['-c', 'user.email=bench@paas', '-c', 'user.name=bench', ...args], { cwd: dir });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'www', 'index.html'), `${label} start\n`);
+  git('add', '-A');
+  git('commit', '-qm', 'start');
+  const change = (content) => {
+    writeFileSync(join(dir, 'www', 'index.html'), `${content}\n`);
+    git('commit', '-qam', content);
+  };
+  return { dir, git, change };
 }
 
-async function floor() {
-  const dir = sampleApp('floor');
-  const tag = `paas-bench-floor:${Date.now()}`;
+// ---------------------------------------------------------------- floors: the work done by hand
+
+async function dockerRunTo200(image, env = []) {
   const port = await freePort();
   const start = now();
-  sh('docker', ['build', '-q', '-t', tag, dir]);
-  const id = sh('docker', ['run', '-d', '-e', 'PORT=5000', '-p', `127.0.0.1:${port}:5000`, tag]).trim();
-  await first200(`http://127.0.0.1:${port}/`);
-  const elapsed = now() - start;
+  const id = sh('docker', ['run', '-d', '-e', 'PORT=5000', ...env.flatMap((e) => ['-e', e]), '-p', `127.0.0.1:${port}:5000`, image]).trim();
+  await until(() => get(port, 'localhost', '/cgi-bin/env'), env[0] ?? 'PORT=5000');
+  const ms = now() - start;
   sh('docker', ['rm', '-f', id]);
-  sh('docker', ['rmi', '-f', tag]);
-  rmSync(dir, { recursive: true, force: true });
-  return elapsed;
+  return ms;
 }
 
-async function startDaemon() {
+async function floors() {
+  const app = sampleApp('floor');
+  const build = [];
+  const run = [];
+  const runEnv = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const content = `floor ${round} ${Date.now()}`;
+    app.change(content);
+    const tag = `paas-bench-floor:${round}`;
+    const port = await freePort();
+    const start = now();
+    sh('docker', ['build', '-q', '-t', tag, app.dir]);
+    const id = sh('docker', ['run', '-d', '-e', 'PORT=5000', '-p', `127.0.0.1:${port}:5000`, tag]).trim();
+    await until(() => get(port, 'localhost'), content);
+    build.push(now() - start);
+    sh('docker', ['rm', '-f', id]);
+    run.push(await dockerRunTo200(tag));
+    runEnv.push(await dockerRunTo200(tag, [`BENCH_VALUE=${round}`]));
+    sh('docker', ['rmi', '-f', tag]);
+  }
+  rmSync(app.dir, { recursive: true, force: true });
+  return { build: median(build), run: median(run), runEnv: median(runEnv) };
+}
+
+function nodeFloor() {
+  const times = [];
+  for (let i = 0; i < 21; i++) {
+    const start = now();
+    spawnSync(process.execPath, ['-e', '0']);
+    times.push(now() - start);
+  }
+  const child = spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 2000)'], { encoding: 'utf8' });
+  return { startMs: median(times), rssMb: Number(child.stdout) / 1048576 };
+}
+
+// ---------------------------------------------------------------- the daemon
+
+async function daemon() {
   const home = mkdtempSync(join(tmpdir(), 'paas-bench-home-'));
   const env = {
     ...process.env,
     PAAS_HOME: home,
     PAAS_API_PORT: String(await freePort()),
-    PAAS_SSH_PORT: '0',
+    PAAS_SSH_PORT: String(await freePort()),
     PAAS_HTTP_PORT: String(await freePort()),
     PAAS_HTTPS_PORT: String(await freePort()),
     PAAS_LISTEN: '127.0.0.1',
   };
-  const child = spawn(process.execPath, [join(ROOT, 'bin/paas'), 'daemon'], { env, stdio: 'ignore' });
-  const paas = (...args) => sh(process.execPath, [join(ROOT, 'bin/paas'), ...args], { env });
-  for (let i = 0; ; i++) {
-    try {
-      paas('version');
-      break;
-    } catch {
-      if (i > 100) throw new Error('the daemon did not start');
-      await sleep(100);
-    }
-  }
-  return { home, env, paas, child };
+  const paas = (...args) => sh(process.execPath, [BIN, ...args], { env, cwd: home });
+  const handle = {
+    home,
+    env,
+    paas,
+    child: undefined,
+    httpPort: Number(env.PAAS_HTTP_PORT),
+    /** Starts the daemon; resolves with the time until it answers a command. */
+    async start() {
+      const start = now();
+      handle.child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BIN, 'daemon'], { env, stdio: 'ignore' });
+      for (let i = 0; ; i++) {
+        if (spawnSync(process.execPath, [BIN, 'apps:list'], { env, cwd: home }).status === 0) return now() - start;
+        if (i > 600) throw new Error('the daemon did not start');
+        await sleep(20);
+      }
+    },
+    async stop() {
+      const child = handle.child;
+      if (!child || child.exitCode !== null) return;
+      await new Promise((res) => {
+        child.once('exit', res);
+        child.kill('SIGTERM');
+      });
+    },
+    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${handle.child.pid}/status`, 'utf8'))[1]) / 1024,
+    async destroy() {
+      await handle.stop();
+      const instance = readFileSync(join(home, 'instance-id'), 'utf8').trim();
+      const label = `label=paas.instance=${instance}`;
+      for (const [list, remove] of [[['ps', '-aq'], ['rm', '-f']], [['images', '-q'], ['rmi', '-f']], [['volume', 'ls', '-q'], ['volume', 'rm', '-f']]]) {
+        const ids = sh('docker', [...list, '--filter', label]).split('\n').filter(Boolean);
+        if (ids.length) spawnSync('docker', [...remove, ...new Set(ids)]);
+      }
+      spawnSync('docker', ['network', 'rm', `paas-${instance}`]);
+      for (const network of sh('docker', ['network', 'ls', '-q', '--filter', label]).split('\n').filter(Boolean)) {
+        spawnSync('docker', ['network', 'rm', network]);
+      }
+      const pid = join(home, 'nginx', 'nginx.pid');
+      if (existsSync(pid)) {
+        try {
+          process.kill(Number(readFileSync(pid, 'utf8').trim()), 'SIGQUIT');
+        } catch {}
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
+/** Runs `paas ...` in the background; resolves when it exits 0. */
+function paasAsync(d, args) {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: d.env, cwd: d.home, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`paas ${args.join(' ')}: ${stderr}`))));
+  });
+}
+
+function timed(fn) {
+  const start = now();
+  fn();
+  return now() - start;
 }
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('build first: npm run build');
   ensureBaseImage();
-  const daemon = await startDaemon();
-  const results = [];
+  log(`${ROUNDS} rounds; floors first`);
+  const floor = await floors();
+  const bare = nodeFloor();
+  const d = await daemon();
+  const rows = [];
   try {
-    const floorMs = await floor();
-    const token = daemon.paas('tokens:create', 'bench').trim();
-    const apiPort = daemon.env.PAAS_API_PORT;
-    const dir = sampleApp('paas');
-    const git = (...args) => sh('git', ['-c', 'user.email=bench@paas', '-c', 'user.name=bench', ...args], { cwd: dir });
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'bench');
+    await d.start();
+    const token = d.paas('tokens:create', 'bench').trim();
+    d.paas('domains:set-global', DOMAIN);
+    const remote = (app) => `http://paas:${token}@127.0.0.1:${d.env.PAAS_API_PORT}/${app}.git`;
+    const viaNginx = (app, path) => () => get(d.httpPort, `${app}.${DOMAIN}`, path);
 
-    let start = now();
-    git('push', '-q', `http://paas:${token}@127.0.0.1:${apiPort}/bench.git`, 'main');
-    const url = daemon.paas('urls', 'bench').trim().split('\n')[0];
-    await first200(url);
-    const pushMs = now() - start;
+    log('push to new content');
+    const app = sampleApp('bench');
+    app.git('push', '-q', remote('bench'), 'main');
+    await until(viaNginx('bench'), 'bench start');
+    const push = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const content = `bench ${round} ${Date.now()}`;
+      app.change(content);
+      const start = now();
+      const pushing = new Promise((res, rej) =>
+        spawn('git', ['push', '-q', remote('bench'), 'main'], { cwd: app.dir, stdio: 'ignore' }).on('exit', (code) => (code === 0 ? res() : rej(new Error('push failed')))),
+      );
+      push.push((await until(viaNginx('bench'), content)) - start);
+      await pushing;
+    }
+    rows.push(['push to new content via nginx (no health check)', 'docker build + run', floor.build, median(push), '<= 1.3x']);
 
-    start = now();
-    daemon.paas('deploy', 'bench');
-    await first200(daemon.paas('urls', 'bench').trim().split('\n')[0]);
-    const redeployMs = now() - start;
+    log('redeploy of the unchanged tree');
+    const redeploy = [];
+    for (let round = 0; round < ROUNDS; round++) redeploy.push(timed(() => d.paas('deploy', 'bench')));
+    rows.push(['redeploy, unchanged tree (paas deploy)', 'docker run', floor.run, median(redeploy), '<= 1.5 s']);
 
-    start = now();
-    daemon.paas('config:set', 'bench', 'BENCH_VALUE=visible');
-    const body = await first200(`${daemon.paas('urls', 'bench').trim().split('\n')[0]}/cgi-bin/env`);
-    const configMs = now() - start;
-    if (!body.includes('BENCH_VALUE=visible')) throw new Error('config:set was not visible after it returned');
+    log('config:set until the app answers with the new value');
+    const config = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const value = `BENCH_VALUE=v${round}x${Date.now()}`;
+      const start = now();
+      const setting = paasAsync(d, ['config:set', 'bench', value]);
+      config.push((await until(viaNginx('bench', '/cgi-bin/env'), value)) - start);
+      await setting;
+    }
+    rows.push(['config:set until the app answers the new value', 'docker run -e', floor.runEnv, median(config), '<= 1.0 s']);
 
-    results.push(['floor: docker build + docker run + first 200', floorMs, 1]);
-    results.push(['git push to first 200 (first deploy)', pushMs, pushMs / floorMs]);
-    results.push(['redeploy of the unchanged tree (paas deploy)', redeployMs, redeployMs / floorMs]);
-    results.push(['config:set until the app sees the value', configMs, configMs / floorMs]);
-    daemon.paas('apps:destroy', 'bench', '--force');
-    rmSync(dir, { recursive: true, force: true });
+    log('ps:scale web=4 from web=1, and a deploy at web=4 against web=1');
+    const scaleUp = [];
+    const deploy1 = [];
+    const deploy4 = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      deploy1.push(timed(() => d.paas('deploy', 'bench')));
+      scaleUp.push(timed(() => d.paas('ps:scale', 'bench', 'web=4')));
+      deploy4.push(timed(() => d.paas('deploy', 'bench')));
+      d.paas('ps:scale', 'bench', 'web=1');
+    }
+    rows.push(['ps:scale web=4 from web=1', 'deploy at web=1', median(deploy1), median(scaleUp), '(reported)']);
+    rows.push(['deploy at web=4 against web=1', 'deploy at web=1', median(deploy1), median(deploy4), '<= 1.3x']);
+
+    log('9 more apps, then the daemon restarted');
+    for (let i = 2; i <= 10; i++) {
+      const name = `bench${i}`;
+      const other = sampleApp(name);
+      other.git('push', '-q', remote(name), 'main');
+      rmSync(other.dir, { recursive: true, force: true });
+    }
+    await d.stop();
+    await d.start();
+    await sleep(5000);
+    const rss10 = d.rssMb();
+    rows.push(['daemon RSS, 5 s after start, 10 apps deployed (MB)', 'bare node', bare.rssMb, rss10, '<= 70 MB', 'mb']);
+
+    log('apps:list round trip');
+    const list = [];
+    for (let i = 0; i < 21; i++) list.push(timed(() => d.paas('apps:list')));
+    rows.push(['paas apps:list round trip', 'node -e 0', bare.startMs, median(list), '<= 120 ms', 'ms']);
+
+    log('90 more apps (not deployed; each has an nginx server at APP.' + DOMAIN + ')');
+    for (let i = 11; i <= 100; i++) d.paas('apps:create', `bench${i}`);
+    const domains = [];
+    for (let round = 0; round < ROUNDS; round++) domains.push(timed(() => d.paas('domains:add', 'bench', `extra${round}.example.test`)));
+    rows.push(['domains:add with 100 apps (one nginx reload)', '', undefined, median(domains), '< 1 s']);
+    await d.stop();
+    const starts = [];
+    for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
+      starts.push(await d.start());
+      if (round < Math.min(ROUNDS, 3) - 1) await d.stop();
+    }
+    rows.push(['daemon start with 100 apps, until it answers', '', undefined, median(starts), '< 5 s']);
+    await sleep(5000);
+    rows.push(['daemon RSS, 5 s after start, 100 apps (MB)', 'bare node', bare.rssMb, d.rssMb(), '(reported)', 'mb']);
+    rmSync(app.dir, { recursive: true, force: true });
   } finally {
-    daemon.child.kill('SIGTERM');
-    await sleep(500);
-    const instance = readFileSync(join(daemon.home, 'instance-id'), 'utf8').trim();
-    for (const kind of [['ps', '-aq'], ['images', '-q']]) {
-      const ids = sh('docker', [...kind, '--filter', `label=paas.instance=${instance}`]).split('\n').filter(Boolean);
-      if (ids.length) sh('docker', [kind[0] === 'ps' ? 'rm' : 'rmi', '-f', ...new Set(ids)]);
-    }
-    try {
-      sh('docker', ['network', 'rm', `paas-${instance}`]);
-    } catch {}
-    const pid = join(daemon.home, 'nginx', 'nginx.pid');
-    if (existsSync(pid)) {
-      try {
-        process.kill(Number(readFileSync(pid, 'utf8').trim()), 'SIGQUIT');
-      } catch {}
-    }
-    rmSync(daemon.home, { recursive: true, force: true });
+    await d.destroy();
   }
-  const width = Math.max(...results.map(([name]) => name.length));
-  console.log(`${'measure'.padEnd(width)}  ${'seconds'.padStart(8)}  ${'x floor'.padStart(8)}`);
-  for (const [name, ms, ratio] of results) {
-    console.log(`${name.padEnd(width)}  ${(ms / 1000).toFixed(2).padStart(8)}  ${ratio.toFixed(2).padStart(8)}`);
-  }
+  print(rows);
+}
+
+function print(rows) {
+  const format = (value, unit) =>
+    value === undefined ? '-' : unit === 'mb' ? `${value.toFixed(1)} MB` : unit === 'ms' ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`;
+  const table = [
+    ['target', 'floor', 'floor', 'paas', 'x floor', 'goal'],
+    ...rows.map(([name, floorName, floorValue, value, goal, unit]) => [
+      name,
+      floorName || '-',
+      format(floorValue, unit),
+      format(value, unit),
+      floorValue === undefined ? '-' : (value / floorValue).toFixed(2),
+      goal,
+    ]),
+  ];
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  const line = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`paas bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}, medians of ${ROUNDS} rounds`);
+  console.log(line(table[0]));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of table.slice(1)) console.log(line(row));
 }
 
 await main();
