@@ -17,7 +17,7 @@ export const DEFAULT_WAIT = { namespace: 'checks', key: 'default-wait' } as cons
  * Without app.json checks and without a default-wait, a new container gets traffic as soon as it
  * is ready, and must still be running this long after it started (else traffic moves back).
  */
-export const STAY_UP_MS = 1_000;
+export const STAY_UP_MS = 500;
 
 /** A stored default-wait in milliseconds; undefined when unset or not a whole number of seconds. */
 export function defaultWaitMs(stored: string | undefined): number | undefined {

@@ -129,7 +129,12 @@ export class ReleaseManager {
       await this.converger.switchTo(app, [...fresh, ...backups], (line) => log.detail(line));
       switched = true;
       await this.scheduler.assertStaysUp(started.filter((p) => plans.get(p.type)?.check), STAY_UP_MS);
-      if (backups.length) await this.converger.switchTo(app, fresh);
+      // The new containers proved themselves: the old ones leave nginx while the command returns.
+      if (backups.length) {
+        void this.converger
+          .switchTo(app, fresh)
+          .catch((e: unknown) => this.api.logger.error({ err: e, app: app.name }, 'removing the old containers from nginx failed'));
+      }
     } catch (error) {
       this.logCheckFailure(error, log);
       if (switched) {

@@ -36,7 +36,7 @@ describe('readiness without health checks', () => {
     const before = await releases();
     let result: Awaited<ReturnType<typeof daemon.paas>> | undefined;
     const load = await loadDuring(get, async () => {
-      result = await daemon.paas(['config:set', 'flaky', 'CRASH_AFTER=0.4']);
+      result = await daemon.paas(['config:set', 'flaky', 'CRASH_AFTER=0.2']);
     });
     expect(result!.code).not.toBe(0);
     expect(result!.stderr).toMatch(/web\.1 exited (with code 3 while starting|while starting \(Docker restarted it\))/);
