@@ -5,7 +5,9 @@ import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
+import { renderReport } from '../core/reports.js';
 import type { Part } from '../daemon/part.js';
+import type { BuildRow } from '../store/builds.js';
 import { ensureNginxUser } from '../proxy/nginx-worker.js';
 import { deployCurrentRevision, registerAppCommands } from './app-commands.js';
 import { watchContainerEvents } from './docker-events.js';
@@ -124,6 +126,50 @@ export function deployPart(): Part {
       });
 
       commands.register({
+        name: 'builds:info',
+        summary: 'Show one build: status, source, times, builder, image and log file',
+        usage: 'APP ID [--format json]',
+        examples: ['paas builds:info blog 12', 'paas builds:info blog 12 --format json'],
+        flags: FORMAT_FLAG,
+        arity: [2, 2],
+        handler({ args: [name, id], flags, stdout }) {
+          const app = requireApp(store, name!);
+          const build = store.builds.forApp(app.id).find((b) => String(b.id) === id);
+          if (!build) throw new UserError(`${app.name} has no build "${printable(id!)}"; see: paas builds:list ${app.name}`);
+          const info = buildInfo(build, app.name, join(paths.buildLogs, `${build.id}.log`));
+          if (flags.format === 'json') return writeJson(stdout, info);
+          stdout.write(
+            renderReport(`Build ${build.id}`, [
+              ['Build ID', String(info.id)],
+              ['App', info.app],
+              ['Kind', info.kind],
+              ['Status', info.status],
+              ['Source', info.source],
+              ['Started', info.started_at],
+              ['Finished', info.finished_at ?? ''],
+              ['Duration', info.duration ?? ''],
+              ['Builder', info.builder ?? ''],
+              ['Image', info.image ?? ''],
+              ['By', info.actor],
+              ['Log', info.log_path],
+            ]),
+          );
+        },
+      });
+
+      commands.register({
+        name: 'builds:cancel',
+        summary: "Stop an app's running build or deploy (what was serving keeps serving)",
+        usage: 'APP',
+        examples: ['paas builds:cancel blog'],
+        arity: [1, 1],
+        handler({ args: [name], stdout }) {
+          const app = requireApp(store, name!);
+          writeLine(stdout, deployer.cancel(app.id) ? `-----> Canceling the running build of ${app.name}` : `-----> No build of ${app.name} is running`);
+        },
+      });
+
+      commands.register({
         name: 'urls',
         summary: 'Print the URLs an app answers on',
         usage: 'APP',
@@ -206,4 +252,23 @@ async function protectHost({ api, docker, scheduler }: DeployServices): Promise<
       "could not set paas's iptables rules: app containers can reach the daemon's API and SSH ports and the host's other services",
     );
   }
+}
+
+/** builds:info: one build, with Dokku's field names in JSON. */
+function buildInfo(build: BuildRow, app: string, logPath: string) {
+  const seconds = build.finishedAt ? Math.round((Date.parse(build.finishedAt) - Date.parse(build.startedAt)) / 1000) : undefined;
+  return {
+    id: build.id,
+    app,
+    kind: 'deploy',
+    status: build.status,
+    source: build.gitRev ? `git ${build.gitRev}` : 'image',
+    started_at: build.startedAt,
+    finished_at: build.finishedAt,
+    duration: seconds === undefined ? null : `${Math.floor(seconds / 60)}m${seconds % 60}s`,
+    builder: build.builder,
+    image: build.image,
+    actor: build.actor,
+    log_path: logPath,
+  };
 }

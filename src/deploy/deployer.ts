@@ -83,12 +83,30 @@ export class Deployer {
     private readonly locks: AppLocks,
   ) {}
 
+  private readonly cancels = new Map<number, AbortController>();
+
   deploy(request: DeployRequest): Promise<ReleaseRow> {
     const { app, source } = request;
     if (this.api.store.properties.get(app.id, APP_LOCK.namespace, APP_LOCK.key) === 'true') {
       return Promise.reject(new UserError(`${app.name} is locked for deploys (apps:lock); unlock it with: paas apps:unlock ${app.name}`));
     }
-    return this.locks.withLock(app.id, app.name, `deploying ${source.rev.slice(0, 7)}`, () => this.build(request));
+    return this.locks.withLock(app.id, app.name, `deploying ${source.rev.slice(0, 7)}`, async () => {
+      const canceled = new AbortController();
+      this.cancels.set(app.id, canceled);
+      try {
+        return await this.build({ ...request, signal: AbortSignal.any([request.signal, canceled.signal]) });
+      } finally {
+        this.cancels.delete(app.id);
+      }
+    });
+  }
+
+  /** builds:cancel: stops the app's running build or deploy; false when none runs. */
+  cancel(appId: number): boolean {
+    const running = this.cancels.get(appId);
+    if (!running) return false;
+    running.abort(new UserError('the build was canceled (builds:cancel)'));
+    return true;
   }
 
   private async build({ app, source, output, actor, signal, force }: DeployRequest): Promise<ReleaseRow> {

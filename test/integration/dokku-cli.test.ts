@@ -254,3 +254,27 @@ describe('ports:report and certs:show', () => {
     expect(await daemon.paasOk(['certs:report', 'ported', '--ssl-hostnames'])).toBe('ported.example.test\n');
   });
 });
+
+describe('builds:info and builds:cancel', () => {
+  it('cancels a running deploy, and builds:info shows how it ended', async () => {
+    const token = (await daemon.paasOk(['tokens:create', 'canceler'])).trim();
+    const tree = await appWorkTree('slow');
+    const pushing = tree.git('push', `http://paas:${token}@127.0.0.1:${daemon.apiPort}/slowpoke.git`, 'main');
+    let running = false;
+    for (let i = 0; i < 300 && !running; i++) {
+      const list = await daemon.paas(['builds:list', 'slowpoke', '--format', 'json']);
+      running = list.code === 0 && (JSON.parse(list.stdout) as Array<{ status: string }>).some((b) => b.status === 'running');
+      if (!running) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(running).toBe(true);
+    expect(await daemon.paasOk(['builds:cancel', 'slowpoke'])).toBe('-----> Canceling the running build of slowpoke\n');
+    const push = await pushing;
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toMatch(/canceled/);
+    const [build] = JSON.parse(await daemon.paasOk(['builds:list', 'slowpoke', '--format', 'json'])) as Array<{ id: number }>;
+    const info = JSON.parse(await daemon.paasOk(['builds:info', 'slowpoke', String(build!.id), '--format', 'json'])) as Record<string, unknown>;
+    expect(info).toMatchObject({ id: build!.id, app: 'slowpoke', status: 'failed' });
+    expect(await daemon.paasOk(['builds:info', 'slowpoke', String(build!.id)])).toMatch(new RegExp(`^=====> Build ${build!.id}\\n {7}Build ID: +${build!.id}\\n`));
+    expect(await daemon.paasOk(['builds:cancel', 'slowpoke'])).toBe('-----> No build of slowpoke is running\n');
+  });
+});
