@@ -33,6 +33,8 @@ export function deployPart(): Part {
   let services: DeployServices;
   let watcher: { stop(): void } | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** Whether the firewall was set up (or found impossible); Docker may come up after the daemon. */
+  let hostProtected = false;
   let liveness: LivenessMonitor | undefined;
   return {
     name: 'deploy',
@@ -206,7 +208,7 @@ export function deployPart(): Part {
       if (leftovers) api.logger.info({ leftovers }, 'removed the sources of interrupted builds');
       try {
         await scheduler.ensureNetwork();
-        await protectHost(services);
+        hostProtected = await protectHost(services);
         await converger.convergeAll();
         // Containers adopted from before the restart: on exactly their links' networks.
         for (const app of api.store.apps.list()) await scheduler.syncAppNetworks(app.id);
@@ -223,7 +225,15 @@ export function deployPart(): Part {
         },
         () => void converger.convergeAll(),
       );
-      timer = setInterval(() => void converger.convergeAll().catch(() => undefined), RECONCILE_EVERY_MS);
+      timer = setInterval(() => {
+        if (!hostProtected) {
+          void scheduler
+            .ensureNetwork()
+            .then(async () => (hostProtected = await protectHost(services)))
+            .catch(() => undefined);
+        }
+        void converger.convergeAll().catch(() => undefined);
+      }, RECONCILE_EVERY_MS);
       timer.unref();
       liveness = new LivenessMonitor(api, scheduler, services.locks);
       liveness.start();
@@ -238,10 +248,13 @@ export function deployPart(): Part {
   };
 }
 
-/** Containers may reach nginx on the host, nothing else there; only root and nginx reach them (see firewall.ts). */
-async function protectHost({ api, docker, scheduler }: DeployServices): Promise<void> {
+/**
+ * Containers may reach nginx on the host, nothing else there; only root and nginx reach them
+ * (see firewall.ts). False while Docker has no paas network yet: the daemon tries again later.
+ */
+async function protectHost({ api, docker, scheduler }: DeployServices): Promise<boolean> {
   const appBridge = await bridgeOf(docker, scheduler.network);
-  if (!appBridge) return;
+  if (!appBridge) return false;
   try {
     const warn = (message: string, error: unknown) => api.logger.warn({ err: error }, message);
     const hostUids = process.getuid?.() === 0 ? [0, (await ensureNginxUser(warn)).uid] : [];
@@ -252,6 +265,7 @@ async function protectHost({ api, docker, scheduler }: DeployServices): Promise<
       "could not set paas's iptables rules: app containers can reach the daemon's API and SSH ports and the host's other services",
     );
   }
+  return true;
 }
 
 /** builds:info: one build, with Dokku's field names in JSON. */

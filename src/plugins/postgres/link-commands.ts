@@ -43,12 +43,13 @@ export function registerLinkCommands(pg: PostgresContext): void {
       if (holder) {
         throw new UserError(`${app.name} already has ${key} from its link to ${holder.service}; pick another name with --alias`);
       }
+      // The network first: when Docker cannot make it, nothing is stored.
+      await pg.containers.ensureNetwork(service.name);
       store.transaction(() => {
         store.configVars.set(app.id, { [key]: linkUrl(service) });
         pg.store.link(service.id, app.id, key);
       });
       // The app's containers join the service's network now; a restart gives them the URL.
-      await pg.containers.ensureNetwork(service.name);
       await events.emit('app-networks-changed', { app: app.name });
       writeLine(stdout, `-----> Linking postgres service ${service.name} to ${app.name} as ${key}`);
       if (note) writeLine(stdout, `       ${note}`);
