@@ -211,7 +211,7 @@ export function deployPart(): Part {
         hostProtected = await protectHost(services);
         await converger.convergeAll();
         // Containers adopted from before the restart: on exactly their links' networks.
-        for (const app of api.store.apps.list()) await scheduler.syncAppNetworks(app.id);
+        await scheduler.syncNetworksOfApps(new Set(api.store.apps.list().map((app) => app.id)));
       } catch (error) {
         api.logger.warn({ err: error }, 'Docker Engine not reachable; deploys will fail until it runs');
       }

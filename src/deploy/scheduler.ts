@@ -91,6 +91,15 @@ export class DockerLocalScheduler {
     }
   }
 
+  /** syncAppNetworks for these apps, from one listing of the containers (daemon start, 100 apps). */
+  async syncNetworksOfApps(appIds: ReadonlySet<number>): Promise<void> {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${this.instance}`, LABELS.appId] } });
+    for (const c of containers) {
+      const appId = Number(c.Labels[LABELS.appId]);
+      if (appIds.has(appId)) await this.syncNetworks(c.Id, appId, Object.keys(c.NetworkSettings?.Networks ?? {}));
+    }
+  }
+
   /** This daemon's process containers, of one app or all, running or not. */
   async list(appId?: number): Promise<ProcessContainer[]> {
     const labels = [`${LABELS.instance}=${this.instance}`, `${LABELS.role}=process`];
