@@ -105,8 +105,21 @@ const gitAccess: GitAccess = {
   },
 };
 
+/** What the SSH server logged (JSON lines). */
+const logLines: string[] = [];
+
 function testRegistry(): CommandRegistry {
   const commands = new CommandRegistry();
+  commands.register({
+    name: 'set-secret',
+    summary: 'Take a secret flag and secret KEY=VALUE arguments, print nothing',
+    usage: '[--password P] KEY=VALUE...',
+    examples: ['paas set-secret --password p A=1'],
+    flags: { password: { type: 'string', description: 'a password' } },
+    secrets: { flags: ['password'], args: 'assignments' },
+    arity: [0, Infinity],
+    handler() {},
+  });
   commands.register({
     name: 'echo-args',
     summary: 'Print the arguments and the actor as JSON',
@@ -219,7 +232,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     hostKeyPath: hostKeyPath(),
     store,
-    logger: pino({ level: 'silent' }),
+    // The log is kept, to check what the SSH transport writes of a command line.
+    logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }),
     registry,
     gitAccess,
   });
@@ -268,6 +282,14 @@ describe('ssh commands with a registered key', () => {
   it('keeps a value quoted inside the remote command, as in config:set blog \'B=two words\'', async () => {
     const result = await ssh(key('alice'), ["echo-args blog 'B=two words'"]);
     expect(JSON.parse(result.stdout).args).toEqual(['blog', 'B=two words']);
+  });
+
+  it('logs the command line without the secrets the command declares', async () => {
+    const result = await ssh(key('alice'), ['set-secret', '--password', 'hunter2hunter2', 'TOKEN=s3cr3t-value']);
+    expect(result.code, result.stderr).toBe(0);
+    const logged = logLines.filter((line) => line.includes('set-secret'));
+    expect(logged.join('')).toContain('"argv":["set-secret","--password","***","TOKEN=***"]');
+    expect(logLines.join('')).not.toMatch(/hunter2hunter2|s3cr3t-value/);
   });
 
   it('passes stderr and a non-zero exit status through', async () => {
@@ -426,7 +448,12 @@ describe('ssh-keys commands', () => {
     const relative = await runCommand(['ssh-keys:add', 'carol', 'keys/bob.pub']);
     expect(relative.stderr).toMatch(/^error: the daemon reads FILE, so give an absolute path/);
     const missing = await runCommand(['ssh-keys:add', 'carol', join(dir, 'nope.pub')]);
-    expect(missing.stderr).toMatch(/^error: cannot read .*nope\.pub \(ENOENT\)/);
+    expect(missing.stderr).toMatch(/^error: cannot read the public key file .*nope\.pub: ENOENT/);
+    // A FIFO or a device is refused at once, never waited on or read without end.
+    const fifo = join(dir, 'key.fifo');
+    expect((await run('mkfifo', [fifo])).code).toBe(0);
+    expect((await runCommand(['ssh-keys:add', 'carol', fifo])).stderr).toMatch(/^error: the public key file .*key\.fifo is not a regular file/);
+    expect((await runCommand(['ssh-keys:add', 'carol', '/dev/zero'])).stderr).toMatch(/^error: the public key file \/dev\/zero is not a regular file/);
     const unknown = await runCommand(['ssh-keys:remove', 'carol']);
     expect(unknown.stderr).toBe('error: no ssh key named "carol"; see: paas ssh-keys:list\n');
   });
