@@ -74,6 +74,17 @@ type Handler<E extends EventName> = (payload: PaasEvents[E]) => Promise<void> | 
 
 export class EventBus {
   private readonly handlers = new Map<EventName, Handler<never>[]>();
+  private readonly observers: Array<(event: EventName, payload: unknown) => void> = [];
+
+  /** Sees every event as it is emitted, before its handlers run (the `events` log). */
+  observe(observer: (event: EventName, payload: unknown) => void): void {
+    this.observers.push(observer);
+  }
+
+  /** The events some part handles. */
+  names(): EventName[] {
+    return [...this.handlers.keys()].sort();
+  }
 
   on<E extends EventName>(event: E, handler: Handler<E>): void {
     const list = this.handlers.get(event) ?? [];
@@ -82,6 +93,7 @@ export class EventBus {
   }
 
   async emit<E extends EventName>(event: E, payload: PaasEvents[E]): Promise<void> {
+    for (const observer of this.observers) observer(event, payload);
     for (const handler of (this.handlers.get(event) ?? []) as Handler<E>[]) {
       await handler(payload);
     }

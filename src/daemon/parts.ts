@@ -1,3 +1,4 @@
+import { eventsPart } from './events-part.js';
 import { appsPart } from '../core/commands/apps.js';
 import { configPart } from '../core/commands/config.js';
 import { helpPart } from '../core/commands/help.js';
@@ -30,6 +31,7 @@ export function allParts(): Part[] {
     deployPart(),
     proxyPart(),
     postgresPlugin(),
+    eventsPart,
   ];
   parts.push(pluginCommandsPart(parts));
   return parts;

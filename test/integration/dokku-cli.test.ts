@@ -278,3 +278,19 @@ describe('builds:info and builds:cancel', () => {
     expect(await daemon.paasOk(['builds:cancel', 'slowpoke'])).toBe('-----> No build of slowpoke is running\n');
   });
 });
+
+describe('events', () => {
+  it('logs what paas did, as Dokku\'s events do, and events:off stops it', async () => {
+    await daemon.paasOk(['apps:create', 'eventful']);
+    expect(await daemon.paasOk(['events'])).toMatch(/ paas\[\d+\]: INVOKED: post-create\( eventful \)\n/);
+    expect(await daemon.paasOk(['events:list'])).toMatch(/^=====> Events currently logged\n(.+\n)*post-create\n/);
+    await daemon.paasOk(['config:set', '--no-restart', 'eventful', 'SECRET=hunter2']);
+    expect(await daemon.paasOk(['events'])).not.toContain('hunter2');
+    expect(await daemon.paasOk(['events:off'])).toBe('Disabling paas events logger\n');
+    await daemon.paasOk(['--force', 'apps:destroy', 'eventful']);
+    expect(await daemon.paasOk(['events'])).not.toMatch(/app-destroy\( eventful \)/);
+    await daemon.paasOk(['events:on']);
+    await daemon.paasOk(['apps:create', 'eventful2']);
+    expect(await daemon.paasOk(['events', '-n', '1'])).toMatch(/INVOKED: post-create\( eventful2 \)\n$/);
+  });
+});
