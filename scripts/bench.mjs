@@ -14,7 +14,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -38,6 +38,18 @@ function freePort() {
       const { port } = server.address();
       server.close(() => res(port));
     });
+  });
+}
+
+/** Whether a unix socket accepts a connection. */
+function accepts(path) {
+  return new Promise((res) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      res(true);
+    });
+    socket.once('error', () => res(false));
   });
 }
 
@@ -167,11 +179,13 @@ async function daemon() {
     async start() {
       const start = now();
       handle.child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BIN, 'daemon'], { env, stdio: 'ignore' });
-      for (let i = 0; ; i++) {
-        if (spawnSync(process.execPath, [BIN, 'apps:list'], { env, cwd: home }).status === 0) return now() - start;
-        if (i > 600) throw new Error('the daemon did not start');
-        await sleep(20);
+      // Polling with the CLI would take a core from the daemon: wait for its socket, then ask once.
+      for (let i = 0; !(await accepts(join(home, 'paas.sock'))); i++) {
+        if (i > 3000) throw new Error('the daemon did not start');
+        await sleep(10);
       }
+      paas('apps:list');
+      return now() - start;
     },
     async stop() {
       const child = handle.child;
@@ -188,6 +202,7 @@ async function daemon() {
       const label = `label=paas.instance=${instance}`;
       for (const [list, remove] of [[['ps', '-aq'], ['rm', '-f']], [['images', '-q'], ['rmi', '-f']], [['volume', 'ls', '-q'], ['volume', 'rm', '-f']]]) {
         const ids = sh('docker', [...list, '--filter', label]).split('\n').filter(Boolean);
+        if (list[0] === 'images') ids.push(...sh('docker', ['images', '-q', '--filter', `reference=paas-${instance}/*`]).split('\n').filter(Boolean));
         if (ids.length) spawnSync('docker', [...remove, ...new Set(ids)]);
       }
       spawnSync('docker', ['network', 'rm', `paas-${instance}`]);

@@ -13,7 +13,7 @@ export interface BuildRequest {
   subdir: string;
   /** The image to produce, e.g. `paas-1a2b3c4d/blog:build-7`. */
   tag: string;
-  /** Labels every image of this daemon carries (instance, app). */
+  /** Labels for the image, where they cost no extra build step (the buildpack builder's Dockerfile). */
   labels: Record<string, string>;
   /** The app's merged config; builders decide what the build may see. */
   config: Record<string, string>;

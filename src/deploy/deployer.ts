@@ -127,7 +127,6 @@ export class Deployer {
         codeTrust: source.codeTrust,
         subdir,
         tag: buildTag,
-        // One label: each costs the classic builder an extra step. The repository names the app.
         labels: { [LABELS.instance]: this.api.instance },
         config: store.configVars.effective(app.id),
         step: (text) => log.step(text),

@@ -180,7 +180,10 @@ export async function removeDockerObjects(home: string): Promise<void> {
   const label = `paas.instance=${instance}`;
   const ids = (await run('docker', ['ps', '-aq', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
   if (ids.length) await run('docker', ['rm', '-f', ...ids]);
-  const images = (await run('docker', ['images', '-q', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
+  // Dockerfile builds carry no label: their repository is paas-INSTANCE/APP.
+  const labelled = (await run('docker', ['images', '-q', '--filter', `label=${label}`])).stdout;
+  const named = (await run('docker', ['images', '-q', '--filter', `reference=paas-${instance}/*`])).stdout;
+  const images = `${labelled}\n${named}`.split('\n').filter(Boolean);
   if (images.length) await run('docker', ['rmi', '-f', ...new Set(images)]);
   const volumes = (await run('docker', ['volume', 'ls', '-q', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
   if (volumes.length) await run('docker', ['volume', 'rm', '-f', ...volumes]);
