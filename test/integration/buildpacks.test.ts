@@ -292,7 +292,7 @@ describe('choosing buildpacks', () => {
     );
     const bad = await daemon.paas(['buildpacks:add', 'homemade', 'heroku/ruby']);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/invalid buildpack "heroku\/ruby": .* or one of paas\/nodejs, paas\/python, paas\/static, paas\/procfile/);
+    expect(bad.stderr).toMatch(/no built-in buildpack for "heroku\/ruby"; give its git URL instead.*\(built-in: paas\/nodejs, paas\/python, paas\/static, paas\/procfile\)/);
     await daemon.paasOk(['buildpacks:clear', 'homemade']);
   });
 });
