@@ -38,11 +38,11 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
   commands.register({
     name: 'domains:add',
     summary: 'Serve an app on more domains',
-    usage: 'APP DOMAIN...',
+    usage: '[--global-wildcard] APP DOMAIN...',
     description:
       'A domain is a host name (blog.example.com) or a wildcard (*.example.com), lowercased.\n' +
       'Each domain serves one app. nginx reloads once for the whole command.',
-    examples: ['paas domains:add blog blog.example.com www.example.com'],
+    examples: ['paas domains:add blog blog.example.com www.example.com', 'paas domains:add --global-wildcard catchall *.example.com'],
     flags: GLOBAL_WILDCARD,
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], flags, stdout }) {
@@ -59,7 +59,7 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
   commands.register({
     name: 'domains:set',
     summary: "Replace an app's domains (the global one included)",
-    usage: 'APP DOMAIN...',
+    usage: '[--global-wildcard] APP DOMAIN...',
     examples: ['paas domains:set blog blog.example.com'],
     flags: GLOBAL_WILDCARD,
     arity: [2, Infinity],

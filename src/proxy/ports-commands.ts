@@ -132,9 +132,9 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
   commands.register({
     name: 'ports:add',
     summary: 'Add port mappings to an app',
-    usage: `APP ${MAPPING}...`,
+    usage: `[--force] APP ${MAPPING}...`,
     description: 'A mapping for a scheme and host port the app already has replaces it.',
-    examples: ['paas ports:add blog http:8080:5000', 'paas ports:add blog https:443:5000'],
+    examples: ['paas ports:add blog http:8080:5000', 'paas ports:add blog https:443:5000', 'paas ports:add --force blog http:81:5000'],
     flags: FORCE,
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], flags, stdout }) {
@@ -152,7 +152,7 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
   commands.register({
     name: 'ports:set',
     summary: "Replace an app's port mappings",
-    usage: `APP ${MAPPING}...`,
+    usage: `[--force] APP ${MAPPING}...`,
     examples: ['paas ports:set blog http:80:3000'],
     flags: FORCE,
     arity: [2, Infinity],
