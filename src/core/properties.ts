@@ -177,8 +177,9 @@ export function singleValue(topic: TopicSpec, rows: ReadonlyMap<string, string>,
 }
 
 /** The effective value of a property for an app (undefined when it is empty). */
-export function readProperty(properties: PropertiesTable, topic: TopicSpec, key: string, app: AppRow): string | undefined {
+export function readProperty(properties: PropertiesTable, topic: TopicSpec, key: string, app: AppRow | number): string | undefined {
   const property = findProperty(topic, key);
-  const value = computedValue(property, propertyValues(properties, topic, property, app.id), app);
+  const [appId, row] = typeof app === 'number' ? [app, undefined] : [app.id, app];
+  const value = computedValue(property, propertyValues(properties, topic, property, appId), row);
   return value === '' ? undefined : value;
 }

@@ -10,6 +10,7 @@ import type { Part } from '../daemon/part.js';
 import type { BuildRow } from '../store/builds.js';
 import { ensureNginxUser } from '../proxy/nginx-worker.js';
 import { deployCurrentRevision, registerAppCommands } from './app-commands.js';
+import { registerLogsCommands } from './logs-commands.js';
 import { watchContainerEvents } from './docker-events.js';
 import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
 import { applyFirewall, removeFirewall } from './firewall.js';
@@ -195,6 +196,7 @@ export function deployPart(): Part {
       });
       registerAppCommands(services);
       registerRunCommands(services);
+      registerLogsCommands(partApi);
       registerResourceCommands(partApi, () =>
         docker.info().then((info: { NCPU?: number }) => info.NCPU ?? availableParallelism(), () => availableParallelism()),
       );

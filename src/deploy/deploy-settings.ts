@@ -1,3 +1,4 @@
+import { logMaxSize } from './logs-commands.js';
 import { contextPath } from '../build/build-context.js';
 import type { PropertiesTable } from '../store/properties.js';
 import { processLimits } from './resource-limits.js';
@@ -103,5 +104,6 @@ export function processOptions(properties: PropertiesTable, appId: number, type:
     limits: processLimits(properties, appId, type),
     restartPolicy: policy ?? parseRestartPolicy(DEFAULTS.restartPolicy),
     stopTimeout: stopTimeout(properties, appId),
+    logMaxSize: logMaxSize(properties, appId),
   };
 }

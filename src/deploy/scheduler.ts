@@ -32,6 +32,8 @@ export interface ProcessOptions {
   restartPolicy?: { Name: string; MaximumRetryCount?: number };
   /** Seconds between SIGTERM and SIGKILL when Docker stops it (ps:set stop-timeout-seconds). */
   stopTimeout?: number;
+  /** Docker's json-file max-size (logs:set max-size); undefined: no cap ("unlimited"). Default 10m. */
+  logMaxSize?: string | undefined;
 }
 
 export interface AppRef {
@@ -136,7 +138,10 @@ export class DockerLocalScheduler {
         RestartPolicy: options.restartPolicy ?? { Name: 'on-failure', MaximumRetryCount: 10 },
         // Nothing is published: nginx (on the host) reaches the container at its address.
         NetworkMode: this.network,
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        LogConfig: {
+          Type: 'json-file',
+          Config: 'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
+        },
         ...appContainerDefaults(),
         ...dockerLimits(options.limits ?? {}),
       },

@@ -294,3 +294,23 @@ describe('events', () => {
     expect(await daemon.paasOk(['events', '-n', '1'])).toMatch(/INVOKED: post-create\( eventful2 \)\n$/);
   });
 });
+
+describe('logs:set, logs:report, logs:failed', () => {
+  it('caps the log files of new containers with max-size, and shows failed deploys', async () => {
+    expect(await daemon.paasOk(['logs:report', 'copy', '--logs-computed-max-size'])).toBe('10m\n');
+    expect(await daemon.paasOk(['logs:set', 'copy', 'max-size', '20m'])).toBe('-----> Setting max-size to 20m\n');
+    const bad = await daemon.paas(['logs:set', 'copy', 'max-size', 'huge']);
+    expect(bad.code).toBe(1);
+    await daemon.paasOk(['ps:restart', 'copy']);
+    const names = (await run('docker', ['ps', '--filter', `label=paas.app=copy`, '--format', '{{.Names}}'])).stdout.trim().split('\n').filter(Boolean);
+    expect(names.length).toBeGreaterThan(0);
+    const config = JSON.parse((await run('docker', ['inspect', '--format', '{{json .HostConfig.LogConfig.Config}}', names[0]!])).stdout) as Record<string, string>;
+    expect(config['max-size']).toBe('20m');
+    expect(await daemon.paasOk(['logs:set', '--global', 'vector-sink', 'console://'])).toBe('-----> Setting vector-sink to console://\n');
+    expect(await daemon.paasOk(['logs:report', 'copy', '--logs-computed-vector-sink'])).toBe('console://\n');
+
+    expect(await daemon.paasOk(['logs:failed', 'slowpoke'])).toMatch(/^=====> slowpoke failed deploy \(build \d+, /);
+    expect(await daemon.paasOk(['logs:failed', 'copy'])).toBe('-----> copy has no failed deploy\n');
+    expect(await daemon.paasOk(['logs:failed', '--all'])).toMatch(/=====> slowpoke failed deploy/);
+  });
+});
