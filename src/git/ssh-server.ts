@@ -291,7 +291,11 @@ function handleSession(session: Session, actor: Actor, dropped: AbortSignal, dep
     const channel = accept();
     if (!channel) return reject?.();
     const closed = new AbortController();
-    const over = activity.busy();
+    const busy = activity.busy();
+    const over = () => {
+      dropped.removeEventListener('abort', over);
+      busy();
+    };
     channel.once('close', () => {
       closed.abort();
       over();
