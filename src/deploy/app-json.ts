@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import stripJsonComments from 'strip-json-comments';
 import { UserError } from '../core/errors.js';
 
@@ -125,6 +126,7 @@ function cron(value: unknown): CronEntry[] {
     if (typeof entry.schedule !== 'string' || entry.schedule.trim() === '') {
       throw new UserError(`app.json ${where}.schedule must be a cron schedule like "0 1 * * *" or "@daily"`);
     }
+    assertSchedule(entry.schedule, where);
     const policy = entry.concurrency_policy ?? 'allow';
     if (policy !== 'allow' && policy !== 'forbid' && policy !== 'replace') {
       throw new UserError(`app.json ${where}.concurrency_policy must be allow, forbid or replace`);
@@ -134,6 +136,23 @@ function cron(value: unknown): CronEntry[] {
     }
     return { command: entry.command, schedule: entry.schedule.trim(), maintenance: entry.maintenance === true, concurrencyPolicy: policy };
   });
+}
+
+/**
+ * A schedule Dokku accepts: five fields (minute to weekday) or a macro like `@daily`; seconds
+ * are refused, croner checks the rest.
+ */
+function assertSchedule(schedule: string, where: string): void {
+  const trimmed = schedule.trim();
+  const macro = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(trimmed);
+  if (!macro && trimmed.split(/\s+/).length !== 5) {
+    throw new UserError(`app.json ${where}.schedule "${schedule}" must have five fields (minute hour day month weekday) or be like @daily`);
+  }
+  try {
+    new Cron(trimmed, { paused: true }).stop();
+  } catch (error) {
+    throw new UserError(`app.json ${where}.schedule "${schedule}" is not a cron schedule: ${(error as Error).message}`);
+  }
 }
 
 function healthchecks(value: unknown): Record<string, HealthCheck[]> {

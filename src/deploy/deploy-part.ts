@@ -19,6 +19,8 @@ import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
+import { CronRunner } from './cron.js';
+import { registerCronCommands } from './cron-commands.js';
 import { APP_JSON_PROPERTIES } from './deploy-topics.js';
 import { registerTopic } from '../core/property-commands.js';
 import { registerReleaseCommands } from './releases-commands.js';
@@ -37,6 +39,7 @@ export function deployPart(): Part {
   /** Whether the firewall was set up (or found impossible); Docker may come up after the daemon. */
   let hostProtected = false;
   let liveness: LivenessMonitor | undefined;
+  let cron: CronRunner;
   return {
     name: 'deploy',
     description: 'the deploy pipeline, releases and the docker-local scheduler',
@@ -190,6 +193,12 @@ export function deployPart(): Part {
       registerReleaseCommands(services);
       registerPsCommands(services);
       registerChecksCommands(services);
+      cron = new CronRunner(partApi, scheduler);
+      registerCronCommands(services, cron);
+      // A new release may bring new cron tasks; an app gone or renamed takes its own.
+      events.on('post-deploy', () => cron.sync());
+      events.on('post-delete', () => cron.sync());
+      events.on('app-rename', () => cron.sync());
       registerTopic(partApi, { topic: 'app-json', namespace: 'app-json', properties: APP_JSON_PROPERTIES }, {
         setDescription: 'Where a deploy finds the app.json (Dokku\'s app-json plugin).',
         setExamples: ['paas app-json:set blog appjson-path deploy/app.json', 'paas app-json:set blog appjson-path'],
@@ -239,11 +248,13 @@ export function deployPart(): Part {
       timer.unref();
       liveness = new LivenessMonitor(api, scheduler, services.locks);
       liveness.start();
+      cron.sync();
     },
 
     async stop() {
       watcher?.stop();
       liveness?.stop();
+      cron.stop();
       clearInterval(timer);
       await removeFirewall(services.api.instance);
     },

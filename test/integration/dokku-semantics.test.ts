@@ -227,3 +227,41 @@ describe('scale before the first deploy, and app.json formation', () => {
     expect(await daemon.paasOk(['ps:scale', 'moved'])).toMatch(/web: 1\nother: 0\n/);
   });
 });
+
+describe('app.json cron tasks', () => {
+  type Listed = { id: string; command: string; last_run: { exit_code: number; output: string } | null };
+  const listed = async () => JSON.parse(await daemon.paasOk(['cron:list', 'timed', '--format', 'json'])) as Listed[];
+
+  it('runs each task on its schedule in a one-off container and reports the exit code of the last run', async () => {
+    const { push } = await pushSample('timed', (dir) => {
+      const file = join(dir, 'app.json');
+      const cron = '"cron": [\n    { "command": "echo cron ran as $DYNO", "schedule": "* * * * *" },\n' +
+        '    { "command": "echo failing on purpose; exit 3", "schedule": "* * * * *" },\n  ],\n  "scripts"';
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"scripts"', cron));
+    });
+    expect(push.code, push.stderr).toBe(0);
+    expect(await daemon.paasOk(['cron:report', 'timed', '--cron-task-count'])).toBe('2\n');
+    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/ID +Schedule +Command +Last run\n/);
+    // Every minute: the first runs start within 60 s of the deploy.
+    await until('both tasks ran', async () => (await listed()).every((task) => task.last_run !== null), 150_000);
+    const [ok, failing] = await listed();
+    expect(ok!.last_run).toMatchObject({ exit_code: 0, output: 'cron ran as cron.1\n' });
+    expect(failing!.last_run).toMatchObject({ exit_code: 3, output: 'failing on purpose\n' });
+    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/echo failing on purpose; exit 3 +exit 3 at /);
+    const log = readFileSync(join(daemon.home, 'logs', 'paasd.log'), 'utf8');
+    expect(log).toMatch(/"exitCode":3.*"msg":"cron task failed"|"msg":"cron task failed".*"exitCode":3/);
+  });
+
+  it('cron:run runs a task now, passing its output and exit code through', async () => {
+    const [, failing] = await listed();
+    const result = await daemon.paas(['cron:run', 'timed', failing!.id]);
+    expect(result).toMatchObject({ code: 3, stdout: 'failing on purpose\n' });
+    expect((await daemon.paas(['cron:run', 'timed', 'nope'])).stderr).toContain('timed has no cron task "nope"');
+  });
+
+  it('cron:set maintenance true stops the schedule', async () => {
+    await daemon.paasOk(['cron:set', 'timed', 'maintenance', 'true']);
+    expect(await daemon.paasOk(['cron:report', 'timed', '--cron-computed-maintenance'])).toBe('true\n');
+    expect((await daemon.paas(['cron:set', 'timed', 'maintenance', 'maybe'])).stderr).toContain('maintenance must be true or false');
+  });
+});

@@ -110,3 +110,16 @@ describe('Procfile and ps settings', () => {
     expect(parseRestartPolicy('sometimes')).toBeUndefined();
   });
 });
+
+describe('cron tasks', () => {
+  it("get Dokku's ids", async () => {
+    const { cronTaskId } = await import('../../src/deploy/cron.js');
+    expect(cronTaskId('php', { command: 'php test.php', schedule: '@daily' })).toBe('cGhwPT09cGhwIHRlc3QucGhwPT09QGRhaWx5');
+  });
+
+  it('refuse schedules with seconds or nonsense', () => {
+    expect(() => parseAppJson('{"cron": [{"command": "x", "schedule": "*/5 * * * * *"}]}')).toThrow('must have five fields');
+    expect(() => parseAppJson('{"cron": [{"command": "x", "schedule": "61 * * * *"}]}')).toThrow('is not a cron schedule');
+    expect(parseAppJson('{"cron": [{"command": "x", "schedule": "@daily"}]}').cron).toHaveLength(1);
+  });
+});
