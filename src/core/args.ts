@@ -1,4 +1,4 @@
-import type { CommandSpec, FlagValues } from './command.js';
+import type { CommandSpec, FlagSpec, FlagValues } from './command.js';
 import { UserError } from './errors.js';
 import { printable } from './names.js';
 
@@ -33,7 +33,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[], options: {
         } else {
           const value = short[2] || argv[++i];
           if (value === undefined) throw new UserError(`${spec.name}: -${short[1]} needs a value`);
-          flags[name] = value;
+          flags[name] = addValue(flag, flags[name], value);
         }
         continue;
       }
@@ -74,11 +74,21 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[], options: {
         `${spec.name}: --${name} must be one of ${flag.choices.join(', ')} (got "${printable(value)}")`,
       );
     }
-    flags[name] = value;
+    flags[name] = addValue(flag, flags[name], value);
   }
 
   if (!help && options.arity !== false) checkArity(spec, args);
   return { args, flags, help };
+}
+
+/** A repeatable flag keeps every value, NUL-separated (argv cannot hold NUL); see flagValues. */
+function addValue(flag: FlagSpec, previous: string | boolean | undefined, value: string): string {
+  return flag.repeatable && typeof previous === 'string' ? `${previous}\0${value}` : value;
+}
+
+/** Every value of a repeatable flag (`--env A=1 --env B=2`), in order. */
+export function flagValues(value: string | boolean | undefined): string[] {
+  return typeof value === 'string' ? value.split('\0') : [];
 }
 
 export function checkArity(spec: CommandSpec, args: string[]): void {

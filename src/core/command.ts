@@ -9,6 +9,8 @@ export interface FlagSpec {
   placeholder?: string;
   /** A one-letter alias, e.g. `t` for `-t`. */
   short?: string;
+  /** A string flag that may be given several times (read it with flagValues). */
+  repeatable?: boolean;
 }
 
 export type FlagValues = Record<string, string | boolean | undefined>;

@@ -26,6 +26,7 @@ import { registerTopic } from '../core/property-commands.js';
 import { registerReleaseCommands } from './releases-commands.js';
 import { registerResourceCommands } from './resource-commands.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerRunListCommands } from './run-list-commands.js';
 import { createDeployServices, type DeployServices } from './services.js';
 import { appUrls } from './urls.js';
 
@@ -206,6 +207,7 @@ export function deployPart(): Part {
       registerAppCommands(services);
       registerRunCommands(services);
       registerLogsCommands(partApi);
+      registerRunListCommands(services);
       registerResourceCommands(partApi, () =>
         docker.info().then((info: { NCPU?: number }) => info.NCPU ?? availableParallelism(), () => availableParallelism()),
       );

@@ -1,6 +1,8 @@
 import { PassThrough, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { requireApp } from '../core/app-lookup.js';
+import { flagValues } from '../core/args.js';
+import type { FlagSpec } from '../core/command.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
@@ -14,6 +16,25 @@ import { runOneOff } from './one-off.js';
 import { oneOffCommandLine, processCommand, processEnv } from './process-env.js';
 import type { ProcessContainer } from './scheduler.js';
 import type { DeployServices } from './services.js';
+
+const RUN_FLAGS: Record<string, FlagSpec> = {
+  env: { type: 'string', short: 'e', repeatable: true, description: 'an extra variable for this container (repeatable)', placeholder: 'KEY=VALUE' },
+  'no-tty': { type: 'boolean', description: "do not give the command the caller's terminal (ssh -t)" },
+};
+
+/** `--env KEY=VALUE` flags into Env entries; a bad one is refused before anything runs. */
+export function extraEnv(flag: string | boolean | undefined): string[] {
+  return flagValues(flag).map((pair) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair)) throw new UserError(`--env "${printable(pair)}" is not KEY=VALUE`);
+    return pair;
+  });
+}
+
+/** A one-word command naming a Procfile type runs that type's command, as in Dokku. */
+function procfileCommand(release: ReleaseRow, command: readonly string[]): string {
+  const type = command.length === 1 ? release.formation[command[0]!] : undefined;
+  return type?.command ?? oneOffCommandLine(command);
+}
 
 export function registerRunCommands(services: DeployServices): void {
   const { api, docker, scheduler } = services;
@@ -35,20 +56,24 @@ export function registerRunCommands(services: DeployServices): void {
   commands.register({
     name: 'run',
     summary: "Run a one-off command in a new container of the app, with the app's config",
-    usage: 'APP COMMAND...',
+    usage: '[--env KEY=VALUE]... [--no-tty] APP COMMAND...',
     description:
       'Output and exit code are passed through; the container is removed after. Standard input is passed in;\n' +
-      'over ssh -t the command gets your terminal (ssh -t -p 2222 paas@host run blog bash).',
-    examples: ['paas run blog ls -la', "paas run blog 'psql \"$DATABASE_URL\" -c \"select 1\"'"],
+      'over ssh -t the command gets your terminal (ssh -t -p 2222 paas@host run blog bash) unless --no-tty.\n' +
+      'A COMMAND that names a Procfile type runs its command (paas run blog console).',
+    examples: ['paas run blog ls -la', "paas run blog 'psql \"$DATABASE_URL\" -c \"select 1\"'", 'paas run --env MODE=debug blog ./bin/task'],
+    flags: RUN_FLAGS,
     arity: [2, Infinity],
     passthroughAfter: 1,
-    async handler({ args: [name, ...command], stdout, stderr, stdin, signal, terminal }) {
+    async handler({ args: [name, ...command], flags, stdout, stderr, stdin, signal, terminal }) {
       const { app, release } = deployed(name!);
+      const extra = extraEnv(flags.env);
       return runOneOff(docker, {
-        terminal,
+        terminal: flags['no-tty'] === true ? undefined : terminal,
+        name: containerName(api.instance, app.name, 'run', 1),
         image: release.image,
-        cmd: processCommand(oneOffCommandLine(command)),
-        env: processEnv(release, 'run', 1),
+        cmd: processCommand(procfileCommand(release, command)),
+        env: [...processEnv(release, 'run', 1), ...extra],
         labels: oneOffLabels(app),
         network: scheduler.network,
         serviceNetworks: scheduler.serviceNetworks(app.id),
@@ -64,16 +89,17 @@ export function registerRunCommands(services: DeployServices): void {
     name: 'run:detached',
     summary: 'Run a one-off command in the background; prints the container name',
     usage: 'APP COMMAND...',
-    examples: ['paas run:detached blog ./bin/cleanup'],
+    examples: ['paas run:detached blog ./bin/cleanup', 'paas run:detached --env MODE=debug blog ./bin/task'],
+    flags: { env: RUN_FLAGS.env! },
     arity: [2, Infinity],
     passthroughAfter: 1,
-    async handler({ args: [name, ...command], stdout }) {
+    async handler({ args: [name, ...command], flags, stdout }) {
       const { app, release } = deployed(name!);
       const container = await docker.createContainer({
         name: containerName(api.instance, app.name, 'run', 1),
         Image: release.image,
-        Cmd: processCommand(oneOffCommandLine(command)),
-        Env: processEnv(release, 'run', 1),
+        Cmd: processCommand(procfileCommand(release, command)),
+        Env: [...processEnv(release, 'run', 1), ...extraEnv(flags.env)],
         Labels: oneOffLabels(app),
         HostConfig: { NetworkMode: scheduler.network, AutoRemove: true, ...appContainerDefaults() },
       });

@@ -35,6 +35,17 @@ async function processes(app: string): Promise<Record<string, string>> {
   );
 }
 
+/** Ids of the app's running process containers (old ones retiring included). */
+async function containerIds(app: string): Promise<string[]> {
+  const result = await run('docker', [
+    'ps', '-q',
+    '--filter', `label=paas.instance=${instance}`,
+    '--filter', `label=paas.app=${app}`,
+    '--filter', 'label=paas.role=process',
+  ]);
+  return result.stdout.split('\n').filter(Boolean);
+}
+
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -136,13 +147,13 @@ describe('checks: disable, skip, wait-to-retire, run', () => {
   });
 
   it('wait-to-retire keeps the old containers running that long after the switch', async () => {
-    await until('one web container', async () => Object.keys(await processes('sample')).length === 1);
-    const [old] = Object.values(await processes('sample'));
+    await until('one web container', async () => (await containerIds('sample')).length === 1);
+    const [old] = await containerIds('sample');
     await daemon.paasOk(['checks:set', 'sample', 'wait-to-retire', '20']);
     expect(await daemon.paasOk(['checks:report', 'sample', '--checks-computed-wait-to-retire'])).toBe('20\n');
     const out = await daemon.paasOk(['deploy', 'sample', '--force']);
     expect(out).toContain('Retiring 1 old container in 20 s');
-    expect(Object.values(await processes('sample'))).toContain(old);
+    expect(await containerIds('sample')).toContain(old);
     await daemon.paasOk(['checks:set', 'sample', 'wait-to-retire', '0']);
     await daemon.paasOk(['deploy', 'sample', '--force']);
     expect((await daemon.paas(['checks:set', 'sample', 'wait-to-retire', 'soon'])).stderr).toContain('wait-to-retire must be a whole number');
@@ -165,12 +176,11 @@ describe('ps settings', () => {
     await daemon.paasOk(['ps:set', 'sample', 'stop-timeout-seconds', '3']);
     expect((await daemon.paas(['ps:set', 'sample', 'restart-policy', 'sometimes'])).stderr).toContain('invalid restart-policy');
     expect(await daemon.paasOk(['ps:report', 'sample', '--ps-computed-restart-policy'])).toBe('unless-stopped\n');
-    const [old] = Object.values(await processes('sample'));
     await daemon.paasOk(['ps:restart', 'sample']);
-    await until('the old container retired', async () => !Object.values(await processes('sample')).includes(old!));
-    const [id] = Object.values(await processes('sample'));
-    const inspect = await run('docker', ['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.Config.StopTimeout}}', id!]);
-    expect(inspect.stdout.trim()).toBe('unless-stopped 3');
+    const settings = async (container: string) =>
+      (await run('docker', ['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.Config.StopTimeout}}', container])).stdout.trim();
+    const all = await Promise.all((await containerIds('sample')).map(settings));
+    expect(all).toContain('unless-stopped 3');
   });
 
   it('ps:inspect shows the containers with the config values redacted', async () => {
@@ -263,5 +273,22 @@ describe('app.json cron tasks', () => {
     await daemon.paasOk(['cron:set', 'timed', 'maintenance', 'true']);
     expect(await daemon.paasOk(['cron:report', 'timed', '--cron-computed-maintenance'])).toBe('true\n');
     expect((await daemon.paas(['cron:set', 'timed', 'maintenance', 'maybe'])).stderr).toContain('maintenance must be true or false');
+  });
+});
+
+describe('one-off containers', () => {
+  it('run --env adds variables, and a Procfile type name runs its command', async () => {
+    expect(await daemon.paasOk(['run', '--env', 'A=1', '-e', 'B=two words', 'sample', 'echo "$A $B"'])).toBe('1 two words\n');
+    expect((await daemon.paas(['run', '--env', 'oops', 'sample', 'true'])).stderr).toContain('--env "oops" is not KEY=VALUE');
+    expect(await daemon.paas(['run', '--no-tty', 'sample', 'custom'])).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('run:list, run:logs and run:stop see the detached ones', async () => {
+    const name = (await daemon.paasOk(['run:detached', 'sample', 'echo started; sleep 300'])).trim();
+    await until('its output', async () => (await daemon.paasOk(['run:logs', 'sample', name])).includes('started'));
+    const listed = JSON.parse(await daemon.paasOk(['run:list', 'sample', '--format', 'json'])) as Array<{ name: string; state: string }>;
+    expect(listed).toContainEqual(expect.objectContaining({ name, state: 'running' }));
+    expect(await daemon.paasOk(['run:stop', 'sample', name])).toBe(`${name}\n`);
+    expect((await daemon.paas(['run:logs', 'sample', 'nope-nope'])).stderr).toContain('sample has no one-off container "nope-nope"');
   });
 });

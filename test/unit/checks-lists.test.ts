@@ -32,3 +32,37 @@ describe('ps:inspect redaction', () => {
     expect(info.Config.Env[0]).toBe('SECRET=abc');
   });
 });
+
+describe('repeatable flags and the app lock', () => {
+  it('keeps every value of a repeatable flag', async () => {
+    const { flagValues, parseArgs } = await import('../../src/core/args.js');
+    const spec = {
+      name: 'run',
+      summary: '',
+      usage: '',
+      examples: [],
+      arity: [1, Infinity] as const,
+      passthroughAfter: 1,
+      flags: { env: { type: 'string' as const, short: 'e', repeatable: true, description: '' } },
+      handler: () => undefined,
+    };
+    const parsed = parseArgs(spec, ['--env', 'A=1', '-e', 'B=x y', 'app', '--env', 'C=3']);
+    expect(flagValues(parsed.flags.env)).toEqual(['A=1', 'B=x y']);
+    expect(parsed.args).toEqual(['app', '--env', 'C=3']);
+  });
+
+  it('lets a command wait for background reconciling, but refuses it during a deploy', async () => {
+    const { AppLocks } = await import('../../src/deploy/app-lock.js');
+    const locks = new AppLocks();
+    let finish!: () => void;
+    const reconciling = locks.ifFree(1, 'reconciling', () => new Promise<void>((resolve) => (finish = resolve)));
+    expect(locks.isLocked(1)).toBe(false);
+    const scaled = locks.withLock(1, 'blog', 'scaling', async () => 'scaled');
+    finish();
+    await reconciling;
+    expect(await scaled).toBe('scaled');
+    const deploying = locks.withLock(1, 'blog', 'deploying', () => new Promise<void>((resolve) => setTimeout(resolve, 10)));
+    await expect(locks.withLock(1, 'blog', 'scaling', async () => 'x')).rejects.toThrow('a deploy of blog is in progress');
+    await deploying;
+  });
+});
