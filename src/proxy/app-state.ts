@@ -37,10 +37,19 @@ export interface StateContext {
   releasePort(appId: number): number | undefined;
 }
 
-export function globalDomain(reader: PropertyReader, fallback: string | undefined): string | undefined {
+/**
+ * The global domains (domains:set-global, add-global; PAAS_DOMAIN until one is set): every app
+ * is served at APP.D for each. Stored space-separated; '' means cleared.
+ */
+export function globalDomains(reader: PropertyReader, fallback: string | undefined): string[] {
   const stored = reader.get(null, PROXY_KEYS.global.namespace, PROXY_KEYS.global.key);
-  if (stored === undefined) return fallback && isValidDomain(fallback) ? fallback.toLowerCase() : undefined;
-  return stored === '' ? undefined : stored;
+  if (stored === undefined) return fallback && isValidDomain(fallback) ? [fallback.toLowerCase()] : [];
+  return stored.split(/\s+/).filter((domain) => domain !== '' && isValidDomain(domain));
+}
+
+/** The first global domain: the one `urls` and the deploy banner show first. */
+export function globalDomain(reader: PropertyReader, fallback: string | undefined): string | undefined {
+  return globalDomains(reader, fallback)[0];
 }
 
 export function ownDomains(reader: PropertyReader, appId: number): string[] {
@@ -86,7 +95,7 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
       app: app.name,
       own: ownDomains(reader, app.id),
       useGlobal: usesGlobalDomain(reader, app.id),
-      global: globalDomain(reader, context.defaultGlobalDomain),
+      global: globalDomains(reader, context.defaultGlobalDomain),
     }),
     ports: effectivePortMap({
       stored: storedPortMap(reader, app.id),

@@ -5,7 +5,7 @@ import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../daemon/part.js';
 import type { AppRow } from '../store/apps.js';
-import { PROXY_KEYS, globalDomain, ownDomains, serializeDomains } from './app-state.js';
+import { PROXY_KEYS, globalDomains, ownDomains, serializeDomains } from './app-state.js';
 import {
   generateSelfSigned,
   inspectCertPair,
@@ -90,7 +90,7 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     async handler({ args: [name, value], stdout }) {
       const app = requireApp(store, name!);
       const domain = normalizeDomain(value!);
-      const problem = reservedDomainProblem(domain, app.name, globalDomain(store.properties, api.settings.domain), false);
+      const problem = globalDomains(store.properties, api.settings.domain).map((global) => reservedDomainProblem(domain, app.name, global, false)).find(Boolean);
       if (problem) throw new UserError(problem);
       const pair = await generateSelfSigned(domain, paths.tmp);
       const { result } = await install(app, pair, (pending) => {

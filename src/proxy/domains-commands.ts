@@ -1,10 +1,11 @@
+import type { Writable } from 'node:stream';
 import type { FlagSpec } from '../core/command.js';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../daemon/part.js';
-import { PROXY_KEYS, globalDomain, ownDomains, serializeDomains, usesGlobalDomain } from './app-state.js';
+import { PROXY_KEYS, globalDomains, ownDomains, serializeDomains, usesGlobalDomain } from './app-state.js';
 import { printChange } from './change-output.js';
 import { globalVhost, isWildcard, normalizeDomain, reservedDomainProblem } from './domains.js';
 import type { PendingProperties } from './pending-properties.js';
@@ -25,9 +26,9 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     pending.set(appId, OWN.namespace, OWN.key, domains.length ? serializeDomains(domains) : undefined);
   /** The domains, or a UserError when one is another app's default URL or an unasked-for global wildcard. */
   const claimable = (app: string, domains: string[], allowGlobalWildcard: boolean): string[] => {
-    const global = globalDomain(store.properties, settings.domain);
+    const globals = globalDomains(store.properties, settings.domain);
     for (const domain of domains) {
-      const problem = reservedDomainProblem(domain, app, global, allowGlobalWildcard);
+      const problem = globals.map((global) => reservedDomainProblem(domain, app, global, allowGlobalWildcard)).find(Boolean);
       if (problem) throw new UserError(problem);
     }
     return domains;
@@ -87,14 +88,14 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
       const removed = rest.map(normalizeDomain);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         const own = ownDomains(pending, app.id);
-        const vhost = usesGlobalDomain(pending, app.id) ? globalVhost(app.name, globalDomain(pending, settings.domain)) : undefined;
+        const vhosts = usesGlobalDomain(pending, app.id) ? globalDomains(pending, settings.domain).map((global) => globalVhost(app.name, global)!) : [];
         for (const domain of removed) {
-          if (!own.includes(domain) && domain !== vhost) {
+          if (!own.includes(domain) && !vhosts.includes(domain)) {
             throw new UserError(`${domain} is not a domain of ${app.name}; see its domains with: paas domains:report ${app.name}`);
           }
         }
         setOwn(pending, app.id, own.filter((domain) => !removed.includes(domain)));
-        if (vhost && removed.includes(vhost)) setUseGlobal(pending, app.id, false);
+        if (vhosts.some((vhost) => removed.includes(vhost))) setUseGlobal(pending, app.id, false);
       });
       writeLine(stdout, `-----> Removed ${removed.join(' ')} from ${app.name}`);
       printChange(stdout, result);
@@ -137,8 +138,8 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
   });
 
   const globalRows = () => {
-    const global = globalDomain(store.properties, settings.domain);
-    return { 'global-enabled': String(global !== undefined), 'global-vhosts': global ?? '' };
+    const globals = globalDomains(store.properties, settings.domain);
+    return { 'global-enabled': String(globals.length > 0), 'global-vhosts': globals.join(' ') };
   };
   registerTopic(api, {
     topic: 'domains',
@@ -157,19 +158,61 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     globalFields: globalRows,
   }, { setCommand: false, reportSummary: "Show an app's domains (or the global ones)", reportExampleKey: 'app-vhosts' });
 
+  /** The global domains as given: lowercased, no wildcards. */
+  const globalArgs = (values: readonly string[]): string[] =>
+    values.map((value) => {
+      const domain = normalizeDomain(value);
+      if (isWildcard(domain)) throw new UserError('a global domain cannot be a wildcard; give a domain like example.com');
+      return domain;
+    });
+  const setGlobals = async (stdout: Writable, change: (current: string[]) => string[]) => {
+    let next: string[] = [];
+    const result = await proxy.change({}, (pending) => {
+      next = [...new Set(change(globalDomains(pending, settings.domain)))];
+      pending.set(null, GLOBAL.namespace, GLOBAL.key, next.join(' '));
+    });
+    writeLine(stdout, next.length ? `-----> Apps are served at ${next.map((d) => `APP.${d}`).join(' ')}` : '-----> No global domain is left; apps are only served at their own domains');
+    printChange(stdout, result);
+  };
+
   commands.register({
     name: 'domains:set-global',
-    summary: 'Set the global domain: every app is served at APP.DOMAIN',
-    usage: 'DOMAIN',
-    description: 'It replaces PAAS_DOMAIN. Apps whose global domain was removed (domains:remove, domains:set) stay without it.',
-    examples: ['paas domains:set-global example.com'],
-    arity: [1, 1],
-    async handler({ args: [value], stdout }) {
-      const domain = normalizeDomain(value!);
-      if (isWildcard(domain)) throw new UserError('the global domain cannot be a wildcard; give a domain like example.com');
-      const result = await proxy.change({}, (pending) => pending.set(null, GLOBAL.namespace, GLOBAL.key, domain));
-      writeLine(stdout, `-----> Apps are served at APP.${domain}`);
-      printChange(stdout, result);
+    summary: 'Set the global domains: every app is served at APP.DOMAIN for each',
+    usage: 'DOMAIN...',
+    description: 'They replace PAAS_DOMAIN and any global domain set before. Apps whose global domain was removed (domains:remove, domains:set) stay without it.',
+    examples: ['paas domains:set-global example.com', 'paas domains:set-global example.com example.org'],
+    arity: [1, Infinity],
+    async handler({ args, stdout }) {
+      const domains = globalArgs(args);
+      await setGlobals(stdout, () => domains);
+    },
+  });
+
+  commands.register({
+    name: 'domains:add-global',
+    summary: 'Add global domains: every app is also served at APP.DOMAIN',
+    usage: 'DOMAIN...',
+    examples: ['paas domains:add-global example.org'],
+    arity: [1, Infinity],
+    async handler({ args, stdout }) {
+      const domains = globalArgs(args);
+      await setGlobals(stdout, (current) => [...current, ...domains]);
+    },
+  });
+
+  commands.register({
+    name: 'domains:remove-global',
+    summary: 'Remove global domains (apps are no longer served at APP.DOMAIN)',
+    usage: 'DOMAIN...',
+    examples: ['paas domains:remove-global example.org'],
+    arity: [1, Infinity],
+    async handler({ args, stdout }) {
+      const domains = globalArgs(args);
+      await setGlobals(stdout, (current) => {
+        const missing = domains.find((domain) => !current.includes(domain));
+        if (missing) throw new UserError(`${missing} is not a global domain; see them with: paas domains:report --global`);
+        return current.filter((domain) => !domains.includes(domain));
+      });
     },
   });
 

@@ -84,13 +84,15 @@ export interface AppDomainsInput {
   own: readonly string[];
   /** False once the user removed APP.GLOBAL (domains:remove, domains:set, domains:clear). */
   useGlobal: boolean;
-  global: string | undefined;
+  /** The global domain, or domains (domains:add-global). */
+  global: string | readonly string[] | undefined;
 }
 
-/** Where an app is served: APP.GLOBAL (unless turned off) plus its own domains. Pure. */
+/** Where an app is served: APP.GLOBAL for each global domain (unless turned off) plus its own domains. Pure. */
 export function appDomains(input: AppDomainsInput): string[] {
-  const vhost = input.useGlobal ? globalVhost(input.app, input.global) : undefined;
-  return uniqueDomains([...(vhost ? [vhost] : []), ...input.own]);
+  const globals = input.global === undefined ? [] : typeof input.global === 'string' ? [input.global] : input.global;
+  const vhosts = input.useGlobal ? globals.map((global) => globalVhost(input.app, global)!) : [];
+  return uniqueDomains([...vhosts, ...input.own]);
 }
 
 /**

@@ -314,3 +314,22 @@ describe('logs:set, logs:report, logs:failed', () => {
     expect(await daemon.paasOk(['logs:failed', '--all'])).toMatch(/=====> slowpoke failed deploy/);
   });
 });
+
+describe('global domains', () => {
+  it('domains:set-global, add-global and remove-global take several domains; every app gets APP.D for each', async () => {
+    expect(await daemon.paasOk(['domains:set-global', 'one.test', 'two.test'])).toMatch(/^-----> Apps are served at APP\.one\.test APP\.two\.test\n/);
+    expect(await daemon.paasOk(['domains:report', 'python-app', '--domains-app-vhosts'])).toBe('python-app.one.test python-app.two.test\n');
+    await daemon.paasOk(['domains:add-global', 'three.test']);
+    expect(await daemon.paasOk(['domains:report', '--global', '--domains-global-vhosts'])).toBe('one.test two.test three.test\n');
+    await daemon.paasOk(['domains:remove-global', 'one.test']);
+    expect(await daemon.paasOk(['domains:report', 'python-app', '--domains-app-vhosts'])).toBe('python-app.two.test python-app.three.test\n');
+    const missing = await daemon.paas(['domains:remove-global', 'nope.test']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.test is not a global domain/);
+    const taken = await daemon.paas(['domains:add', 'python-app', 'node-js-app.three.test']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/default URL of the app "node-js-app"/);
+    await daemon.paasOk(['domains:clear-global']);
+    expect(await daemon.paasOk(['domains:report', '--global', '--domains-global-enabled'])).toBe('false\n');
+  });
+});
