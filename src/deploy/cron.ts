@@ -103,13 +103,12 @@ export class CronRunner {
     if (!app || task.maintenance) return;
     if (this.api.store.properties.effective(app.id, CRON_MAINTENANCE.namespace, CRON_MAINTENANCE.key) === 'true') return;
     const key = `${app.id}:${task.id}`;
-    if (this.running.has(key)) {
-      if (task.concurrencyPolicy !== 'replace') {
-        this.api.logger.warn({ app: app.name, cron: task.id, command: task.command }, 'cron task still running: this run is skipped');
-        return;
-      }
-      this.running.get(key)!.stop();
+    const decision = overlapDecision(this.running.has(key), task.concurrencyPolicy);
+    if (decision === 'skip') {
+      this.api.logger.warn({ app: app.name, cron: task.id, command: task.command }, 'cron task still running: this run is skipped');
+      return;
     }
+    if (decision === 'replace') this.running.get(key)!.stop();
     await this.run(app, task, 'schedule').catch((error: unknown) =>
       this.api.logger.error({ app: app.name, cron: task.id, err: error }, 'cron task could not run'),
     );
@@ -156,6 +155,15 @@ export class CronRunner {
       this.running.delete(key);
     }
   }
+}
+
+/**
+ * What a scheduled run does while the previous run of its task still goes on: paas never stacks
+ * runs (Dokku's `allow` included); `replace` stops the old run first. Pure.
+ */
+export function overlapDecision(previousRunning: boolean, policy: CronEntry['concurrencyPolicy']): 'run' | 'skip' | 'replace' {
+  if (!previousRunning) return 'run';
+  return policy === 'replace' ? 'replace' : 'skip';
 }
 
 /** Keeps the last `limit` bytes written to it. */

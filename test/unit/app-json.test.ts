@@ -123,3 +123,13 @@ describe('cron tasks', () => {
     expect(parseAppJson('{"cron": [{"command": "x", "schedule": "@daily"}]}').cron).toHaveLength(1);
   });
 });
+
+describe('overlapping cron runs', () => {
+  it('are skipped, unless the entry asks to replace the running one', async () => {
+    const { overlapDecision } = await import('../../src/deploy/cron.js');
+    expect(overlapDecision(false, 'forbid')).toBe('run');
+    expect(overlapDecision(true, 'allow')).toBe('skip');
+    expect(overlapDecision(true, 'forbid')).toBe('skip');
+    expect(overlapDecision(true, 'replace')).toBe('replace');
+  });
+});
