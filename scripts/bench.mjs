@@ -341,7 +341,7 @@ function print(rows) {
   const format = (value, unit) =>
     value === undefined ? '-' : unit === 'mb' ? `${value.toFixed(1)} MB` : unit === 'ms' ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`;
   const table = [
-    ['target', 'floor', 'floor', 'paas', 'x floor', 'goal'],
+    ['target', 'floor is', 'floor', 'paas', 'x floor', 'goal'],
     ...rows.map(([name, floorName, floorValue, value, goal, unit]) => [
       name,
       floorName || '-',
