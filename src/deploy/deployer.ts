@@ -157,6 +157,8 @@ export class Deployer {
       const fromSlug = custom ? undefined : built.procfile;
       const procfile = fromSlug ?? (procfileText === undefined ? {} : parseProcfile(procfileText));
       const types = Object.keys(procfile).length ? procfile : built.defaultProcessTypes;
+      // builds:cancel (or a caller gone) during the build: nothing is published.
+      signal.throwIfAborted();
       const previous = store.releases.current(app.id);
       const pending = pendingScale(store.properties, app.id);
       const release = await this.releases.publish(
