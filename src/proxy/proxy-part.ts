@@ -2,6 +2,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
+import { registerTopic } from '../core/property-commands.js';
 import type { Part, PartApi } from '../daemon/part.js';
 import { PROXY_KEYS } from './app-state.js';
 import { readCertInfo, removeCertVersions } from './certs.js';
@@ -28,7 +29,7 @@ export function proxyPart(): Part {
     register(partApi) {
       api = partApi;
       proxy = new NginxProxy(partApi);
-      const { events, store, reports, urls, logger } = partApi;
+      const { events, store, urls, logger } = partApi;
 
       registerDomainsCommands(partApi, proxy);
       registerPortsCommands(partApi, proxy);
@@ -86,16 +87,37 @@ export function proxyPart(): Part {
         for (const file of Object.values(appLogs(proxy.layout, app))) rmSync(file, { force: true });
       });
 
-      reports.add('proxy information', (app) => {
-        const state = proxy.appState(app);
-        const info = state?.cert && readCertInfo(state.cert.crt);
-        return [
-          ['Proxy domains', state?.domains.join(' ') ?? ''],
-          ['Proxy ports', state?.ports.map(formatPortMapping).join(' ') ?? ''],
-          ['Proxy upstreams', state?.upstreams.map((u) => hostPort(u.host, u.port)).join(' ') ?? ''],
-          ['Proxy ssl', info ? `${info.hostnames.join(' ')} (expires ${info.expiresAt.slice(0, 10)})` : 'none'],
-        ];
-      });
+      registerTopic(
+        partApi,
+        {
+          topic: 'proxy',
+          namespace: 'proxy',
+          properties: [
+            {
+              key: 'type',
+              scope: 'app+global',
+              summary: 'the proxy in front of the app; paas has one: nginx',
+              default: 'nginx',
+              validate(value) {
+                if (value !== 'nginx') throw new UserError(`paas has one proxy, nginx (got "${value}")`);
+                return value;
+              },
+            },
+          ],
+          fields(row) {
+            const state = proxy.appState(row.name);
+            const info = state?.cert && readCertInfo(state.cert.crt);
+            return {
+              enabled: 'true',
+              domains: state?.domains.join(' ') ?? '',
+              ports: state?.ports.map(formatPortMapping).join(' ') ?? '',
+              upstreams: state?.upstreams.map((u) => hostPort(u.host, u.port)).join(' ') ?? '',
+              ssl: info ? `${info.hostnames.join(' ')} (expires ${info.expiresAt.slice(0, 10)})` : '',
+            };
+          },
+        },
+        { reportSummary: "Show an app's proxy: type, domains, ports, upstreams and certificate", setExamples: ['paas proxy:set blog type nginx'] },
+      );
     },
 
     async start() {

@@ -22,6 +22,8 @@ const PROPERTY_TOPICS = [
   { topic: 'git', prefix: 'git', key: 'deploy-branch', value: 'production' },
   { topic: 'nginx', prefix: 'nginx', key: 'client-max-body-size', value: '50m' },
   { topic: 'releases', prefix: 'releases', key: 'retention', value: '5' },
+  { topic: 'proxy', prefix: 'proxy', key: 'type', value: 'nginx' },
+  { topic: 'logs', prefix: 'logs', key: 'max-size', value: '20m' },
 ] as const;
 
 describe('properties and reports, as Dokku has them', () => {
@@ -79,6 +81,8 @@ describe('properties and reports, as Dokku has them', () => {
     ['certs', 'ssl', 'enabled'],
     ['domains', 'domains', 'app-enabled'],
     ['ps', 'ps', 'release'],
+    ['proxy', 'proxy', 'enabled'],
+    ['ports', 'ports', 'map'],
     ['resource', 'resource', 'processes-memory-limit'],
   ])('%s:report APP --%s-%s prints one value', async (topic, prefix, key) => {
     const result = await daemon.paas([`${topic}:report`, 'node-js-app', `--${prefix}-${key}`]);
