@@ -13,6 +13,7 @@ import { deployPart } from '../deploy/deploy-part.js';
 import { dockerfileBuilderPart } from '../build/dockerfile-part.js';
 import { buildpacksPart } from '../build/buildpacks/buildpacks-part.js';
 import { proxyPart } from '../proxy/proxy-part.js';
+import { storagePart } from '../storage/storage-part.js';
 import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
@@ -30,6 +31,7 @@ export function allParts(): Part[] {
     buildpacksPart,
     deployPart(),
     proxyPart(),
+    storagePart,
     postgresPlugin(),
     eventsPart,
   ];

@@ -108,6 +108,8 @@ export function paths(home: string) {
     locks: join(home, 'locks'),
     /** The managed nginx's own tree: config, app files, certs, logs, pid (see src/proxy/layout.ts). */
     nginx: join(home, 'nginx'),
+    /** storage:ensure-directory's folders, one per NAME, for apps to mount (see src/storage/). */
+    storage: join(home, 'storage'),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 export const APP_PIDS_LIMIT = 1024;
 
-export function appContainerDefaults(): { PidsLimit: number; SecurityOpt: string[] } {
-  return { PidsLimit: APP_PIDS_LIMIT, SecurityOpt: ['no-new-privileges:true'] };
+export function appContainerDefaults(binds: readonly string[] = []): { PidsLimit: number; SecurityOpt: string[]; Binds?: string[] } {
+  // Binds: the app's storage mounts (storage:mount), `HOST:CONTAINER[:ro]`.
+  return { PidsLimit: APP_PIDS_LIMIT, SecurityOpt: ['no-new-privileges:true'], ...(binds.length ? { Binds: [...binds] } : {}) };
 }

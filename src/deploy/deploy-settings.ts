@@ -1,6 +1,7 @@
 import { logMaxSize } from './logs-commands.js';
 import { contextPath } from '../build/build-context.js';
 import type { PropertiesTable } from '../store/properties.js';
+import { storageBinds } from '../storage/app-mounts.js';
 import { processLimits } from './resource-limits.js';
 import type { ProcessOptions } from './scheduler.js';
 
@@ -105,5 +106,6 @@ export function processOptions(properties: PropertiesTable, appId: number, type:
     restartPolicy: policy ?? parseRestartPolicy(DEFAULTS.restartPolicy),
     stopTimeout: stopTimeout(properties, appId),
     logMaxSize: logMaxSize(properties, appId),
+    binds: storageBinds(properties, appId, 'deploy'),
   };
 }

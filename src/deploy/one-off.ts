@@ -21,6 +21,8 @@ export interface OneOffOptions {
   terminal?: Terminal;
   signal?: AbortSignal;
   name?: string;
+  /** The app's storage mounts (storage:mount) of the phase it runs in. */
+  binds?: readonly string[];
 }
 
 /** How long to wait for the last output once the container has exited. */
@@ -46,7 +48,7 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
     AttachStdin: withStdin,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults() },
+    HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults(options.binds) },
   });
   const onAbort = () => void container.kill().catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -18,6 +18,8 @@ export interface CommitTaskOptions {
   stdout: Writable;
   stderr: Writable;
   signal?: AbortSignal;
+  /** The app's storage mounts of the deploy phase (storage:mount); not part of the committed image. */
+  binds?: readonly string[];
 }
 
 /**
@@ -38,7 +40,7 @@ export async function runAndCommit(docker: Docker, options: CommitTaskOptions): 
     Cmd: [],
     OpenStdin: true,
     Labels: options.labels,
-    HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults() },
+    HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults(options.binds) },
   });
   try {
     for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);

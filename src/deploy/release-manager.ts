@@ -16,6 +16,7 @@ import { checkList, inCheckList, processOptions, stopTimeout, waitToRetire } fro
 import { batches } from './formation.js';
 import { withCheckSettings } from './app-checks.js';
 import { runAndCommit } from './predeploy.js';
+import { storageBinds } from '../storage/app-mounts.js';
 
 /** What a new release is made of; the version and image tag are given when it is published. */
 export type ReleaseDraft = Omit<ReleaseRow, 'id' | 'version' | 'createdAt'> & {
@@ -247,6 +248,7 @@ export class ReleaseManager {
       labels: { [LABELS.instance]: this.api.instance },
       network: this.scheduler.network,
       serviceNetworks: this.scheduler.serviceNetworks(app.id),
+      binds: storageBinds(this.api.store.properties, app.id, 'deploy'),
       stdout: lines,
       stderr: lines,
     });
@@ -272,6 +274,7 @@ export class ReleaseManager {
       labels: { [LABELS.instance]: this.api.instance, [LABELS.appId]: String(app.id), [LABELS.role]: 'one-off' },
       network: this.scheduler.network,
       serviceNetworks: this.scheduler.serviceNetworks(app.id),
+      binds: storageBinds(this.api.store.properties, app.id, 'deploy'),
       stdout: lines,
       stderr: lines,
     });

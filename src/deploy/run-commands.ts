@@ -16,6 +16,7 @@ import { runOneOff } from './one-off.js';
 import { oneOffCommandLine, processCommand, processEnv } from './process-env.js';
 import type { ProcessContainer } from './scheduler.js';
 import type { DeployServices } from './services.js';
+import { storageBinds } from '../storage/app-mounts.js';
 
 const RUN_FLAGS: Record<string, FlagSpec> = {
   env: { type: 'string', short: 'e', repeatable: true, description: 'an extra variable for this container (repeatable)', placeholder: 'KEY=VALUE' },
@@ -77,6 +78,7 @@ export function registerRunCommands(services: DeployServices): void {
         labels: oneOffLabels(app),
         network: scheduler.network,
         serviceNetworks: scheduler.serviceNetworks(app.id),
+        binds: storageBinds(store.properties, app.id, 'run'),
         stdout,
         stderr,
         stdin,
@@ -101,7 +103,7 @@ export function registerRunCommands(services: DeployServices): void {
         Cmd: processCommand(procfileCommand(release, command)),
         Env: [...processEnv(release, 'run', 1), ...extraEnv(flags.env)],
         Labels: oneOffLabels(app),
-        HostConfig: { NetworkMode: scheduler.network, AutoRemove: true, ...appContainerDefaults() },
+        HostConfig: { NetworkMode: scheduler.network, AutoRemove: true, ...appContainerDefaults(storageBinds(store.properties, app.id, 'run')) },
       });
       await scheduler.syncNetworks(container.id, app.id, [scheduler.network]);
       await container.start();

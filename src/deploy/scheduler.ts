@@ -34,6 +34,8 @@ export interface ProcessOptions {
   stopTimeout?: number;
   /** Docker's json-file max-size (logs:set max-size); undefined: no cap ("unlimited"). Default 10m. */
   logMaxSize?: string | undefined;
+  /** The app's storage mounts of the deploy phase (storage:mount), Docker's `HOST:CONTAINER[:ro]`. */
+  binds?: readonly string[];
 }
 
 export interface AppRef {
@@ -142,7 +144,7 @@ export class DockerLocalScheduler {
           Type: 'json-file',
           Config: 'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
         },
-        ...appContainerDefaults(),
+        ...appContainerDefaults(options.binds),
         ...dockerLimits(options.limits ?? {}),
       },
       NetworkingConfig: {
