@@ -169,9 +169,9 @@ setup_system_ssh() {
   sed -i '/^PAAS_SYSTEM_SSH_USERS=/d' "$SETTINGS_FILE"
   printf 'PAAS_SYSTEM_SSH_USERS=%q\n' "$users" >> "$SETTINGS_FILE"
   export PAAS_SYSTEM_SSH_USERS=$users
-  # The forced command runs this checkout as those users.
-  if ! su -s /bin/sh paas -c "test -r '$ROOT/bin/paas' && test -r '$ROOT/dist/cli/main.js'"; then
-    step "warning: the user paas cannot read $ROOT, so pushes to port 22 will fail; install from a world-readable folder such as /opt/paas"
+  # The forced command runs node (with a forwarder the daemon copies beside its socket) as those users.
+  if ! su -s /bin/sh paas -c "test -x '$(command -v node)'"; then
+    step "warning: the user paas cannot run $(command -v node), so pushes to port 22 will fail; install Node.js where every user can run it"
   fi
   if systemd_runs; then
     systemctl enable --now ssh >/dev/null 2>&1 || systemctl enable --now sshd >/dev/null 2>&1 || true

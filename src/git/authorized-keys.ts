@@ -1,5 +1,5 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { SshKeyRow } from '../store/ssh-keys.js';
 
 /** A system user from /etc/passwd. */
@@ -8,11 +8,6 @@ export interface SystemUser {
   uid: number;
   gid: number;
   home: string;
-}
-
-/** Where the forwarder runs from: this node and this checkout's bin/paas. */
-export function defaultForwardProgram(): string[] {
-  return [process.execPath, resolve(import.meta.dirname, '../../bin/paas')];
 }
 
 const SAFE_WORD = /^[A-Za-z0-9._/@:+=-]+$/;

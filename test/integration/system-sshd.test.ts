@@ -96,6 +96,9 @@ describe('the system sshd on port 22, as Dokku uses it', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       const line = readFileSync(file, 'utf8').split('\n').find((l) => l.includes('ssh-ed25519'))!;
       expect(line).toMatch(/^restrict,pty,command=".* ssh-forward --socket \S+ --key me --fingerprint SHA256:\S+" ssh-ed25519 \S+ me$/);
+      // The forwarder runs from a copy beside the socket: the checkout may be unreadable to the user.
+      expect(line).toContain(`command="${process.execPath} ${join(dir, 'forward', 'forwarder', 'main.js')} ssh-forward `);
+      expect(line).not.toContain(ROOT);
     }
     expect(statSync(join(dir, 'forward', 'ssh.sock')).mode & 0o777).toBe(0o660);
   });
