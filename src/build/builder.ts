@@ -17,6 +17,11 @@ export interface BuildRequest {
   labels: Record<string, string>;
   /** The app's merged config; builders decide what the build may see. */
   config: Record<string, string>;
+  /**
+   * The Docker network build steps run on: the paas network, where the firewall keeps the code
+   * being built (a pusher's) away from the host's ports, as it does for the app's containers.
+   */
+  network: string;
   /** A `-----> ` headline. */
   step(text: string): void;
   /** An indented line of build output. */

@@ -17,6 +17,8 @@ export interface DockerfileBuildOptions {
   subdir?: string;
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
+  /** The network RUN steps use (default: Docker's bridge). */
+  network?: string;
   /** Each line of build output as it arrives, without its newline. */
   onLine: (line: string) => void;
   signal?: AbortSignal;
@@ -75,7 +77,13 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
   let result: BuildOutcome;
   try {
     result = await classicBuild(docker, context, {
-      buildOptions: { t: options.tag, dockerfile, buildargs: options.buildArgs, labels: options.labels },
+      buildOptions: {
+        t: options.tag,
+        dockerfile,
+        buildargs: options.buildArgs,
+        labels: options.labels,
+        ...(options.network ? { networkmode: options.network } : {}),
+      },
       onLine: options.onLine,
       signal: options.signal,
     });

@@ -71,6 +71,7 @@ export const dockerfileBuilderPart: Part = {
           tarPath: request.tarPath,
           subdir: request.subdir,
           tag: request.tag,
+          network: request.network,
           buildArgs: buildArgs(store.properties.effective(request.app.id, BUILD_ARGS.namespace, BUILD_ARGS.key), request),
           // No labels: the classic builder adds a LABEL step for them (a container and a commit,
           // 0.2 to 0.5 s a build); the image's repository (paas-INSTANCE/APP) names it.

@@ -23,6 +23,7 @@ import { formationFor } from './formation.js';
 import { LABELS, imageRepository } from './naming.js';
 import { parseProcfile } from './procfile.js';
 import type { ReleaseManager } from './release-manager.js';
+import type { DockerLocalScheduler } from './scheduler.js';
 
 export interface DeploySource {
   rev: string;
@@ -81,6 +82,7 @@ export class Deployer {
     private readonly docker: Docker,
     private readonly releases: ReleaseManager,
     private readonly locks: AppLocks,
+    private readonly scheduler: DockerLocalScheduler,
   ) {}
 
   private readonly cancels = new Map<number, AbortController>();
@@ -129,6 +131,7 @@ export class Deployer {
         tag: buildTag,
         labels: { [LABELS.instance]: this.api.instance },
         config: store.configVars.effective(app.id),
+        network: this.scheduler.network,
         step: (text) => log.step(text),
         detail: (text) => log.detail(text),
         signal,
@@ -150,6 +153,7 @@ export class Deployer {
         built = reused.result;
         image = reused.imageId;
       } else {
+        await this.scheduler.ensureNetwork();
         built = await builder.build(request);
       }
       const procfileText = files.get(inBuildDir(appFiles.procfile))?.toString('utf8');

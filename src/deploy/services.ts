@@ -24,6 +24,6 @@ export function createDeployServices(api: PartApi): DeployServices {
   const locks = new AppLocks();
   const converger = new Converger(api, scheduler, locks);
   const releases = new ReleaseManager(api, docker, scheduler, converger);
-  const deployer = new Deployer(api, docker, releases, locks);
+  const deployer = new Deployer(api, docker, releases, locks, scheduler);
   return { api, docker, scheduler, locks, converger, releases, deployer };
 }

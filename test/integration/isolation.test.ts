@@ -118,6 +118,34 @@ describe('app containers and the host', () => {
     expect((await httpGet(`http://${host}:${daemon.apiPort}/v1/commands`)).status).toBe(401);
   }, 120_000);
 
+  it("a build's RUN steps run on the paas network: they reach nginx's port on the host, not the daemon's API", async () => {
+    const tree = await appWorkTree('hello');
+    writeFileSync(join(tree.dir, 'probe.py'), PROBE);
+    writeFileSync(
+      join(tree.dir, 'Dockerfile'),
+      [
+        'FROM paas/stack:bookworm',
+        'ARG PROBE_HOST',
+        'ARG PROBE_API_PORT',
+        'ARG PROBE_HTTP_PORT',
+        'COPY probe.py /probe.py',
+        'RUN echo "probe api: $(python3 /probe.py $PROBE_HOST $PROBE_API_PORT)"; echo "probe nginx: $(python3 /probe.py $PROBE_HOST $PROBE_HTTP_PORT)"',
+        'CMD ["python3", "-m", "http.server", "5000"]',
+        '',
+      ].join('\n'),
+    );
+    await tree.git('add', '-A');
+    await tree.git('commit', '-qm', 'probe at build time');
+    await daemon.paasOk(['apps:create', 'builder']);
+    const host = await gateway();
+    await daemon.paasOk(['config:set', '--no-restart', 'builder', `PROBE_HOST=${host}`, `PROBE_API_PORT=${daemon.apiPort}`, `PROBE_HTTP_PORT=${daemon.httpPort}`]);
+    await daemon.paasOk(['builder-dockerfile:set', 'builder', 'build-args', 'PROBE_HOST,PROBE_API_PORT,PROBE_HTTP_PORT']);
+    const push = await tree.git('push', `http://paas:${token}@127.0.0.1:${daemon.apiPort}/builder.git`, 'main');
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toMatch(/probe api: closed/);
+    expect(push.stderr).toMatch(/probe nginx: open/);
+  }, 300_000);
+
   it('the rules live in the instance\'s own chain, which the daemon removes when it stops and sets again on start', async () => {
     expect((await run('iptables', ['-S', `PAAS-${instance}`])).stdout).toContain('--reject-with tcp-reset');
     await daemon.stop();

@@ -13,6 +13,8 @@ export interface BuildContainerSpec {
   env: string[];
   cmd: string[];
   limits: ResourceLimits;
+  /** The network the build runs on (see BuildRequest.network). */
+  network: string;
 }
 
 /** Paths inside the build container (herokuish's layout). */
@@ -50,6 +52,7 @@ export class BuildContainer {
       Tty: false,
       HostConfig: {
         Binds: [`${spec.cacheVolume}:${BUILD_PATHS.cache}`],
+        NetworkMode: spec.network,
         ...(spec.limits.memory ? { Memory: spec.limits.memory, MemorySwap: spec.limits.memory } : {}),
         ...(spec.limits.cpu ? { NanoCpus: Math.round(spec.limits.cpu * 1e9) } : {}),
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },

@@ -96,6 +96,7 @@ export class BuildpackBuilder implements Builder {
       env: [`PAAS_BUILDPACKS_MODE=${selection.mode}`, `PAAS_APP_UID=${APP_UID}`, `PAAS_APP=${app.name}`],
       cmd: ['bash', `${BUILD_PATHS.paas}/driver.sh`],
       limits,
+      network: request.network,
     });
     try {
       await fill(container, request, subdir, selection, fetched);
