@@ -177,7 +177,7 @@ setup_system_ssh() {
     systemctl enable --now ssh >/dev/null 2>&1 || systemctl enable --now sshd >/dev/null 2>&1 || true
   elif ! pgrep -x sshd >/dev/null 2>&1; then
     mkdir -p /run/sshd
-    /usr/sbin/sshd
+    /usr/sbin/sshd || step "warning: the system sshd did not start (see: /usr/sbin/sshd -d); ssh on port 22 is off until it runs"
   fi
   step "ssh on port 22 for the users $users: git push ${users%%,*}@HOST:APP main, ssh ${users%%,*}@HOST apps:list"
 }
