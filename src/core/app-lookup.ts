@@ -10,3 +10,8 @@ export function requireApp(store: Store, name: string): AppRow {
   if (!app) throw appNotFound(name);
   return app;
 }
+
+/** `[APP]` arguments (reports, ps:restore): the named app, or every app when none is named. */
+export function requireAppOrAll(store: Store, name: string | undefined): AppRow[] {
+  return name === undefined ? store.apps.list() : [requireApp(store, name)];
+}

@@ -1,5 +1,5 @@
 import type { CommandContext, FlagSpec } from './command.js';
-import { requireApp } from './app-lookup.js';
+import { requireApp, requireAppOrAll } from './app-lookup.js';
 import { UserError } from './errors.js';
 import { writeJson, writeLine } from './output.js';
 import {
@@ -105,7 +105,7 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
       const sections: Array<{ header: string; key: string; rows: Map<string, string> }> = [];
       if (global) sections.push({ header: `Global ${title} information`, key: 'global', rows: await globalReport(store.properties, topic) });
       else {
-        const apps = name === undefined ? store.apps.list() : [requireApp(store, name)];
+        const apps = requireAppOrAll(store, name);
         for (const app of apps) {
           sections.push({ header: `${app.name} ${title} information`, key: app.name, rows: await appReport(store.properties, topic, app) });
         }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireApp } from '../core/app-lookup.js';
+import { requireAppOrAll } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
@@ -60,7 +60,7 @@ export function registerLogsCommands(api: PartApi): void {
     handler({ args: [name], flags, stdout }) {
       if (flags.all === true && name !== undefined) throw new UserError('logs:failed: give an APP or --all, not both');
       if (flags.all !== true && name === undefined) throw new UserError('logs:failed: give an APP, or --all');
-      const apps = name === undefined ? store.apps.list() : [requireApp(store, name)];
+      const apps = requireAppOrAll(store, name);
       let found = false;
       for (const app of apps) {
         const failed = store.builds.forApp(app.id).find((build) => build.status === 'failed');

@@ -1,4 +1,4 @@
-import { requireApp } from '../core/app-lookup.js';
+import { requireApp, requireAppOrAll } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { writeJson, writeLine } from '../core/output.js';
@@ -128,7 +128,7 @@ export function registerPsCommands(services: DeployServices): void {
     examples: ['paas ps:restore', 'paas ps:restore blog'],
     arity: [0, 1],
     async handler({ args: [name], stdout }) {
-      const apps = name === undefined ? store.apps.list() : [requireApp(store, name)];
+      const apps = requireAppOrAll(store, name);
       for (const app of apps) {
         if (!store.releases.current(app.id) || converger.isStopped(app)) continue;
         const result = await locks.withLock(app.id, app.name, 'restoring', () => converger.converge(app));

@@ -1,4 +1,4 @@
-import { requireApp } from '../app-lookup.js';
+import { requireApp, requireAppOrAll } from '../app-lookup.js';
 import { APP_LOCK, AUTOCREATION, createApp } from '../apps.js';
 import { UserError } from '../errors.js';
 import { assertAppName } from '../names.js';
@@ -73,7 +73,7 @@ export const appsPart: Part = {
       examples: ['paas report blog', 'paas report'],
       arity: [0, 1],
       async handler({ args: [name], stdout }) {
-        const apps = name === undefined ? store.apps.list() : [requireApp(store, name)];
+        const apps = requireAppOrAll(store, name);
         for (const app of apps) {
           for (const section of await reports.render(app.name)) stdout.write(renderReport(`${app.name} ${section.title}`, section.rows));
         }
