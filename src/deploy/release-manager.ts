@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { UserError } from '../core/errors.js';
 import type { PartApi } from '../daemon/part.js';
@@ -242,18 +243,28 @@ export class ReleaseManager {
     log.step(`Running ${what}: ${command}`);
     const lines = log.lineWriter();
     const code = await runAndCommit(this.docker, {
-      image: release.image,
+      ...this.taskContainer(app, release, lines),
       cmd: processCommand(command)!,
-      env: processEnv(release, 'run', 1),
       labels: { [LABELS.instance]: this.api.instance },
-      network: this.scheduler.network,
-      serviceNetworks: this.scheduler.serviceNetworks(app.id),
-      binds: storageBinds(this.api.store.properties, app.id, 'deploy'),
-      stdout: lines,
-      stderr: lines,
     });
     lines.end();
     if (code !== 0) throw new UserError(`${what} failed with exit code ${code}; nothing was changed`);
+  }
+
+  /**
+   * What every deploy task's container gets (predeploy, release, postdeploy): the release's image
+   * and environment, the app's networks and its deploy-phase mounts; its output goes to `output`.
+   */
+  private taskContainer(app: AppRow, release: ReleaseRow, output: Writable) {
+    return {
+      image: release.image,
+      env: processEnv(release, 'run', 1),
+      network: this.scheduler.network,
+      serviceNetworks: this.scheduler.serviceNetworks(app.id),
+      binds: storageBinds(this.api.store.properties, app.id, 'deploy'),
+      stdout: output,
+      stderr: output,
+    };
   }
 
   /** A one-off container of the release: its output goes to the deploy log. */
@@ -268,15 +279,9 @@ export class ReleaseManager {
     log.step(`Running ${what}: ${command}`);
     const lines = log.lineWriter();
     const code = await runOneOff(this.docker, {
-      image: release.image,
+      ...this.taskContainer(app, release, lines),
       cmd: processCommand(command),
-      env: processEnv(release, 'run', 1),
       labels: { [LABELS.instance]: this.api.instance, [LABELS.appId]: String(app.id), [LABELS.role]: 'one-off' },
-      network: this.scheduler.network,
-      serviceNetworks: this.scheduler.serviceNetworks(app.id),
-      binds: storageBinds(this.api.store.properties, app.id, 'deploy'),
-      stdout: lines,
-      stderr: lines,
     });
     lines.end();
     if (code !== 0) {
