@@ -13,6 +13,10 @@ interface SettingSpec {
 
 export const NGINX_SETTINGS = {
   'client-max-body-size': { default: '1m', pattern: /^\d{1,9}[kmg]?$/, hint: 'a size like 1m, 512k or 0 (no limit)' },
+  // Dokku's default is 60s; containers sit on a local bridge, where a connection opens in well under
+  // a millisecond, and a container that just died leaves its address dropping packets: a short
+  // wait sends the request on to the next (or backup) container instead of holding it.
+  'proxy-connect-timeout': { default: '2s', pattern: /^\d{1,9}(ms|s|m|h)?$/, hint: 'a duration like 2s or 500ms' },
   'proxy-read-timeout': { default: '60s', pattern: /^\d{1,9}(ms|s|m|h)?$/, hint: 'a duration like 60s, 5m or 1h' },
   'proxy-buffering': { default: 'on', pattern: /^(on|off)$/, hint: 'on or off' },
   hsts: { default: 'true', pattern: /^(true|false)$/, hint: 'true or false' },

@@ -109,6 +109,7 @@ function renderServer(
       '    proxy_set_header X-Forwarded-Port $server_port;',
       '    proxy_set_header X-Request-Start "t=${msec}";',
       '    proxy_set_header X-Real-IP $remote_addr;',
+      `    proxy_connect_timeout ${app.settings['proxy-connect-timeout']};`,
       `    proxy_read_timeout ${app.settings['proxy-read-timeout']};`,
       `    proxy_buffering ${app.settings['proxy-buffering']};`,
     );

@@ -79,6 +79,7 @@ describe('nginx settings', () => {
   it('resolves app, then global, then default', () => {
     expect(resolveNginxSettings({ 'client-max-body-size': '5m' }, { 'client-max-body-size': '9m', hsts: 'false' })).toEqual({
       'client-max-body-size': '5m',
+      'proxy-connect-timeout': '2s',
       'proxy-read-timeout': '60s',
       'proxy-buffering': 'on',
       hsts: 'false',

@@ -54,6 +54,7 @@ describe('renderAppConfig', () => {
       'proxy_set_header X-Forwarded-Port $server_port;',
       'proxy_set_header X-Request-Start "t=${msec}";',
       'client_max_body_size 1m;',
+      'proxy_connect_timeout 2s;',
       'proxy_read_timeout 60s;',
       'proxy_buffering on;',
       'access_log "/var/lib/paas/nginx/logs/blog-access.log" paas;',
