@@ -76,6 +76,31 @@ check_node() {
   step "Node.js $version"
 }
 
+# Docker settings paas relies on, merged into daemon.json (every other setting there is kept):
+# live-restore, so containers keep serving while dockerd restarts or upgrades, and address pools
+# with room for a network per service. PAAS_DOCKER_DAEMON_JSON points the merge at another file.
+configure_docker() {
+  local file=${PAAS_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json} flags=() rc=0
+  if docker info >/dev/null 2>&1 && [ "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" = active ]; then
+    flags+=(--swarm)
+  fi
+  step "Docker Engine settings ($file)"
+  mkdir -p "$(dirname "$file")"
+  node "$ROOT/scripts/docker-daemon-config.mjs" "$file" "${flags[@]}" || rc=$?
+  case $rc in
+    0) return ;;
+    10) ;;
+    *) die "could not update $file (see the message above)" ;;
+  esac
+  if [ -n "${PAAS_DOCKER_DAEMON_JSON:-}" ]; then
+    step "Not reloading dockerd: PAAS_DOCKER_DAEMON_JSON names a file it may not read"
+  elif docker info >/dev/null 2>&1; then
+    # live-restore takes effect on a reload (no container stops); the address pools at dockerd's next restart.
+    step "Reloading dockerd's settings (running containers are not touched); address pools apply from its next restart"
+    if systemd_runs; then systemctl reload docker; else kill -HUP "$(cat /var/run/docker.pid)"; fi
+  fi
+}
+
 start_docker() {
   if docker info >/dev/null 2>&1; then
     step "Docker Engine running"
@@ -237,8 +262,11 @@ start_daemon() {
     cat > /etc/systemd/system/paas.service <<EOF
 [Unit]
 Description=paas daemon
-After=network-online.target docker.service
-Wants=docker.service
+# On boot: after Docker, so the daemon finds the engine and brings every app, service and its
+# nginx back on their current releases. Wants, not Requires: a dockerd restart (live-restore)
+# leaves the daemon running, and it reconciles once the engine answers again.
+After=network-online.target docker.service containerd.service
+Wants=network-online.target docker.service
 
 [Service]
 EnvironmentFile=-$SETTINGS_FILE
@@ -285,6 +313,7 @@ prepare_images() {
 install_os_packages
 stop_distro_nginx
 check_node
+configure_docker
 start_docker
 build_paas
 save_settings
