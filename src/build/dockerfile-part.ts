@@ -1,4 +1,3 @@
-import { dockerClient } from '../deploy/docker-client.js';
 import { readTarEntry } from './build-context.js';
 import { buildDockerfileImage } from './dockerfile-builder.js';
 import { UserError } from '../core/errors.js';
@@ -6,7 +5,7 @@ import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { TopicSpec } from '../core/properties.js';
-import type { Part } from '../daemon/part.js';
+import type { Part } from '../core/part.js';
 
 export const BUILD_ARGS = { namespace: 'builder-dockerfile', key: 'build-args' } as const;
 
@@ -43,7 +42,7 @@ export const dockerfileBuilderPart: Part = {
   description: 'builds apps from their Dockerfile',
   register(api) {
     const { builders, store } = api;
-    const docker = dockerClient();
+    const docker = api.docker;
     registerTopic(api, DOCKERFILE_TOPIC, {
       setDescription:
         'Config vars are not visible during a Dockerfile build unless build-args names them; they become --build-arg values.\n' +

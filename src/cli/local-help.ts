@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 import { executeCommand } from '../core/execute.js';
 import type { CommandRegistry } from '../core/registry.js';
 import { allParts } from '../daemon/parts.js';
-import { createPartApi } from '../daemon/part-api.js';
+import { createPartApi } from '../core/part-api.js';
+import { registerParts } from '../core/part-registration.js';
 import { readSettings } from '../daemon/settings.js';
 
 /** Every command definition, without a daemon: for help when it is not running, and the docs. */
@@ -13,8 +14,9 @@ export function offlineRegistry(): CommandRegistry {
     store: unavailable('store'),
     logger: unavailable('logger'),
     instance: 'offline',
+    docker: unavailable('Docker client'),
   });
-  for (const part of allParts()) part.register(api);
+  registerParts(allParts(), api);
   return api.commands;
 }
 

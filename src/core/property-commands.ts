@@ -15,7 +15,7 @@ import {
   type TopicSpec,
 } from './properties.js';
 import { renderReport } from './reports.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from './part.js';
 
 export interface TopicCommandOptions {
   /** The set command's name (`buildpacks:set-property`), or false when the topic has none. */

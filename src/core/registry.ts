@@ -31,6 +31,11 @@ export class CommandRegistry {
     throw new UserError(`unknown command "${printable(name)}"; ${hint}list all commands with: paas help`);
   }
 
+  /** The name of every registered command, hidden ones too. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
   /** Commands sorted by name, each once (aliases are not listed separately), hidden ones left out. */
   list(): CommandSpec[] {
     return [...this.byName.values()].filter((c) => !c.hidden).sort((a, b) => a.name.localeCompare(b.name));

@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { readApiCertificate, type ApiCertificate } from './api-tls.js';
-import type { Part, PartApi } from './part.js';
+import type { Part, PartApi } from '../core/part.js';
 
 /** The API port's certificate, for pinning it from a laptop (the CLI, git). */
 export const apiPart: Part = {

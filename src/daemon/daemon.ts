@@ -12,8 +12,12 @@ import { PRIVATE_UMASK, secureHome } from './home-permissions.js';
 import { ConnectionGuard, type ConnectionLimits } from './connection-guard.js';
 import { instanceId } from './instance.js';
 import { createLogger, type Logger } from './logger.js';
-import type { Part, PartApi } from './part.js';
-import { createPartApi } from './part-api.js';
+import type { Part, PartApi } from '../core/part.js';
+import { createPartApi } from '../core/part-api.js';
+import { registerParts } from '../core/part-registration.js';
+import { orderParts } from '../core/part-order.js';
+import { createDockerClient } from '../deploy/docker-client.js';
+import { migrateParts } from '../store/part-migrations.js';
 import { allParts } from './parts.js';
 import { paths as pathsOf, type Settings } from './settings.js';
 
@@ -33,10 +37,12 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   await refuseIfRunning(paths.socket);
 
   const store = Store.open(paths.database);
-  const api = createPartApi({ settings, store, logger, instance: instanceId(paths.home) });
+  const docker = createDockerClient(settings.dockerHost);
+  const api = createPartApi({ settings, store, logger, instance: instanceId(paths.home), docker });
 
-  const parts = allParts();
-  for (const part of parts) part.register(api);
+  const declared = allParts();
+  migrateParts(store.db, orderParts(declared).map((part) => part.migrations));
+  const parts = registerParts(declared, api);
   for (const part of parts) await part.start?.();
 
   const servers: FastifyInstance[] = [];

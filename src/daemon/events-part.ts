@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { tailLog } from '../proxy/log-files.js';
-import type { Part } from './part.js';
+import type { Part } from '../core/part.js';
 
 const SETTING = { namespace: 'events', key: 'off' } as const;
 /** The log is rotated to events.log.1 past this size. */

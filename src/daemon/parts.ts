@@ -3,7 +3,7 @@ import { appsPart } from '../core/commands/apps.js';
 import { configPart } from '../core/commands/config.js';
 import { helpPart } from '../core/commands/help.js';
 import { versionPart } from '../core/commands/version.js';
-import type { Part } from './part.js';
+import type { Part } from '../core/part.js';
 import { pluginCommandsPart } from './plugin-commands.js';
 import { tokensPart } from './tokens-commands.js';
 import { apiPart } from './api-commands.js';

@@ -1,6 +1,6 @@
 import { renderTable, writeLine } from '../core/output.js';
 import { PAAS_VERSION } from '../version.js';
-import type { Part } from './part.js';
+import type { Part } from '../core/part.js';
 
 /** plugin:list and plugin:install, over every registered part. */
 export function pluginCommandsPart(parts: readonly Part[]): Part {

@@ -2,7 +2,7 @@ import { UserError } from '../core/errors.js';
 import { assertTokenName } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import { generateToken, hashToken } from './api-tokens.js';
-import type { Part } from './part.js';
+import type { Part } from '../core/part.js';
 
 export const tokensPart: Part = {
   name: 'tokens',

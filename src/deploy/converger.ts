@@ -1,4 +1,4 @@
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { AppLocks } from './app-lock.js';

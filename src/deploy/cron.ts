@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Cron } from 'croner';
 import { UserError } from '../core/errors.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { CronEntry } from './app-json.js';

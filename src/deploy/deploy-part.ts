@@ -6,7 +6,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import { renderReport } from '../core/reports.js';
-import type { Part } from '../daemon/part.js';
+import type { Part } from '../core/part.js';
 import type { BuildRow } from '../store/builds.js';
 import { ensureNginxUser } from '../proxy/nginx-worker.js';
 import { deployCurrentRevision, registerAppCommands } from './app-commands.js';

@@ -10,7 +10,7 @@ import { APP_LOCK } from '../core/apps.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { readProperty } from '../core/properties.js';
 import type { CodeTrust } from '../core/events.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import { archiveToFile, git } from '../git/run-git.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';

@@ -3,19 +3,25 @@ import type Docker from 'dockerode';
 
 const require = createRequire(import.meta.url);
 
-let shared: Docker | undefined;
-
 /**
- * The daemon's one Docker Engine client (one connection pool for every part). dockerode is
- * loaded on first use, after deferDockerodeExtras.
+ * The daemon's one Docker Engine client (one connection pool for every part), made from the
+ * settings' DOCKER_HOST; the daemon hands it to parts as PartApi.docker. dockerode is loaded
+ * here, after deferDockerodeExtras.
  */
-export function dockerClient(): Docker {
-  if (!shared) {
-    deferDockerodeExtras();
-    const DockerClass = require('dockerode') as typeof Docker;
-    shared = new DockerClass();
-  }
-  return shared;
+export function createDockerClient(dockerHost: string | undefined): Docker {
+  deferDockerodeExtras();
+  const DockerClass = require('dockerode') as typeof Docker;
+  return new DockerClass(dockerOptions(dockerHost));
+}
+
+/** DOCKER_HOST as dockerode options: unix:///path or tcp://host:port; unset is the local socket. Pure. */
+export function dockerOptions(dockerHost: string | undefined): Docker.DockerOptions {
+  if (!dockerHost) return { socketPath: '/var/run/docker.sock' };
+  const unix = /^unix:\/\/(\/.+)$/.exec(dockerHost);
+  if (unix) return { socketPath: unix[1]! };
+  const tcp = /^tcp:\/\/([^:/]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?\/?$/.exec(dockerHost);
+  if (tcp) return { protocol: 'http', host: tcp[1]!.replace(/^\[|\]$/g, ''), port: Number(tcp[2] ?? 2375) };
+  throw new Error(`DOCKER_HOST must be unix:///path/to/docker.sock or tcp://HOST:PORT (got "${dockerHost}")`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import type { AppLocks } from './app-lock.js';
 import type { HealthCheck } from './app-json.js';
 import { attemptCheck, withCheckSettings } from './app-checks.js';

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { UserError } from '../core/errors.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import { EMPTY_APP_JSON, parseAppJson, type AppJson } from './app-json.js';

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import {
   BUILD_PROCESS_TYPE,
   DEFAULT_PROCESS_TYPE,

@@ -1,6 +1,5 @@
 import type Docker from 'dockerode';
-import { dockerClient } from './docker-client.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import { AppLocks } from './app-lock.js';
 import { Converger } from './converger.js';
 import { Deployer } from './deployer.js';
@@ -19,7 +18,7 @@ export interface DeployServices {
 }
 
 export function createDeployServices(api: PartApi): DeployServices {
-  const docker = dockerClient();
+  const docker = api.docker;
   const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger, (appId) => api.networks.of(appId));
   const locks = new AppLocks();
   const converger = new Converger(api, scheduler, locks);

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { TopicSpec } from '../core/properties.js';
-import type { Part, PartApi } from '../daemon/part.js';
+import type { Part, PartApi } from '../core/part.js';
 import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branch.js';
 import { gitHttpRoutes } from './http-backend.js';
 import type { GitAccess } from './git-access.js';

@@ -2,7 +2,7 @@ import type { Actor } from '../core/command.js';
 import { appNotFound, UserError } from '../core/errors.js';
 import { AUTOCREATION, createApp } from '../core/apps.js';
 import { assertAppName } from '../core/names.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import type { GitAccess, GitRepoAccess, GitVerb } from './git-access.js';
 import { ensureRepo } from './repositories.js';
 

@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { readUserFile } from '../core/user-files.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
-import type { Part } from '../daemon/part.js';
+import type { Part } from '../core/part.js';
 import { parsePublicKey } from './ssh-public-key.js';
 import { syncSystemSshKeys } from './system-ssh.js';
 

@@ -4,7 +4,7 @@ import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import { PROXY_KEYS, globalDomains, ownDomains, serializeDomains, usesGlobalDomain } from './app-state.js';
 import { printChange } from './change-output.js';
 import { globalVhost, isWildcard, normalizeDomain, reservedDomainProblem } from './domains.js';

@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { PropertyValues, TopicSpec } from '../core/properties.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import { printChange } from './change-output.js';
 import { TREE, appLogs } from './layout.js';
 import { tailLog } from './log-files.js';

@@ -5,7 +5,7 @@ import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import { PROXY_KEYS, serializePortMap, storedPortMap, type PropertyReader } from './app-state.js';
 import { printChange } from './change-output.js';

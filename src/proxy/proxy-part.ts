@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { Part, PartApi } from '../daemon/part.js';
+import type { Part, PartApi } from '../core/part.js';
 import { PROXY_KEYS } from './app-state.js';
 import { readCertInfo, removeCertVersions } from './certs.js';
 import { registerCertsCommands } from './certs-commands.js';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { UserError, oneLine } from '../core/errors.js';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import { loadAppState, type PropertyReader, type StateContext } from './app-state.js';
 import { routedUrls } from './app-urls.js';
 import { ConfigTree, diffTrees, type Tree, type TreeChange } from './config-tree.js';

@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { writeJson, writeLine, FORMAT_FLAG } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { Part } from '../daemon/part.js';
+import type { Part } from '../core/part.js';
 import type { Paths } from '../daemon/settings.js';
 import type { AppRow } from '../store/apps.js';
 import { appMounts, saveAppMounts, storageBinds } from './app-mounts.js';

@@ -79,34 +79,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE releases ADD COLUMN app_json TEXT;
   `,
   `
-  -- Service plugins (postgres first): one row per service, and which apps each is linked to.
-  CREATE TABLE services (
-    id INTEGER PRIMARY KEY,
-    plugin TEXT NOT NULL,
-    name TEXT NOT NULL,
-    image TEXT NOT NULL,
-    password TEXT NOT NULL,
-    -- NULL: no memory limit
-    memory_mb INTEGER,
-    -- where the data volume is mounted in the container
-    data_path TEXT NOT NULL,
-    -- 1 after a :stop, so the daemon leaves it stopped
-    stopped INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    UNIQUE (plugin, name)
-  );
-  -- The link follows the app's id, so apps:rename keeps it; apps:destroy removes it.
-  CREATE TABLE service_links (
-    service_id INTEGER NOT NULL REFERENCES services(id) ON DELETE CASCADE,
-    app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
-    -- the config var holding the URL, e.g. DATABASE_URL
-    env_key TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (service_id, app_id)
-  );
+  -- Was: the service plugins' tables (services, service_links). They are the service kit's own
+  -- migrations now (src/plugins/service-kit/schema.ts), which keep the tables made here before.
+  SELECT 1;
   `,
   `
   -- The Procfile release command of the release's code (it runs on deploys only); NULL: none.
   ALTER TABLE releases ADD COLUMN release_command TEXT;
+  `,
+  `
+  -- Each part's own tables are versioned here, one row per schema (see store/part-migrations.ts).
+  CREATE TABLE part_schemas (
+    schema TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+  );
   `,
 ];

@@ -11,7 +11,7 @@ import type { Actor } from '../../src/core/command.js';
 import { UserError } from '../../src/core/errors.js';
 import { executeCommand } from '../../src/core/execute.js';
 import { CommandRegistry } from '../../src/core/registry.js';
-import type { PartApi } from '../../src/daemon/part.js';
+import type { PartApi } from '../../src/core/part.js';
 import type { GitAccess, GitVerb } from '../../src/git/git-access.js';
 import { sshKeysPart } from '../../src/git/ssh-keys-commands.js';
 import { startSshServer } from '../../src/git/ssh-server.js';

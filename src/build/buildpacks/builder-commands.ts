@@ -1,6 +1,6 @@
 import { builderTopic } from '../builder-properties.js';
 import { registerTopic } from '../../core/property-commands.js';
-import type { PartApi } from '../../daemon/part.js';
+import type { PartApi } from '../../core/part.js';
 
 /** builder:set and builder:report: which builder builds an app, and from which folder. */
 export function registerBuilderCommands(api: PartApi): void {

@@ -5,7 +5,7 @@ import { printable } from '../../core/names.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../../core/output.js';
 import { registerTopic } from '../../core/property-commands.js';
 import type { TopicSpec } from '../../core/properties.js';
-import type { PartApi } from '../../daemon/part.js';
+import type { PartApi } from '../../core/part.js';
 import type { AppRow } from '../../store/apps.js';
 import { parseBuildpackUrl } from './buildpack-url.js';
 import { BUILTIN_BUILDPACKS } from './builtin.js';

@@ -1,10 +1,9 @@
 import type Docker from 'dockerode';
-import { dockerClient } from '../../deploy/docker-client.js';
 import { ensureStackImages } from './stack.js';
 import { requireApp } from '../../core/app-lookup.js';
 import { UserError } from '../../core/errors.js';
 import { writeLine } from '../../core/output.js';
-import type { Part, PartApi } from '../../daemon/part.js';
+import type { Part, PartApi } from '../../core/part.js';
 import { registerBuilderCommands } from './builder-commands.js';
 import { BuildpackBuilder } from './buildpack-builder.js';
 import { registerBuildpacksCommands } from './buildpacks-commands.js';
@@ -20,8 +19,9 @@ import { cacheVolumeName, privateUrlsAllowed } from './settings.js';
 export const buildpacksPart: Part = {
   name: 'buildpacks',
   description: 'builds apps with Heroku buildpacks on a stack made from Debian packages: builder:*, buildpacks:*',
+  after: ['builder-dockerfile'],
   register(api) {
-    const docker = dockerClient();
+    const docker = api.docker;
     const { store, events, commands } = api;
     api.builders.register(new BuildpackBuilder({ docker, store, paths: api.paths, instance: api.instance }));
     const cacheExists = (volume: string) => volumeExists(docker, volume);

@@ -6,7 +6,7 @@ import { FORMAT_FLAG, writeJson, writeLine } from '../output.js';
 import { registerTopic } from '../property-commands.js';
 import type { TopicSpec } from '../properties.js';
 import { renderReport } from '../reports.js';
-import type { Part, PartApi } from '../../daemon/part.js';
+import type { Part, PartApi } from '../part.js';
 
 export const appsPart: Part = {
   name: 'apps',

@@ -13,7 +13,7 @@ import {
   type ExportFormat,
 } from '../config-vars.js';
 import { writeLine } from '../output.js';
-import type { Part, PartApi } from '../../daemon/part.js';
+import type { Part, PartApi } from '../part.js';
 import type { ConfigScope } from '../../store/config-vars.js';
 
 const GLOBAL: Record<string, FlagSpec> = {

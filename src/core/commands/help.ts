@@ -1,5 +1,5 @@
 import { renderCommandHelp, renderCommandList } from '../help.js';
-import type { Part } from '../../daemon/part.js';
+import type { Part } from '../part.js';
 
 export const helpPart: Part = {
   name: 'help',

@@ -1,7 +1,7 @@
 import { PAAS_VERSION } from '../../version.js';
 import { writeLine } from '../output.js';
 import { readApiCertificate } from '../../daemon/api-tls.js';
-import type { Part } from '../../daemon/part.js';
+import type { Part } from '../part.js';
 
 export const versionPart: Part = {
   name: 'version',

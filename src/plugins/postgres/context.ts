@@ -1,19 +1,20 @@
-import { dockerClient } from '../../deploy/docker-client.js';
+import type Docker from 'dockerode';
 import { UserError } from '../../core/errors.js';
-import type { PartApi } from '../../daemon/part.js';
+import type { PartApi } from '../../core/part.js';
 import { ServiceContainers } from './containers.js';
 import { assertServiceName } from './service-names.js';
 import { PostgresStore, type ServiceRow } from './service-store.js';
 
 /** What the postgres commands share: the Part API, Docker, and the plugin's tables. */
 export class PostgresContext {
-  readonly docker = dockerClient();
+  readonly docker: Docker;
   readonly containers: ServiceContainers;
   /** Services whose create is under way: their names are taken, their rows not written yet. */
   readonly creating = new Set<string>();
   private tables: PostgresStore | undefined;
 
   constructor(readonly api: PartApi) {
+    this.docker = api.docker;
     this.containers = new ServiceContainers(this.docker, api.instance);
   }
 

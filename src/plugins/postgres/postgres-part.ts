@@ -1,4 +1,5 @@
-import type { Part } from '../../daemon/part.js';
+import type { Part } from '../../core/part.js';
+import { SERVICE_SCHEMA } from '../service-kit/schema.js';
 import { PostgresContext } from './context.js';
 import { preparePostgresImage } from './image.js';
 import { registerDataCommands } from './data-commands.js';
@@ -15,6 +16,8 @@ export function postgresPlugin(): Part {
   return {
     name: 'postgres',
     description: 'postgres:* commands: database services linked to apps by DATABASE_URL',
+    topics: ['postgres'],
+    migrations: SERVICE_SCHEMA,
     register(api) {
       pg = new PostgresContext(api);
       registerLifecycleCommands(pg);

@@ -1,16 +1,17 @@
+import type Docker from 'dockerode';
 import { BuilderRegistry } from '../build/builder.js';
-import { AppNetworkRegistry } from '../core/app-networks.js';
-import { EventBus } from '../core/events.js';
-import { CommandRegistry } from '../core/registry.js';
-import { ReportRegistry } from '../core/reports.js';
-import { UrlRegistry } from '../core/urls.js';
+import { AppNetworkRegistry } from './app-networks.js';
+import { EventBus } from './events.js';
+import { CommandRegistry } from './registry.js';
+import { ReportRegistry } from './reports.js';
+import { UrlRegistry } from './urls.js';
 import type { Store } from '../store/store.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../daemon/logger.js';
 import type { PartApi } from './part.js';
-import { paths, type Settings } from './settings.js';
+import { paths, type Settings } from '../daemon/settings.js';
 
 /** Empty registries plus the given services: what every part registers into. */
-export function createPartApi(services: { settings: Settings; store: Store; logger: Logger; instance: string }): PartApi {
+export function createPartApi(services: { settings: Settings; store: Store; logger: Logger; instance: string; docker: Docker }): PartApi {
   return {
     commands: new CommandRegistry(),
     events: new EventBus(),
