@@ -54,7 +54,9 @@ detect() { # DIR -> prints the framework name; status of bin/detect
 
 select_buildpacks() {
   local bp framework
-  mapfile -t all < <(cd "$buildpacks_dir" && ls -1 | sort)
+  local path
+  all=()
+  for path in "$buildpacks_dir"/*; do all+=("${path##*/}"); done
   selected=()
   if [ "${PAAS_BUILDPACKS_MODE:-detect}" = detect ]; then
     for bp in "${all[@]}"; do

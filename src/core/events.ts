@@ -5,6 +5,14 @@
 import type { Writable } from 'node:stream';
 import type { Actor } from './command.js';
 
+/** A web container's address on the paas network, where nginx sends the app's requests. */
+export interface Upstream {
+  host: string;
+  port: number;
+  /** nginx sends it requests only when no other server answers (old containers while new ones prove themselves). */
+  backup?: boolean;
+}
+
 export interface PaasEvents {
   'post-create': { app: string };
   'app-destroy': { app: string };
@@ -33,7 +41,7 @@ export interface PaasEvents {
   'proxy-switch': {
     app: string;
     /** `backup`: only gets requests when no other answers (old containers during a rollout). */
-    upstreams: Array<{ host: string; port: number; backup?: boolean }>;
+    upstreams: Upstream[];
     /** Progress lines for the deploy log, when a deploy caused the switch. */
     log?: (line: string) => void;
   };

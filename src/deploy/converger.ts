@@ -2,7 +2,8 @@ import type { PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { AppLocks } from './app-lock.js';
-import { webUpstreams } from './release-manager.js';
+import type { Upstream } from '../core/events.js';
+import { webUpstreams } from './web-upstreams.js';
 import { processOptions } from './deploy-settings.js';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
 
@@ -89,8 +90,6 @@ export class Converger {
     this.lastUpstreams.set(app.id, upstreamKey(upstreams));
   }
 }
-
-export type Upstream = { host: string; port: number; backup?: boolean };
 
 function upstreamKey(upstreams: readonly Upstream[]): string {
   return JSON.stringify(upstreams.map((u) => `${u.host}:${u.port}${u.backup ? ' backup' : ''}`).sort());

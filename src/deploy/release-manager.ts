@@ -12,7 +12,8 @@ import { runOneOff } from './one-off.js';
 import { processCommand, processEnv } from './process-env.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 import { appUrls } from './urls.js';
-import type { Converger, Upstream } from './converger.js';
+import type { Converger } from './converger.js';
+import { webUpstreams } from './web-upstreams.js';
 import { checkList, inCheckList, processOptions, stopTimeout, waitToRetire } from './deploy-settings.js';
 import { batches } from './formation.js';
 import { withCheckSettings } from './app-checks.js';
@@ -305,10 +306,6 @@ export class ReleaseManager {
 
 export function appJsonOf(release: Pick<ReleaseRow, 'appJson'>): AppJson {
   return release.appJson ? parseAppJson(release.appJson) : EMPTY_APP_JSON;
-}
-
-export function webUpstreams(processes: readonly ProcessContainer[], port: number): Upstream[] {
-  return processes.filter((p) => p.type === 'web' && p.ip).map((p) => ({ host: p.ip!, port }));
 }
 
 /**

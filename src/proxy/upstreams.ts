@@ -1,12 +1,8 @@
 import { isIP } from 'node:net';
 
-/** A web container's address on the paas network, as the deploy's `proxy-switch` gives it. */
-export interface Upstream {
-  host: string;
-  port: number;
-  /** nginx sends it requests only when no other server answers (old containers while new ones prove themselves). */
-  backup?: boolean;
-}
+import type { Upstream } from '../core/events.js';
+
+export type { Upstream };
 
 /** Where the last `proxy-switch` pointed an app (namespace `proxy`), kept so a restart can re-render without Docker. */
 export const UPSTREAMS = { namespace: 'proxy', key: 'upstreams' } as const;
