@@ -8,6 +8,7 @@ import { pluginCommandsPart } from './plugin-commands.js';
 import { tokensPart } from './tokens-commands.js';
 import { apiPart } from './api-commands.js';
 import { gitPart } from '../git/git-part.js';
+import { sshPart } from '../ssh/ssh-part.js';
 import { sshKeysPart } from '../git/ssh-keys-commands.js';
 import { deployPart } from '../deploy/deploy-part.js';
 import { dockerfileBuilderPart } from '../build/dockerfile-part.js';
@@ -27,6 +28,7 @@ export function allParts(): Part[] {
     apiPart,
     sshKeysPart,
     gitPart(),
+    sshPart(),
     dockerfileBuilderPart,
     buildpacksPart,
     deployPart(),

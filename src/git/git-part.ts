@@ -7,13 +7,8 @@ import type { TopicSpec } from '../core/properties.js';
 import type { Part, PartApi } from '../core/part.js';
 import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branch.js';
 import { gitHttpRoutes } from './http-backend.js';
-import type { GitAccess } from './git-access.js';
 import { createGitAccess } from './repo-access.js';
 import { ensureRepo, removeRepo, renameRepo, repoPath } from './repositories.js';
-import { startSshServer, type RunningSshServer } from './ssh-server.js';
-import { systemUsers } from './authorized-keys.js';
-import { startForwardSocket } from './ssh-forward-server.js';
-import { syncSystemSshKeys } from './system-ssh.js';
 
 const ZERO_REV = /^0{40}$/;
 
@@ -44,38 +39,18 @@ function gitTopic(api: PartApi): TopicSpec {
   };
 }
 
-/** Bare repos, the push hook, git over SSH and HTTP, and the git:* settings. */
+/** Bare repos, the push hook, git over HTTP, and the git:* settings (git over SSH: src/ssh). */
 export function gitPart(): Part {
-  let ssh: RunningSshServer | undefined;
-  let forward: { close(): Promise<void> } | undefined;
-  /** `git push dokku@HOST:app` through the system sshd: authorized_keys and the forward socket. */
-  const startSystemSsh = async () => {
-    const { settings, store, logger, commands } = api;
-    const [user] = systemUsers(settings.systemSshUsers);
-    if (!user) {
-      if (settings.systemSshUsers.length) logger.warn({ users: settings.systemSshUsers }, 'none of the system ssh users exists; ssh on port 22 is off');
-      return;
-    }
-    syncSystemSshKeys(settings, store, logger);
-    forward = await startForwardSocket({
-      path: settings.sshForwardSocket,
-      gid: user.gid,
-      deps: { store, logger, registry: commands, gitAccess, port: 22 },
-    });
-    logger.info({ socket: settings.sshForwardSocket, users: settings.systemSshUsers }, 'system sshd forwarding ready');
-  };
   let api: PartApi;
-  let gitAccess: GitAccess;
   return {
     name: 'git',
     description: 'git push over SSH and HTTP, bare repos, git:* settings',
     register(partApi) {
       api = partApi;
       const { commands, events, store, paths, logger } = partApi;
-      gitAccess = createGitAccess(partApi);
       partApi.apiRoutes.push(
         gitHttpRoutes({
-          gitAccess,
+          gitAccess: createGitAccess(partApi),
           reposDir: paths.repos,
           emptyRepoRoot: join(paths.home, 'git-empty'),
           uploadIdleTimeoutMs: partApi.settings.limits.idleTimeoutMs,
@@ -134,26 +109,8 @@ export function gitPart(): Part {
     },
 
     async start() {
-      const { settings, paths, store, logger, commands } = api;
+      const { settings, paths, store } = api;
       for (const app of store.apps.list()) await ensureRepo(paths, app.name, settings.maxPushSize);
-      await startSystemSsh();
-      if (settings.sshPort === 0) return;
-      ssh = await startSshServer({
-        port: settings.sshPort,
-        host: settings.listen,
-        hostKeyPath: join(paths.home, 'ssh_host_ed25519_key'),
-        store,
-        logger,
-        registry: commands,
-        gitAccess,
-        limits: settings.limits,
-      });
-      logger.info({ port: ssh.port }, 'ssh server listening');
-    },
-
-    async stop() {
-      await ssh?.close();
-      await forward?.close();
     },
   };
 }

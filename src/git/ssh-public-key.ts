@@ -1,6 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import type { ParsedKey } from 'ssh2';
-import { ssh2 } from './ssh2-module.js';
+import { ssh2 } from '../ssh/ssh2-module.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 

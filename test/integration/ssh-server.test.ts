@@ -14,7 +14,7 @@ import { CommandRegistry } from '../../src/core/registry.js';
 import type { PartApi } from '../../src/core/part.js';
 import type { GitAccess, GitVerb } from '../../src/git/git-access.js';
 import { sshKeysPart } from '../../src/git/ssh-keys-commands.js';
-import { startSshServer } from '../../src/git/ssh-server.js';
+import { startSshServer } from '../../src/ssh/server.js';
 import { Store } from '../../src/store/store.js';
 import { freePort, type RunOptions, type RunResult } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
-import { parseGitCommand, splitCommandLine } from '../../src/git/ssh-command-line.js';
+import { parseGitCommand, splitCommandLine } from '../../src/ssh/command-line.js';
 
 describe('splitCommandLine', () => {
   it.each([

@@ -5,8 +5,8 @@ import { Duplex, Writable } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import { FrameKind, encodeFrame } from '../core/frames.js';
 import { UserError, oneLine } from '../core/errors.js';
-import type { Deps, PtyState } from './ssh-server.js';
-import { handleExec } from './ssh-server.js';
+import type { Deps, PtyState } from './session.js';
+import { handleExec } from './session.js';
 
 /**
  * The system sshd's side door (Dokku's model): a user's authorized_keys line runs

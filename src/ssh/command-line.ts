@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js';
 import { assertAppName, printable } from '../core/names.js';
-import type { GitVerb } from './git-access.js';
+import type { GitVerb } from '../git/git-access.js';
 
 const BLANK = new Set([' ', '\t', '\n']);
 /** Inside double quotes a backslash only escapes these; before anything else it stays. */
