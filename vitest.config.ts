@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Some unit tests spawn bash or generate RSA keys: seconds on a busy machine, not a hang.
+          testTimeout: 30_000,
         },
       },
       {
