@@ -17,3 +17,15 @@ export function formatSize(bytes: number): string {
   }
   return `${bytes}b`;
 }
+
+/** 1536 → `1.5 KB`, 0 → `0 B`: for people reading a report (1 KB = 1024 bytes). Pure. */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

@@ -15,6 +15,7 @@ import { dockerfileBuilderPart } from '../build/dockerfile-part.js';
 import { buildpacksPart } from '../build/buildpacks/buildpacks-part.js';
 import { proxyPart } from '../proxy/proxy-part.js';
 import { storagePart } from '../storage/storage-part.js';
+import { maintenancePart } from '../maintenance/maintenance-part.js';
 import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
@@ -34,6 +35,7 @@ export function allParts(): Part[] {
     deployPart(),
     proxyPart(),
     storagePart,
+    maintenancePart(),
     postgresPlugin(),
     eventsPart,
   ];

@@ -14,6 +14,8 @@ export interface Settings {
   dockerHost: string | undefined;
   /** The most one push may send, in bytes (git's receive.maxInputSize); its source tree may unpack to 4 times that. */
   maxPushSize: number;
+  /** A build starts only with this many bytes free in PAAS_HOME and Docker's data root. */
+  buildMinFree: number;
   /** The API port speaks TLS (its own self-signed certificate), unless on loopback or told not to. */
   apiTls: boolean;
   /** Timeouts and the per-address connection cap of the API and SSH ports. */
@@ -29,6 +31,7 @@ export interface Settings {
 
 export const DEFAULT_HOME = '/var/lib/paas';
 export const DEFAULT_MAX_PUSH_SIZE = 1024 ** 3;
+export const DEFAULT_BUILD_MIN_FREE = 512 * 1024 ** 2;
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const listen = env.PAAS_LISTEN || '0.0.0.0';
@@ -43,6 +46,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     domain: env.PAAS_DOMAIN || undefined,
     dockerHost: env.DOCKER_HOST || undefined,
     maxPushSize: size(env, 'PAAS_MAX_PUSH_SIZE', DEFAULT_MAX_PUSH_SIZE),
+    buildMinFree: size(env, 'PAAS_BUILD_MIN_FREE', DEFAULT_BUILD_MIN_FREE),
     limits: readLimits(env),
     systemSshUsers: userList(env, 'PAAS_SYSTEM_SSH_USERS'),
     sshForwardSocket: env.PAAS_SSH_FORWARD_SOCKET || '/run/paas/ssh.sock',

@@ -63,7 +63,14 @@ export class DeployLog {
   }
 
   private write(text: string): void {
-    if (this.file && !this.truncated) this.keep(this.file, text);
+    if (this.file && !this.truncated) {
+      try {
+        this.keep(this.file, text);
+      } catch {
+        // A full disk (or a removed folder): the file stops here; the pusher still sees everything.
+        this.truncated = true;
+      }
+    }
     if (!this.stream.destroyed) this.stream.write(text);
   }
 

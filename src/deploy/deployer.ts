@@ -24,6 +24,7 @@ import { LABELS, imageRepository } from './naming.js';
 import { parseProcfile } from './procfile.js';
 import type { ReleaseManager } from './release-manager.js';
 import type { DockerLocalScheduler } from './scheduler.js';
+import { assertBuildSpace, diskOf, isNoSpace, localDockerRoot, noSpaceMessage, type BuildDisk } from '../maintenance/disk-space.js';
 
 export interface DeploySource {
   rev: string;
@@ -53,7 +54,7 @@ function buildDir(setting: string | undefined): string {
 }
 const DEFAULT_PORT = 5000;
 
-const SOURCE_TARBALL = /^build-\d+\.tar$/;
+export const SOURCE_TARBALL = /^build-(\d+)\.tar$/;
 
 function sourceTarball(tmpDir: string, buildId: number): string {
   return join(tmpDir, `build-${buildId}.tar`);
@@ -113,6 +114,9 @@ export class Deployer {
 
   private async build({ app, source, output, actor, signal, force }: DeployRequest): Promise<ReleaseRow> {
     const { store, paths } = this.api;
+    // Before anything is written: a full disk refuses the build with nothing half-made.
+    const disks = await this.buildDisks();
+    assertBuildSpace(disks, this.api.settings.buildMinFree);
     const build = store.builds.start(app.id, source.rev, actor);
     const log = new DeployLog(output, join(paths.buildLogs, `${build.id}.log`));
     mkdirSync(paths.tmp, { recursive: true, mode: 0o700 });
@@ -190,8 +194,14 @@ export class Deployer {
         saveReusable(store.properties, app.id, { ...origin, fingerprint, result: built });
       }
       return release;
-    } catch (error) {
-      store.builds.finish(build.id, 'failed');
+    } catch (caught) {
+      const error = isNoSpace(caught) ? new UserError(noSpaceMessage(diskOf(caught, disks), undefined, this.api.settings.buildMinFree)) : caught;
+      try {
+        store.builds.finish(build.id, 'failed');
+      } catch (finishing) {
+        // A full disk may refuse even this write; SQLite keeps the database as it was.
+        if (!isNoSpace(finishing)) throw finishing;
+      }
       log.step(`Deploy failed: ${oneLine(error instanceof Error ? error.message : String(error))}`);
       if (!(error instanceof UserError)) throw error;
       throw new UserError(`${error.message} (full log: paas builds:output ${app.name} ${build.id})`, error.exitCode);
@@ -199,6 +209,15 @@ export class Deployer {
       rmSync(tarPath, { force: true });
       await this.docker.getImage(buildTag).remove({ noprune: false }).catch(() => undefined);
     }
+  }
+
+  private dockerRoot: Promise<string | undefined> | undefined;
+
+  /** Where a build writes: PAAS_HOME, and Docker's data root when Docker runs on this host. */
+  private async buildDisks(): Promise<BuildDisk[]> {
+    this.dockerRoot ??= localDockerRoot(this.docker, this.api.settings.dockerHost);
+    const root = await this.dockerRoot;
+    return [{ label: 'PAAS_HOME', path: this.api.paths.home }, ...(root ? [{ label: "Docker's data root", path: root }] : [])];
   }
 
   /** The fingerprint of what this build would make; undefined when the builder cannot tell. */

@@ -66,6 +66,22 @@ export class BuildsTable {
     return (this.db.prepare('SELECT * FROM builds WHERE app_id = ? ORDER BY id DESC').all(appId) as RawBuild[]).map(toBuild);
   }
 
+  /** Ids of the builds running now. */
+  runningIds(): Set<number> {
+    return new Set((this.db.prepare("SELECT id FROM builds WHERE status = 'running'").all() as Array<{ id: number }>).map((r) => r.id));
+  }
+
+  /** Every build id there is (build log files of other ids are orphans). */
+  allIds(): Set<number> {
+    return new Set((this.db.prepare('SELECT id FROM builds').all() as Array<{ id: number }>).map((r) => r.id));
+  }
+
+  /** Forgets finished builds (the releases that came from them keep their image); running ones are never removed. */
+  removeFinished(ids: readonly number[]): number {
+    const remove = this.db.prepare("DELETE FROM builds WHERE id = ? AND status != 'running'");
+    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+  }
+
   /** Builds left 'running' by a daemon that stopped mid-build. */
   failInterrupted(): number {
     return this.db.prepare("UPDATE builds SET status = 'failed', finished_at = ? WHERE status = 'running'").run(now()).changes;
