@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import { SOURCE_TARBALL } from '../deploy/deployer.js';
 import { LABELS } from '../deploy/naming.js';
 import type { AppRow } from '../store/apps.js';

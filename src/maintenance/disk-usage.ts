@@ -1,7 +1,7 @@
 import { readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { PartApi } from '../daemon/part.js';
+import type { PartApi } from '../core/part.js';
 import { LABELS, imageRepository } from '../deploy/naming.js';
 import { repoPath } from '../git/repositories.js';
 import type { AppRow } from '../store/apps.js';

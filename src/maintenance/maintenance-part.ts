@@ -3,8 +3,7 @@ import { UserError } from '../core/errors.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import { humanSize } from '../core/sizes.js';
-import type { Part, PartApi } from '../daemon/part.js';
-import { dockerClient } from '../deploy/docker-client.js';
+import type { Part, PartApi } from '../core/part.js';
 import { BUILD_RETENTION, DEFAULT_BUILD_RETENTION, buildRetention, cleanup, describeCleanup, type CleanupReport } from './cleanup.js';
 import { appDiskUse, cachedDiskUsage } from './disk-usage.js';
 
@@ -20,7 +19,7 @@ export function maintenancePart(): Part {
 
   /** One cleanup at a time: a second caller waits for the one running. */
   const cleanupOnce = (only?: Parameters<typeof cleanup>[2]) => {
-    running ??= cleanup(api, dockerClient(), only).finally(() => (running = undefined));
+    running ??= cleanup(api, api.docker, only).finally(() => (running = undefined));
     return running;
   };
 
@@ -33,6 +32,7 @@ export function maintenancePart(): Part {
 
   return {
     name: 'maintenance',
+    after: ['deploy'],
     description: 'cleanup of what builds and runs leave behind, build retention, disk use in report',
     register(partApi) {
       api = partApi;
@@ -82,7 +82,7 @@ export function maintenancePart(): Part {
         { setExamples: ['paas builds:set blog retention 50', 'paas builds:set --global retention 10', 'paas builds:set blog retention'] },
       );
 
-      const diskUsage = cachedDiskUsage(dockerClient());
+      const diskUsage = cachedDiskUsage(partApi.docker);
       reports.add('disk usage', async (name) => {
         const app = store.apps.find(name);
         if (!app) return [];
