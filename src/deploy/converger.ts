@@ -96,7 +96,7 @@ function upstreamKey(upstreams: readonly Upstream[]): string {
 }
 
 /** Containers of the current release, one per type.index; everything else is a stray. */
-function partition(containers: readonly ProcessContainer[], release: ReleaseRow) {
+export function partition(containers: readonly ProcessContainer[], release: ReleaseRow) {
   const keep = new Map<string, ProcessContainer>();
   const strays: ProcessContainer[] = [];
   for (const container of containers) {
