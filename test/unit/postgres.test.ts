@@ -1,20 +1,22 @@
+import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DockerDemux } from '../../src/deploy/docker-stream.js';
-import { dataMountPath, serviceContainerName, serviceLabels, serviceVolumeName } from '../../src/plugins/postgres/docker-names.js';
-import { ENTRYPOINT, imageHash, postgresDockerfile } from '../../src/plugins/postgres/image-definition.js';
-import { chooseLinkKey, fallbackLinkKey, serviceHost, serviceUrl } from '../../src/plugins/postgres/link-env.js';
+import { serviceContainerName, serviceHost, serviceLabels, serviceVolumeName } from '../../src/plugins/service-kit/docker-names.js';
+import { imageHash } from '../../src/plugins/service-kit/image-hash.js';
+import { chooseLinkKey, fallbackLinkKey } from '../../src/plugins/service-kit/link-env.js';
+import { ENTRYPOINT, imageFiles, postgresDockerfile } from '../../src/plugins/postgres/image-definition.js';
+import { dataMountPath, databaseName, serviceUrl } from '../../src/plugins/postgres/postgres-service.js';
 import {
   assertAlias,
   assertImage,
   assertImageVersion,
   assertPassword,
   assertServiceName,
-  databaseName,
   generatePassword,
   parseMemory,
-} from '../../src/plugins/postgres/service-names.js';
+} from '../../src/plugins/service-kit/names.js';
 
 describe('service names', () => {
   it('takes app-like names', () => {
@@ -84,7 +86,7 @@ describe('other flags', () => {
 
 describe('link URLs and keys', () => {
   it('builds the URL on the stable hostname, with the password percent-encoded', () => {
-    expect(serviceUrl(serviceHost('blog-db'), 'abc123', 'blog_db')).toBe('postgres://postgres:abc123@paas-postgres-blog-db:5432/blog_db');
+    expect(serviceUrl(serviceHost('postgres', 'blog-db'), 'abc123', 'blog_db')).toBe('postgres://postgres:abc123@paas-postgres-blog-db:5432/blog_db');
     const url = serviceUrl('h', 'p@ss:w/rd$(x)%#?', 'd');
     expect(url).toBe('postgres://postgres:p%40ss%3Aw%2Frd%24(x)%25%23%3F@h:5432/d');
     const parsed = new URL(url);
@@ -93,20 +95,31 @@ describe('link URLs and keys', () => {
   });
 
   it('uses DATABASE_URL, the alias, or a per-service name when DATABASE_URL is taken', () => {
-    expect(chooseLinkKey('db', undefined, {})).toEqual({ key: 'DATABASE_URL' });
-    expect(chooseLinkKey('db', 'REPORTS', { DATABASE_URL: 'x' })).toEqual({ key: 'REPORTS_URL' });
-    const taken = chooseLinkKey('blog-db', undefined, { DATABASE_URL: 'x' });
+    const link = (service: string, alias?: string) => ({ plugin: 'postgres', linkKey: 'DATABASE_URL', service, alias });
+    expect(chooseLinkKey(link('db'), {})).toEqual({ key: 'DATABASE_URL' });
+    expect(chooseLinkKey(link('db', 'REPORTS'), { DATABASE_URL: 'x' })).toEqual({ key: 'REPORTS_URL' });
+    const taken = chooseLinkKey(link('blog-db'), { DATABASE_URL: 'x' });
     expect(taken.key).toBe('PAAS_POSTGRES_BLOG_DB_URL');
     expect(taken.note).toContain('DATABASE_URL is already set');
-    expect(fallbackLinkKey('a-b-c')).toBe('PAAS_POSTGRES_A_B_C_URL');
+    expect(fallbackLinkKey('postgres', 'a-b-c')).toBe('PAAS_POSTGRES_A_B_C_URL');
+    expect(chooseLinkKey({ plugin: 'redis', linkKey: 'REDIS_URL', service: 'cache', alias: undefined }, { REDIS_URL: 'x' }).key).toBe(
+      'PAAS_REDIS_CACHE_URL',
+    );
   });
 });
 
 describe('docker names', () => {
   it('keeps daemons apart by instance and labels everything', () => {
-    expect(serviceContainerName('ab12', 'db')).toBe('paas-ab12-postgres-db');
-    expect(serviceVolumeName('ab12', 'db')).toBe('paas-postgres-ab12-db');
-    expect(serviceLabels('ab12', 'db')).toEqual({ 'paas.instance': 'ab12', 'paas.role': 'service', 'paas.service': 'db' });
+    // The names postgres services had before the kit: existing containers and volumes are found again.
+    expect(serviceContainerName('ab12', 'postgres', 'db')).toBe('paas-ab12-postgres-db');
+    expect(serviceVolumeName('ab12', 'postgres', 'db')).toBe('paas-postgres-ab12-db');
+    expect(serviceHost('postgres', 'db')).toBe('paas-postgres-db');
+    expect(serviceLabels('ab12', 'redis', 'db')).toEqual({
+      'paas.instance': 'ab12',
+      'paas.role': 'service',
+      'paas.service': 'db',
+      'paas.service-plugin': 'redis',
+    });
   });
 
   it('mounts the data where the image keeps it', () => {
@@ -121,8 +134,11 @@ describe('the image definition', () => {
   it('builds FROM the given stack image and hashes what it is made of', () => {
     expect(postgresDockerfile('paas/stack:bookworm')).toMatch(/^FROM paas\/stack:bookworm\n/);
     expect(postgresDockerfile('x')).toContain('postgresql-15');
-    expect(imageHash('a')).toBe(imageHash('a'));
-    expect(imageHash('a')).not.toBe(imageHash('b'));
+    expect(imageHash(imageFiles('a'))).toBe(imageHash(imageFiles('a')));
+    expect(imageHash(imageFiles('a'))).not.toBe(imageHash(imageFiles('b')));
+    // The hash paas/postgres:15 was labelled with before the kit: a server that built it keeps it.
+    const before = createHash('sha256').update(postgresDockerfile('run')).update('\0').update(ENTRYPOINT).digest('hex').slice(0, 16);
+    expect(imageHash(imageFiles('run'))).toBe(before);
   });
 
   it('passes the password to initdb through a file, never through a command line', () => {

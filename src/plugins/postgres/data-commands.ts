@@ -1,11 +1,9 @@
 import { writeLine } from '../../core/output.js';
-import type { PostgresContext } from './context.js';
-import { execIn } from '../../deploy/docker-exec.js';
-import { POSTGRES_USER } from './link-env.js';
-import { databaseName } from './service-names.js';
+import type { ServiceContext } from '../service-kit/context.js';
+import { POSTGRES_USER, databaseName } from './postgres-service.js';
 
-/** postgres:connect, :enter, :export, :import: programs run inside the service's container. */
-export function registerDataCommands(pg: PostgresContext): void {
+/** postgres:connect, :export, :import: programs run inside the service's container. */
+export function registerDataCommands(pg: ServiceContext): void {
   const { commands } = pg.api;
 
   commands.register({
@@ -17,8 +15,7 @@ export function registerDataCommands(pg: PostgresContext): void {
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, stdin, signal, terminal }) {
       const service = pg.requireService(name!);
-      const container = await pg.runningContainer(service);
-      return execIn(pg.docker, container, {
+      return pg.exec(service, {
         cmd: ['psql', '-U', POSTGRES_USER, '-d', databaseName(service.name)],
         user: 'postgres',
         env: ['PSQL_HISTORY=/tmp/.psql_history'],
@@ -32,21 +29,6 @@ export function registerDataCommands(pg: PostgresContext): void {
   });
 
   commands.register({
-    name: 'postgres:enter',
-    summary: "Run a command in a service's container (default: a shell reading standard input)",
-    usage: 'NAME [COMMAND...]',
-    description: 'The command is run as given (no shell is added); its output and exit code are passed through.',
-    examples: ['paas postgres:enter blog-db ls -la /var/lib/postgresql/data', "echo 'df -h' | paas postgres:enter blog-db"],
-    arity: [1, Infinity],
-    passthroughAfter: 1,
-    async handler({ args: [name, ...command], stdout, stderr, stdin, signal, terminal }) {
-      const service = pg.requireService(name!);
-      const container = await pg.runningContainer(service);
-      return execIn(pg.docker, container, { cmd: command.length ? command : ['/bin/sh'], stdout, stderr, stdin, signal, terminal });
-    },
-  });
-
-  commands.register({
     name: 'postgres:export',
     summary: "Write a dump of a service's database to standard output (pg_dump custom format)",
     usage: 'NAME > FILE',
@@ -55,8 +37,7 @@ export function registerDataCommands(pg: PostgresContext): void {
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, signal }) {
       const service = pg.requireService(name!);
-      const container = await pg.runningContainer(service);
-      return execIn(pg.docker, container, {
+      return pg.exec(service, {
         cmd: ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-U', POSTGRES_USER, '-d', databaseName(service.name)],
         user: 'postgres',
         stdout,
@@ -75,9 +56,9 @@ export function registerDataCommands(pg: PostgresContext): void {
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, stdin, signal }) {
       const service = pg.requireService(name!);
-      const container = await pg.runningContainer(service);
+      await pg.runningContainer(service);
       writeLine(stdout, `-----> Importing into postgres service ${service.name}`);
-      const code = await execIn(pg.docker, container, {
+      const code = await pg.exec(service, {
         cmd: ['pg_restore', '--clean', '--if-exists', '--no-owner', '--no-acl', '-U', POSTGRES_USER, '-d', databaseName(service.name)],
         user: 'postgres',
         stdout,

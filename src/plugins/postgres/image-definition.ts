@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * The postgres image paas builds when the official one cannot be pulled: the stack's run image
  * (Debian bookworm) plus Debian's postgresql-15, with an entrypoint that keeps the official
@@ -11,7 +9,6 @@ export const OFFICIAL_IMAGE = 'postgres';
 /** The version Debian bookworm packages, so the only one paas can make offline. */
 export const BUILDABLE_VERSION = '15';
 export const BUILT_IMAGE = `paas/postgres:${BUILDABLE_VERSION}`;
-export const IMAGE_HASH_LABEL = 'paas.postgres.hash';
 
 export const ENTRYPOINT = `#!/bin/sh
 # paas postgres entrypoint: the official image's contract (POSTGRES_PASSWORD, POSTGRES_DB, PGDATA).
@@ -76,8 +73,4 @@ CMD []
 /** The build context: the Dockerfile and the entrypoint. */
 export function imageFiles(runImage: string): { Dockerfile: string; 'paas-postgres-entrypoint': { content: string; mode: number } } {
   return { Dockerfile: postgresDockerfile(runImage), 'paas-postgres-entrypoint': { content: ENTRYPOINT, mode: 0o755 } };
-}
-
-export function imageHash(runImage: string): string {
-  return createHash('sha256').update(postgresDockerfile(runImage)).update('\0').update(ENTRYPOINT).digest('hex').slice(0, 16);
 }

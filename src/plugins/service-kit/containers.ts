@@ -3,11 +3,10 @@ import { UserError } from '../../core/errors.js';
 import { demuxLogBuffer } from '../../deploy/docker-logs.js';
 import { serviceNetworkName } from '../../deploy/naming.js';
 import { connectNetwork, disconnectNetwork, ensureBridgeNetwork, removeNetwork } from '../../deploy/networks.js';
-import { serviceContainerName, serviceLabels, serviceVolumeName } from './docker-names.js';
 import { execText } from '../../deploy/docker-exec.js';
-import { POSTGRES_USER, serviceHost } from './link-env.js';
-import { databaseName } from './service-names.js';
-import type { ServiceRow, ServiceSpec } from './service-store.js';
+import type { ServiceDefinition } from './definition.js';
+import { serviceContainerName, serviceHost, serviceLabels, serviceVolumeName } from './docker-names.js';
+import type { ServiceRow, ServiceSpec } from './store.js';
 
 export type ServiceStatus = 'running' | 'restarting' | 'stopped' | 'missing';
 
@@ -21,24 +20,38 @@ export interface ServiceState {
 
 const READY_TIMEOUT_MS = 90_000;
 
-/** The Docker side of postgres services: one container and one named volume each. */
+/** The Docker side of one plugin's services: one container, one named volume and one network each. */
 export class ServiceContainers {
+  private readonly plugin: string;
+
   constructor(
     readonly docker: Docker,
     readonly instance: string,
-  ) {}
+    readonly definition: ServiceDefinition,
+  ) {
+    this.plugin = definition.plugin;
+  }
 
   /** The service's own network: only the apps linked to it join, so no other app reaches it. */
   networkOf(service: string): string {
-    return serviceNetworkName(this.instance, 'postgres', service);
+    return serviceNetworkName(this.instance, this.plugin, service);
   }
 
   containerName(service: string): string {
-    return serviceContainerName(this.instance, service);
+    return serviceContainerName(this.instance, this.plugin, service);
   }
 
   volumeName(service: string): string {
-    return serviceVolumeName(this.instance, service);
+    return serviceVolumeName(this.instance, this.plugin, service);
+  }
+
+  /** Its hostname on its own network, which linked apps use. */
+  host(service: string): string {
+    return serviceHost(this.plugin, service);
+  }
+
+  labels(service: string): Record<string, string> {
+    return serviceLabels(this.instance, this.plugin, service);
   }
 
   async state(service: string): Promise<ServiceState> {
@@ -65,7 +78,7 @@ export class ServiceContainers {
 
   async ensureNetwork(service: string): Promise<void> {
     const name = this.networkOf(service);
-    await ensureBridgeNetwork(this.docker, { name, instance: this.instance, main: false, labels: serviceLabels(this.instance, service), icc: true });
+    await ensureBridgeNetwork(this.docker, { name, instance: this.instance, main: false, labels: this.labels(service), icc: true });
   }
 
   /**
@@ -77,7 +90,7 @@ export class ServiceContainers {
     const info = await this.docker.getContainer(this.containerName(service)).inspect();
     const networks = Object.keys(info.NetworkSettings.Networks ?? {});
     const own = this.networkOf(service);
-    if (!networks.includes(own)) await connectNetwork(this.docker, own, info.Id, [serviceHost(service)]);
+    if (!networks.includes(own)) await connectNetwork(this.docker, own, info.Id, [this.host(service)]);
     return networks.filter((name) => name !== own);
   }
 
@@ -86,26 +99,28 @@ export class ServiceContainers {
   }
 
   async createVolume(service: string): Promise<void> {
-    await this.docker.createVolume({ Name: this.volumeName(service), Labels: serviceLabels(this.instance, service) });
+    await this.docker.createVolume({ Name: this.volumeName(service), Labels: this.labels(service) });
   }
 
   /** Creates and starts the service's container on its (existing) volume. */
   async createContainer(service: ServiceSpec): Promise<void> {
     await this.ensureNetwork(service.name);
     const network = this.networkOf(service.name);
+    const { env, cmd } = this.definition.container(service);
     const container = await this.docker.createContainer({
       name: this.containerName(service.name),
-      Hostname: serviceHost(service.name),
+      Hostname: this.host(service.name),
       Image: service.image,
-      Env: [`POSTGRES_PASSWORD=${service.password}`, `POSTGRES_USER=${POSTGRES_USER}`, `POSTGRES_DB=${databaseName(service.name)}`],
-      Labels: serviceLabels(this.instance, service.name),
+      Env: env ?? [],
+      ...(cmd && { Cmd: cmd }),
+      Labels: this.labels(service.name),
       HostConfig: {
         NetworkMode: network,
         Mounts: [{ Type: 'volume', Source: this.volumeName(service.name), Target: service.dataPath }],
         RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
         Memory: service.memoryMb ? service.memoryMb * 1024 * 1024 : 0,
       },
-      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [serviceHost(service.name)] } } },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [this.host(service.name)] } } },
     });
     await container.start();
   }
@@ -171,32 +186,30 @@ export class ServiceContainers {
       });
   }
 
-  /**
-   * Waits until the server takes a password login over TCP to the service's database, as a linked
-   * app would. TCP matters: the official image's first-boot server listens on its socket only.
-   */
+  /** Waits until the service answers its definition's readiness check, as a linked app would connect. */
   async waitReady(service: Pick<ServiceSpec, 'name' | 'password'>, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const restartsBefore = (await this.state(service.name)).restarts ?? 0;
+    const check = this.definition.readiness(service);
     let last = '';
     for (;;) {
       const state = await this.state(service.name);
       if (state.status === 'missing' || state.status === 'stopped' || (state.restarts ?? 0) > restartsBefore) {
         const why = (await this.lastLogLine(service.name)) || 'no output';
-        throw new UserError(`postgres service ${service.name} exited while starting (${why}); see: paas postgres:logs ${service.name}`);
+        throw new UserError(`${this.plugin} service ${service.name} exited while starting (${why}); see: paas ${this.plugin}:logs ${service.name}`);
       }
       if (state.status === 'running' && state.id) {
-        const check = await execText(this.docker, state.id, {
-          cmd: ['psql', '-h', '127.0.0.1', '-U', POSTGRES_USER, '-d', databaseName(service.name), '-tAc', 'select 1'],
-          env: [`PGPASSWORD=${service.password}`, 'PGCONNECT_TIMEOUT=3'],
-        }).catch((error: unknown) => ({ code: 1, output: error instanceof Error ? error.message : String(error) }));
-        if (check.code === 0) return;
-        last = check.output;
+        const result = await execText(this.docker, state.id, { cmd: check.cmd, env: check.env ?? [] }).catch((error: unknown) => ({
+          code: 1,
+          output: error instanceof Error ? error.message : String(error),
+        }));
+        if (result.code === 0 && (!check.expect || check.expect.test(result.output))) return;
+        last = result.output;
       }
       if (Date.now() > deadline) {
         throw new UserError(
-          `postgres service ${service.name} did not accept connections within ${Math.round(timeoutMs / 1000)} s ` +
-            `(${oneLineOf(last) || 'no answer'}); see: paas postgres:logs ${service.name}`,
+          `${this.plugin} service ${service.name} did not accept connections within ${Math.round(timeoutMs / 1000)} s ` +
+            `(${oneLineOf(last) || 'no answer'}); see: paas ${this.plugin}:logs ${service.name}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -3,12 +3,11 @@ import { printable } from '../../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
 import { renderReport } from '../../core/reports.js';
 import { streamContainerLogs } from '../../deploy/docker-logs.js';
-import type { PostgresContext } from './context.js';
-import { linkUrl, serviceHost } from './link-env.js';
-import { assertServiceName, databaseName } from './service-names.js';
-import type { ServiceRow } from './service-store.js';
+import type { ServiceContext } from './context.js';
+import { assertServiceName } from './names.js';
+import type { ServiceRow } from './store.js';
 
-/** `postgres:info --FIELD` prints just that value, as Dokku's `--dsn`, `--status`. */
+/** `<plugin>:info --FIELD` prints just that value, as Dokku's `--dsn`, `--status`. */
 const INFO_FIELDS = {
   dsn: 'the URL a linked app gets',
   status: 'running, restarting, stopped or missing',
@@ -16,28 +15,34 @@ const INFO_FIELDS = {
   id: 'the container id',
   'internal-ip': 'its address on its own network (the one its linked apps join)',
   hostname: 'its stable hostname, for the apps linked to it',
-  database: 'the database name',
   links: 'the linked apps',
   volume: 'the data volume',
   'data-dir': 'where the volume is mounted in the container',
   memory: 'the memory limit in MB',
 } as const;
-type InfoField = keyof typeof INFO_FIELDS;
 
-/** postgres:info, :list, :exists, :logs. */
-export function registerInfoCommands(pg: PostgresContext): void {
+/** `<plugin>:info`, `:list`, `:exists`, `:logs`. */
+export function registerInfoCommands(pg: ServiceContext): void {
   const { commands } = pg.api;
+  const { plugin, definition } = pg;
+  const example = definition.exampleName;
+  const extra = definition.extraInfo ?? {};
+  const fields: Record<string, string> = {
+    ...INFO_FIELDS,
+    ...Object.fromEntries(Object.entries(extra).map(([field, { description }]) => [field, description])),
+  };
 
-  const info = async (service: ServiceRow): Promise<Record<InfoField, string>> => {
+  type Info = Record<keyof typeof INFO_FIELDS, string> & Record<string, string>;
+  const info = async (service: ServiceRow): Promise<Info> => {
     const state = await pg.containers.state(service.name);
     return {
-      dsn: linkUrl(service),
+      dsn: pg.url(service),
       status: state.status,
       version: service.image,
       id: state.id ?? '',
       'internal-ip': state.ip ?? '',
-      hostname: serviceHost(service.name),
-      database: databaseName(service.name),
+      hostname: pg.containers.host(service.name),
+      ...Object.fromEntries(Object.entries(extra).map(([field, { value }]) => [field, value(service)])),
       links: pg.store
         .linksOf(service.name)
         .map((l) => l.app)
@@ -49,27 +54,27 @@ export function registerInfoCommands(pg: PostgresContext): void {
   };
 
   commands.register({
-    name: 'postgres:info',
-    summary: "Show a postgres service's status, URL, version and links (or one of them)",
-    usage: `NAME [${Object.keys(INFO_FIELDS)
+    name: `${plugin}:info`,
+    summary: `Show a ${plugin} service's status, URL, version and links (or one of them)`,
+    usage: `NAME [${Object.keys(fields)
       .map((f) => `--${f}`)
       .join('|')}] [--format json]`,
-    examples: ['paas postgres:info blog-db', 'paas postgres:info blog-db --dsn'],
+    examples: [`paas ${plugin}:info ${example}`, `paas ${plugin}:info ${example} --dsn`],
     flags: {
-      ...Object.fromEntries(Object.entries(INFO_FIELDS).map(([field, description]) => [field, { type: 'boolean', description }])),
+      ...Object.fromEntries(Object.entries(fields).map(([field, description]) => [field, { type: 'boolean', description }])),
       ...FORMAT_FLAG,
     },
     arity: [1, 1],
     async handler({ args: [name], flags, stdout }) {
       const service = pg.requireService(name!);
-      const fields = (Object.keys(INFO_FIELDS) as InfoField[]).filter((field) => flags[field] === true);
-      if (fields.length > 1) throw new UserError(`postgres:info: give one field flag at a time (got --${fields.join(', --')})`);
+      const asked = Object.keys(fields).filter((field) => flags[field] === true);
+      if (asked.length > 1) throw new UserError(`${plugin}:info: give one field flag at a time (got --${asked.join(', --')})`);
       const values = await info(service);
-      if (fields.length === 1) return writeLine(stdout, values[fields[0]!]);
+      if (asked.length === 1) return writeLine(stdout, values[asked[0]!]!);
       if (flags.format === 'json') return writeJson(stdout, { name: service.name, createdAt: service.createdAt, ...values });
       const label = (field: string) => field.charAt(0).toUpperCase() + field.slice(1).replace(/-/g, ' ');
       stdout.write(
-        renderReport(`${service.name} postgres service information`, [
+        renderReport(`${service.name} ${plugin} service information`, [
           ...(Object.entries(values) as Array<[string, string]>).map(([field, value]) => [label(field), value] as [string, string]),
           ['Created', service.createdAt],
         ]),
@@ -78,14 +83,14 @@ export function registerInfoCommands(pg: PostgresContext): void {
   });
 
   commands.register({
-    name: 'postgres:list',
-    summary: 'List postgres services',
+    name: `${plugin}:list`,
+    summary: `List ${plugin} services`,
     usage: '[--format json]',
-    examples: ['paas postgres:list'],
+    examples: [`paas ${plugin}:list`],
     flags: FORMAT_FLAG,
     arity: [0, 0],
     async handler({ flags, stdout }) {
-      const rows = [];
+      const rows: Array<Info & { name: string }> = [];
       for (const service of pg.store.list()) rows.push({ name: service.name, ...(await info(service)) });
       if (flags.format === 'json') {
         return writeJson(
@@ -98,23 +103,23 @@ export function registerInfoCommands(pg: PostgresContext): void {
   });
 
   commands.register({
-    name: 'postgres:exists',
-    summary: 'Exit 0 when a postgres service exists, else 1',
+    name: `${plugin}:exists`,
+    summary: `Exit 0 when a ${plugin} service exists, else 1`,
     usage: 'NAME',
-    examples: ['paas postgres:exists blog-db && echo yes'],
+    examples: [`paas ${plugin}:exists ${example} && echo yes`],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
       assertServiceName(name!);
-      if (!pg.store.find(name!)) throw new UserError(`postgres service "${name}" does not exist`);
-      writeLine(stdout, `postgres service ${name} exists`);
+      if (!pg.store.find(name!)) throw new UserError(`${plugin} service "${name}" does not exist`);
+      writeLine(stdout, `${plugin} service ${name} exists`);
     },
   });
 
   commands.register({
-    name: 'postgres:logs',
-    summary: "Show a postgres service's logs (-t follows them)",
+    name: `${plugin}:logs`,
+    summary: `Show a ${plugin} service's logs (-t follows them)`,
     usage: 'NAME [-t] [-n N]',
-    examples: ['paas postgres:logs blog-db', 'paas postgres:logs blog-db -t'],
+    examples: [`paas ${plugin}:logs ${example}`, `paas ${plugin}:logs ${example} -t`],
     flags: {
       tail: { type: 'boolean', short: 't', description: 'keep following new lines' },
       num: { type: 'string', short: 'n', description: 'lines to show (default 100)', placeholder: 'N' },
@@ -125,7 +130,7 @@ export function registerInfoCommands(pg: PostgresContext): void {
       const lines = flags.num === undefined ? 100 : Number(flags.num);
       if (!Number.isInteger(lines) || lines < 0) throw new UserError(`-n must be a whole number of lines (got "${printable(String(flags.num))}")`);
       const { status } = await pg.containers.state(service.name);
-      if (status === 'missing') throw new UserError(`postgres service ${service.name} has no container; start it with: paas postgres:start ${service.name}`);
+      if (status === 'missing') throw new UserError(`${plugin} service ${service.name} has no container; start it with: paas ${plugin}:start ${service.name}`);
       await streamContainerLogs(pg.docker, pg.containers.containerName(service.name), { tail: lines, follow: flags.tail === true, out: stdout, signal });
     },
   });

@@ -40,11 +40,6 @@ export function generatePassword(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** The database inside the service: the service name with dashes as underscores (a plain SQL identifier). */
-export function databaseName(service: string): string {
-  return service.replace(/-/g, '_');
-}
-
 /** `--alias BLUE_DATABASE` links as BLUE_DATABASE_URL. */
 export function assertAlias(alias: string): string {
   if (!ALIAS.test(alias)) {
@@ -65,14 +60,14 @@ export function parseMemory(value: string): number {
 
 export function assertImage(image: string): string {
   if (image.length > 255 || !IMAGE.test(image)) {
-    throw new UserError(`invalid --image "${printable(image)}": give an image name without tag (e.g. postgres); the tag goes in --image-version`);
+    throw new UserError(`invalid --image "${printable(image)}": give an image name without tag (e.g. postgres or redis); the tag goes in --image-version`);
   }
   return image;
 }
 
 export function assertImageVersion(version: string): string {
   if (!IMAGE_VERSION.test(version)) {
-    throw new UserError(`invalid --image-version "${printable(version)}": give an image tag (e.g. 15 or 15.6)`);
+    throw new UserError(`invalid --image-version "${printable(version)}": give an image tag (e.g. 15 or 7.2)`);
   }
   return version;
 }

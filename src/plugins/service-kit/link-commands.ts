@@ -2,30 +2,32 @@ import { requireApp } from '../../core/app-lookup.js';
 import { UserError } from '../../core/errors.js';
 import { assertSettableConfigKey } from '../../core/names.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../../core/output.js';
-import type { PostgresContext } from './context.js';
-import { chooseLinkKey, linkUrl } from './link-env.js';
-import { assertAlias } from './service-names.js';
+import type { ServiceContext } from './context.js';
+import { chooseLinkKey, fallbackLinkKey } from './link-env.js';
+import { assertAlias } from './names.js';
 
 const NO_RESTART = {
   'no-restart': { type: 'boolean', description: 'only store the change; the app picks it up on its next deploy or restart' },
 } as const;
 
-/** postgres:link, :unlink, :links, :app-links. */
-export function registerLinkCommands(pg: PostgresContext): void {
+/** `<plugin>:link`, `:unlink`, `:linked`, `:links`, `:app-links`. */
+export function registerLinkCommands(pg: ServiceContext): void {
   const { commands, events, store } = pg.api;
+  const { plugin, definition } = pg;
+  const { linkKey, exampleName: example } = definition;
 
   commands.register({
-    name: 'postgres:link',
-    summary: "Give an app the service's URL in DATABASE_URL (or ALIAS_URL) and restart it",
+    name: `${plugin}:link`,
+    summary: `Give an app the service's URL in ${linkKey} (or ALIAS_URL) and restart it`,
     usage: 'NAME APP [--alias ENV] [--no-restart]',
     description:
-      "The app's containers join the service's own network and reach it at paas-postgres-NAME:5432\n" +
+      `The app's containers join the service's own network and reach it at paas-${plugin}-NAME:${definition.port}\n` +
       '(web, worker, release and run containers); apps that are not linked cannot reach it.\n' +
-      'When DATABASE_URL is already set, the URL goes to PAAS_POSTGRES_<NAME>_URL instead (or pick a name with --alias).\n' +
+      `When ${linkKey} is already set, the URL goes to ${fallbackLinkKey(plugin, 'name')} instead (or pick a name with --alias).\n` +
       'The restart is a new release with zero downtime, like config:set.',
-    examples: ['paas postgres:link blog-db blog', 'paas postgres:link reports blog --alias REPORTS_DATABASE'],
+    examples: [`paas ${plugin}:link ${example} blog`, `paas ${plugin}:link ${example} blog --alias REPORTS_${linkKey.replace(/_URL$/, '')}`],
     flags: {
-      alias: { type: 'string', description: 'set ENV_URL instead of DATABASE_URL', placeholder: 'ENV' },
+      alias: { type: 'string', description: `set ENV_URL instead of ${linkKey}`, placeholder: 'ENV' },
       ...NO_RESTART,
     },
     arity: [2, 2],
@@ -37,7 +39,7 @@ export function registerLinkCommands(pg: PostgresContext): void {
       if (existing) throw new UserError(`${service.name} is already linked to ${app.name} as ${existing.envKey}`);
       const alias = flags.alias === undefined ? undefined : assertAlias(String(flags.alias));
       const vars = store.configVars.effective(app.id);
-      const { key, note } = chooseLinkKey(service.name, alias, vars);
+      const { key, note } = chooseLinkKey({ plugin, linkKey, service: service.name, alias }, vars);
       assertSettableConfigKey(key);
       const holder = links.find((l) => l.envKey === key);
       if (holder) {
@@ -46,16 +48,16 @@ export function registerLinkCommands(pg: PostgresContext): void {
       // The network first: when Docker cannot make it, nothing is stored.
       await pg.containers.ensureNetwork(service.name);
       store.transaction(() => {
-        store.configVars.set(app.id, { [key]: linkUrl(service) });
+        store.configVars.set(app.id, { [key]: pg.url(service) });
         pg.store.link(service.id, app.id, key);
       });
       // The app's containers join the service's network now; a restart gives them the URL.
       await events.emit('app-networks-changed', { app: app.name });
-      writeLine(stdout, `-----> Linking postgres service ${service.name} to ${app.name} as ${key}`);
+      writeLine(stdout, `-----> Linking ${plugin} service ${service.name} to ${app.name} as ${key}`);
       if (note) writeLine(stdout, `       ${note}`);
       else if (alias !== undefined && key in vars) writeLine(stdout, `       ${key} was set before; it now holds the link's URL`);
       const { status } = await pg.containers.state(service.name);
-      if (status !== 'running') writeLine(stdout, `       Warning: ${service.name} is ${status}; start it with: paas postgres:start ${service.name}`);
+      if (status !== 'running') writeLine(stdout, `       Warning: ${service.name} is ${status}; start it with: paas ${plugin}:start ${service.name}`);
       await events.emit('post-config-update', {
         app: app.name,
         action: 'set',
@@ -67,24 +69,24 @@ export function registerLinkCommands(pg: PostgresContext): void {
   });
 
   commands.register({
-    name: 'postgres:unlink',
+    name: `${plugin}:unlink`,
     summary: "Remove the service's URL from an app and restart it",
     usage: 'NAME APP [--no-restart]',
-    examples: ['paas postgres:unlink blog-db blog'],
+    examples: [`paas ${plugin}:unlink ${example} blog`],
     flags: NO_RESTART,
     arity: [2, 2],
     async handler({ args: [name, appName], flags, stdout }) {
       const service = pg.requireService(name!);
       const app = requireApp(store, appName!);
       const link = pg.store.linksOfApp(app.id).find((l) => l.service === service.name);
-      if (!link) throw new UserError(`${service.name} is not linked to ${app.name}; see: paas postgres:app-links ${app.name}`);
+      if (!link) throw new UserError(`${service.name} is not linked to ${app.name}; see: paas ${plugin}:app-links ${app.name}`);
       store.transaction(() => {
         store.configVars.unset(app.id, [link.envKey]);
         pg.store.unlink(service.id, app.id);
       });
       // Off the service's network at once, restart or not: an unlinked app cannot reach it.
       await events.emit('app-networks-changed', { app: app.name });
-      writeLine(stdout, `-----> Unlinking postgres service ${service.name} from ${app.name} (unset ${link.envKey})`);
+      writeLine(stdout, `-----> Unlinking ${plugin} service ${service.name} from ${app.name} (unset ${link.envKey})`);
       await events.emit('post-config-update', {
         app: app.name,
         action: 'unset',
@@ -96,10 +98,26 @@ export function registerLinkCommands(pg: PostgresContext): void {
   });
 
   commands.register({
-    name: 'postgres:links',
-    summary: 'List the apps linked to a postgres service',
+    name: `${plugin}:linked`,
+    summary: `Exit 0 when a ${plugin} service is linked to an app, else 1`,
+    usage: 'NAME APP',
+    examples: [`paas ${plugin}:linked ${example} blog && echo linked`],
+    arity: [2, 2],
+    handler({ args: [name, appName], stdout }) {
+      const service = pg.requireService(name!);
+      const app = requireApp(store, appName!);
+      if (!pg.store.linksOfApp(app.id).some((l) => l.service === service.name)) {
+        throw new UserError(`${plugin} service ${service.name} is not linked to ${app.name}`);
+      }
+      writeLine(stdout, `${plugin} service ${service.name} is linked to ${app.name}`);
+    },
+  });
+
+  commands.register({
+    name: `${plugin}:links`,
+    summary: `List the apps linked to a ${plugin} service`,
     usage: 'NAME [--format json]',
-    examples: ['paas postgres:links blog-db'],
+    examples: [`paas ${plugin}:links ${example}`],
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [name], flags, stdout }) {
@@ -111,10 +129,10 @@ export function registerLinkCommands(pg: PostgresContext): void {
   });
 
   commands.register({
-    name: 'postgres:app-links',
-    summary: 'List the postgres services linked to an app',
+    name: `${plugin}:app-links`,
+    summary: `List the ${plugin} services linked to an app`,
     usage: 'APP [--format json]',
-    examples: ['paas postgres:app-links blog'],
+    examples: [`paas ${plugin}:app-links blog`],
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [appName], flags, stdout }) {
@@ -127,8 +145,9 @@ export function registerLinkCommands(pg: PostgresContext): void {
 }
 
 /** Apps come and go: a destroyed app loses its links (the databases stay); a renamed one keeps them. */
-export function registerLinkTriggers(pg: PostgresContext): void {
+export function registerLinkTriggers(pg: ServiceContext): void {
   const { events, store, reports, logger } = pg.api;
+  const { plugin, definition } = pg;
 
   events.on('app-destroy', ({ app }) => {
     const row = store.apps.find(app);
@@ -140,15 +159,15 @@ export function registerLinkTriggers(pg: PostgresContext): void {
         store.configVars.unset(row.id, [link.envKey]);
         pg.store.unlink(service.id, row.id);
       });
-      logger.info({ app, service: service.name }, 'unlinked postgres service from a destroyed app; the database is kept');
+      logger.info({ app, service: service.name }, `unlinked ${plugin} service from a destroyed app; the service is kept`);
     }
   });
 
   // Links are stored by app id, so app-rename needs no change here: the link follows the app.
 
-  reports.add('postgres', (app) => {
+  reports.add(plugin, (app) => {
     const row = store.apps.find(app);
     const links = row ? pg.store.linksOfApp(row.id) : [];
-    return [['Postgres links', links.length ? links.map((l) => `${l.service} (${l.envKey})`).join(', ') : 'none']];
+    return [[`${definition.title} links`, links.length ? links.map((l) => `${l.service} (${l.envKey})`).join(', ') : 'none']];
   });
 }

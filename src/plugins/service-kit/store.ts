@@ -1,8 +1,7 @@
 import type { Db } from '../../store/database.js';
 import { now } from '../../store/database.js';
 
-/** The postgres plugin's rows in the shared `services` and `service_links` tables. */
-export const PLUGIN = 'postgres';
+/** One plugin's rows in the `services` and `service_links` tables that every service plugin shares. */
 
 export interface ServiceRow {
   id: number;
@@ -12,7 +11,7 @@ export interface ServiceRow {
   password: string;
   memoryMb: number | null;
   dataPath: string;
-  /** Stopped on purpose (postgres:stop): the daemon leaves it so. */
+  /** Stopped on purpose (`<plugin>:stop`): the daemon leaves it so. */
   stopped: boolean;
   createdAt: string;
 }
@@ -69,18 +68,21 @@ const toLink = (row: RawLink): LinkRow => ({
 const LINKS = `
   SELECT s.name AS service, a.name AS app, a.id AS app_id, l.env_key, l.created_at
   FROM service_links l JOIN services s ON s.id = l.service_id JOIN apps a ON a.id = l.app_id
-  WHERE s.plugin = '${PLUGIN}'`;
+  WHERE s.plugin = ?`;
 
-export class PostgresStore {
-  constructor(private readonly db: Db) {}
+export class ServiceStore {
+  constructor(
+    private readonly db: Db,
+    readonly plugin: string,
+  ) {}
 
   find(name: string): ServiceRow | undefined {
-    const row = this.db.prepare('SELECT * FROM services WHERE plugin = ? AND name = ?').get(PLUGIN, name) as RawService | undefined;
+    const row = this.db.prepare('SELECT * FROM services WHERE plugin = ? AND name = ?').get(this.plugin, name) as RawService | undefined;
     return row && toService(row);
   }
 
   list(): ServiceRow[] {
-    return (this.db.prepare('SELECT * FROM services WHERE plugin = ? ORDER BY name').all(PLUGIN) as RawService[]).map(toService);
+    return (this.db.prepare('SELECT * FROM services WHERE plugin = ? ORDER BY name').all(this.plugin) as RawService[]).map(toService);
   }
 
   create(service: ServiceSpec): ServiceRow {
@@ -89,24 +91,24 @@ export class PostgresStore {
       .prepare(
         'INSERT INTO services (plugin, name, image, password, memory_mb, data_path, stopped, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)',
       )
-      .run(PLUGIN, service.name, service.image, service.password, service.memoryMb, service.dataPath, createdAt);
+      .run(this.plugin, service.name, service.image, service.password, service.memoryMb, service.dataPath, createdAt);
     return { ...service, id: Number(info.lastInsertRowid), stopped: false, createdAt };
   }
 
   setStopped(name: string, stopped: boolean): void {
-    this.db.prepare('UPDATE services SET stopped = ? WHERE plugin = ? AND name = ?').run(stopped ? 1 : 0, PLUGIN, name);
+    this.db.prepare('UPDATE services SET stopped = ? WHERE plugin = ? AND name = ?').run(stopped ? 1 : 0, this.plugin, name);
   }
 
   remove(name: string): void {
-    this.db.prepare('DELETE FROM services WHERE plugin = ? AND name = ?').run(PLUGIN, name);
+    this.db.prepare('DELETE FROM services WHERE plugin = ? AND name = ?').run(this.plugin, name);
   }
 
   linksOf(service: string): LinkRow[] {
-    return (this.db.prepare(`${LINKS} AND s.name = ? ORDER BY a.name`).all(service) as RawLink[]).map(toLink);
+    return (this.db.prepare(`${LINKS} AND s.name = ? ORDER BY a.name`).all(this.plugin, service) as RawLink[]).map(toLink);
   }
 
   linksOfApp(appId: number): LinkRow[] {
-    return (this.db.prepare(`${LINKS} AND a.id = ? ORDER BY s.name`).all(appId) as RawLink[]).map(toLink);
+    return (this.db.prepare(`${LINKS} AND a.id = ? ORDER BY s.name`).all(this.plugin, appId) as RawLink[]).map(toLink);
   }
 
   link(serviceId: number, appId: number, envKey: string): void {
