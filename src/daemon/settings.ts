@@ -27,6 +27,8 @@ export interface Settings {
   systemSshUsers: string[];
   /** The socket their forced command talks to (root:their group, 0660). */
   sshForwardSocket: string;
+  /** How often the daemon looks for letsencrypt certificates to renew (and the first retry wait). */
+  letsencryptCheckSeconds: number;
 }
 
 export const DEFAULT_HOME = '/var/lib/paas';
@@ -50,6 +52,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     limits: readLimits(env),
     systemSshUsers: userList(env, 'PAAS_SYSTEM_SSH_USERS'),
     sshForwardSocket: env.PAAS_SSH_FORWARD_SOCKET || '/run/paas/ssh.sock',
+    letsencryptCheckSeconds: seconds(env, 'PAAS_LETSENCRYPT_CHECK_INTERVAL', 3600),
   };
 }
 
@@ -84,6 +87,13 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
     throw new Error(`${name} must be a port number from 0 to 65535 (got "${raw}")`);
   }
   return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a number of seconds, like 3600 (got "${raw}")`);
+  return Number(raw);
 }
 
 function size(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

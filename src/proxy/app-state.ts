@@ -2,7 +2,7 @@ import { appDomains, isValidDomain, uniqueDomains } from './domains.js';
 import { certFiles, type NginxLayout } from './layout.js';
 import { NGINX_NAMESPACE, resolveNginxSettings } from './nginx-settings.js';
 import { DEFAULT_CONTAINER_PORT, effectivePortMap, formatPortMapping, parsePortMapping, type PortMapping } from './port-map.js';
-import type { AppProxyState } from './render.js';
+import { isValidChallenge, type AcmeChallenge, type AppProxyState } from './render.js';
 import { UPSTREAMS, parseUpstreams } from './upstreams.js';
 
 /** Where the proxy's state lives in store.properties (per app, or global with app null). */
@@ -18,6 +18,8 @@ export const PROXY_KEYS = {
   /** The version directory of the app's certificate under certs/APP/. */
   cert: { namespace: 'certs', key: 'current' },
   upstreams: UPSTREAMS,
+  /** JSON list of {token, keyAuthorization}: HTTP-01 answers while letsencrypt validates the app. */
+  challenges: { namespace: 'letsencrypt', key: 'challenges' },
 } as const;
 
 /** Reads properties; the proxy reads through pending changes that are not stored yet. */
@@ -107,7 +109,23 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
     upstreams,
     cert: cert && { crt: cert.crt, key: cert.key },
     settings: resolveNginxSettings(reader.all(app.id, NGINX_NAMESPACE), reader.all(null, NGINX_NAMESPACE)),
+    challenges: parseChallenges(reader.get(app.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key)),
   };
+}
+
+/** Stored challenges that are well formed; anything else is dropped. */
+export function parseChallenges(stored: string | undefined): AcmeChallenge[] {
+  if (!stored) return [];
+  try {
+    const value: unknown = JSON.parse(stored);
+    if (!Array.isArray(value)) return [];
+    return value
+      .filter((v): v is AcmeChallenge => typeof v?.token === 'string' && typeof v?.keyAuthorization === 'string')
+      .map(({ token, keyAuthorization }) => ({ token, keyAuthorization }))
+      .filter(isValidChallenge);
+  } catch {
+    return [];
+  }
 }
 
 function parseList(stored: string | undefined): string[] {

@@ -8,16 +8,15 @@ import type { AppRow } from '../store/apps.js';
 import { PROXY_KEYS, globalDomains, ownDomains, serializeDomains } from './app-state.js';
 import {
   generateSelfSigned,
-  inspectCertPair,
   readCertFiles,
   validityWarning,
   readCertInfo,
   readCertTar,
   removeCertVersions,
-  writeCertVersion,
   type CertInfo,
   type CertPair,
 } from './certs.js';
+import { installCertificate } from './cert-install.js';
 import { printChange } from './change-output.js';
 import { normalizeDomain, reservedDomainProblem } from './domains.js';
 import type { Mutation, NginxProxy } from './proxy.js';
@@ -28,23 +27,7 @@ const { cert: CERT, domains: OWN } = PROXY_KEYS;
 export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store, paths } = api;
 
-  /** Writes the pair as a new version, points the app at it through one checked reload, drops old versions. */
-  async function install(app: AppRow, pair: CertPair, also?: Mutation) {
-    const info = inspectCertPair(pair);
-    const previous = store.properties.get(app.id, CERT.namespace, CERT.key);
-    const version = writeCertVersion(proxy.layout, app.name, pair);
-    try {
-      const result = await proxy.change({ subject: app.name }, async (pending) => {
-        pending.set(app.id, CERT.namespace, CERT.key, version);
-        await also?.(pending);
-      });
-      removeCertVersions(proxy.layout, app.name, version);
-      return { info, result };
-    } catch (error) {
-      if (version !== previous) removeCertVersions(proxy.layout, app.name, previous);
-      throw error;
-    }
-  }
+  const install = (app: AppRow, pair: CertPair, also?: Mutation) => installCertificate(api, proxy, app, pair, also);
 
   commands.register({
     name: 'certs:add',

@@ -12,6 +12,8 @@ import { TREE, appLogs } from './layout.js';
 import { registerNginxCommands } from './nginx-commands.js';
 import { registerPortsCommands } from './ports-commands.js';
 import { formatPortMapping } from './port-map.js';
+import { Letsencrypt } from './letsencrypt/letsencrypt.js';
+import { registerLetsencryptCommands } from './letsencrypt/letsencrypt-commands.js';
 import { NginxProxy } from './proxy.js';
 import { hostPort, isValidUpstream, serializeUpstreams } from './upstreams.js';
 
@@ -23,9 +25,10 @@ import { hostPort, isValidUpstream, serializeUpstreams } from './upstreams.js';
 export function proxyPart(): Part {
   let api: PartApi;
   let proxy: NginxProxy;
+  let letsencrypt: Letsencrypt;
   return {
     name: 'proxy',
-    description: 'managed nginx: domains:*, ports:*, certs:*, nginx:*',
+    description: "managed nginx: domains:*, ports:*, certs:*, nginx:*, letsencrypt:* (Let's Encrypt certificates, renewed by the daemon)",
     register(partApi) {
       api = partApi;
       proxy = new NginxProxy(partApi);
@@ -35,6 +38,8 @@ export function proxyPart(): Part {
       registerPortsCommands(partApi, proxy);
       registerCertsCommands(partApi, proxy);
       registerNginxCommands(partApi, proxy);
+      letsencrypt = new Letsencrypt(partApi, proxy);
+      registerLetsencryptCommands(partApi, proxy, letsencrypt);
 
       urls.add((app) => proxy.urls(app));
 
@@ -133,7 +138,11 @@ export function proxyPart(): Part {
       } catch (error) {
         api.logger.error({ err: error }, 'nginx is not routing; fix the cause and restart the daemon (or run any domains:* command)');
       }
+      letsencrypt.start();
     },
-    // No stop(): nginx keeps serving while the daemon restarts.
+    // nginx keeps serving while the daemon restarts; only the renewal schedule stops.
+    async stop() {
+      letsencrypt.stop();
+    },
   };
 }

@@ -19,6 +19,22 @@ export interface AppProxyState {
   upstreams: Upstream[];
   cert: { crt: string; key: string } | undefined;
   settings: NginxSettings;
+  /** HTTP-01 answers nginx serves while an ACME server validates the app's domains (letsencrypt). */
+  challenges?: readonly AcmeChallenge[];
+}
+
+export interface AcmeChallenge {
+  /** base64url, checked by isValidChallenge before it reaches a file. */
+  token: string;
+  keyAuthorization: string;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** Only base64url tokens and `token.thumbprint` answers reach nginx. Pure. */
+export function isValidChallenge(challenge: AcmeChallenge): boolean {
+  const [token, thumbprint, ...rest] = challenge.keyAuthorization.split('.');
+  return BASE64URL.test(challenge.token) && token === challenge.token && thumbprint !== undefined && BASE64URL.test(thumbprint) && rest.length === 0;
 }
 
 /** An app nginx serves: it has a domain and a port to listen on. */
@@ -90,6 +106,15 @@ function renderServer(
   if (tls && app.cert) {
     out.push(`  ssl_certificate ${quote(app.cert.crt)};`, `  ssl_certificate_key ${quote(app.cert.key)};`);
     if (app.settings.hsts === 'true') out.push(`  add_header Strict-Transport-Security "max-age=${HSTS_MAX_AGE}" always;`);
+  }
+  for (const challenge of (app.challenges ?? []).filter(isValidChallenge)) {
+    // An exact match wins over `location /`, so the answer is served even where http redirects.
+    out.push(
+      `  location = /.well-known/acme-challenge/${challenge.token} {`,
+      '    default_type text/plain;',
+      `    return 200 "${challenge.keyAuthorization}";`,
+      '  }',
+    );
   }
   if (redirectTo) {
     const port = redirectTo.host === 443 ? '' : `:${redirectTo.host}`;

@@ -39,6 +39,21 @@ function app(overrides: Partial<AppProxyState> = {}): AppProxyState {
 }
 
 describe('renderAppConfig', () => {
+  it('answers ACME http-01 challenges on every server block, before the https redirect', () => {
+    const text = renderAppConfig(
+      app({
+        ports: [parsePortMapping('http:80:5000'), parsePortMapping('https:443:5000')],
+        cert: { crt: '/c/server.crt', key: '/c/server.key' },
+        challenges: [{ token: 'tok_1', keyAuthorization: 'tok_1.thumb-2' }, { token: 'bad"', keyAuthorization: 'bad".x' }],
+      }),
+      options,
+    );
+    const answer = '  location = /.well-known/acme-challenge/tok_1 {\n    default_type text/plain;\n    return 200 "tok_1.thumb-2";\n  }';
+    expect(text.split(answer)).toHaveLength(3);
+    expect(text.indexOf(answer)).toBeLessThan(text.indexOf('return 301 https://'));
+    expect(text).not.toContain('bad"');
+  });
+
   it('proxies every domain to every web container, with keepalive, forwarded headers and websockets', () => {
     const text = renderAppConfig(app(), options);
     expect(text).toContain('upstream paas-blog-5000 {\n  server 172.18.0.3:5000;\n  server 172.18.0.2:5000;\n  keepalive 16;\n}');

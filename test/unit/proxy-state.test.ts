@@ -28,6 +28,7 @@ describe('loadAppState', () => {
       upstreams: [],
       cert: undefined,
       settings: { 'client-max-body-size': '1m', 'proxy-connect-timeout': '2s', 'proxy-read-timeout': '60s', 'proxy-buffering': 'on', hsts: 'true' },
+      challenges: [],
     });
   });
 

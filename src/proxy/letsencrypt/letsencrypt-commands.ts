@@ -1,0 +1,184 @@
+import { requireApp, requireAppOrAll } from '../../core/app-lookup.js';
+import { UserError } from '../../core/errors.js';
+import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
+import { registerTopic } from '../../core/property-commands.js';
+import type { PartApi } from '../../core/part.js';
+import { PROXY_KEYS } from '../app-state.js';
+import { removeCertVersions } from '../certs.js';
+import { printChange } from '../change-output.js';
+import type { NginxProxy } from '../proxy.js';
+import { LETSENCRYPT_TOPIC, type Letsencrypt, type LetsencryptStatus } from './letsencrypt.js';
+import { formatDuration } from './renewal.js';
+
+/** letsencrypt:*: certificates from Let's Encrypt (or any ACME server), renewed by the daemon. */
+export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, letsencrypt: Letsencrypt): void {
+  const { commands, store } = api;
+
+  commands.register({
+    name: 'letsencrypt:enable',
+    summary: "Get a Let's Encrypt certificate for every domain of an app (the daemon renews it)",
+    usage: 'APP|--all [--force]',
+    description:
+      'The ACME server checks each domain over http on port 80 (a challenge answered by nginx), so every\n' +
+      'domain must resolve to this server and port 80 must be open. The certificate is installed like\n' +
+      'certs:add: https on, http redirects there. Nothing is requested while the installed certificate\n' +
+      'covers the domains and is not due for renewal, unless --force.',
+    examples: ['paas letsencrypt:set --global email you@example.com', 'paas letsencrypt:enable blog', 'paas letsencrypt:enable --all'],
+    flags: {
+      force: { type: 'boolean', short: 'f', description: 'request a new certificate even if the current one is valid' },
+      all: { type: 'boolean', description: 'every app' },
+    },
+    arity: [0, 1],
+    async handler({ args: [name], flags, stdout, stderr }) {
+      if ((name === undefined) === (flags.all !== true)) throw new UserError('letsencrypt:enable: give an APP or --all');
+      const apps = requireAppOrAll(store, name);
+      const log = (line: string) => writeLine(stdout, line);
+      const failed: string[] = [];
+      for (const app of apps) {
+        try {
+          const result = await letsencrypt.enable(app, { force: flags.force === true, log });
+          if (result) printChange(stdout, result, proxy.urls(app.name));
+        } catch (error) {
+          if (apps.length === 1 || !(error instanceof UserError)) throw error;
+          failed.push(app.name);
+          writeLine(stderr, ` !     ${app.name}: ${error.message}`);
+        }
+      }
+      if (failed.length) throw new UserError(`no certificate for: ${failed.join(', ')}`);
+    },
+  });
+
+  commands.register({
+    name: 'letsencrypt:disable',
+    summary: "Remove an app's Let's Encrypt certificate (it is served on http only)",
+    usage: 'APP',
+    examples: ['paas letsencrypt:disable blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      const result = await letsencrypt.disable(app);
+      removeCertVersions(proxy.layout, app.name);
+      writeLine(stdout, `-----> Disabled letsencrypt for ${app.name}; it is served on http only`);
+      printChange(stdout, result);
+    },
+  });
+
+  commands.register({
+    name: 'letsencrypt:active',
+    summary: "Print true if the app's certificate came from letsencrypt:enable, else false",
+    usage: 'APP',
+    examples: ['paas letsencrypt:active blog'],
+    arity: [1, 1],
+    handler({ args: [name], stdout }) {
+      writeLine(stdout, String(letsencrypt.status(requireApp(store, name!)).active));
+    },
+  });
+
+  commands.register({
+    name: 'letsencrypt:list',
+    summary: "List the apps with a Let's Encrypt certificate: expiry, renewal, last renewal error",
+    usage: '[--format json]',
+    examples: ['paas letsencrypt:list', 'paas letsencrypt:list --format json'],
+    flags: { ...FORMAT_FLAG },
+    arity: [0, 0],
+    handler({ flags, stdout }) {
+      const now = Date.now();
+      const rows = store.apps
+        .list()
+        .map((app) => ({ app: app.name, status: letsencrypt.status(app) }))
+        .filter((row): row is { app: string; status: LetsencryptStatus & { info: NonNullable<LetsencryptStatus['info']> } } => row.status.active && row.status.info !== undefined)
+        .sort((a, b) => a.status.info.expiresAt.localeCompare(b.status.info.expiresAt));
+      if (flags.format === 'json') {
+        return writeJson(
+          stdout,
+          rows.map(({ app, status }) => ({
+            app,
+            domains: status.info.hostnames,
+            expires_at: status.info.expiresAt,
+            renews_at: status.renewAt?.toISOString(),
+            failures: status.failures,
+            last_error: status.lastError ?? null,
+            next_attempt: status.nextAttempt?.toISOString() ?? null,
+          })),
+        );
+      }
+      if (rows.length === 0) return writeLine(stdout, 'No app has a letsencrypt certificate; get one with: paas letsencrypt:enable APP');
+      stdout.write(
+        renderTable(
+          ['App name', 'Certificate Expiry', 'Time before expiry', 'Time before renewal', 'Last renewal error'],
+          rows.map(({ app, status }) => [
+            app,
+            status.info.expiresAt.slice(0, 19).replace('T', ' '),
+            formatDuration(Date.parse(status.info.expiresAt) - now),
+            formatDuration((status.renewAt?.getTime() ?? now) - now),
+            status.lastError ? `${status.lastError} (attempt ${status.failures}; next ${status.nextAttempt ? `in ${formatDuration(status.nextAttempt.getTime() - now)}` : 'at the next check'})` : '-',
+          ]),
+        ),
+      );
+    },
+  });
+
+  commands.register({
+    name: 'letsencrypt:auto-renew',
+    summary: 'Renew now the certificates (of every app, or one) that are within their grace period',
+    usage: '[APP]',
+    description: 'The daemon does this on its own every hour (PAAS_LETSENCRYPT_CHECK_INTERVAL); this runs it now, without waiting for the backoff after a failure.',
+    examples: ['paas letsencrypt:auto-renew', 'paas letsencrypt:auto-renew blog'],
+    arity: [0, 1],
+    async handler({ args: [name], stdout }) {
+      const apps = requireAppOrAll(store, name);
+      const failed = await letsencrypt.renewDue(apps, { respectBackoff: false, log: (line) => writeLine(stdout, line) });
+      if (failed.length) throw new UserError(`renewal failed for ${failed.join(', ')}; the current certificates keep serving (see paas letsencrypt:list)`);
+      writeLine(stdout, '-----> Every letsencrypt certificate is current');
+    },
+  });
+
+  commands.register({
+    name: 'letsencrypt:cleanup',
+    summary: "Remove an app's certificate directories other than the one in use",
+    usage: 'APP',
+    examples: ['paas letsencrypt:cleanup blog'],
+    arity: [1, 1],
+    handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      const current = store.properties.get(app.id, PROXY_KEYS.cert.namespace, PROXY_KEYS.cert.key);
+      removeCertVersions(proxy.layout, app.name, current);
+      writeLine(stdout, `-----> Removed the unused certificate directories of ${app.name}`);
+    },
+  });
+
+  commands.register({
+    name: 'letsencrypt:revoke',
+    summary: "Ask the ACME server to revoke an app's certificate (e.g. after its key leaked)",
+    usage: 'APP',
+    description: 'The certificate stays installed; get a new one with: paas letsencrypt:enable APP --force',
+    examples: ['paas letsencrypt:revoke blog'],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const app = requireApp(store, name!);
+      await letsencrypt.revoke(app);
+      writeLine(stdout, `-----> Revoked the certificate of ${app.name}; replace it with: paas letsencrypt:enable ${app.name} --force`);
+    },
+  });
+
+  registerTopic(
+    api,
+    {
+      ...LETSENCRYPT_TOPIC,
+      fields(app) {
+        const status = letsencrypt.status(app);
+        return {
+          active: String(status.active),
+          'expires-at': status.info?.expiresAt ?? '',
+          'renews-at': status.renewAt?.toISOString() ?? '',
+          'last-error': status.lastError ?? '',
+        };
+      },
+    },
+    {
+      setDescription: 'Values apply to letsencrypt:enable and to renewals; the app value wins over --global.',
+      setExamples: ['paas letsencrypt:set --global email you@example.com', 'paas letsencrypt:set blog server staging', 'paas letsencrypt:set blog server'],
+      reportSummary: "Show an app's letsencrypt settings and certificate state",
+    },
+  );
+}
