@@ -16,7 +16,7 @@ import type { Part, PartApi } from '../core/part.js';
 import { createPartApi } from '../core/part-api.js';
 import { registerParts } from '../core/part-registration.js';
 import { orderParts } from '../core/part-order.js';
-import { createDockerClient } from '../deploy/docker-client.js';
+import { createDockerClient } from '../docker/client.js';
 import { migrateParts } from '../store/part-migrations.js';
 import { allParts } from './parts.js';
 import { paths as pathsOf, type Settings } from './settings.js';

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type Docker from 'dockerode';
 import type { PropertiesTable } from '../store/properties.js';
 import type { HealthCheck } from './app-json.js';
-import { execText } from './docker-exec.js';
+import { execText } from '../docker/exec.js';
 import { setting } from './deploy-settings.js';
 import { acceptsTcp, type ProcessContainer } from './scheduler.js';
 

@@ -11,7 +11,7 @@ import type { BuildRow } from '../store/builds.js';
 import { ensureNginxUser } from '../proxy/nginx-worker.js';
 import { deployCurrentRevision, registerAppCommands } from './app-commands.js';
 import { registerLogsCommands } from './logs-commands.js';
-import { watchContainerEvents } from './docker-events.js';
+import { watchContainerEvents } from '../docker/events.js';
 import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
 import { applyFirewall, removeFirewall } from './firewall.js';
 import { bridgeOf } from './networks.js';

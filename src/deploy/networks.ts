@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import { dockerMessage, statusOf } from './docker-errors.js';
+import { dockerMessage, statusOf } from '../docker/errors.js';
 import { LABELS } from './naming.js';
 
 /**

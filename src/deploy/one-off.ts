@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Terminal } from '../core/command.js';
 import { appContainerDefaults } from './container-defaults.js';
-import { DockerDemux } from './docker-stream.js';
+import { DockerDemux } from '../docker/stream.js';
 import { connectNetwork } from './networks.js';
 
 export interface OneOffOptions {

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { appContainerDefaults } from './container-defaults.js';
-import { execIn } from './docker-exec.js';
+import { execIn } from '../docker/exec.js';
 import { connectNetwork } from './networks.js';
 
 export interface CommitTaskOptions {

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import type { AppRow } from '../store/apps.js';
-import { streamContainerLogs } from './docker-logs.js';
+import { streamContainerLogs } from '../docker/logs.js';
 import { LABELS } from './naming.js';
 import type { DeployServices } from './services.js';
 

@@ -2,9 +2,9 @@ import { connect } from 'node:net';
 import type Docker from 'dockerode';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../daemon/logger.js';
-import { dockerMessage, statusOf } from './docker-errors.js';
+import { dockerMessage, statusOf } from '../docker/errors.js';
 import type { ReleaseRow } from '../store/releases.js';
-import { demuxLogBuffer } from './docker-logs.js';
+import { demuxLogBuffer } from '../docker/logs.js';
 import { LABELS, containerName, networkName, processLabels } from './naming.js';
 import { connectNetwork, disconnectNetwork, ensureBridgeNetwork } from './networks.js';
 import { processCommand, processEnv } from './process-env.js';
@@ -301,4 +301,4 @@ const POLL_MS = 20;
 /** How often new processes are looked at while they must stay up. */
 const STAY_UP_POLL_MS = 50;
 
-export { dockerMessage, statusOf } from './docker-errors.js';
+export { dockerMessage, statusOf } from '../docker/errors.js';

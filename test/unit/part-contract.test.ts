@@ -4,7 +4,7 @@ import type { Part, PartApi } from '../../src/core/part.js';
 import { assertOwnCommands, orderParts, topicOwners } from '../../src/core/part-order.js';
 import { registerParts } from '../../src/core/part-registration.js';
 import { CommandRegistry } from '../../src/core/registry.js';
-import { dockerOptions } from '../../src/deploy/docker-client.js';
+import { dockerOptions } from '../../src/docker/client.js';
 import { migrate } from '../../src/store/database.js';
 import { mergeSchemas, migrateParts, schemaVersion } from '../../src/store/part-migrations.js';
 import { SERVICE_SCHEMA } from '../../src/plugins/service-kit/schema.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DockerDemux } from '../../src/deploy/docker-stream.js';
+import { DockerDemux } from '../../src/docker/stream.js';
 import { serviceContainerName, serviceHost, serviceLabels, serviceVolumeName } from '../../src/plugins/service-kit/docker-names.js';
 import { imageHash } from '../../src/plugins/service-kit/image-hash.js';
 import { chooseLinkKey, fallbackLinkKey } from '../../src/plugins/service-kit/link-env.js';

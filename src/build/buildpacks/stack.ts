@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { debianMirror } from './debian-mirror.js';
-import { withHostLock } from './host-lock.js';
+import { withHostLock } from '../../core/host-lock.js';
 import { buildFromContext, importRootfs, memoryContext } from './image-build.js';
 import { LineSplitter } from './lines.js';
 import {

@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
 import { UserError } from '../../core/errors.js';
-import { demuxLogBuffer } from '../../deploy/docker-logs.js';
+import { demuxLogBuffer } from '../../docker/logs.js';
 import { serviceNetworkName } from '../../deploy/naming.js';
 import { connectNetwork, disconnectNetwork, ensureBridgeNetwork, removeNetwork } from '../../deploy/networks.js';
-import { execText } from '../../deploy/docker-exec.js';
+import { execText } from '../../docker/exec.js';
 import type { ServiceDefinition } from './definition.js';
 import { serviceContainerName, serviceHost, serviceLabels, serviceVolumeName } from './docker-names.js';
 import type { ServiceRow, ServiceSpec } from './store.js';

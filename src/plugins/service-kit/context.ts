@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { UserError } from '../../core/errors.js';
 import type { PartApi } from '../../core/part.js';
-import { execIn, execText, type ExecOptions } from '../../deploy/docker-exec.js';
+import { execIn, execText, type ExecOptions } from '../../docker/exec.js';
 import { ServiceContainers } from './containers.js';
 import type { ServiceDefinition } from './definition.js';
 import { prepareServiceImage, type ImageChoice } from './image.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ensureStackImages } from '../../build/buildpacks/stack.js';
 import { STACK_IMAGES } from '../../build/buildpacks/stack-definition.js';
-import { withHostLock } from '../../build/buildpacks/host-lock.js';
+import { withHostLock } from '../../core/host-lock.js';
 import { buildFromContext, memoryContext } from '../../build/buildpacks/image-build.js';
 import { UserError } from '../../core/errors.js';
 import type { ServiceDefinition } from './definition.js';

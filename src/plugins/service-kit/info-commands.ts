@@ -2,7 +2,7 @@ import { UserError } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
 import { renderReport } from '../../core/reports.js';
-import { streamContainerLogs } from '../../deploy/docker-logs.js';
+import { streamContainerLogs } from '../../docker/logs.js';
 import type { ServiceContext } from './context.js';
 import { assertServiceName } from './names.js';
 import type { ServiceRow } from './store.js';

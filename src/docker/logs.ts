@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { DockerDemux } from './docker-stream.js';
+import { DockerDemux } from './stream.js';
 
 /**
  * `docker logs` without a TTY is multiplexed: 8-byte headers (stream, 0, 0, 0, size32) before each

@@ -1,7 +1,7 @@
 import { Writable, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Terminal } from '../core/command.js';
-import { DockerDemux } from './docker-stream.js';
+import { DockerDemux } from './stream.js';
 
 export interface ExecOptions {
   cmd: string[];

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Logger } from '../daemon/logger.js';
-import { LABELS } from './naming.js';
+import { LABELS } from '../deploy/naming.js';
 
 const WATCHED = ['die', 'start', 'destroy', 'oom'];
 const DEBOUNCE_MS = 1_000;
