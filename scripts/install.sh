@@ -306,7 +306,7 @@ prepare_images() {
     step "Skipping image preparation (PAAS_SKIP_IMAGES=1); the first build will prepare them"
     return
   fi
-  step "Preparing images (the buildpack stack and postgres are built from Debian packages the first time: a few minutes)"
+  step "Preparing images (the buildpack stack, postgres and redis are built from Debian packages the first time: a few minutes)"
   /usr/local/bin/paas plugin:install
 }
 

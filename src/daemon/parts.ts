@@ -17,6 +17,7 @@ import { proxyPart } from '../proxy/proxy-part.js';
 import { storagePart } from '../storage/storage-part.js';
 import { maintenancePart } from '../maintenance/maintenance-part.js';
 import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
+import { redisPlugin } from '../plugins/redis/redis-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
 export function allParts(): Part[] {
@@ -37,6 +38,7 @@ export function allParts(): Part[] {
     storagePart,
     maintenancePart(),
     postgresPlugin(),
+    redisPlugin(),
     eventsPart,
   ];
   parts.push(pluginCommandsPart(parts));

@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStackImages } from '../../src/build/buildpacks/stack.js';
 import { TEST_LOCK_DIR } from '../fixtures/images.js';
-import { PAAS_BIN, appWorkTree, httpGet, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
+import { appWorkTree, httpGet, paasBytes as paasBinary, waitUntil, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 let instance: string;
@@ -36,32 +36,12 @@ afterAll(async () => {
   await daemon.destroy();
 }, 120_000);
 
-/** The CLI with binary standard input and output, as a shell redirection would give them. */
-function paasBytes(args: readonly string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PAAS_BIN, ...args], { env: { ...process.env, ...daemon.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? Buffer.alloc(0));
-  });
-}
+const paasBytes = (args: readonly string[], input?: Buffer) => paasBinary(daemon, args, input);
 
 const sql = async (service: string, query: string) => (await daemon.paasOk(['postgres:connect', service], { input: `${query}\n` })).trim();
 const rows = (service: string) => sql(service, "\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\nselect name from items order by id;");
 const appUrl = async () => (await daemon.paasOk(['urls', 'pgapp'])).trim().split('\n')[0]!;
 const containerId = async (service: string) => (await daemon.paasOk(['postgres:info', service, '--id'])).trim();
-const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-};
 
 describe('hostile input', () => {
   it('refuses bad service names before touching Docker', async () => {
@@ -153,7 +133,7 @@ describe('the data survives', () => {
   it('docker restart of the postgres container keeps every row', async () => {
     await sql('db', "insert into items (name) values ('second row');");
     await run('docker', ['restart', await containerId('db')]);
-    await until('the app reading the table again', async () => (await httpGet(await appUrl())).body === 'items: first row, second row\n');
+    await waitUntil('the app reading the table again', async () => (await httpGet(await appUrl())).body === 'items: first row, second row\n');
     expect(await rows('db')).toBe('first row\nsecond row');
   }, 120_000);
 
@@ -170,8 +150,8 @@ describe('the data survives', () => {
     await run('docker', ['rm', '-f', `paas-${instance}-postgres-db2`]);
     await sql('db', 'select 1').catch(() => undefined);
     await daemon.start();
-    await until('db2 running again', async () => (await daemon.paasOk(['postgres:info', 'db2', '--status'])).trim() === 'running');
-    await until('db2 accepting connections', async () => (await daemon.paas(['postgres:connect', 'db2'], { input: 'select 1;\n' })).code === 0);
+    await waitUntil('db2 running again', async () => (await daemon.paasOk(['postgres:info', 'db2', '--status'])).trim() === 'running');
+    await waitUntil('db2 accepting connections', async () => (await daemon.paas(['postgres:connect', 'db2'], { input: 'select 1;\n' })).code === 0);
   }, 120_000);
 
   it('postgres:stop stays stopped; postgres:start brings it back', async () => {
