@@ -16,6 +16,7 @@ import { buildpacksPart } from '../build/buildpacks/buildpacks-part.js';
 import { proxyPart } from '../proxy/proxy-part.js';
 import { storagePart } from '../storage/storage-part.js';
 import { maintenancePart } from '../maintenance/maintenance-part.js';
+import { dashboardPart } from '../dashboard/dashboard-part.js';
 import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
 import { redisPlugin } from '../plugins/redis/redis-part.js';
 
@@ -40,6 +41,7 @@ export function allParts(): Part[] {
     postgresPlugin(),
     redisPlugin(),
     eventsPart,
+    dashboardPart(),
   ];
   parts.push(pluginCommandsPart(parts));
   return parts;

@@ -13,11 +13,13 @@ import { deployCurrentRevision, registerAppCommands } from './app-commands.js';
 import { registerLogsCommands } from './logs-commands.js';
 import { watchContainerEvents } from '../docker/events.js';
 import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
+import { followBuildLog } from './follow-build-log.js';
 import { applyFirewall, removeFirewall } from './firewall.js';
 import { bridgeOf } from './networks.js';
 import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
+import { registerStatsCommands } from './stats-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
 import { CronRunner } from './cron.js';
 import { registerCronCommands } from './cron-commands.js';
@@ -115,10 +117,12 @@ export function deployPart(): Part {
       commands.register({
         name: 'builds:output',
         summary: "Print a build's log (default: the latest build)",
-        usage: 'APP [ID]',
-        examples: ['paas builds:output blog', 'paas builds:output blog 12'],
+        usage: 'APP [ID] [-t]',
+        description: 'With -t (--tail) and a build that is running, its log is followed until the build ends.',
+        examples: ['paas builds:output blog', 'paas builds:output blog 12', 'paas builds:output blog -t'],
+        flags: { tail: { type: 'boolean', short: 't', description: 'follow a running build until it ends' } },
         arity: [1, 2],
-        handler({ args: [name, id], stdout }) {
+        async handler({ args: [name, id], flags, stdout, signal }) {
           const app = requireApp(store, name!);
           const builds = store.builds.forApp(app.id);
           const build = id === undefined ? builds[0] : builds.find((b) => String(b.id) === id);
@@ -128,6 +132,10 @@ export function deployPart(): Part {
             );
           }
           const file = join(paths.buildLogs, `${build.id}.log`);
+          if (flags.tail === true) {
+            const running = () => store.builds.get(build.id)?.status === 'running';
+            return followBuildLog(file, running, stdout, signal);
+          }
           stdout.write(existsSync(file) ? readFileSync(file) : '');
         },
       });
@@ -193,6 +201,7 @@ export function deployPart(): Part {
 
       registerReleaseCommands(services);
       registerPsCommands(services);
+      registerStatsCommands(services);
       registerChecksCommands(services);
       cron = new CronRunner(partApi, scheduler);
       registerCronCommands(services, cron);
