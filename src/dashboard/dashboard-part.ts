@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import type { TopicSpec } from '../core/properties.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { Part, PartApi } from '../daemon/part.js';
+import type { Part, PartApi } from '../core/part.js';
 import { LINK_TTL_MS, SessionStore, type Session } from './sessions.js';
 import { staticRoutes } from './static-routes.js';
 
@@ -33,6 +33,7 @@ export function dashboardPart(): Part {
   const sessions = new SessionStore();
   return {
     name: 'dashboard',
+    topics: ['dashboard'],
     description: 'web dashboard and JSON API (/api/v1) on the API port: dashboard:login-link, dashboard:sessions, dashboard:logout',
     register(api) {
       const { commands, store } = api;
