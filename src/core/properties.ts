@@ -22,6 +22,8 @@ export interface PropertySpec {
   validate?(value: string): string;
   /** Where the value lives in store.properties, when not (topic namespace, key). */
   storage?: { namespace: string; key: string };
+  /** VALUE may be several words (`trusted-proxies CIDR...`): they are stored space-separated. */
+  variadic?: boolean;
   /** The effective value when it is more than "app, else global, else default". */
   computed?(values: PropertyValues, app: AppRow | undefined): string;
 }

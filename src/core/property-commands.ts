@@ -36,6 +36,8 @@ export interface TopicCommandOptions {
 export const REPORT_FORMAT_FLAG: Record<string, FlagSpec> = {
   format: { type: 'string', description: 'output format', choices: ['stdout', 'text', 'json'], placeholder: 'FORMAT' },
 };
+/** The most words a variadic property takes in one set command. */
+const MAX_VALUES = 64;
 const GLOBAL: FlagSpec = { type: 'boolean', description: 'the global settings instead of one app' };
 
 /**
@@ -54,6 +56,7 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
   const example = options.reportExampleKey ?? reportFlagExample(topic);
 
   if (setName !== false && first) {
+    const variadic = topic.properties.some((p) => p.variadic);
     const keys = topic.properties.map((p) => p.key);
     commands.register({
       name: setName,
@@ -66,15 +69,16 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
       ].join('\n'),
       examples: options.setExamples ?? [`paas ${setName} blog ${first.key} VALUE`, `paas ${setName} blog ${first.key}`],
       flags: hasGlobal ? { global: { type: 'boolean', description: 'set the default of every app' } } : {},
-      arity: [1, 3],
+      arity: [1, variadic ? 2 + MAX_VALUES : 3],
       async handler(ctx) {
         const global = ctx.flags.global === true;
-        const [name, key, value] = global ? [undefined, ...ctx.args] : ctx.args;
-        if (key === undefined || (global && ctx.args.length > 2) || (!hasApp && !global)) {
+        const [name, key, ...values] = global ? [undefined, ...ctx.args] : ctx.args;
+        const several = values.length > 1 && !topic.properties.find((p) => p.key === key)?.variadic;
+        if (key === undefined || several || (!hasApp && !global)) {
           throw new UserError(`usage: paas ${setName} ${setTarget} KEY [VALUE]`);
         }
         const app = name === undefined ? undefined : requireApp(store, name);
-        const change = planChange(topic, { app, global }, key, value);
+        const change = planChange(topic, { app, global }, key, values.length ? values.join(' ') : undefined);
         options.authorize?.(change, ctx);
         writeChange(ctx.stdout, change);
         if (options.apply) await options.apply(change, ctx);

@@ -2,7 +2,7 @@ import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { PropertyValues, TopicSpec } from '../core/properties.js';
+import type { PropertyScope, PropertyValues, TopicSpec } from '../core/properties.js';
 import type { PartApi } from '../core/part.js';
 import { printChange } from './change-output.js';
 import { TREE, appLogs } from './layout.js';
@@ -19,7 +19,8 @@ function nginxTopic(proxy: NginxProxy): TopicSpec {
     namespace: NGINX_NAMESPACE,
     properties: NGINX_SETTING_KEYS.map((key) => ({
       key,
-      scope: 'app+global' as const,
+      scope: ('globalOnly' in NGINX_SETTINGS[key] ? 'global' : 'app+global') as PropertyScope,
+      variadic: 'variadic' in NGINX_SETTINGS[key],
       summary: NGINX_SETTINGS[key].hint,
       default: NGINX_SETTINGS[key].default,
       validate: (value: string) => normalizeNginxSetting(key, value),
@@ -42,8 +43,13 @@ export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store } = api;
 
   registerTopic(api, nginxTopic(proxy), {
-    setDescription: 'hsts sends Strict-Transport-Security on https; http always redirects to https once the app has a certificate.',
-    setExamples: ['paas nginx:set blog client-max-body-size 50m', 'paas nginx:set --global proxy-read-timeout 120s', 'paas nginx:set blog client-max-body-size'],
+    setDescription:
+      'hsts sends Strict-Transport-Security on https; http always redirects to https once the app has a certificate.\n' +
+      'Behind Cloudflare or a load balancer, list its addresses in trusted-proxies (--global): requests from them\n' +
+      'take the client address from real-ip-header and keep their X-Forwarded-Proto; everyone else\'s are ignored.',
+    setExamples: [
+      'paas nginx:set --global trusted-proxies 173.245.48.0/20 103.21.244.0/22',
+      'paas nginx:set --global real-ip-header cf-connecting-ip','paas nginx:set blog client-max-body-size 50m', 'paas nginx:set --global proxy-read-timeout 120s', 'paas nginx:set blog client-max-body-size'],
     reportSummary: "Show an app's nginx settings and files",
     async apply(change, { stdout }) {
       const result = await proxy.change({ subject: change.app?.name }, (pending) =>

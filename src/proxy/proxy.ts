@@ -7,6 +7,7 @@ import { ConfigTree, diffTrees, type Tree, type TreeChange } from './config-tree
 import { domainConflicts, isValidDomain } from './domains.js';
 import { TREE, nginxLayout, type NginxLayout } from './layout.js';
 import { NginxProcess } from './nginx-process.js';
+import { NGINX_NAMESPACE, resolveNginxSettings } from './nginx-settings.js';
 import { prepareNginxWorker, type NginxWorker } from './nginx-worker.js';
 import { PendingProperties } from './pending-properties.js';
 import { reservedPorts, schemeClash } from './port-map.js';
@@ -105,11 +106,11 @@ export class NginxProxy {
     return { listen: this.api.settings.listen, layout: this.layout };
   }
 
-  renderTree(states: readonly AppProxyState[]): Tree {
+  renderTree(states: readonly AppProxyState[], reader: PropertyReader): Tree {
     const { settings } = this.api;
     const options = this.renderOptions();
     const tree: Tree = new Map();
-    tree.set(TREE.main, this.mainConfig([TREE.control, TREE.defaults, 'apps/*.conf'].map((path) => this.tree.absolute(path))));
+    tree.set(TREE.main, this.mainConfig([TREE.control, TREE.defaults, 'apps/*.conf'].map((path) => this.tree.absolute(path)), reader));
     tree.set(TREE.defaults, renderDefaultServers(listenPorts(states, settings.httpPort, settings.httpsPort), options));
     // An app without domains (or port mappings) is not routed and has no file at all.
     for (const state of states.filter(isRouted)) tree.set(TREE.app(state.name), renderAppConfig(state, options));
@@ -120,7 +121,7 @@ export class NginxProxy {
   validateLive(app?: string): Promise<string | undefined> {
     return this.exclusive(async () => {
       if (app === undefined) return this.nginx.test(this.layout.mainConf);
-      return this.testIncludes([TREE.control, TREE.defaults, TREE.app(app)].map((path) => this.tree.absolute(path)));
+      return this.testIncludes([TREE.control, TREE.defaults, TREE.app(app)].map((path) => this.tree.absolute(path)), this.api.store.properties);
     });
   }
 
@@ -128,7 +129,7 @@ export class NginxProxy {
   brokenLiveApps(): Promise<Map<string, string>> {
     return this.exclusive(async () => {
       const live = [...this.tree.live().keys()].filter((path) => path.startsWith('apps/'));
-      return this.brokenApps(live, (path) => this.tree.absolute(path));
+      return this.brokenApps(live, (path) => this.tree.absolute(path), this.api.store.properties);
     });
   }
 
@@ -140,7 +141,7 @@ export class NginxProxy {
     await mutate?.(pending);
     const states = this.states(pending, options);
     this.refuseNewClashes(states, options);
-    const desired = this.renderTree(states);
+    const desired = this.renderTree(states, pending);
     const live = this.tree.live();
     let changes = diffTrees(desired, live);
     // Nothing to reload; a stopped nginx is started by the next change that affects routing.
@@ -152,7 +153,7 @@ export class NginxProxy {
     const control: TreeChange = { path: TREE.control, content: renderControlServer(this.layout, generation) };
     changes = [...changes, control];
     this.tree.stage(changes);
-    let problem = await this.checkCandidate(desired, changes);
+    let problem = await this.checkCandidate(desired, changes, pending);
     const disabled: string[] = [];
     if (problem) {
       // Find which app files nginx refuses. The subject's own is refused with nginx's words;
@@ -161,6 +162,7 @@ export class NginxProxy {
       const broken = await this.brokenApps(
         [...desired.keys()].filter((path) => path.startsWith('apps/')),
         (path) => this.tree.candidatePath(path, changes),
+        pending,
       );
       const own = options.subject === undefined ? undefined : broken.get(TREE.app(options.subject));
       if (own !== undefined) problem = own;
@@ -174,7 +176,7 @@ export class NginxProxy {
         this.tree.discard(changes);
         changes = [...diffTrees(desired, live), control];
         this.tree.stage(changes);
-        problem = await this.checkCandidate(desired, changes);
+        problem = await this.checkCandidate(desired, changes, pending);
       }
     }
     if (problem) {
@@ -223,29 +225,31 @@ export class NginxProxy {
     if (pid !== undefined) process.kill(pid, 'SIGHUP');
   }
 
-  private checkCandidate(desired: Tree, changes: readonly TreeChange[]): Promise<string | undefined> {
+  private checkCandidate(desired: Tree, changes: readonly TreeChange[], reader: PropertyReader): Promise<string | undefined> {
     const includes = [TREE.control, TREE.defaults, ...[...desired.keys()].filter((path) => path.startsWith('apps/'))];
-    return this.testIncludes(includes.map((path) => this.tree.candidatePath(path, changes)));
+    return this.testIncludes(includes.map((path) => this.tree.candidatePath(path, changes)), reader);
   }
 
-  private testIncludes(includes: readonly string[]): Promise<string | undefined> {
-    return this.nginx.test(this.tree.writeCheckConfig(this.mainConfig(includes)));
+  private testIncludes(includes: readonly string[], reader: PropertyReader): Promise<string | undefined> {
+    return this.nginx.test(this.tree.writeCheckConfig(this.mainConfig(includes, reader)));
   }
 
   /** Each app file checked alone with the shared files; empty when those alone already fail. */
-  private async brokenApps(appPaths: readonly string[], where: (path: string) => string): Promise<Map<string, string>> {
+  private async brokenApps(appPaths: readonly string[], where: (path: string) => string, reader: PropertyReader): Promise<Map<string, string>> {
     const broken = new Map<string, string>();
     const shared = [where(TREE.control), where(TREE.defaults)];
-    if (await this.testIncludes(shared)) return broken;
+    if (await this.testIncludes(shared, reader)) return broken;
     for (const path of appPaths) {
-      const complaint = await this.testIncludes([...shared, where(path)]);
+      const complaint = await this.testIncludes([...shared, where(path)], reader);
       if (complaint) broken.set(path, complaint);
     }
     return broken;
   }
 
-  private mainConfig(includes: readonly string[]): string {
-    return renderMainConfig({ layout: this.layout, includes, worker: this.worker });
+  private mainConfig(includes: readonly string[], reader: PropertyReader): string {
+    const global = resolveNginxSettings({}, reader.all(null, NGINX_NAMESPACE));
+    const clientAddress = { trustedProxies: global['trusted-proxies'].split(' ').filter(Boolean), realIpHeader: global['real-ip-header'] };
+    return renderMainConfig({ layout: this.layout, includes, worker: this.worker, clientAddress });
   }
 
   /**

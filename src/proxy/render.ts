@@ -130,7 +130,7 @@ function renderServer(
       '    proxy_set_header Upgrade $http_upgrade;',
       '    proxy_set_header Connection $paas_connection_upgrade;',
       '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-      '    proxy_set_header X-Forwarded-Proto $scheme;',
+      '    proxy_set_header X-Forwarded-Proto $paas_forwarded_proto;',
       '    proxy_set_header X-Forwarded-Port $server_port;',
       '    proxy_set_header X-Request-Start "t=${msec}";',
       '    proxy_set_header X-Real-IP $remote_addr;',
@@ -157,9 +157,40 @@ export interface MainConfigOptions {
    * PAAS_HOME, which they cannot enter). Without: workers are the master's user, temp in the prefix.
    */
   worker?: NginxWorker;
+  /** nginx:set --global trusted-proxies / real-ip-header; none trusted by default. */
+  clientAddress?: ClientAddressSettings;
 }
 
-export function renderMainConfig({ layout, includes, worker }: MainConfigOptions): string {
+export interface ClientAddressSettings {
+  /** Validated CIDRs (canonicalCidrs). */
+  trustedProxies: readonly string[];
+  /** A validated header name. */
+  realIpHeader: string;
+}
+
+/**
+ * Requests from a trusted proxy: the client address comes from its header (the real one in logs,
+ * X-Real-IP and X-Forwarded-For) and its X-Forwarded-Proto is passed on; from anyone else both
+ * headers are ignored ($paas_forwarded_proto is then the scheme nginx itself spoke).
+ */
+function renderClientAddress(settings: ClientAddressSettings | undefined): string[] {
+  const trusted = settings?.trustedProxies ?? [];
+  return [
+    '  geo $realip_remote_addr $paas_trusted_proxy {',
+    '    default 0;',
+    ...trusted.map((cidr) => `    ${cidr} 1;`),
+    '  }',
+    '  map "$paas_trusted_proxy:$http_x_forwarded_proto" $paas_forwarded_proto {',
+    '    default $scheme;',
+    '    "~*^1:(?<proto>https?)$" $proto;',
+    '  }',
+    ...(trusted.length
+      ? [...trusted.map((cidr) => `  set_real_ip_from ${cidr};`), `  real_ip_header ${settings!.realIpHeader};`, '  real_ip_recursive on;']
+      : []),
+  ];
+}
+
+export function renderMainConfig({ layout, includes, worker, clientAddress }: MainConfigOptions): string {
   const temp = (name: string) => quote(`${worker?.tempDir ?? layout.tmpDir}/${name}`);
   return lines([
     '# paas: main configuration of the managed nginx, generated; edits here are overwritten.',
@@ -196,6 +227,7 @@ export function renderMainConfig({ layout, includes, worker }: MainConfigOptions
     '    default upgrade;',
     "    '' '';",
     '  }',
+    ...renderClientAddress(clientAddress),
     '  ssl_protocols TLSv1.2 TLSv1.3;',
     '  ssl_prefer_server_ciphers off;',
     '  ssl_session_cache shared:paas_ssl:10m;',

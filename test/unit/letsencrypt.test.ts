@@ -64,3 +64,16 @@ describe('challenge answers', () => {
     expect(parseChallenges('not json')).toEqual([]);
   });
 });
+
+describe('trusted-proxies', () => {
+  it('takes CIDRs and bare addresses, separated by spaces or commas, and refuses anything else', async () => {
+    const { canonicalCidrs, normalizeNginxSetting } = await import('../../src/proxy/nginx-settings.js');
+    expect(canonicalCidrs('173.245.48.0/20, 2400:CB00::/32 127.0.0.1')).toBe('173.245.48.0/20 2400:CB00::/32 127.0.0.1/32');
+    expect(normalizeNginxSetting('trusted-proxies', '2400:CB00::/32')).toBe('2400:cb00::/32');
+    for (const bad of ['300.1.1.1/8', '10.0.0.0/33', '::/129', '10.0.0.0/8/1', 'cloudflare', '']) {
+      expect(() => normalizeNginxSetting('trusted-proxies', bad)).toThrow(/invalid value/);
+    }
+    expect(normalizeNginxSetting('real-ip-header', 'CF-Connecting-IP')).toBe('cf-connecting-ip');
+    expect(() => normalizeNginxSetting('real-ip-header', 'x-evil;')).toThrow(/invalid value/);
+  });
+});

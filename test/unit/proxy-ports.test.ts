@@ -83,8 +83,13 @@ describe('nginx settings', () => {
       'proxy-read-timeout': '60s',
       'proxy-buffering': 'on',
       hsts: 'false',
+      'trusted-proxies': '',
+      'real-ip-header': 'x-forwarded-for',
     });
     expect(resolveNginxSettings({ 'proxy-buffering': 'bad;' }, {})['proxy-buffering']).toBe('on');
+    // A stored list is used only in its canonical form (as nginx:set writes it).
+    expect(resolveNginxSettings({}, { 'trusted-proxies': '10.0.0.0/8 ::1/128' })['trusted-proxies']).toBe('10.0.0.0/8 ::1/128');
+    expect(resolveNginxSettings({}, { 'trusted-proxies': '10.0.0.0/8;' })['trusted-proxies']).toBe('');
   });
 });
 

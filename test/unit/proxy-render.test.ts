@@ -65,7 +65,7 @@ describe('renderAppConfig', () => {
       'proxy_set_header Upgrade $http_upgrade;',
       'proxy_set_header Connection $paas_connection_upgrade;',
       'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-      'proxy_set_header X-Forwarded-Proto $scheme;',
+      'proxy_set_header X-Forwarded-Proto $paas_forwarded_proto;',
       'proxy_set_header X-Forwarded-Port $server_port;',
       'proxy_set_header X-Request-Start "t=${msec}";',
       'client_max_body_size 1m;',
@@ -164,6 +164,16 @@ describe('default and main config', () => {
     expect(text).toContain('proxy_temp_path "/var/lib/paas-nginx/a1b2c3d4/proxy";');
   });
 
+  it('believes client address and scheme headers only from trusted proxies', () => {
+    const none = renderMainConfig({ layout, includes: [] });
+    expect(none).not.toContain('set_real_ip_from');
+    expect(none).toContain('  geo $realip_remote_addr $paas_trusted_proxy {\n    default 0;\n  }');
+    expect(none).toContain('    default $scheme;\n    "~*^1:(?<proto>https?)$" $proto;');
+    const text = renderMainConfig({ layout, includes: [], clientAddress: { trustedProxies: ['173.245.48.0/20', '::1/128'], realIpHeader: 'cf-connecting-ip' } });
+    expect(text).toContain('    default 0;\n    173.245.48.0/20 1;\n    ::1/128 1;\n  }');
+    expect(text).toContain('  set_real_ip_from 173.245.48.0/20;\n  set_real_ip_from ::1/128;\n  real_ip_header cf-connecting-ip;\n  real_ip_recursive on;');
+  });
+
   it('refuses paths nginx would misread', () => {
     expect(() => quote('/var/lib/pa"as')).toThrow(/characters nginx would misread/);
     expect(() => quote('/var/lib/$paas')).toThrow();
@@ -239,6 +249,7 @@ describe.skipIf(!existsSync(NGINX))('rendered configs pass nginx -t', () => {
         ports: [parsePortMapping('http:18080:5000'), parsePortMapping('https:18443:5000')],
         cert: { crt: join(scratch, 'c/c'), key: join(scratch, 'c/k') },
         upstreams: [{ host: 'fd00::5', port: 5000 }],
+        challenges: [{ token: 'tok-1', keyAuthorization: 'tok-1.thumb_2' }],
       }),
       app({ name: 'idle', domains: ['idle.test'], ports: [parsePortMapping('http:18080:5000')], upstreams: [] }),
       app({ name: 'hidden', domains: [] }),
@@ -247,7 +258,8 @@ describe.skipIf(!existsSync(NGINX))('rendered configs pass nginx -t', () => {
     writeFileSync(join(local.confDir, 'default.conf'), renderDefaultServers(listenPorts(apps, 18080, 18443), opts));
     writeFileSync(join(local.confDir, 'control.conf'), renderControlServer(local, 'g1'));
     const includes = [join(local.confDir, 'control.conf'), join(local.confDir, 'default.conf'), join(local.appsDir, '*.conf')];
-    writeFileSync(local.mainConf, renderMainConfig({ layout: local, includes }));
+    const clientAddress = { trustedProxies: ['10.0.0.0/8', '2400:cb00::/32'], realIpHeader: 'cf-connecting-ip' };
+    writeFileSync(local.mainConf, renderMainConfig({ layout: local, includes, clientAddress }));
     const result = spawnSync(NGINX, ['-t', '-c', local.mainConf, '-p', `${scratch}/`, '-e', local.errorLog], { encoding: 'utf8' });
     expect(result.stderr).not.toMatch(/\[(warn|emerg|alert)\]/);
     expect(result.status, result.stderr).toBe(0);

@@ -27,7 +27,7 @@ describe('loadAppState', () => {
       ports: [{ scheme: 'http', host: 80, container: 3000 }],
       upstreams: [],
       cert: undefined,
-      settings: { 'client-max-body-size': '1m', 'proxy-connect-timeout': '2s', 'proxy-read-timeout': '60s', 'proxy-buffering': 'on', hsts: 'true' },
+      settings: { 'client-max-body-size': '1m', 'proxy-connect-timeout': '2s', 'proxy-read-timeout': '60s', 'proxy-buffering': 'on', hsts: 'true', 'trusted-proxies': '', 'real-ip-header': 'x-forwarded-for' },
       challenges: [],
     });
   });
