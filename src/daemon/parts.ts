@@ -17,11 +17,14 @@ import { proxyPart } from '../proxy/proxy-part.js';
 import { storagePart } from '../storage/storage-part.js';
 import { maintenancePart } from '../maintenance/maintenance-part.js';
 import { dashboardPart } from '../dashboard/dashboard-part.js';
+import { dockerOptionsPart } from '../docker-options/docker-options-part.js';
+import { networkPart } from '../network/network-part.js';
 import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
 import { redisPlugin } from '../plugins/redis/redis-part.js';
 
 /** Every part of paas, in registration order. Plugins go on the same list. */
 export function allParts(): Part[] {
+  const network = networkPart();
   const parts: Part[] = [
     helpPart,
     versionPart,
@@ -38,6 +41,8 @@ export function allParts(): Part[] {
     proxyPart(),
     storagePart,
     maintenancePart(),
+    dockerOptionsPart(network.checkNetwork),
+    network,
     postgresPlugin(),
     redisPlugin(),
     eventsPart,

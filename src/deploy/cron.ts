@@ -8,6 +8,7 @@ import type { CronEntry } from './app-json.js';
 import { LABELS } from './naming.js';
 import { runOneOff } from './one-off.js';
 import { storageBinds } from '../storage/app-mounts.js';
+import { phaseOverrides } from '../docker-options/app-options.js';
 import { processCommand, processEnv } from './process-env.js';
 import { appJsonOf } from './release-manager.js';
 import type { DockerLocalScheduler } from './scheduler.js';
@@ -143,6 +144,7 @@ export class CronRunner {
         serviceNetworks: this.scheduler.serviceNetworks(app.id),
         // As Dokku's cron does through `run`: the run-phase storage mounts.
         binds: storageBinds(this.api.store.properties, app.id, 'run'),
+        docker: phaseOverrides(this.api.store.properties, app.id, 'run'),
         stdout: tee(tail, output?.stdout),
         stderr: tee(tail, output?.stderr),
         signal: controller.signal,

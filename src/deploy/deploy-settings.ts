@@ -2,6 +2,7 @@ import { logMaxSize } from './logs-commands.js';
 import { contextPath } from '../build/build-context.js';
 import type { PropertiesTable } from '../store/properties.js';
 import { storageBinds } from '../storage/app-mounts.js';
+import { phaseOverrides } from '../docker-options/app-options.js';
 import { processLimits } from './resource-limits.js';
 import type { ProcessOptions } from './scheduler.js';
 
@@ -107,5 +108,6 @@ export function processOptions(properties: PropertiesTable, appId: number, type:
     stopTimeout: stopTimeout(properties, appId),
     logMaxSize: logMaxSize(properties, appId),
     binds: storageBinds(properties, appId, 'deploy'),
+    docker: phaseOverrides(properties, appId, 'deploy'),
   };
 }

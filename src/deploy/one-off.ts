@@ -4,6 +4,7 @@ import type { Terminal } from '../core/command.js';
 import { appContainerDefaults } from './container-defaults.js';
 import { DockerDemux } from '../docker/stream.js';
 import { connectNetwork } from './networks.js';
+import { applyOverrides, type ContainerOverrides } from '../docker-options/container-overrides.js';
 
 export interface OneOffOptions {
   image: string;
@@ -23,6 +24,8 @@ export interface OneOffOptions {
   name?: string;
   /** The app's storage mounts (storage:mount) of the phase it runs in. */
   binds?: readonly string[];
+  /** The app's docker options of the phase it runs in (docker-options:add). */
+  docker?: ContainerOverrides;
 }
 
 /** How long to wait for the last output once the container has exited. */
@@ -35,7 +38,7 @@ const OUTPUT_GRACE_MS = 2_000;
 export async function runOneOff(docker: Docker, options: OneOffOptions): Promise<number> {
   const { terminal } = options;
   const withStdin = options.stdin !== undefined || terminal !== undefined;
-  const container = await docker.createContainer({
+  const container = await docker.createContainer(applyOverrides({
     name: options.name,
     Image: options.image,
     Cmd: options.cmd,
@@ -49,11 +52,14 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
     AttachStdout: true,
     AttachStderr: true,
     HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults(options.binds) },
-  });
+  }, options.docker));
   const onAbort = () => void container.kill().catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
+    // A container on the host's network (docker-options --network host) joins no other.
+    if (!options.docker?.hostNetwork) {
+      for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
+    }
     const stream = (await container.attach({
       stream: true,
       stdout: true,

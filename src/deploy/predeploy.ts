@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { appContainerDefaults } from './container-defaults.js';
 import { execIn } from '../docker/exec.js';
 import { connectNetwork } from './networks.js';
+import { applyOverrides, type ContainerOverrides } from '../docker-options/container-overrides.js';
 
 export interface CommitTaskOptions {
   /** The image to run the task in; on success it names the committed image. */
@@ -20,6 +21,8 @@ export interface CommitTaskOptions {
   signal?: AbortSignal;
   /** The app's storage mounts of the deploy phase (storage:mount); not part of the committed image. */
   binds?: readonly string[];
+  /** The app's deploy-phase docker options (docker-options:add); not part of the committed image. */
+  docker?: ContainerOverrides;
 }
 
 /**
@@ -34,16 +37,18 @@ export interface CommitTaskOptions {
 export async function runAndCommit(docker: Docker, options: CommitTaskOptions): Promise<number> {
   const { Config: config } = await docker.getImage(options.image).inspect();
   const entrypoint = config.Entrypoint ? ([] as string[]).concat(config.Entrypoint) : [];
-  const container = await docker.createContainer({
+  const container = await docker.createContainer(applyOverrides({
     Image: options.image,
     Entrypoint: ['/bin/sh', '-c', 'read _ || true'],
     Cmd: [],
     OpenStdin: true,
     Labels: options.labels,
     HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults(options.binds) },
-  });
+  }, options.docker));
   try {
-    for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
+    if (!options.docker?.hostNetwork) {
+      for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
+    }
     await container.start();
     // The command goes through the image's entrypoint (a buildpack launcher), as `paas run` does.
     const code = await execIn(docker, container.id, {

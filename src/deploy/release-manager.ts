@@ -19,6 +19,7 @@ import { batches } from './formation.js';
 import { withCheckSettings } from './app-checks.js';
 import { runAndCommit } from './predeploy.js';
 import { storageBinds } from '../storage/app-mounts.js';
+import { phaseOverrides } from '../docker-options/app-options.js';
 
 /** What a new release is made of; the version and image tag are given when it is published. */
 export type ReleaseDraft = Omit<ReleaseRow, 'id' | 'version' | 'createdAt'> & {
@@ -254,7 +255,7 @@ export class ReleaseManager {
 
   /**
    * What every deploy task's container gets (predeploy, release, postdeploy): the release's image
-   * and environment, the app's networks and its deploy-phase mounts; its output goes to `output`.
+   * and environment, the app's networks, its deploy-phase mounts and docker options; its output goes to `output`.
    */
   private taskContainer(app: AppRow, release: ReleaseRow, output: Writable) {
     return {
@@ -263,6 +264,7 @@ export class ReleaseManager {
       network: this.scheduler.network,
       serviceNetworks: this.scheduler.serviceNetworks(app.id),
       binds: storageBinds(this.api.store.properties, app.id, 'deploy'),
+      docker: phaseOverrides(this.api.store.properties, app.id, 'deploy'),
       stdout: output,
       stderr: output,
     };

@@ -17,6 +17,8 @@ import { oneOffCommandLine, processCommand, processEnv } from './process-env.js'
 import type { ProcessContainer } from './scheduler.js';
 import type { DeployServices } from './services.js';
 import { storageBinds } from '../storage/app-mounts.js';
+import { phaseOverrides } from '../docker-options/app-options.js';
+import { applyOverrides } from '../docker-options/container-overrides.js';
 
 const RUN_FLAGS: Record<string, FlagSpec> = {
   env: { type: 'string', short: 'e', repeatable: true, description: 'an extra variable for this container (repeatable)', placeholder: 'KEY=VALUE' },
@@ -79,6 +81,7 @@ export function registerRunCommands(services: DeployServices): void {
         network: scheduler.network,
         serviceNetworks: scheduler.serviceNetworks(app.id),
         binds: storageBinds(store.properties, app.id, 'run'),
+        docker: phaseOverrides(store.properties, app.id, 'run'),
         stdout,
         stderr,
         stdin,
@@ -97,15 +100,16 @@ export function registerRunCommands(services: DeployServices): void {
     passthroughAfter: 1,
     async handler({ args: [name, ...command], flags, stdout }) {
       const { app, release } = deployed(name!);
-      const container = await docker.createContainer({
+      const overrides = phaseOverrides(store.properties, app.id, 'run');
+      const container = await docker.createContainer(applyOverrides({
         name: containerName(api.instance, app.name, 'run', 1),
         Image: release.image,
         Cmd: processCommand(procfileCommand(release, command)),
         Env: [...processEnv(release, 'run', 1), ...extraEnv(flags.env)],
         Labels: oneOffLabels(app),
         HostConfig: { NetworkMode: scheduler.network, AutoRemove: true, ...appContainerDefaults(storageBinds(store.properties, app.id, 'run')) },
-      });
-      await scheduler.syncNetworks(container.id, app.id, [scheduler.network]);
+      }, overrides));
+      if (!overrides?.hostNetwork) await scheduler.syncNetworks(container.id, app.id, [scheduler.network]);
       await container.start();
       const info = await container.inspect().catch(() => undefined);
       writeLine(stdout, info?.Name.replace(/^\//, '') ?? container.id);

@@ -9,6 +9,7 @@ import { LABELS, containerName, networkName, processLabels } from './naming.js';
 import { connectNetwork, disconnectNetwork, ensureBridgeNetwork } from './networks.js';
 import { processCommand, processEnv } from './process-env.js';
 import { appContainerDefaults } from './container-defaults.js';
+import { applyOverrides, type ContainerOverrides } from '../docker-options/container-overrides.js';
 import { dockerLimits, type ResourceLimits } from './resource-limits.js';
 
 export interface ProcessContainer {
@@ -36,6 +37,8 @@ export interface ProcessOptions {
   logMaxSize?: string | undefined;
   /** The app's storage mounts of the deploy phase (storage:mount), Docker's `HOST:CONTAINER[:ro]`. */
   binds?: readonly string[];
+  /** The app's deploy-phase docker options (docker-options:add), laid over the above. */
+  docker?: ContainerOverrides;
 }
 
 export interface AppRef {
@@ -73,14 +76,14 @@ export class DockerLocalScheduler {
    * Puts a container on exactly the service networks its app is linked to: joins the missing
    * ones, leaves those of services it is no longer linked to. A network that is gone is skipped.
    */
-  async syncNetworks(containerId: string, appId: number, current: readonly string[]): Promise<void> {
+  async syncNetworks(containerId: string, appId: number, current: readonly string[], aliases?: string[]): Promise<void> {
     const wanted = this.serviceNetworks(appId);
     const own = (name: string) => name.startsWith(`${this.network}-`);
     for (const name of current.filter((n) => own(n) && !wanted.includes(n))) {
       await disconnectNetwork(this.docker, name, containerId);
     }
     for (const name of wanted.filter((n) => !current.includes(n))) {
-      await connectNetwork(this.docker, name, containerId).catch((error: unknown) => {
+      await connectNetwork(this.docker, name, containerId, aliases).catch((error: unknown) => {
         this.logger.warn({ err: error, network: name, container: containerId }, 'could not join a service network');
       });
     }
@@ -91,7 +94,7 @@ export class DockerLocalScheduler {
     const labels = [`${LABELS.instance}=${this.instance}`, `${LABELS.appId}=${appId}`];
     const containers = await this.docker.listContainers({ all: true, filters: { label: labels } });
     for (const c of containers) {
-      await this.syncNetworks(c.Id, appId, Object.keys(c.NetworkSettings?.Networks ?? {}));
+      await this.syncNetworks(c.Id, appId, Object.keys(c.NetworkSettings?.Networks ?? {}), aliasesOf(c.Labels));
     }
   }
 
@@ -100,7 +103,7 @@ export class DockerLocalScheduler {
     const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${this.instance}`, LABELS.appId] } });
     for (const c of containers) {
       const appId = Number(c.Labels[LABELS.appId]);
-      if (appIds.has(appId)) await this.syncNetworks(c.Id, appId, Object.keys(c.NetworkSettings?.Networks ?? {}));
+      if (appIds.has(appId)) await this.syncNetworks(c.Id, appId, Object.keys(c.NetworkSettings?.Networks ?? {}), aliasesOf(c.Labels));
     }
   }
 
@@ -128,7 +131,7 @@ export class DockerLocalScheduler {
     const web = type === 'web';
     const portKey = `${release.port}/tcp`;
     const name = containerName(this.instance, app.name, type, index);
-    const container = await this.docker.createContainer({
+    const container = await this.docker.createContainer(applyOverrides({
       name,
       Image: release.image,
       Cmd: processCommand(release.formation[type]?.command ?? null),
@@ -150,9 +153,10 @@ export class DockerLocalScheduler {
       NetworkingConfig: {
         EndpointsConfig: { [this.network]: { Aliases: [`${app.name}.${type}.${index}`] } },
       },
-    });
+    }, options.docker));
+    const hostNetwork = options.docker?.hostNetwork === true;
     try {
-      await this.syncNetworks(container.id, app.id, [this.network]);
+      if (!hostNetwork) await this.syncNetworks(container.id, app.id, [this.network], processAliases(app.name, type));
       await container.start();
     } catch (error) {
       this.networkReady = false;
@@ -169,7 +173,8 @@ export class DockerLocalScheduler {
       index,
       release: release.version,
       running: info.State.Running,
-      ip: info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
+      // On the host's network (docker-options --network host) the process listens on the host itself.
+      ip: hostNetwork ? '127.0.0.1' : info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
       startedAt,
     };
   }
@@ -258,7 +263,7 @@ export class DockerLocalScheduler {
   async restart(process: ProcessContainer): Promise<ProcessContainer> {
     const container = this.docker.getContainer(process.id);
     const before = await container.inspect();
-    await this.syncNetworks(process.id, process.appId, Object.keys(before.NetworkSettings.Networks ?? {}));
+    await this.syncNetworks(process.id, process.appId, Object.keys(before.NetworkSettings.Networks ?? {}), aliasesOf(before.Config.Labels ?? {}));
     await container.start().catch((error: unknown) => {
       if (statusOf(error) !== 304) throw error;
     });
@@ -271,6 +276,21 @@ export class DockerLocalScheduler {
       processes.map((process) => this.docker.getContainer(process.id).remove({ force: true }).catch(() => undefined)),
     );
   }
+}
+
+/**
+ * The name a process answers to on the networks it joins besides the paas network (Dokku's
+ * `APP.PROCESS`, shared by the type's containers): how apps on a shared network (network:create)
+ * reach each other. (`APP.PROCESS.N` is the paas network's alias, where apps cannot talk.) Pure.
+ */
+export function processAliases(app: string, type: string): string[] {
+  return [`${app}.${type}`];
+}
+
+/** processAliases from a container's labels; none for one-offs. Pure. */
+export function aliasesOf(labels: Record<string, string>): string[] | undefined {
+  const [app, type] = [labels[LABELS.app], labels[LABELS.process]];
+  return labels[LABELS.role] === 'process' && app && type ? processAliases(app, type) : undefined;
 }
 
 export class ProcessCheckFailed extends UserError {

@@ -1,7 +1,6 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Actor } from '../core/command.js';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
@@ -11,36 +10,18 @@ import type { Part } from '../core/part.js';
 import type { Paths } from '../daemon/settings.js';
 import type { AppRow } from '../store/apps.js';
 import { appMounts, saveAppMounts, storageBinds } from './app-mounts.js';
+import { realFolder, resolveMountHost } from './host-folder.js';
 import {
   CHOWN_IDS,
   DEFAULT_CHOWN,
   assertStorageName,
   bindOf,
-  checkHostPath,
   chownId,
   isStorageName,
   parseMount,
   type Mount,
   type MountRequest,
 } from './mount-spec.js';
-
-/** The Docker sockets nobody may mount: the usual paths and the one DOCKER_HOST names. */
-function dockerSockets(env: NodeJS.ProcessEnv): string[] {
-  const sockets = ['/var/run/docker.sock', '/run/docker.sock'];
-  const host = env.DOCKER_HOST;
-  if (host?.startsWith('unix://')) sockets.push(posix.normalize(host.slice('unix://'.length)));
-  return sockets;
-}
-
-/** A path with its links resolved when it exists (so a link to / is seen as /); else undefined. */
-function realFolder(path: string): string | undefined {
-  try {
-    const real = realpathSync(path);
-    return statSync(real).isDirectory() ? real : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Dokku's storage plugin (its legacy colon form): folders under $PAAS_HOME/storage made with
@@ -53,25 +34,6 @@ export const storagePart: Part = {
   description: 'storage:ensure-directory, storage:mount, storage:unmount, storage:list, storage:report: persistent folders for apps',
   register(api) {
     const { commands, store, paths } = api;
-
-    /** Resolves a mount's host side to a real folder and checks it may be mounted by this caller. */
-    const resolveHost = (request: MountRequest, actor: Actor): string => {
-      const root = realFolder(paths.storage) ?? paths.storage;
-      const home = realFolder(paths.home) ?? paths.home;
-      const given = request.host.startsWith('/') ? request.host : join(paths.storage, request.host);
-      const real = realFolder(given);
-      if (real === undefined) {
-        if (!request.host.startsWith('/')) {
-          throw new UserError(`storage ${request.host} does not exist; make it first: paas storage:ensure-directory ${request.host}`);
-        }
-        if (actor.transport !== 'socket') {
-          // Say nothing about what exists on the server to a remote caller.
-          checkHostPath(given, { root, home, sockets: [], local: false });
-        }
-        throw new UserError(`host path ${printable(given)} is not an existing folder; create it first (or use storage:ensure-directory NAME)`);
-      }
-      return checkHostPath(real, { root, home, sockets: dockerSockets(process.env), local: actor.transport === 'socket' });
-    };
 
     /** storage:mount and storage:unmount: plan the new list (or throw, storing nothing), store it, say when it applies. */
     const changeMounts = (
@@ -125,7 +87,7 @@ export const storagePart: Part = {
       arity: [2, 2],
       handler({ args: [name, spec], actor, stdout }) {
         changeMounts(name!, spec!, stdout, (app, request, mounts) => {
-          const mount: Mount = { host: resolveHost(request, actor), container: request.container, readonly: request.readonly };
+          const mount: Mount = { host: resolveMountHost(paths, request, actor), container: request.container, readonly: request.readonly };
           if (mounts.some((m) => m.container === mount.container)) {
             throw new UserError(`Mount path already exists: ${app.name} already has a mount at ${mount.container} (storage:list ${app.name})`);
           }

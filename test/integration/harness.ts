@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const PAAS_BIN = join(ROOT, 'bin/paas');
@@ -297,4 +298,30 @@ export function paasBytes(
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? Buffer.alloc(0));
   });
+}
+
+/** The env that makes the CLI a remote client of the daemon over its API, with an API token. */
+export function remoteEnv(daemon: DaemonHandle, token: string): NodeJS.ProcessEnv {
+  return { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token };
+}
+
+/**
+ * A suite's daemon with an API token, started before its tests and destroyed after them: `remote`
+ * runs the CLI as a remote client (token), `daemon.paas` as root on the server (socket).
+ */
+export function daemonWithToken(): { daemon(): DaemonHandle; token(): string; remote(args: readonly string[]): Promise<RunResult> } {
+  let daemon: DaemonHandle | undefined;
+  let token = '';
+  beforeAll(async () => {
+    daemon = await startDaemon();
+    token = (await daemon.paasOk(['tokens:create', 'deployer'])).trim();
+  });
+  afterAll(async () => {
+    await daemon?.destroy();
+  });
+  return {
+    daemon: () => daemon!,
+    token: () => token,
+    remote: (args) => daemon!.paas(args, { env: remoteEnv(daemon!, token) }),
+  };
 }

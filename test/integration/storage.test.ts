@@ -1,21 +1,16 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, instanceOf, run, startDaemon, type DaemonHandle } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appWorkTree, instanceOf, run, daemonWithToken, type DaemonHandle } from './harness.js';
 
+const suite = daemonWithToken();
 let daemon: DaemonHandle;
 let token: string;
-
-beforeAll(async () => {
-  daemon = await startDaemon();
-  token = (await daemon.paasOk(['tokens:create', 'deployer'])).trim();
+beforeAll(() => {
+  daemon = suite.daemon();
+  token = suite.token();
 });
-afterAll(async () => {
-  await daemon?.destroy();
-});
-
-const remote = (args: string[]) =>
-  daemon.paas(args, { env: { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token } });
+const remote = suite.remote;
 /**
  * The Binds of the app's newest running process container, as Docker reports them. Old
  * containers may still be retiring (or gone by the time they are inspected): they are skipped.

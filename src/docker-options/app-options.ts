@@ -1,0 +1,33 @@
+import type { PropertiesTable } from '../store/properties.js';
+import { overridesOf, type ContainerOverrides } from './container-overrides.js';
+import type { DockerOption } from './option-parser.js';
+
+/** Dokku's phases: build (paas refuses options there), deploy (processes, deploy tasks), run (one-offs, cron). */
+export const PHASES = ['build', 'deploy', 'run'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** store.properties namespace; the key is the phase, the value a JSON list of options. */
+export const DOCKER_OPTIONS_NAMESPACE = 'docker-options';
+
+export function phaseOptions(properties: PropertiesTable, appId: number, phase: Phase): DockerOption[] {
+  const text = properties.get(appId, DOCKER_OPTIONS_NAMESPACE, phase);
+  if (!text) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value)
+      ? value.filter((o): o is DockerOption => typeof o === 'object' && o !== null && typeof (o as DockerOption).flag === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+export function savePhaseOptions(properties: PropertiesTable, appId: number, phase: Phase, options: readonly DockerOption[]): void {
+  properties.set(appId, DOCKER_OPTIONS_NAMESPACE, phase, options.length ? JSON.stringify(options) : undefined);
+}
+
+/** What the app's options of a phase change in its containers; undefined when it has none. */
+export function phaseOverrides(properties: PropertiesTable, appId: number, phase: 'deploy' | 'run'): ContainerOverrides | undefined {
+  const options = phaseOptions(properties, appId, phase);
+  return options.length ? overridesOf(options) : undefined;
+}
