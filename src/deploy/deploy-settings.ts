@@ -4,6 +4,7 @@ import type { PropertiesTable } from '../store/properties.js';
 import { storageBinds } from '../storage/app-mounts.js';
 import { phaseOverrides } from '../docker-options/app-options.js';
 import { processLimits } from './resource-limits.js';
+import { parseRestartPolicy } from './restart-policy.js';
 import type { ProcessOptions } from './scheduler.js';
 
 /**
@@ -90,13 +91,6 @@ export function checkList(properties: PropertiesTable, appId: number, name: 'che
 
 export function inCheckList(list: readonly string[], type: string): boolean {
   return list.includes('_all_') || list.includes(type);
-}
-
-/** `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N` into Docker's form; undefined if invalid. */
-export function parseRestartPolicy(text: string): { Name: string; MaximumRetryCount?: number } | undefined {
-  const match = /^(no|always|unless-stopped|on-failure)(?::(\d{1,4}))?$/.exec(text);
-  if (!match || (match[2] !== undefined && match[1] !== 'on-failure')) return undefined;
-  return match[1] === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: Number(match[2] ?? 0) } : { Name: match[1]! };
 }
 
 /** How a process container of this type runs: resource limits and the ps properties. */

@@ -2,7 +2,8 @@ import { contextPath } from '../build/build-context.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import type { PropertySpec } from '../core/properties.js';
-import { DEFAULTS, SETTING, parseRestartPolicy } from './deploy-settings.js';
+import { DEFAULTS, SETTING } from './deploy-settings.js';
+import { parseRestartPolicy } from './restart-policy.js';
 import { DEFAULT_WAIT } from './health-checks.js';
 
 /** A whole number of seconds from 0 to `max`. */

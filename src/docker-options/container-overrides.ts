@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { parseSize } from '../core/sizes.js';
-import { parseRestartPolicy } from '../deploy/deploy-settings.js';
+import { parseRestartPolicy } from '../deploy/restart-policy.js';
 import type { DockerOption } from './option-parser.js';
 
 type CreateOptions = Docker.ContainerCreateOptions;

@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { Part, PartApi } from '../daemon/part.js';
+import type { Part, PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import { resolveMountHost } from '../storage/host-folder.js';
 import { bindOf, parseMount } from '../storage/mount-spec.js';
@@ -35,6 +35,8 @@ export type NetworkCheck = (name: string) => Promise<void>;
 export function dockerOptionsPart(checkNetwork: NetworkCheck): Part {
   return {
     name: 'docker-options',
+    topics: ['docker-options'],
+    after: ['network'],
     description: 'docker-options:add, :remove, :clear, :report: extra Docker settings for an app\'s containers',
     register(api) {
       registerDockerOptions(api, checkNetwork);

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { parseSize } from '../core/sizes.js';
-import { parseRestartPolicy } from '../deploy/deploy-settings.js';
+import { parseRestartPolicy } from '../deploy/restart-policy.js';
 import { quoteWord, shellWords } from './shell-words.js';
 
 /** One docker option as stored: its long flag name (no dashes) and its value, if it takes one. */

@@ -5,10 +5,9 @@ import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
 import { readProperty, type TopicSpec } from '../core/properties.js';
 import { registerTopic } from '../core/property-commands.js';
 import { renderReport } from '../core/reports.js';
-import type { Part, PartApi } from '../daemon/part.js';
+import type { Part, PartApi } from '../core/part.js';
 import { phaseOptions } from '../docker-options/app-options.js';
 import { NETWORK_NAME } from '../docker-options/option-parser.js';
-import { dockerClient } from '../deploy/docker-client.js';
 import { LABELS, serviceNetworkName } from '../deploy/naming.js';
 import { ensureBridgeNetwork, networkExists, removeNetwork } from '../deploy/networks.js';
 import type { AppRow } from '../store/apps.js';
@@ -56,7 +55,7 @@ interface NetworkInfo {
  */
 export function networkPart(): Part & { checkNetwork(name: string): Promise<void> } {
   let api: PartApi;
-  const docker = (): Docker => dockerClient();
+  const docker = (): Docker => api.docker;
   const dockerName = (name: string) => dockerNetworkName(api.instance, name);
   const checkNetwork = async (name: string) => {
     assertNetworkName(name);
@@ -66,6 +65,7 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
   };
   return {
     name: 'network',
+    topics: ['network'],
     description: 'network:create, :destroy, :list, :info, :set, :report: networks apps share',
     checkNetwork,
     register(partApi) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAppJson } from '../../src/deploy/app-json.js';
 import { batches, changedTypes, formationFor, parseScale } from '../../src/deploy/formation.js';
-import { parseRestartPolicy } from '../../src/deploy/deploy-settings.js';
+import { parseRestartPolicy } from '../../src/deploy/restart-policy.js';
 import { parseProcfile } from '../../src/deploy/procfile.js';
 
 describe('app.json as Dokku reads it', () => {
