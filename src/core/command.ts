@@ -34,9 +34,25 @@ export interface Terminal {
   onResize(listener: (rows: number, cols: number) => void): void;
 }
 
-export interface CommandContext {
-  /** Positional arguments, after flags were taken out. */
-  args: string[];
+/** N required positionals. */
+type Required<N extends number, Acc extends string[] = []> = Acc['length'] extends N ? Acc : Required<N, [...Acc, string]>;
+
+/** Adds optional positionals until Count reaches Max (Count tracks the length: optional tuples have none). */
+type Optional<Max extends number, Acc extends Array<string | undefined>, Count extends unknown[]> = Count['length'] extends Max
+  ? Acc
+  : Optional<Max, [...Acc, string?], [...Count, 0]>;
+
+/**
+ * The positionals a handler receives, typed from its `arity`: [1, 2] gives [string, string?],
+ * [1, Infinity] gives [string, ...string[]]. An arity that is not a literal gives string[].
+ */
+export type Positionals<Min extends number, Max extends number> = number extends Max
+  ? [...Required<Min>, ...string[]]
+  : Optional<Max, Required<Min>, Required<Min>>;
+
+export interface CommandContext<Args = ReadonlyArray<string | undefined>> {
+  /** Positional arguments, after flags were taken out; typed from the command's arity. */
+  args: Args;
   flags: FlagValues;
   stdout: Writable;
   stderr: Writable;
@@ -62,7 +78,7 @@ export interface SecretSpec {
   args?: 'assignments' | number;
 }
 
-export interface CommandSpec {
+export interface CommandSpec<Min extends number = number, Max extends number = number> {
   /** `topic:verb`, e.g. `apps:create`, or a bare name like `logs`. */
   name: string;
   aliases?: readonly string[];
@@ -75,7 +91,7 @@ export interface CommandSpec {
   examples: readonly string[];
   flags?: Record<string, FlagSpec>;
   /** Fewest and most positional arguments (most: Infinity for variadic). */
-  arity: readonly [number, number];
+  arity: readonly [Min, Max];
   /**
    * Stop reading flags after this many positionals, so `run APP ls --all`
    * passes `--all` through to the command instead of rejecting it.
@@ -90,5 +106,5 @@ export interface CommandSpec {
   secrets?: SecretSpec;
   /** Internal plumbing (e.g. the git hook's entry point): left out of help and the README. */
   hidden?: boolean;
-  handler(ctx: CommandContext): Promise<number | void> | number | void;
+  handler(ctx: CommandContext<Positionals<Min, Max>>): Promise<number | void> | number | void;
 }

@@ -8,14 +8,17 @@ export class CommandRegistry {
   private readonly byName = new Map<string, CommandSpec>();
   private readonly byAlias = new Map<string, CommandSpec>();
 
-  register(spec: CommandSpec): void {
+  /** `arity` given as literals types the handler's `args` (see Positionals). */
+  register<const Min extends number, const Max extends number>(spec: CommandSpec<Min, Max>): void {
     for (const name of [spec.name, ...(spec.aliases ?? [])]) {
       if (this.byName.has(name) || this.byAlias.has(name)) {
         throw new Error(`command "${name}" is registered twice`);
       }
     }
-    this.byName.set(spec.name, spec);
-    for (const alias of spec.aliases ?? []) this.byAlias.set(alias, spec);
+    // Stored untyped: the parser checked the arity before any handler runs.
+    const stored = spec as unknown as CommandSpec;
+    this.byName.set(spec.name, stored);
+    for (const alias of spec.aliases ?? []) this.byAlias.set(alias, stored);
   }
 
   find(name: string): CommandSpec | undefined {

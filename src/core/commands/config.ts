@@ -230,8 +230,10 @@ export const configPart: Part = {
 };
 
 function resolveTarget({ store }: PartApi, ctx: CommandContext): Target {
-  if (ctx.flags.global) return { scope: null, app: null, label: 'global config', rest: ctx.args };
-  const [name, ...rest] = ctx.args;
+  // Optional positionals the caller left out are absent, not undefined.
+  const args = ctx.args.filter((arg): arg is string => arg !== undefined);
+  if (ctx.flags.global) return { scope: null, app: null, label: 'global config', rest: args };
+  const [name, ...rest] = args;
   if (name === undefined) throw new UserError('give an APP, or --global for the config every app inherits');
   if (name.includes('=')) {
     throw new UserError(`"${printable(name)}" is not an app name; the APP comes first: paas config:set APP KEY=VALUE`);
