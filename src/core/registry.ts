@@ -21,6 +21,14 @@ export class CommandRegistry {
     for (const alias of spec.aliases ?? []) this.byAlias.set(alias, stored);
   }
 
+  /** Takes a command and its aliases out (a plugin being disabled). */
+  remove(name: string): void {
+    const spec = this.byName.get(name);
+    if (!spec) return;
+    this.byName.delete(name);
+    for (const alias of spec.aliases ?? []) this.byAlias.delete(alias);
+  }
+
   find(name: string): CommandSpec | undefined {
     return this.byName.get(name) ?? this.byAlias.get(name);
   }
