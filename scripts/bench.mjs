@@ -11,6 +11,9 @@
 //   memory      daemon RSS 5 s after a start with 10 deployed apps, against a bare Node process
 //   client      paas apps:list round trip, against node -e 0
 //   100 apps    domains:add on one app (one nginx reload), daemon start, RSS, with 100 apps
+//   dashboard   first load of the dashboard's apps page (HTML, JS, CSS, session, apps), and what the
+//               daemon's RSS grows by once every dashboard page and API route was used
+//               (`--only dashboard` measures only these, with 3 apps)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -181,7 +184,7 @@ async function daemon() {
       handle.child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BIN, 'daemon'], { env, stdio: 'ignore' });
       // Polling with the CLI would take a core from the daemon: wait for its socket, then ask once.
       for (let i = 0; !(await accepts(join(home, 'paas.sock'))); i++) {
-        if (i > 3000) throw new Error('the daemon did not start');
+        if (i > 9000) throw new Error('the daemon did not start');
         await sleep(10);
       }
       paas('apps:list');
@@ -235,6 +238,75 @@ function timed(fn) {
   const start = now();
   fn();
   return now() - start;
+}
+
+/** GET/POST on the daemon's API port; resolves with status, body and the time it took. */
+async function apiFetch(d, path, options = {}) {
+  const start = now();
+  const response = await fetch(`http://127.0.0.1:${d.env.PAAS_API_PORT}${path}`, options);
+  const body = await response.text();
+  return { status: response.status, body, headers: response.headers, ms: now() - start };
+}
+
+/**
+ * The dashboard's two targets on a started daemon whose idle RSS was just measured: the first
+ * load of its apps page (HTML, then JS and CSS together, then the session and the apps list, as
+ * the browser does), and the RSS after every page and API route was used, against that idle RSS.
+ */
+async function dashboardTargets(d, rows, idleRss) {
+  log('dashboard first page load, and RSS after using every page');
+  const secret = d.paas('dashboard:login-link').split('\n')[0].split('#')[1];
+  const login = await apiFetch(d, '/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: secret }) });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  const headers = { cookie };
+  const start = now();
+  const html = await apiFetch(d, '/', { headers });
+  await Promise.all([apiFetch(d, '/assets/app.js', { headers }), apiFetch(d, '/assets/style.css', { headers })]);
+  await apiFetch(d, '/api/v1/session', { headers });
+  const apps = await apiFetch(d, '/api/v1/apps', { headers });
+  const firstLoad = now() - start;
+  if (html.status !== 200 || apps.status !== 200) throw new Error(`dashboard answered ${html.status} / ${apps.status}`);
+  rows.push([`dashboard first page load (apps page, ${JSON.parse(apps.body).length} apps)`, '', undefined, firstLoad, '< 300 ms', 'ms']);
+  for (let round = 0; round < 3; round++) {
+    for (const { name } of JSON.parse(apps.body)) {
+      const app = `/api/v1/apps/${name}`;
+      await Promise.all(
+        [app, `${app}/releases`, `${app}/config`, `${app}/processes`, `${app}/builds`, `${app}/domains`, `${app}/certs`, `${app}/stats`, `${app}/logs?lines=100`]
+          .map((path) => apiFetch(d, path, { headers })),
+      );
+    }
+    await apiFetch(d, '/api/v1/services', { headers });
+    await apiFetch(d, '/api/v1/events', { headers });
+    await apiFetch(d, '/api/v1/openapi.json');
+  }
+  await sleep(5000);
+  rows.push(['daemon RSS added by using the dashboard (MB)', '', undefined, d.rssMb() - idleRss, '<= 10 MB', 'mb']);
+}
+
+/** `--only dashboard`: a daemon with 3 deployed apps, restarted, then the dashboard targets. */
+async function dashboardOnly() {
+  ensureBaseImage();
+  const d = await daemon();
+  const rows = [];
+  try {
+    await d.start();
+    const token = d.paas('tokens:create', 'bench').trim();
+    d.paas('domains:set-global', DOMAIN);
+    for (let i = 1; i <= 3; i++) {
+      const app = sampleApp(`dash${i}`);
+      app.git('push', '-q', `http://paas:${token}@127.0.0.1:${d.env.PAAS_API_PORT}/dash${i}.git`, 'main');
+      rmSync(app.dir, { recursive: true, force: true });
+    }
+    await d.stop();
+    await d.start();
+    await sleep(5000);
+    const idle = d.rssMb();
+    rows.push(['daemon RSS, 5 s after start, 3 apps deployed (MB)', '', undefined, idle, '(reported)', 'mb']);
+    await dashboardTargets(d, rows, idle);
+  } finally {
+    await d.destroy();
+  }
+  print(rows);
 }
 
 async function main() {
@@ -310,6 +382,7 @@ async function main() {
     await sleep(5000);
     const rss10 = d.rssMb();
     rows.push(['daemon RSS, 5 s after start, 10 apps deployed (MB)', 'bare node', bare.rssMb, rss10, '<= 70 MB', 'mb']);
+    await dashboardTargets(d, rows, rss10);
 
     log('apps:list round trip');
     const list = [];
@@ -359,4 +432,5 @@ function print(rows) {
   for (const row of table.slice(1)) console.log(line(row));
 }
 
-await main();
+if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'dashboard') await dashboardOnly();
+else await main();

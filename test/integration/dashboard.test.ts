@@ -65,6 +65,8 @@ describe('the dashboard in a browser', () => {
   it('opens an app and sets a config var, which the app then serves', async () => {
     await page.click('[data-app="hello"] h2 a');
     await page.locator('#releases tr[data-version]').first().waitFor();
+    // The plot's first Docker stats sample: the container's memory in MB.
+    await expect.poll(() => page.locator('#stats .legend').textContent(), { timeout: 30_000 }).toMatch(/^Memory \d+\.\d MB/);
     await shot('app');
     await page.fill('#config input[name=key]', 'GREETING');
     await page.fill('#config input[name=value]', 'from the dashboard');
@@ -113,8 +115,12 @@ describe('the dashboard in a browser', () => {
   });
 
   it('shows services, and the overview on a phone', async () => {
+    await daemon.paasOk(['postgres:create', 'dashdb']);
+    await daemon.paasOk(['postgres:link', 'dashdb', 'hello']);
     await page.goto(`http://127.0.0.1:${daemon.apiPort}/#/services`);
-    await page.locator('#services-postgres').waitFor();
+    const row = page.locator('#services-postgres tr', { hasText: 'dashdb' });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/running.*hello/);
     await shot('services');
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, storageState: await page.context().storageState() });
     await phone.goto(`http://127.0.0.1:${daemon.apiPort}/`);

@@ -213,7 +213,7 @@ function durationsPlot(builds) {
   if (done.length < 1) return null;
   const max = Math.max(...done.map(duration), 1);
   const width = 400;
-  const bar = width / done.length;
+  const bar = width / Math.max(done.length, 12);
   const svg = svgEl('svg', { class: 'plot', viewBox: `0 0 ${width} 100`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'deploy durations' });
   done.forEach((b, i) => {
     const h = (duration(b) / max) * 85;
