@@ -283,18 +283,24 @@ async function dashboardTargets(d, rows, idleRss) {
   rows.push(['daemon RSS added by using the dashboard (MB)', '', undefined, d.rssMb() - idleRss, '<= 10 MB', 'mb']);
 }
 
+/** Starts the daemon with the bench's global domain; resolves with the git remote of an app (token auth). */
+async function startWithRemotes(d) {
+  await d.start();
+  const token = d.paas('tokens:create', 'bench').trim();
+  d.paas('domains:set-global', DOMAIN);
+  return (app) => `http://paas:${token}@127.0.0.1:${d.env.PAAS_API_PORT}/${app}.git`;
+}
+
 /** `--only dashboard`: a daemon with 3 deployed apps, restarted, then the dashboard targets. */
 async function dashboardOnly() {
   ensureBaseImage();
   const d = await daemon();
   const rows = [];
   try {
-    await d.start();
-    const token = d.paas('tokens:create', 'bench').trim();
-    d.paas('domains:set-global', DOMAIN);
+    const remote = await startWithRemotes(d);
     for (let i = 1; i <= 3; i++) {
       const app = sampleApp(`dash${i}`);
-      app.git('push', '-q', `http://paas:${token}@127.0.0.1:${d.env.PAAS_API_PORT}/dash${i}.git`, 'main');
+      app.git('push', '-q', remote(`dash${i}`), 'main');
       rmSync(app.dir, { recursive: true, force: true });
     }
     await d.stop();
@@ -318,10 +324,7 @@ async function main() {
   const d = await daemon();
   const rows = [];
   try {
-    await d.start();
-    const token = d.paas('tokens:create', 'bench').trim();
-    d.paas('domains:set-global', DOMAIN);
-    const remote = (app) => `http://paas:${token}@127.0.0.1:${d.env.PAAS_API_PORT}/${app}.git`;
+    const remote = await startWithRemotes(d);
     const viaNginx = (app, path) => () => get(d.httpPort, `${app}.${DOMAIN}`, path);
 
     log('push to new content');
