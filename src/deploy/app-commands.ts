@@ -10,8 +10,8 @@ import { git } from '../git/run-git.js';
 import type { AppRow } from '../store/apps.js';
 import type { DeployServices } from './services.js';
 
-/** Settings apps:clone leaves behind, as Dokku does: domains, certificates, and the app's own state. */
-const NOT_CLONED = ['domains', 'certs', 'proxy', 'ps', 'build-reuse', 'apps'];
+/** Settings apps:clone leaves behind, as Dokku does: domains, certificates (and their letsencrypt state), and the app's own state. */
+const NOT_CLONED = ['domains', 'certs', 'letsencrypt', 'proxy', 'ps', 'build-reuse', 'apps'];
 
 /** Builds and deploys the app's deploy branch as it is in its repository (deploy, apps:clone). */
 export async function deployCurrentRevision(

@@ -130,6 +130,7 @@ export function proxyPart(): Part {
       // The daemon runs on without it: apps stay reachable from the server at their containers' addresses.
       try {
         await proxy.prepareWorker();
+        letsencrypt.forgetChallenges();
         const result = await proxy.change({ force: true });
         api.logger.info(
           { nginxPid: proxy.nginx.runningPid(), http: api.settings.httpPort, https: api.settings.httpsPort, ms: result.ms, disabled: result.disabled },

@@ -14,6 +14,9 @@ import { appWorkTree, freePort, loadDuring, run, startDaemon, type DaemonHandle 
 
 const GOOD = ['shop.le.test', 'www.shop.le.test'];
 const UNRESOLVED = 'ghost.le.test';
+/** Resolves to 127.0.0.2, where nothing listens (the daemon's nginx is on 127.0.0.1 only). */
+const CLOSED = 'closed.le.test';
+const LATER = 'api.shop.le.test';
 
 let dir: string;
 let daemon: DaemonHandle;
@@ -116,9 +119,9 @@ beforeAll(async () => {
     '-defaultIPv4', '', '-defaultIPv6', '', '-dns01', `127.0.0.1:${ports.dns}`,
     '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${ports.dnsManagement}`,
   ]);
-  for (const host of GOOD) {
+  for (const [host, address] of [...GOOD.map((host) => [host, '127.0.0.1']), [LATER, '127.0.0.1'], [CLOSED, '127.0.0.2']]) {
     await waitFor('pebble-challtestsrv', async () => {
-      const response = await fetch(`http://127.0.0.1:${ports.dnsManagement}/add-a`, { method: 'POST', body: JSON.stringify({ host, addresses: ['127.0.0.1'] }) });
+      const response = await fetch(`http://127.0.0.1:${ports.dnsManagement}/add-a`, { method: 'POST', body: JSON.stringify({ host, addresses: [address] }) });
       return response.ok ? true : undefined;
     });
   }
@@ -160,6 +163,15 @@ describe('letsencrypt against pebble', () => {
     expect(await daemon.paasOk(['nginx:show-config', 'ghost'])).not.toContain('acme-challenge');
   });
 
+  it('names a domain whose port 80 cannot be reached', async () => {
+    await daemon.paasOk(['apps:create', 'closed']);
+    await daemon.paasOk(['domains:add', 'closed', CLOSED]);
+    const enabled = await daemon.paas(['letsencrypt:enable', 'closed']);
+    expect(enabled.code).not.toBe(0);
+    expect(enabled.stderr).toContain(`port 80 of ${CLOSED} cannot be reached`);
+    expect((await daemon.paasOk(['letsencrypt:active', 'closed'])).trim()).toBe('false');
+  });
+
   it('issues a certificate for every domain; https verifies against the pebble root and http redirects', async () => {
     const enabled = await daemon.paas(['letsencrypt:enable', 'shop'], { timeoutMs: 120_000 });
     expect(enabled.code, `${enabled.stdout}\n${enabled.stderr}\n${daemon.output().slice(-3000)}`).toBe(0);
@@ -198,6 +210,21 @@ describe('letsencrypt against pebble', () => {
     expect(load.failures).toEqual([]);
     expect(load.requests).toBeGreaterThan(10);
     expect(daemon.output() + readFileSync(join(daemon.home, 'logs/paasd.log'), 'utf8')).toContain('letsencrypt: certificate renewed');
+  });
+
+  it('covers a domain added later at the next renewal check', async () => {
+    await daemon.paasOk(['domains:add', 'shop', LATER]);
+    const served = await waitFor(
+      'a certificate covering the new domain',
+      async () => {
+        const reply = await viaHttps(LATER);
+        return reply.status === 200 ? reply : undefined;
+      },
+      60_000,
+    );
+    expect(served.body).toBe('hello from paas\n');
+    const hostnames = (await daemon.paasOk(['certs:report', 'shop', '--ssl-hostnames'])).trim().split(' ');
+    expect(hostnames.sort()).toEqual([...GOOD, LATER].sort());
   });
 
   it('keeps the working certificate when a renewal fails, and reports the failure', async () => {

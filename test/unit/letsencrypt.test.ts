@@ -77,3 +77,10 @@ describe('trusted-proxies', () => {
     expect(() => normalizeNginxSetting('real-ip-header', 'x-evil;')).toThrow(/invalid value/);
   });
 });
+
+describe('certifiable domains', () => {
+  it('leaves out wildcards, which HTTP-01 cannot prove', async () => {
+    const { certifiable } = await import('../../src/proxy/letsencrypt/letsencrypt.js');
+    expect(certifiable(['blog.com', '*.blog.com', 'www.blog.com'])).toEqual(['blog.com', 'www.blog.com']);
+  });
+});

@@ -31,7 +31,7 @@ export interface DomainFailure {
 /** Validation failed for some domains: nothing was issued. */
 export class ValidationFailed extends UserError {
   constructor(readonly failures: DomainFailure[]) {
-    super(failures.map((f) => `${f.domain}: ${f.cause}`).join('; '));
+    super(`no certificate: ${failures.map((f) => (f.cause.includes(f.domain) ? f.cause : `${f.domain}: ${f.cause}`)).join('; ')}`);
   }
 }
 

@@ -72,8 +72,8 @@ export class Letsencrypt {
    */
   async enable(app: AppRow, options: { force: boolean; log: Log }): Promise<ChangeResult | undefined> {
     const status = this.status(app);
-    const domains = this.domainsOf(app);
-    if (!options.force && status.active && status.info && domains.every((d) => status.info!.hostnames.includes(d)) && !this.due(app, status.info)) {
+    const domains = this.domainsOf(app, options.log);
+    if (!options.force && status.active && status.info && !this.due(app, status.info)) {
       options.log(`-----> ${app.name} already has a certificate for ${domains.join(' ')} until ${status.info.expiresAt.slice(0, 10)}; --force requests a new one`);
       return undefined;
     }
@@ -93,7 +93,7 @@ export class Letsencrypt {
       if (this.stopped) break;
       try {
         options.log(`-----> Renewing the certificate of ${app.name}`);
-        await this.issue(app, this.domainsOf(app), options.log);
+        await this.issue(app, this.domainsOf(app, options.log), options.log);
         this.api.logger.info({ app: app.name }, 'letsencrypt: certificate renewed');
       } catch (error) {
         failed.push(app.name);
@@ -126,6 +126,11 @@ export class Letsencrypt {
     const cert = this.proxy.appState(app.name)?.cert;
     if (!status.active || !cert) throw new UserError(`letsencrypt is not active for ${app.name}, so there is no certificate of its to revoke`);
     await revokeCertificate(this.directory(app), await this.accountKey(), readFileSync(cert.crt));
+  }
+
+  /** Challenge answers a daemon stopped mid-order left behind; call before nginx is rendered at start. */
+  forgetChallenges(): void {
+    for (const app of this.api.store.apps.list()) this.api.store.properties.set(app.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key, undefined);
   }
 
   /** The daemon's own schedule: a first look soon after start, then every check interval. */
@@ -194,9 +199,12 @@ export class Letsencrypt {
     }
   }
 
-  private domainsOf(app: AppRow): string[] {
+  private domainsOf(app: AppRow, log: Log): string[] {
     const state = this.proxy.appState(app.name);
-    const domains = state?.domains ?? [];
+    const all = state?.domains ?? [];
+    const domains = certifiable(all);
+    const wildcards = all.filter((domain) => !domains.includes(domain));
+    if (wildcards.length) log(`       (left out: ${wildcards.join(' ')}; a wildcard needs a DNS-01 challenge, which paas does not do)`);
     if (domains.length === 0) throw new UserError(`${app.name} has no domains to get a certificate for; add one: paas domains:add ${app.name} DOMAIN`);
     const { httpPort } = this.api.settings;
     if (!state!.ports.some((m) => m.scheme === 'http' && m.host === httpPort)) {
@@ -205,8 +213,11 @@ export class Letsencrypt {
     return domains;
   }
 
+
+  /** Within the grace period, or the app has a domain the certificate does not cover (added since). */
   private due(app: AppRow, info: CertInfo, now = new Date()): boolean {
-    return renewalDue(new Date(info.expiresAt), this.graceSeconds(app), now);
+    const uncovered = certifiable(this.proxy.appState(app.name)?.domains ?? []).some((domain) => !info.hostnames.includes(domain));
+    return uncovered || renewalDue(new Date(info.expiresAt), this.graceSeconds(app), now);
   }
 
   private graceSeconds(app: AppRow): number {
@@ -235,4 +246,9 @@ export class Letsencrypt {
       return readFileSync(file);
     }
   }
+}
+
+/** The domains HTTP-01 can prove: all but wildcards. Pure. */
+export function certifiable(domains: readonly string[]): string[] {
+  return domains.filter((domain) => !domain.startsWith('*.'));
 }
