@@ -67,6 +67,8 @@ export interface PaasEvents {
     /** `server` only when root pushed on the server itself (no SSH key, no token): see CodeTrust. */
     codeTrust: CodeTrust;
     signal: AbortSignal;
+    /** Build even when the last image could be reused (git:from-image --force). */
+    force?: boolean;
   };
 }
 

@@ -8,6 +8,7 @@ import { pluginCommandsPart } from './plugin-commands.js';
 import { tokensPart } from './tokens-commands.js';
 import { apiPart } from './api-commands.js';
 import { gitPart } from '../git/git-part.js';
+import { deploySourcesPart } from '../git/deploy-sources-part.js';
 import { sshPart } from '../ssh/ssh-part.js';
 import { sshKeysPart } from '../git/ssh-keys-commands.js';
 import { deployPart } from '../deploy/deploy-part.js';
@@ -38,6 +39,7 @@ export function allParts(): Part[] {
     dockerfileBuilderPart,
     buildpacksPart,
     deployPart(),
+    deploySourcesPart,
     proxyPart(),
     storagePart,
     maintenancePart(),

@@ -51,8 +51,8 @@ export function deployPart(): Part {
       const { docker, scheduler, deployer } = services;
       const { commands, events, store, paths, reports } = partApi;
 
-      events.on('git-receive', async ({ app, rev, gitEnv, output, actor, codeTrust, signal }) => {
-        await deployer.deploy({ app: requireApp(store, app), source: { rev, gitEnv, codeTrust }, output, actor, signal });
+      events.on('git-receive', async ({ app, rev, gitEnv, output, actor, codeTrust, signal, force }) => {
+        await deployer.deploy({ app: requireApp(store, app), source: { rev, gitEnv, codeTrust }, output, actor, signal, force });
       });
 
       events.on('app-destroy', async ({ app }) => {
