@@ -6,6 +6,10 @@ import type { Upstream } from '../core/events.js';
 import { webUpstreams } from './web-upstreams.js';
 import { processOptions } from './deploy-settings.js';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
+import { schedulerOf } from './scheduler-topics.js';
+import type { SwarmScheduler } from './swarm-scheduler.js';
+import { DeployLog } from './deploy-log.js';
+import { Writable } from 'node:stream';
 
 export const STOPPED = { namespace: 'ps', key: 'stopped' } as const;
 
@@ -27,6 +31,7 @@ export class Converger {
     private readonly api: PartApi,
     private readonly scheduler: DockerLocalScheduler,
     private readonly locks: AppLocks,
+    private readonly swarm: SwarmScheduler,
   ) {}
 
   isStopped(app: AppRow): boolean {
@@ -51,6 +56,7 @@ export class Converger {
     const result: ConvergeResult = { started: 0, restarted: 0, removed: 0 };
     const release = this.api.store.releases.current(app.id);
     if (!release || this.isStopped(app)) return result;
+    if (schedulerOf(this.api.store.properties, app) === 'swarm') return this.convergeSwarm(app, release, result);
     const containers = (await this.scheduler.list(app.id)).filter((c) => !this.scheduler.retiring.has(c.id));
     const { keep, strays } = partition(containers, release);
     const running: ProcessContainer[] = [];
@@ -74,6 +80,21 @@ export class Converger {
       this.api.logger.info({ app: app.name, release: release.version, ...result }, 'reconciled');
     }
     await this.switchIfChanged(app, webUpstreams(running, release.port));
+    return result;
+  }
+
+  /**
+   * A swarm app: Swarm keeps its tasks running; services that are gone (a manager that lost
+   * them, ps:start) are made again from the release, and nginx follows the answering web tasks.
+   */
+  private async convergeSwarm(app: AppRow, release: ReleaseRow, result: ConvergeResult): Promise<ConvergeResult> {
+    if ((await this.swarm.services(app.id)).length === 0) {
+      const log = new DeployLog(new Writable({ write: (_chunk, _encoding, done) => done() }));
+      result.started = (await this.swarm.rollOut(app, release, log, this)).length;
+      this.api.logger.info({ app: app.name, release: release.version, ...result }, 'swarm services made again');
+      return result;
+    }
+    await this.switchIfChanged(app, await this.swarm.upstreams(app.id));
     return result;
   }
 

@@ -20,6 +20,9 @@ import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
 import { registerPsCommands } from './ps-commands.js';
 import { registerStatsCommands } from './stats-commands.js';
+import { schedulerOf } from './scheduler-topics.js';
+import { registerSwarmCommands } from './swarm-commands.js';
+import { registerNodesCommands } from './nodes-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
 import { CronRunner } from './cron.js';
 import { registerCronCommands } from './cron-commands.js';
@@ -33,12 +36,15 @@ import { createDeployServices, type DeployServices } from './services.js';
 import { appUrls } from './urls.js';
 
 const RECONCILE_EVERY_MS = 30_000;
+/** How often nginx is brought in line with the swarm apps' tasks (a node that went away, a task Swarm moved). */
+const SWARM_WATCH_MS = 2000;
 
 /** Builds, releases and the containers that run them: deploy, builds:*, releases, ps:*, run, logs. */
 export function deployPart(): Part {
   let services: DeployServices;
   let watcher: { stop(): void } | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let swarmTimer: NodeJS.Timeout | undefined;
   /** Whether the firewall was set up (or found impossible); Docker may come up after the daemon. */
   let hostProtected = false;
   let liveness: LivenessMonitor | undefined;
@@ -59,6 +65,7 @@ export function deployPart(): Part {
         const row = requireApp(store, app);
         await services.converger.switchTo(row, []);
         await scheduler.removeNow(await scheduler.list(row.id));
+        await services.swarm.remove(row.id);
         const images = await docker.listImages({
           filters: { reference: [`${imageRepository(partApi.instance, row.name)}`] },
         });
@@ -202,6 +209,8 @@ export function deployPart(): Part {
       registerReleaseCommands(services);
       registerPsCommands(services);
       registerStatsCommands(services);
+      registerSwarmCommands(services);
+      registerNodesCommands(services);
       registerChecksCommands(services);
       cron = new CronRunner(partApi, scheduler);
       registerCronCommands(services, cron);
@@ -256,6 +265,12 @@ export function deployPart(): Part {
         }
         void converger.convergeAll().catch(() => undefined);
       }, RECONCILE_EVERY_MS);
+      swarmTimer = setInterval(() => {
+        for (const app of api.store.apps.list()) {
+          if (schedulerOf(api.store.properties, app) === 'swarm') void converger.convergeIfFree(app);
+        }
+      }, SWARM_WATCH_MS);
+      swarmTimer.unref();
       timer.unref();
       liveness = new LivenessMonitor(api, scheduler, services.locks);
       liveness.start();
@@ -267,6 +282,7 @@ export function deployPart(): Part {
       liveness?.stop();
       cron.stop();
       clearInterval(timer);
+      clearInterval(swarmTimer);
       await removeFirewall(services.api.instance);
     },
   };

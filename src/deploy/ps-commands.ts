@@ -83,7 +83,7 @@ export function registerPsCommands(services: DeployServices): void {
     unprefixed: (key) => ['deployed', 'processes', 'running', 'status'].includes(key) || key.startsWith('status-'),
     async fields(app) {
       const release = store.releases.current(app.id);
-      const processes = (await scheduler.list(app.id)).filter((p) => !release || p.release === release.version);
+      const processes = (await services.processesOf(app)).filter((p) => !release || p.release === release.version);
       const fields: Record<string, string> = {
         deployed: String(release !== undefined),
         processes: String(Object.values(release?.formation ?? {}).reduce((sum, spec) => sum + spec.count, 0)),
@@ -92,7 +92,7 @@ export function registerPsCommands(services: DeployServices): void {
         release: release ? `v${release.version}` : '',
         scale: release ? describeFormation(release.formation) : '',
       };
-      for (const p of processes) fields[`status-${p.type}-${p.index}`] = `${p.running ? 'running' : 'stopped'} (${p.name})`;
+      for (const p of processes) fields[`status-${p.type}-${p.index}`] = `${p.running ? 'running' : 'stopped'} (${p.name}${p.node && p.ip ? ` on ${p.ip}` : ''})`;
       return fields;
     },
   }, {
@@ -171,6 +171,7 @@ export function registerPsCommands(services: DeployServices): void {
         store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
         await converger.switchTo(app, []);
         await scheduler.retire(await scheduler.list(app.id), stopTimeout(store.properties, app.id));
+        await services.swarm.remove(app.id);
       });
       writeLine(stdout, `-----> Stopped ${app.name}`);
     },

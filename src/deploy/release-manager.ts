@@ -11,6 +11,8 @@ import { LABELS, imageRepository } from './naming.js';
 import { runOneOff } from './one-off.js';
 import { processCommand, processEnv } from './process-env.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
+import { schedulerOf } from './scheduler-topics.js';
+import type { SwarmScheduler } from './swarm-scheduler.js';
 import { appUrls } from './urls.js';
 import type { Converger } from './converger.js';
 import { webUpstreams } from './web-upstreams.js';
@@ -49,6 +51,7 @@ export class ReleaseManager {
     private readonly docker: Docker,
     private readonly scheduler: DockerLocalScheduler,
     private readonly converger: Converger,
+    private readonly swarm: SwarmScheduler,
   ) {}
 
   async publish(app: AppRow, draft: ReleaseDraft, log: DeployLog): Promise<ReleaseRow> {
@@ -108,6 +111,30 @@ export class ReleaseManager {
    * checks skipped gets traffic unchecked. Any failure removes the new containers only.
    */
   async rollOut(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
+    if (schedulerOf(this.api.store.properties, app) === 'swarm') return this.rollOutOnSwarm(app, release, log, onlyType);
+    const started = await this.rollOutHere(app, release, log, onlyType);
+    // An app moved back from the swarm: its services go once its containers serve here.
+    if ((await this.swarm.remove(app.id)) > 0) log.step('Removed its swarm services (the app runs on docker-local now)');
+    return started;
+  }
+
+  /**
+   * The swarm scheduler: Swarm replaces the tasks (start-first, one at a time) while nginx follows
+   * the answering web tasks; rolling out the current release again is a restart. Containers the
+   * app had here (it ran on docker-local before) retire once the tasks serve.
+   */
+  private async rollOutOnSwarm(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
+    const restart = this.api.store.releases.current(app.id)?.version === release.version;
+    const tasks = await this.swarm.rollOut(app, release, log, this.converger, { onlyType, restart });
+    const local = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id));
+    if (local.length) {
+      log.step(`Stopping its ${local.length} docker-local container${local.length === 1 ? '' : 's'} (the app runs on the swarm now)`);
+      await this.scheduler.retire(local, stopTimeout(this.api.store.properties, app.id));
+    }
+    return tasks;
+  }
+
+  private async rollOutHere(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
     const all = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id));
     const inScope = (type: string) => onlyType === undefined || type === onlyType;
     const plans = new Map(Object.keys(release.formation).map((type) => [type, this.plan(app, release, type)]));
@@ -158,6 +185,11 @@ export class ReleaseManager {
    * other container keeps running unchecked. New containers are checked before they get traffic.
    */
   async scale(app: AppRow, release: ReleaseRow, types: readonly string[], log: DeployLog): Promise<void> {
+    if (schedulerOf(this.api.store.properties, app) === 'swarm') {
+      // Only the replica counts change: Swarm starts or stops tasks, the others keep running.
+      await this.swarm.rollOut(app, release, log, this.converger);
+      return;
+    }
     const all = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id) && p.release === release.version);
     const extra: ProcessContainer[] = [];
     const started: ProcessContainer[] = [];

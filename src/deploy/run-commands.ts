@@ -8,7 +8,7 @@ import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
-import { streamContainerLogs } from '../docker/logs.js';
+import { streamContainerLogs, streamLogs } from '../docker/logs.js';
 import { appContainerDefaults } from './container-defaults.js';
 import { execIn } from '../docker/exec.js';
 import { LABELS, containerName } from './naming.js';
@@ -16,6 +16,7 @@ import { runOneOff } from './one-off.js';
 import { oneOffCommandLine, processCommand, processEnv } from './process-env.js';
 import type { ProcessContainer } from './scheduler.js';
 import type { DeployServices } from './services.js';
+import { schedulerOf } from './scheduler-topics.js';
 import { storageBinds } from '../storage/app-mounts.js';
 import { phaseOverrides } from '../docker-options/app-options.js';
 import { applyOverrides } from '../docker-options/container-overrides.js';
@@ -130,6 +131,12 @@ export function registerRunCommands(services: DeployServices): void {
       const type = isTarget ? target[1]! : 'web' in release.formation ? 'web' : Object.keys(release.formation)[0]!;
       const index = isTarget && target[2] ? Number(target[2]) : 1;
       const command = isTarget ? rest.slice(1) : rest;
+      if (schedulerOf(api.store.properties, app) === 'swarm') {
+        throw new UserError(
+          `${app.name} runs on the swarm scheduler: its tasks may run on other servers, which paas cannot enter; ` +
+            `paas run ${app.name} starts a one-off container of the release on this server`,
+        );
+      }
       const process = (await scheduler.list(app.id)).find(
         (p) => p.release === release.version && p.type === type && p.index === index && p.running,
       );
@@ -157,7 +164,7 @@ export function registerRunCommands(services: DeployServices): void {
       const { app, release } = deployed(name!);
       const lines = flags.num === undefined ? 100 : Number(flags.num);
       if (!Number.isInteger(lines) || lines < 0) throw new UserError('-n must be a whole number of lines');
-      const processes = (await scheduler.list(app.id)).filter(
+      const processes = (await services.processesOf(app)).filter(
         (p) => p.release === release.version && (flags.ps === undefined || p.type === flags.ps),
       );
       if (processes.length === 0) {
@@ -166,7 +173,13 @@ export function registerRunCommands(services: DeployServices): void {
       await Promise.all(
         processes.map(async (process) => {
           const out = prefixer(app.name, process, stdout);
-          await streamContainerLogs(docker, process.id, { tail: lines, follow: flags.tail === true, out, signal });
+          const options = { tail: lines, follow: flags.tail === true, out, signal };
+          if (process.task) {
+            const task = docker.getTask(process.task) as unknown as { logs(o: object): Promise<unknown> }; // dockerode's Task type lacks logs()
+            await streamLogs((follow) => task.logs({ stdout: true, stderr: true, tail: lines, follow }), options);
+          } else {
+            await streamContainerLogs(docker, process.id, options);
+          }
           out.end();
         }),
       );

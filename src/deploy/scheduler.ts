@@ -24,6 +24,12 @@ export interface ProcessContainer {
   ip: string | undefined;
   /** When this daemon started it (Date.now()); unknown for containers it found running. */
   startedAt?: number;
+  /** A swarm task's published port on its node (nginx goes to ip:port); docker-local: the release's port. */
+  port?: number;
+  /** The swarm node a task runs on. */
+  node?: string;
+  /** A swarm task's id (its logs come through the manager). */
+  task?: string;
 }
 
 /** How one process container runs: its limits, and Dokku's ps properties. */

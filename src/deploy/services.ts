@@ -4,13 +4,18 @@ import { AppLocks } from './app-lock.js';
 import { Converger } from './converger.js';
 import { Deployer } from './deployer.js';
 import { ReleaseManager } from './release-manager.js';
-import { DockerLocalScheduler } from './scheduler.js';
+import { DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
+import { schedulerOf } from './scheduler-topics.js';
+import { SwarmScheduler } from './swarm-scheduler.js';
 
 /** The deploy part's pieces, made once and shared by its command files. */
 export interface DeployServices {
   api: PartApi;
   docker: Docker;
   scheduler: DockerLocalScheduler;
+  swarm: SwarmScheduler;
+  /** The app's processes on its scheduler: containers here, or swarm tasks. */
+  processesOf(app: { id: number }): Promise<ProcessContainer[]>;
   locks: AppLocks;
   converger: Converger;
   releases: ReleaseManager;
@@ -21,8 +26,10 @@ export function createDeployServices(api: PartApi): DeployServices {
   const docker = api.docker;
   const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger, (appId) => api.networks.of(appId));
   const locks = new AppLocks();
-  const converger = new Converger(api, scheduler, locks);
-  const releases = new ReleaseManager(api, docker, scheduler, converger);
+  const swarm = new SwarmScheduler(docker, api);
+  const converger = new Converger(api, scheduler, locks, swarm);
+  const releases = new ReleaseManager(api, docker, scheduler, converger, swarm);
   const deployer = new Deployer(api, docker, releases, locks, scheduler);
-  return { api, docker, scheduler, locks, converger, releases, deployer };
+  const processesOf = (app: { id: number }) => (schedulerOf(api.store.properties, app) === 'swarm' ? swarm.list(app.id) : scheduler.list(app.id));
+  return { api, docker, scheduler, swarm, processesOf, locks, converger, releases, deployer };
 }

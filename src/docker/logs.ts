@@ -30,14 +30,25 @@ export interface LogOptions {
 
 /** A container's stdout and stderr log lines, written to `out` as they come. */
 export async function streamContainerLogs(docker: Docker, container: string, options: LogOptions): Promise<void> {
-  const { tail, follow, out, signal } = options;
+  const source = docker.getContainer(container);
+  const base = { stdout: true, stderr: true, tail: options.tail };
+  // Two calls: dockerode types the followed and the buffered form apart.
+  await streamLogs((follow) => (follow ? source.logs({ ...base, follow: true }) : source.logs({ ...base, follow: false })), options);
+}
+
+/**
+ * Log lines of a container or a swarm task (the same multiplexed format), written to `out` as
+ * they come; `fetch` asks Docker for them (a Buffer, or a stream when following).
+ */
+export async function streamLogs(fetch: (follow: boolean) => Promise<unknown>, options: LogOptions): Promise<void> {
+  const { follow, out, signal } = options;
   if (!follow) {
-    const buffer = (await docker.getContainer(container).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+    const buffer = (await fetch(false)) as Buffer;
     const demux = new DockerDemux(out, out);
     await new Promise<void>((resolve) => demux.end(buffer, () => resolve()));
     return;
   }
-  const stream = (await docker.getContainer(container).logs({ stdout: true, stderr: true, tail, follow: true })) as NodeJS.ReadableStream & {
+  const stream = (await fetch(true)) as NodeJS.ReadableStream & {
     destroy(): void;
   };
   await new Promise<void>((resolve) => {

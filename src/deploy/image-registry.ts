@@ -1,0 +1,102 @@
+import type Docker from 'dockerode';
+import { UserError } from '../core/errors.js';
+import { printable } from '../core/names.js';
+import { readProperty, type TopicSpec } from '../core/properties.js';
+import type { PropertiesTable } from '../store/properties.js';
+import { imageRepository } from './naming.js';
+
+/** A registry host, optionally with a port: what goes before the first `/` of an image name. */
+const SERVER = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
+const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+export function validServer(value: string): string {
+  if (!SERVER.test(value)) throw new UserError(`invalid registry server "${printable(value)}"; use a host or host:port, like registry.example.com:5000`);
+  return value;
+}
+
+/** registry:set / registry:report: where the images of swarm apps are pushed, so every node can pull them. */
+export const REGISTRY_TOPIC: TopicSpec = {
+  topic: 'registry',
+  namespace: 'registry',
+  properties: [
+    {
+      key: 'server',
+      scope: 'app+global',
+      summary: 'the registry (host[:port]) the release images of swarm apps are pushed to and pulled from',
+      validate: validServer,
+    },
+    {
+      key: 'image-repo',
+      scope: 'app',
+      summary: 'the repository of the app in that registry (default: paas-INSTANCE/APP)',
+      validate(value) {
+        if (!REPOSITORY.test(value)) throw new UserError(`invalid image-repo "${printable(value)}"; use lowercase path parts like team/blog`);
+        return value;
+      },
+    },
+  ],
+};
+
+/** Credentials of registry:login, per server (namespace registry-auth, never printed). */
+const AUTH_NAMESPACE = 'registry-auth';
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+export function saveLogin(properties: PropertiesTable, server: string, login: { username: string; password: string } | undefined): void {
+  properties.set(null, AUTH_NAMESPACE, server, login === undefined ? undefined : JSON.stringify(login));
+}
+
+export function loginOf(properties: PropertiesTable, server: string): RegistryAuth | undefined {
+  const stored = properties.get(null, AUTH_NAMESPACE, server);
+  if (!stored) return undefined;
+  try {
+    const { username, password } = JSON.parse(stored) as { username: string; password: string };
+    return { username, password, serveraddress: server };
+  } catch {
+    return undefined;
+  }
+}
+
+export function loggedInServers(properties: PropertiesTable): string[] {
+  return Object.keys(properties.all(null, AUTH_NAMESPACE)).sort();
+}
+
+export interface RemoteImage {
+  /** `server/repository:tag`, what the nodes pull. */
+  ref: string;
+  repository: string;
+  tag: string;
+  auth: RegistryAuth | undefined;
+}
+
+/** Where a release's image lives in the app's registry; throws when no registry is set. */
+export function remoteImage(properties: PropertiesTable, instance: string, app: { id: number; name: string }, version: number): RemoteImage {
+  const server = readProperty(properties, REGISTRY_TOPIC, 'server', app.id);
+  if (!server) {
+    throw new UserError(
+      `${app.name} runs on the swarm scheduler, whose nodes pull images from a registry; set one first: ` +
+        `paas registry:set --global server HOST:PORT`,
+    );
+  }
+  const repository = `${server}/${readProperty(properties, REGISTRY_TOPIC, 'image-repo', app.id) ?? imageRepository(instance, app.name)}`;
+  const tag = `v${version}`;
+  return { ref: `${repository}:${tag}`, repository, tag, auth: loginOf(properties, server) };
+}
+
+/** Tags the local image with its registry name and pushes it; throws with the registry's message. */
+export async function pushImage(docker: Docker, localImage: string, remote: RemoteImage, signal?: AbortSignal): Promise<void> {
+  await docker.getImage(localImage).tag({ repo: remote.repository, tag: remote.tag });
+  const image = docker.getImage(remote.repository);
+  const stream = (await image.push({ tag: remote.tag, authconfig: remote.auth, abortSignal: signal })) as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
+      const failed = error?.message ?? events.find((e) => e.error)?.error;
+      if (failed) reject(new UserError(`pushing ${remote.ref} failed: ${failed}`));
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,248 @@
+import type Docker from 'dockerode';
+import { UserError } from '../core/errors.js';
+import type { PartApi } from '../core/part.js';
+import type { AppRow } from '../store/apps.js';
+import type { ReleaseRow } from '../store/releases.js';
+import type { DeployLog } from './deploy-log.js';
+import { processOptions } from './deploy-settings.js';
+import { dockerMessage, statusOf } from '../docker/errors.js';
+import { pushImage, remoteImage } from './image-registry.js';
+import { LABELS } from './naming.js';
+import { acceptsTcp, type ProcessContainer } from './scheduler.js';
+import { placementOf } from './scheduler-topics.js';
+import { serviceName, serviceSpec } from './swarm-spec.js';
+import type { Upstream } from '../core/events.js';
+import { storageBinds } from '../storage/app-mounts.js';
+
+/** How a rollout tells the proxy where the app's web tasks answer. */
+export interface TrafficSwitch {
+  switchIfChanged(app: AppRow, upstreams: Upstream[]): Promise<void>;
+}
+
+interface ServiceInfo {
+  ID: string;
+  Version: { Index: number };
+  Spec: { Name: string; Labels?: Record<string, string>; TaskTemplate?: { ForceUpdate?: number }; Mode?: { Replicated?: { Replicas?: number } } };
+  UpdateStatus?: { State?: string; Message?: string };
+}
+
+interface TaskInfo {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  Slot?: number;
+  DesiredState?: string;
+  Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
+  Status?: {
+    State?: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string };
+    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number }> };
+  };
+}
+
+/** How long a rollout may take before paas gives up waiting (Swarm keeps going). */
+const ROLLOUT_TIMEOUT_MS = 10 * 60_000;
+const POLL_MS = 250;
+
+/**
+ * Swarm scheduling: one Swarm service per process type of an app, on the cluster of the engine
+ * paas talks to (the manager). Swarm places and replaces the tasks; paas pushes each release's
+ * image to the registry, updates the services, and keeps nginx pointed at the running web tasks
+ * (each published in host mode on its node).
+ */
+export class SwarmScheduler {
+  constructor(
+    private readonly docker: Docker,
+    private readonly api: PartApi,
+  ) {}
+
+  /** Throws a UserError unless this engine is a swarm manager. */
+  async ensureManager(): Promise<void> {
+    try {
+      await this.docker.swarmInspect();
+    } catch (error) {
+      if (statusOf(error) === 503 || statusOf(error) === 406) {
+        throw new UserError("this server's Docker Engine is not a swarm manager yet; add a node first: paas nodes:add DOCKER_HOST --address IP");
+      }
+      throw error;
+    }
+  }
+
+  /** The app's services (every process type that was ever deployed on the swarm). */
+  async services(appId?: number): Promise<ServiceInfo[]> {
+    const label = [`${LABELS.instance}=${this.api.instance}`, `${LABELS.role}=service`];
+    if (appId !== undefined) label.push(`${LABELS.appId}=${appId}`);
+    try {
+      return (await this.docker.listServices({ filters: { label } })) as unknown as ServiceInfo[];
+    } catch (error) {
+      // Not a swarm (yet): no services.
+      if (statusOf(error) === 503 || statusOf(error) === 406) return [];
+      throw error;
+    }
+  }
+
+  /** The app's tasks that should run (desired state running), as process rows. */
+  async list(appId: number): Promise<ProcessContainer[]> {
+    const services = await this.services(appId);
+    if (services.length === 0) return [];
+    const [tasks, nodes] = await Promise.all([
+      this.docker.listTasks({ filters: { service: services.map((s) => s.Spec.Name), 'desired-state': ['running'] } }) as Promise<TaskInfo[]>,
+      this.nodeAddresses(),
+    ]);
+    return tasks
+      .map((task) => {
+        const service = services.find((s) => s.ID === task.ServiceID);
+        const type = service?.Spec.Labels?.[LABELS.process] ?? 'web';
+        const port = task.Status?.PortStatus?.Ports?.find((p) => p.PublishedPort)?.PublishedPort;
+        return {
+          id: task.Status?.ContainerStatus?.ContainerID ?? task.ID,
+          name: `${service?.Spec.Name ?? task.ServiceID}.${task.Slot ?? 0}`,
+          appId,
+          type,
+          index: task.Slot ?? 0,
+          release: Number(task.Spec?.ContainerSpec?.Labels?.[LABELS.release] ?? 0),
+          running: task.Status?.State === 'running',
+          ip: task.NodeID ? nodes.get(task.NodeID) : undefined,
+          port,
+          node: task.NodeID,
+          task: task.ID,
+        };
+      })
+      .sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index || a.release - b.release);
+  }
+
+  /** Node id → the address it joined with. */
+  private async nodeAddresses(): Promise<Map<string, string>> {
+    const nodes = (await this.docker.listNodes()) as Array<{ ID: string; Status?: { Addr?: string } }>;
+    return new Map(nodes.filter((n) => n.Status?.Addr).map((n) => [n.ID, n.Status!.Addr!]));
+  }
+
+  /** Running web tasks that accept connections on their published port: what nginx may send requests to. */
+  async upstreams(appId: number, tasks?: readonly ProcessContainer[]): Promise<Upstream[]> {
+    const web = (tasks ?? (await this.list(appId))).filter((t) => t.type === 'web' && t.running && t.ip && t.port);
+    const answering = await Promise.all(web.map(async (t) => ((await acceptsTcp(t.ip!, t.port!)) ? t : undefined)));
+    return answering.filter((t) => t !== undefined).map((t) => ({ host: t.ip!, port: t.port! }));
+  }
+
+  /**
+   * Puts the release on the swarm: pushes its image, creates or updates one service per process
+   * type (`onlyType`: that type only), and follows Swarm's start-first rolling update, moving
+   * nginx to each web task as soon as it answers. Throws when Swarm rolls an update back.
+   */
+  async rollOut(app: AppRow, release: ReleaseRow, log: DeployLog, traffic: TrafficSwitch, options: { onlyType?: string; restart?: boolean } = {}): Promise<ProcessContainer[]> {
+    await this.ensureManager();
+    const { properties } = this.api.store;
+    const remote = remoteImage(properties, this.api.instance, app, release.version);
+    log.step(`Pushing ${remote.ref}`);
+    await pushImage(this.docker, release.image, remote);
+    if (storageBinds(properties, app.id, 'deploy').length) {
+      log.step('Storage mounts are not applied on the swarm scheduler: a host folder exists on one node only');
+    }
+    const existing = await this.services(app.id);
+    const types = Object.keys(release.formation).filter((type) => options.onlyType === undefined || type === options.onlyType);
+    for (const type of types) {
+      const identity = { instance: this.api.instance, app, type };
+      const current = existing.find((s) => s.Spec.Name === serviceName(identity));
+      const replicas = release.formation[type]!.count;
+      const forceUpdate = (current?.Spec.TaskTemplate?.ForceUpdate ?? 0) + (options.restart ? 1 : 0);
+      const spec = serviceSpec({
+        ...identity,
+        release,
+        image: remote.ref,
+        replicas,
+        options: processOptions(properties, app.id, type),
+        constraints: placementOf(properties, app),
+        forceUpdate,
+      });
+      try {
+        if (current) {
+          log.step(`Updating service ${serviceName(identity)} (${replicas} task${replicas === 1 ? '' : 's'}, start-first)`);
+          await this.docker.getService(current.ID).update({ version: current.Version.Index, ...spec, authconfig: remote.auth });
+        } else {
+          log.step(`Creating service ${serviceName(identity)} (${replicas} task${replicas === 1 ? '' : 's'})`);
+          await this.docker.createService({ ...spec, authconfig: remote.auth });
+        }
+      } catch (error) {
+        throw new UserError(`Swarm refused the ${type} service: ${dockerMessage(error)}`);
+      }
+    }
+    // Services of process types the release no longer has.
+    for (const gone of existing.filter((s) => !((s.Spec.Labels?.[LABELS.process] ?? '') in release.formation))) {
+      if (options.onlyType === undefined) await this.removeService(gone.ID);
+    }
+    return this.follow(app, release, types, log, traffic);
+  }
+
+  /** Waits until every task of these types runs the release, keeping nginx on the answering web tasks. */
+  private async follow(app: AppRow, release: ReleaseRow, types: readonly string[], log: DeployLog, traffic: TrafficSwitch): Promise<ProcessContainer[]> {
+    const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
+    const reported = new Set<string>();
+    for (;;) {
+      const tasks = await this.list(app.id);
+      await traffic.switchIfChanged(app, await this.upstreams(app.id, tasks));
+      for (const task of tasks.filter((t) => t.release === release.version && t.running && !reported.has(t.id))) {
+        reported.add(task.id);
+        log.detail(`${task.type}.${task.index} runs on ${task.ip ?? task.node ?? 'a node'}${task.port ? ` (port ${task.port})` : ''}`);
+      }
+      const services = await this.services(app.id);
+      for (const service of services) {
+        const state = service.UpdateStatus?.State ?? '';
+        if (state.startsWith('rollback') || state === 'paused') {
+          throw new UserError(
+            `Swarm stopped the update of ${service.Spec.Name}${service.UpdateStatus?.Message ? `: ${service.UpdateStatus.Message}` : ''}; ` +
+              'its tasks keep running the previous release (paas ps:report shows them)',
+          );
+        }
+      }
+      const done = types.every((type) => {
+        const wanted = release.formation[type]!.count;
+        const ofType = tasks.filter((t) => t.type === type);
+        const updating = services.some((s) => s.Spec.Labels?.[LABELS.process] === type && s.UpdateStatus?.State === 'updating');
+        return !updating && ofType.filter((t) => t.release === release.version && t.running).length === wanted && ofType.length === wanted;
+      });
+      if (done) {
+        // nginx ends on exactly the web tasks of the release.
+        await traffic.switchIfChanged(app, await this.upstreams(app.id));
+        return tasks.filter((t) => t.release === release.version);
+      }
+      if (Date.now() > deadline) throw new UserError(`the tasks of ${app.name} v${release.version} did not all start within ${ROLLOUT_TIMEOUT_MS / 60_000} minutes`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  /** Removes the app's services (ps:stop, apps:destroy, a switch back to docker-local). */
+  async remove(appId: number): Promise<number> {
+    const services = await this.services(appId);
+    for (const service of services) await this.removeService(service.ID);
+    return services.length;
+  }
+
+  private async removeService(id: string): Promise<void> {
+    await this.docker
+      .getService(id)
+      .remove()
+      .catch((error: unknown) => {
+        if (statusOf(error) !== 404) throw error;
+      });
+  }
+
+  /** The log lines of the app's services (every task), as `docker service logs` prints them. */
+  async logs(appId: number, options: { tail?: number; follow?: boolean; type?: string }): Promise<Array<{ name: string; stream: NodeJS.ReadableStream }>> {
+    const services = (await this.services(appId)).filter((s) => options.type === undefined || s.Spec.Labels?.[LABELS.process] === options.type);
+    return Promise.all(
+      services.map(async (s) => ({
+        name: s.Spec.Name,
+        stream: (await this.docker.getService(s.ID).logs({
+          stdout: true,
+          stderr: true,
+          follow: options.follow ?? false,
+          tail: options.tail ?? 100,
+          timestamps: false,
+          details: false,
+        })) as unknown as NodeJS.ReadableStream,
+      })),
+    );
+  }
+}
+

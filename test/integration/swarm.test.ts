@@ -1,0 +1,175 @@
+/**
+ * The swarm scheduler on a three-node Docker Swarm made of test-started engines (see
+ * swarm-cluster.ts): the machine's own Docker Engine is not used. This suite needs exclusive use
+ * of the names in swarm-cluster.ts (network namespaces paas-sw-*, interface paassw0, subnet
+ * 10.231.0.0/24, route 10.233.0.0/16, /tmp/paas-swarm-test); it removes leftovers of a killed
+ * earlier run when it starts and everything it made when it ends, also after a failure.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appWorkTree, loadDuring, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
+import { startCluster, type SwarmCluster } from './swarm-cluster.js';
+
+let cluster: SwarmCluster | undefined;
+let daemon: DaemonHandle | undefined;
+let remote: (app: string) => string;
+
+const BASE_IMAGE = 'paas-test/busybox:1';
+
+beforeAll(async () => {
+  cluster = await startCluster(BASE_IMAGE);
+  daemon = await startDaemon({ env: { DOCKER_HOST: cluster.manager.host } });
+  const token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
+  remote = (app) => `http://paas:${token}@127.0.0.1:${daemon!.apiPort}/${app}.git`;
+}, 300_000);
+
+afterAll(async () => {
+  try {
+    await daemon?.destroy();
+  } finally {
+    await cluster?.destroy();
+  }
+}, 300_000);
+
+const paas = (args: readonly string[]) => daemon!.paas(args, { timeoutMs: 600_000 });
+const paasOk = (args: readonly string[]) => daemon!.paasOk(args, { timeoutMs: 600_000 });
+const get = (host: string, path = '/') => viaNginx(daemon!.httpPort, host, path);
+const until = async (what: string, check: () => Promise<boolean>, ms = 120_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+};
+
+/** The app's web tasks as ps:report shows them. */
+async function tasks(app: string): Promise<Record<string, string>> {
+  const report = JSON.parse(await paasOk(['ps:report', app, '--format', 'json'])) as Record<string, string>;
+  return Object.fromEntries(Object.entries(report).filter(([key]) => key.startsWith('status-')));
+}
+
+describe('nodes and the registry', () => {
+  it('nodes:add starts the swarm on this server and joins the two other engines', async () => {
+    const refused = await paas(['nodes:add', cluster!.workers[0]!.host, '--address', cluster!.workers[0]!.address]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('paas scheduler-swarm:set --global manager-address IP');
+    await paasOk(['scheduler-swarm:set', '--global', 'manager-address', cluster!.manager.address]);
+    for (const [i, worker] of cluster!.workers.entries()) {
+      const out = await paasOk(['nodes:add', worker.host, '--address', worker.address, '--label', `zone=z${i + 1}`]);
+      expect(out).toContain(`${worker.address} joined the swarm as a worker`);
+    }
+    const nodes = JSON.parse(await paasOk(['nodes:list', '--format', 'json'])) as Array<{ address: string; role: string; state: string; labels: string }>;
+    expect(nodes.map((n) => n.address).sort()).toEqual(cluster!.nodes.map((n) => n.address).sort());
+    expect(nodes.every((n) => n.state === 'ready')).toBe(true);
+    expect(nodes.find((n) => n.address === cluster!.workers[1]!.address)?.labels).toBe('zone=z2');
+    expect(await paasOk(['nodes:report', cluster!.manager.address])).toMatch(/Node role:\s+manager \(leader\)/);
+  });
+
+  it('a swarm app needs a registry; registry:set gives it one', async () => {
+    await paasOk(['apps:create', 'web3']);
+    await paasOk(['domains:add', 'web3', 'web3.example.test']);
+    await paasOk(['scheduler:set', 'web3', 'selected', 'swarm']);
+    expect((await paasOk(['scheduler:report', 'web3', '--scheduler-computed-selected'])).trim()).toBe('swarm');
+    const bad = await paas(['scheduler:set', 'web3', 'selected', 'kubernetes']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('unknown scheduler "kubernetes"; pick one of: docker-local, swarm');
+    await paasOk(['ps:scale', 'web3', 'web=3']);
+    const tree = await appWorkTree('hello');
+    const push = await tree.git('push', remote('web3'), 'main');
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain('paas registry:set --global server HOST:PORT');
+    await paasOk(['registry:set', '--global', 'server', cluster!.registry]);
+  });
+});
+
+describe('an app on the swarm', () => {
+  it('web=3 runs on more than one node and nginx on the manager serves it', async () => {
+    const tree = await appWorkTree('hello');
+    const push = await tree.git('push', remote('web3'), 'main');
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain(`Pushing ${cluster!.registry}/`);
+    expect(push.stderr).toMatch(/Creating service paas-\w+-web3-web \(3 tasks\)/);
+    const status = await tasks('web3');
+    const services = await cluster!.docker(cluster!.manager, ['service', 'ls', '-q']);
+    const detail = await cluster!.docker(cluster!.manager, ['service', 'ps', '--no-trunc', ...services.stdout.split('\n').filter(Boolean)]);
+    expect(Object.keys(status), `${JSON.stringify(status)}\n${detail.stdout}\n${push.stderr}`).toHaveLength(3);
+    const nodes = new Set(Object.values(status).map((s) => /on (\S+)\)/.exec(s)?.[1]));
+    expect(nodes.size).toBeGreaterThan(1);
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const reply = await get('web3.example.test', '/cgi-bin/env');
+      expect(reply.status).toBe(200);
+      seen.add(/DYNO=(\S+)/.exec(reply.body)?.[1] ?? '');
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+
+  it('a redeploy (config:set) and a rollback lose no request', async () => {
+    const host = 'web3.example.test';
+    const redeploy = await loadDuring(() => get(host), () => paasOk(['config:set', 'web3', 'COLOR=blue']));
+    expect(redeploy.failures).toEqual([]);
+    expect(redeploy.requests).toBeGreaterThan(10);
+    expect((await get(host, '/cgi-bin/env')).body).toContain('COLOR=blue');
+    const rollback = await loadDuring(() => get(host), () => paasOk(['rollback', 'web3']));
+    expect(rollback.failures).toEqual([]);
+    await until('every task back on the old config', async () => !(await get(host, '/cgi-bin/env')).body.includes('COLOR=blue'), 30_000);
+    const releases = JSON.parse(await paasOk(['releases', 'web3', '--format', 'json'])) as Array<{ version: number; description: string }>;
+    expect(releases[0]!.description).toMatch(/^Rollback to v\d+/);
+  });
+
+  it('a worker engine that stops: its task moves to another node and the app keeps answering', async () => {
+    const host = 'web3.example.test';
+    const worker = cluster!.workers[0]!;
+    const load = await loadDuring(
+      () => get(host),
+      async () => {
+        await cluster!.stopEngine(worker);
+        await until(
+          `no task of web3 on ${worker.address}`,
+          async () => {
+            const status = Object.values(await tasks('web3'));
+            return status.length === 3 && status.every((s) => s.startsWith('running') && !s.includes(`on ${worker.address})`));
+          },
+          180_000,
+        );
+      },
+    );
+    expect(load.failures).toEqual([]);
+  });
+});
+
+describe('the other commands on a swarm app', () => {
+  it('logs come from every task, run starts a one-off here, enter says why it cannot', async () => {
+    await get('web3.example.test', '/index.html');
+    const logs = await paasOk(['logs', 'web3', '-n', '20']);
+    expect(logs).toMatch(/^web3\[web\.\d\]: /m);
+    expect(await paasOk(['run', 'web3', 'sh', '-c', 'echo "one-off $DYNO"'])).toContain('one-off run.1');
+    const enter = await paas(['enter', 'web3', 'web.1', 'true']);
+    expect(enter.code).not.toBe(0);
+    expect(enter.stderr).toContain('runs on the swarm scheduler');
+  });
+
+  it('ps:scale changes the replicas; ps:stop removes the services and ps:start makes them again', async () => {
+    await paasOk(['ps:scale', 'web3', 'web=2']);
+    expect(Object.keys(await tasks('web3'))).toHaveLength(2);
+    await paasOk(['ps:stop', 'web3']);
+    expect(await tasks('web3')).toEqual({});
+    expect((await get('web3.example.test')).status).not.toBe(200);
+    await paasOk(['ps:start', 'web3']);
+    expect(Object.keys(await tasks('web3'))).toHaveLength(2);
+    expect((await get('web3.example.test')).status).toBe(200);
+  });
+});
+
+describe('docker-local beside the swarm', () => {
+  it('a docker-local app deploys on the same daemon and both answer', async () => {
+    await paasOk(['apps:create', 'local1']);
+    await paasOk(['domains:add', 'local1', 'local1.example.test']);
+    const tree = await appWorkTree('hello');
+    const push = await tree.git('push', remote('local1'), 'main');
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).not.toContain('Creating service');
+    expect((await paasOk(['scheduler:report', 'local1', '--scheduler-computed-selected'])).trim()).toBe('docker-local');
+    expect((await get('local1.example.test', '/cgi-bin/env')).body).toContain('DYNO=web.1');
+    expect((await get('web3.example.test')).status).toBe(200);
+  });
+});
