@@ -43,7 +43,7 @@ export function takesApp(spec: CommandSpec): boolean {
     .replace(/\[--[a-z-]+ [A-Z]+\]/g, '')
     .split(/\s+/)
     .filter((token) => token && !/^\[?--[a-z-]+\]?$/.test(token));
-  return /^\[?(--global\|)?APP(\||\]|$)/.test(positionals[0] ?? '');
+  return /^\[?(--global\||--all\|)?APP(\||\]|$)/.test(positionals[0] ?? '');
 }
 
 /**

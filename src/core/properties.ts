@@ -61,6 +61,14 @@ export interface PropertyChange {
   value: string | undefined;
 }
 
+/** A validator for properties that take `true` or `false`. */
+export function trueOrFalse(what: string): (value: string) => string {
+  return (value) => {
+    if (value !== 'true' && value !== 'false') throw new UserError(`${what} must be true or false`);
+    return value;
+  };
+}
+
 export const prefixOf = (topic: TopicSpec): string => topic.prefix ?? topic.topic;
 export const storageOf = (topic: TopicSpec, property: PropertySpec) =>
   property.storage ?? { namespace: topic.namespace, key: property.key };

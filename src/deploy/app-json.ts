@@ -28,8 +28,16 @@ export interface HealthCheck {
   content: string | undefined;
   /** A failure is reported and ignored. */
   warn: boolean;
+  /** app.json `onFailure`: what to do once the check failed for good (see check-failure.ts). */
+  onFailure: CheckFailureHook | undefined;
   /** Whether attempts/wait/timeout were given in app.json (else checks:set or Dokku's defaults apply). */
   given: { attempts: boolean; wait: boolean; timeout: boolean };
+}
+
+/** A check's `onFailure`: a command (argv) and/or a URL to POST the failure to. */
+export interface CheckFailureHook {
+  command: string[] | undefined;
+  url: string | undefined;
 }
 
 /** app.json `formation.TYPE`: `quantity` (count on deploy) and `max_parallel` (containers started at once). */
@@ -196,8 +204,21 @@ function healthcheck(value: unknown, where: string): HealthCheck {
     initialDelay: optionalNumber(value.initialDelay, `${where}.initialDelay`) ?? 0,
     content: typeof value.content === 'string' && value.content !== '' ? value.content : undefined,
     warn: booleanOf(value.warn, `${where}.warn`),
+    onFailure: failureHookOf(value.onFailure, `${where}.onFailure`),
     given: { attempts: value.attempts !== undefined, wait: value.wait !== undefined, timeout: value.timeout !== undefined },
   };
+}
+
+function failureHookOf(value: unknown, where: string): CheckFailureHook | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new UserError(`app.json ${where} must be an object with "command" and/or "url"`);
+  const command = commandOf(value.command, `${where}.command`);
+  let url: string | undefined;
+  if (value.url !== undefined && value.url !== null && value.url !== '') {
+    if (typeof value.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(value.url)) throw new UserError(`app.json ${where}.url must be an http(s) URL`);
+    url = value.url;
+  }
+  return command || url ? { command, url } : undefined;
 }
 
 function commandOf(value: unknown, where: string): string[] | undefined {

@@ -4,7 +4,7 @@ import type { ReleaseRow } from '../store/releases.js';
 import type { AppLocks } from './app-lock.js';
 import type { Upstream } from '../core/events.js';
 import { webUpstreams } from './web-upstreams.js';
-import { processOptions } from './deploy-settings.js';
+import { SETTING, processOptions } from './deploy-settings.js';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
 import { schedulerOf } from './scheduler-topics.js';
 import type { SwarmScheduler } from './swarm-scheduler.js';
@@ -12,6 +12,8 @@ import { DeployLog } from './deploy-log.js';
 import { Writable } from 'node:stream';
 
 export const STOPPED = { namespace: 'ps', key: 'stopped' } as const;
+/** Dokku's `ps:set APP restore false`: the app is not started again after a reboot. */
+export const RESTORE = SETTING.restore;
 
 export interface ConvergeResult {
   started: number;
@@ -36,6 +38,28 @@ export class Converger {
 
   isStopped(app: AppRow): boolean {
     return this.api.store.properties.get(app.id, STOPPED.namespace, STOPPED.key) === 'true';
+  }
+
+  /** False when `ps:set APP restore false` keeps the app down after a reboot. */
+  restores(app: AppRow): boolean {
+    return this.api.store.properties.get(app.id, RESTORE.namespace, RESTORE.key) !== 'false';
+  }
+
+  /**
+   * After the daemon or Docker (re)started: an app with `restore` false none of whose current
+   * containers runs (the server rebooted, Docker restarted) is marked stopped, as `ps:stop`
+   * would, instead of being started; `ps:start` brings it back. Then every app converges.
+   */
+  async restoreAll(): Promise<void> {
+    for (const app of this.api.store.apps.list()) {
+      const release = this.api.store.releases.current(app.id);
+      if (!release || this.restores(app) || this.isStopped(app)) continue;
+      const containers = await this.scheduler.list(app.id);
+      if (containers.some((c) => c.running && c.release === release.version)) continue;
+      this.api.store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
+      this.api.logger.info({ app: app.name }, 'not restored: ps restore is false; start it with ps:start');
+    }
+    await this.convergeAll();
   }
 
   /** Every app, each skipped while a deploy holds its lock. */

@@ -7,6 +7,7 @@ import type { ReleaseRow } from '../store/releases.js';
 import type { CronEntry } from './app-json.js';
 import { LABELS } from './naming.js';
 import { runOneOff } from './one-off.js';
+import { DEFAULT_TTL_SECONDS } from './one-off-ttl.js';
 import { storageBinds } from '../storage/app-mounts.js';
 import { phaseOverrides } from '../docker-options/app-options.js';
 import { processCommand, processEnv } from './process-env.js';
@@ -30,10 +31,10 @@ export interface CronResult {
 }
 
 export const CRON_MAINTENANCE = { namespace: 'cron', key: 'maintenance' } as const;
+/** Dokku's `maintenance.<cron-id>` property, written by cron:suspend and cron:resume. */
+export const suspendedKey = (id: string): string => `${CRON_MAINTENANCE.key}.${id}`;
 const RESULTS_NAMESPACE = 'cron-result';
 const OUTPUT_LIMIT = 4096;
-/** Like Dokku, a task runs for at most a day. */
-const MAX_RUN_MS = 24 * 60 * 60 * 1000;
 
 export function cronTaskId(app: string, entry: Pick<CronEntry, 'command' | 'schedule'>): string {
   return Buffer.from(`${app}===${entry.command}===${entry.schedule}`).toString('base64');
@@ -99,11 +100,20 @@ export class CronRunner {
     return raw ? (JSON.parse(raw) as CronResult) : undefined;
   }
 
+  /** Why a task does not run on its schedule (cron:list's Maintenance column), or undefined. */
+  maintenance(app: AppRow, task: CronTask): 'task' | 'app' | 'global' | 'app.json' | undefined {
+    const { properties } = this.api.store;
+    if (properties.get(app.id, CRON_MAINTENANCE.namespace, suspendedKey(task.id)) === 'true') return 'task';
+    if (task.maintenance) return 'app.json';
+    const appValue = properties.get(app.id, CRON_MAINTENANCE.namespace, CRON_MAINTENANCE.key);
+    if (appValue !== undefined) return appValue === 'true' ? 'app' : undefined;
+    return properties.get(null, CRON_MAINTENANCE.namespace, CRON_MAINTENANCE.key) === 'true' ? 'global' : undefined;
+  }
+
   /** A scheduled run: skipped in maintenance, when the app is gone, or while the last run goes on. */
   private async scheduled(appId: number, task: CronTask): Promise<void> {
     const app = this.api.store.apps.list().find((a) => a.id === appId);
-    if (!app || task.maintenance) return;
-    if (this.api.store.properties.effective(app.id, CRON_MAINTENANCE.namespace, CRON_MAINTENANCE.key) === 'true') return;
+    if (!app || this.maintenance(app, task)) return;
     const key = `${app.id}:${task.id}`;
     const decision = overlapDecision(this.running.has(key), task.concurrencyPolicy);
     if (decision === 'skip') {
@@ -117,14 +127,18 @@ export class CronRunner {
   }
 
   /** Runs a task now in a one-off container; its output also goes to `output` when given. */
-  async run(app: AppRow, task: CronTask, trigger: CronResult['trigger'], output?: { stdout: Writable; stderr: Writable }): Promise<CronResult> {
+  async run(
+    app: AppRow,
+    task: CronTask,
+    trigger: CronResult['trigger'],
+    output?: { stdout: Writable; stderr: Writable },
+    ttlSeconds = DEFAULT_TTL_SECONDS,
+  ): Promise<CronResult> {
     const release = this.api.store.releases.current(app.id);
     if (!release) throw new UserError(`${app.name} is not deployed yet`);
     const key = `${app.id}:${task.id}`;
     const tail = new TailBuffer(OUTPUT_LIMIT);
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), MAX_RUN_MS);
-    timer.unref();
     this.running.set(key, { stop: () => controller.abort() });
     const startedAt = new Date().toISOString();
     try {
@@ -148,6 +162,7 @@ export class CronRunner {
         stdout: tee(tail, output?.stdout),
         stderr: tee(tail, output?.stderr),
         signal: controller.signal,
+        ttlSeconds,
       });
       const result: CronResult = { startedAt, finishedAt: new Date().toISOString(), exitCode, output: tail.text(), trigger };
       this.api.store.properties.set(app.id, RESULTS_NAMESPACE, task.id, JSON.stringify(result));
@@ -156,7 +171,6 @@ export class CronRunner {
       else this.api.logger.warn({ ...fields, output: result.output }, 'cron task failed');
       return result;
     } finally {
-      clearTimeout(timer);
       this.running.delete(key);
     }
   }

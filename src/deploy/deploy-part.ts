@@ -1,3 +1,4 @@
+import { reapExpiredOneOffs } from './one-off-ttl.js';
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -240,7 +241,7 @@ export function deployPart(): Part {
       try {
         await scheduler.ensureNetwork();
         hostProtected = await protectHost(services);
-        await converger.convergeAll();
+        await converger.restoreAll();
         // Containers adopted from before the restart: on exactly their links' networks.
         await scheduler.syncNetworksOfApps(new Set(api.store.apps.list().map((app) => app.id)));
       } catch (error) {
@@ -254,7 +255,7 @@ export function deployPart(): Part {
           const app = api.store.apps.list().find((a) => a.id === appId);
           if (app) void converger.convergeIfFree(app);
         },
-        () => void converger.convergeAll(),
+        () => void converger.restoreAll().catch(() => undefined),
       );
       timer = setInterval(() => {
         if (!hostProtected) {
@@ -264,6 +265,10 @@ export function deployPart(): Part {
             .catch(() => undefined);
         }
         void converger.convergeAll().catch(() => undefined);
+        void reapExpiredOneOffs(docker, api.instance).then(
+          (names) => names.length && api.logger.info({ containers: names }, 'stopped one-off containers past their --ttl-seconds'),
+          () => undefined,
+        );
       }, RECONCILE_EVERY_MS);
       swarmTimer = setInterval(() => {
         for (const app of api.store.apps.list()) {

@@ -1,7 +1,7 @@
 import { contextPath } from '../build/build-context.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
-import type { PropertySpec } from '../core/properties.js';
+import { trueOrFalse, type PropertySpec } from '../core/properties.js';
 import { DEFAULTS, SETTING } from './deploy-settings.js';
 import { parseRestartPolicy } from './restart-policy.js';
 import { DEFAULT_WAIT } from './health-checks.js';
@@ -45,6 +45,13 @@ export const PS_PROPERTIES: readonly PropertySpec[] = [
     summary: 'seconds between SIGTERM and SIGKILL when a container stops',
     default: String(DEFAULTS.stopTimeout),
     validate: seconds('stop-timeout-seconds', 3600),
+  },
+  {
+    key: SETTING.restore.key,
+    scope: 'app',
+    summary: 'false: after a reboot or a restart of Docker, the app stays stopped until ps:start (ps:restore skips it too)',
+    default: 'true',
+    validate: trueOrFalse('restore'),
   },
 ];
 

@@ -1,5 +1,6 @@
 import type { HealthCheck } from './app-json.js';
 import { attemptCheck } from './app-checks.js';
+import { runFailureHook } from './check-failure.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 
 export interface CheckLog {
@@ -78,6 +79,7 @@ async function runAppJsonCheck(
     log.detail(`attempt ${attempt}/${check.attempts}: ${last}`);
     if (attempt < check.attempts) await sleep(check.wait * 1000);
   }
+  await runFailureHook(scheduler, process, check, last, (line) => log.detail(line));
   if (check.warn) {
     log.detail(`${check.name} failed; going on, as it only warns ("warn": true)`);
     return;

@@ -1,6 +1,7 @@
 import type { PartApi } from '../core/part.js';
 import type { AppLocks } from './app-lock.js';
 import type { HealthCheck } from './app-json.js';
+import { runFailureHook } from './check-failure.js';
 import { attemptCheck, withCheckSettings } from './app-checks.js';
 import { appJsonOf } from './release-manager.js';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
@@ -73,6 +74,9 @@ export class LivenessMonitor {
     if (failures < Math.max(check.attempts, 1)) return;
     this.failures.delete(key);
     this.api.logger.warn({ app, process: `${process.type}.${process.index}`, check: check.name, problem }, 'liveness check failed: restarting');
+    await runFailureHook(this.scheduler, process, check, problem, (line) =>
+      this.api.logger.info({ app, process: `${process.type}.${process.index}`, check: check.name }, line),
+    );
     await this.api.events.emit('process-restart', { app, process: `${process.type}.${process.index}`, reason: `${check.name}: ${problem}` });
     await this.scheduler.docker.getContainer(process.id).restart({ t: 10 });
   }

@@ -5,6 +5,7 @@ import { appContainerDefaults } from './container-defaults.js';
 import { DockerDemux } from '../docker/stream.js';
 import { connectNetwork } from './networks.js';
 import { applyOverrides, type ContainerOverrides } from '../docker-options/container-overrides.js';
+import { DEFAULT_TTL_SECONDS, expiryLabel } from './one-off-ttl.js';
 
 export interface OneOffOptions {
   image: string;
@@ -26,6 +27,8 @@ export interface OneOffOptions {
   binds?: readonly string[];
   /** The app's docker options of the phase it runs in (docker-options:add). */
   docker?: ContainerOverrides;
+  /** Seconds after which the container is killed (`--ttl-seconds`); default: a day. */
+  ttlSeconds?: number;
 }
 
 /** How long to wait for the last output once the container has exited. */
@@ -37,13 +40,14 @@ const OUTPUT_GRACE_MS = 2_000;
  */
 export async function runOneOff(docker: Docker, options: OneOffOptions): Promise<number> {
   const { terminal } = options;
+  const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const withStdin = options.stdin !== undefined || terminal !== undefined;
   const container = await docker.createContainer(applyOverrides({
     name: options.name,
     Image: options.image,
     Cmd: options.cmd,
     Env: terminal ? [...options.env, `TERM=${terminal.term}`] : options.env,
-    Labels: options.labels,
+    Labels: { ...options.labels, ...expiryLabel(ttl) },
     Tty: terminal !== undefined,
     OpenStdin: withStdin,
     // A terminal's input never "ends": Docker would end the whole session with it.
@@ -55,6 +59,8 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
   }, options.docker));
   const onAbort = () => void container.kill().catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  const deadline = setTimeout(onAbort, ttl * 1000);
+  deadline.unref();
   try {
     // A container on the host's network (docker-options --network host) joins no other.
     if (!options.docker?.hostNetwork) {
@@ -88,6 +94,7 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
     await Promise.race([outputDone, new Promise((resolve) => setTimeout(resolve, OUTPUT_GRACE_MS))]);
     return result.StatusCode;
   } finally {
+    clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onAbort);
     await container.remove({ force: true }).catch(() => undefined);
   }

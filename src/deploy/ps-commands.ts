@@ -1,4 +1,6 @@
+import type { Writable } from 'node:stream';
 import { requireApp, requireAppOrAll } from '../core/app-lookup.js';
+import type { CommandContext } from '../core/command.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { writeJson, writeLine } from '../core/output.js';
@@ -6,11 +8,13 @@ import { registerTopic } from '../core/property-commands.js';
 import { STOPPED } from './converger.js';
 import { FORCE_BUILD_FLAG } from './deployer.js';
 import { DeployLog } from './deploy-log.js';
+import { EVERY_APP_FLAGS, cpuCount, forEachApp, parallelism, targetApps } from './every-app.js';
 import { pendingScale, setPendingScale, stopTimeout } from './deploy-settings.js';
 import { PS_PROPERTIES } from './deploy-topics.js';
 import { changedTypes, describeFormation, managedByAppJson, parseScale, scaled } from './formation.js';
 import { appJsonOf } from './release-manager.js';
 import type { DeployServices } from './services.js';
+import type { AppRow } from '../store/apps.js';
 
 export function registerPsCommands(services: DeployServices): void {
   const { api, scheduler, converger, locks, releases } = services;
@@ -80,7 +84,7 @@ export function registerPsCommands(services: DeployServices): void {
     topic: 'ps',
     namespace: 'ps',
     properties: PS_PROPERTIES,
-    unprefixed: (key) => ['deployed', 'processes', 'running', 'status'].includes(key) || key.startsWith('status-'),
+    unprefixed: (key) => ['deployed', 'processes', 'restore', 'running', 'status'].includes(key) || key.startsWith('status-'),
     async fields(app) {
       const release = store.releases.current(app.id);
       const processes = (await services.processesOf(app)).filter((p) => !release || p.release === release.version);
@@ -99,7 +103,12 @@ export function registerPsCommands(services: DeployServices): void {
     reportSummary: "Show an app's processes and their state",
     reportExampleKey: 'release',
     setDescription: 'How the app\'s containers run; restart-policy and stop-timeout-seconds apply from the next deploy or ps:restart.',
-    setExamples: ['paas ps:set blog restart-policy always', 'paas ps:set blog stop-timeout-seconds 30', 'paas ps:set blog procfile-path deploy/Procfile'],
+    setExamples: [
+      'paas ps:set blog restart-policy always',
+      'paas ps:set blog stop-timeout-seconds 30',
+      'paas ps:set blog procfile-path deploy/Procfile',
+      'paas ps:set blog restore false',
+    ],
   });
 
   commands.register({
@@ -124,37 +133,83 @@ export function registerPsCommands(services: DeployServices): void {
     name: 'ps:restore',
     summary: 'Start the containers of every app (or one) that was not stopped with ps:stop, e.g. after a reboot',
     usage: '[APP]',
-    description: 'The daemon does this by itself when it starts and when Docker comes back; this runs it now.',
+    description:
+      'The daemon does this by itself when it starts and when Docker comes back; this runs it now.\n' +
+      'Apps with `ps:set APP restore false` are skipped (after a reboot they stay stopped until ps:start).',
     examples: ['paas ps:restore', 'paas ps:restore blog'],
     arity: [0, 1],
     async handler({ args: [name], stdout }) {
       const apps = requireAppOrAll(store, name);
       for (const app of apps) {
         if (!store.releases.current(app.id) || converger.isStopped(app)) continue;
+        if (!converger.restores(app)) {
+          writeLine(stdout, `-----> Skipping ${app.name}: its restore property is false (paas ps:set ${app.name} restore true)`);
+          continue;
+        }
         const result = await locks.withLock(app.id, app.name, 'restoring', () => converger.converge(app));
         writeLine(stdout, `-----> Restored ${app.name} (${result.started + result.restarted} containers started)`);
       }
     },
   });
 
+  const restart = (app: AppRow, type: string | undefined, stdout: Writable) =>
+    locks.withLock(app.id, app.name, 'restarting', async () => {
+      const release = store.releases.current(app.id);
+      if (!release) throw new UserError(`${app.name} is not deployed yet`);
+      if (type !== undefined && !(type in release.formation)) {
+        throw new UserError(`${app.name} has no process type "${printable(type)}"; it has: ${Object.keys(release.formation).join(', ')}`);
+      }
+      store.properties.set(app.id, STOPPED.namespace, STOPPED.key, undefined);
+      const log = new DeployLog(stdout);
+      log.step(`Restarting ${app.name}${type ? ` ${type}` : ''} (v${release.version})`);
+      await releases.rollOut(app, release, log, type);
+    });
+
+  const stop = async (app: AppRow, stdout: Writable) => {
+    await locks.withLock(app.id, app.name, 'stopping', async () => {
+      store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
+      await converger.switchTo(app, []);
+      await scheduler.retire(await scheduler.list(app.id), stopTimeout(store.properties, app.id));
+      await services.swarm.remove(app.id);
+    });
+    writeLine(stdout, `-----> Stopped ${app.name}`);
+  };
+
+  const start = (app: AppRow, stdout: Writable) =>
+    locks.withLock(app.id, app.name, 'starting', async () => {
+      if (!store.releases.current(app.id)) throw new UserError(`${app.name} is not deployed yet`);
+      store.properties.set(app.id, STOPPED.namespace, STOPPED.key, undefined);
+      const result = await converger.converge(app);
+      writeLine(stdout, `-----> Started ${app.name} (${result.started + result.restarted} containers started)`);
+    });
+
+  /**
+   * `[--parallel N] [--all|APP] ...`: the action for the named app, or with --all for every
+   * deployed app, N at a time.
+   */
+  const everyApp = async (
+    ctx: CommandContext,
+    usage: string,
+    action: (app: AppRow, rest: string[]) => Promise<void>,
+  ): Promise<void> => {
+    const { apps, all, rest } = targetApps(store, ctx.args, ctx.flags, usage);
+    const parallel = parallelism(ctx.flags.parallel, cpuCount());
+    const targets = all ? apps.filter((app) => store.releases.current(app.id) !== undefined) : apps;
+    await forEachApp(targets, parallel, ctx.stderr, (app) => action(app, rest));
+  };
+
   commands.register({
     name: 'ps:restart',
     summary: 'Restart an app (or one process type) with zero downtime',
-    usage: 'APP [TYPE]',
-    examples: ['paas ps:restart blog', 'paas ps:restart blog worker'],
-    arity: [1, 2],
-    async handler({ args: [name, type], stdout }) {
-      const app = requireApp(store, name!);
-      await locks.withLock(app.id, app.name, 'restarting', async () => {
-        const release = store.releases.current(app.id);
-        if (!release) throw new UserError(`${app.name} is not deployed yet`);
-        if (type !== undefined && !(type in release.formation)) {
-          throw new UserError(`${app.name} has no process type "${printable(type)}"; it has: ${Object.keys(release.formation).join(', ')}`);
-        }
-        store.properties.set(app.id, STOPPED.namespace, STOPPED.key, undefined);
-        const log = new DeployLog(stdout);
-        log.step(`Restarting ${app.name}${type ? ` ${type}` : ''} (v${release.version})`);
-        await releases.rollOut(app, release, log, type);
+    usage: '[--parallel N] [--all|APP] [TYPE]',
+    description: 'With --all every deployed app is restarted, one after the other unless --parallel says more.',
+    examples: ['paas ps:restart blog', 'paas ps:restart blog worker', 'paas ps:restart --all --parallel 2'],
+    flags: EVERY_APP_FLAGS,
+    arity: [0, 2],
+    async handler(ctx) {
+      await everyApp(ctx, 'paas ps:restart [--parallel N] [--all|APP] [TYPE]', async (app, rest) => {
+        if (rest.length > 1) throw new UserError('ps:restart takes one process TYPE');
+        await restart(app, rest[0], ctx.stdout);
       });
     },
   });
@@ -162,48 +217,41 @@ export function registerPsCommands(services: DeployServices): void {
   commands.register({
     name: 'ps:stop',
     summary: "Stop an app's containers; it stays stopped until ps:start",
-    usage: 'APP',
-    examples: ['paas ps:stop blog'],
-    arity: [1, 1],
-    async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
-      await locks.withLock(app.id, app.name, 'stopping', async () => {
-        store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
-        await converger.switchTo(app, []);
-        await scheduler.retire(await scheduler.list(app.id), stopTimeout(store.properties, app.id));
-        await services.swarm.remove(app.id);
-      });
-      writeLine(stdout, `-----> Stopped ${app.name}`);
+    usage: '[--parallel N] [--all|APP]',
+    examples: ['paas ps:stop blog', 'paas ps:stop --all'],
+    flags: EVERY_APP_FLAGS,
+    arity: [0, 1],
+    async handler(ctx) {
+      await everyApp(ctx, 'paas ps:stop [--parallel N] [--all|APP]', (app) => stop(app, ctx.stdout));
     },
   });
 
   commands.register({
     name: 'ps:start',
     summary: "Start an app's containers for its current release",
-    usage: 'APP',
-    examples: ['paas ps:start blog'],
-    arity: [1, 1],
-    async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
-      await locks.withLock(app.id, app.name, 'starting', async () => {
-        if (!store.releases.current(app.id)) throw new UserError(`${app.name} is not deployed yet`);
-        store.properties.set(app.id, STOPPED.namespace, STOPPED.key, undefined);
-        const result = await converger.converge(app);
-        writeLine(stdout, `-----> Started ${app.name} (${result.started + result.restarted} containers started)`);
-      });
+    usage: '[--parallel N] [--all|APP]',
+    description: 'Containers that run already are left alone; an app stopped with ps:stop runs again.',
+    examples: ['paas ps:start blog', 'paas ps:start --all --parallel -1'],
+    flags: EVERY_APP_FLAGS,
+    arity: [0, 1],
+    async handler(ctx) {
+      await everyApp(ctx, 'paas ps:start [--parallel N] [--all|APP]', (app) => start(app, ctx.stdout));
     },
   });
 
   commands.register({
     name: 'ps:rebuild',
     summary: 'Build the current code again and deploy it',
-    usage: '[--force] APP',
+    usage: '[--force] [--parallel N] [--all|APP]',
     description: 'When the source tree and the build settings are unchanged, the last image is reused; --force builds anyway.',
-    examples: ['paas ps:rebuild blog', 'paas ps:rebuild blog --force'],
-    flags: FORCE_BUILD_FLAG,
-    arity: [1, 1],
+    examples: ['paas ps:rebuild blog', 'paas ps:rebuild blog --force', 'paas ps:rebuild --all'],
+    flags: { ...FORCE_BUILD_FLAG, ...EVERY_APP_FLAGS },
+    arity: [0, 1],
     async handler(ctx) {
-      await commands.resolve('deploy').handler(ctx);
+      const deploy = commands.resolve('deploy');
+      await everyApp(ctx, 'paas ps:rebuild [--force] [--parallel N] [--all|APP]', async (app) => {
+        await deploy.handler({ ...ctx, args: [app.name], flags: { force: ctx.flags.force } });
+      });
     },
   });
 }

@@ -13,6 +13,7 @@ import { appContainerDefaults } from './container-defaults.js';
 import { execIn } from '../docker/exec.js';
 import { LABELS, containerName } from './naming.js';
 import { runOneOff } from './one-off.js';
+import { TTL_FLAG, expiryLabel, ttlSeconds } from './one-off-ttl.js';
 import { oneOffCommandLine, processCommand, processEnv } from './process-env.js';
 import type { ProcessContainer } from './scheduler.js';
 import type { DeployServices } from './services.js';
@@ -24,6 +25,7 @@ import { applyOverrides } from '../docker-options/container-overrides.js';
 const RUN_FLAGS: Record<string, FlagSpec> = {
   env: { type: 'string', short: 'e', repeatable: true, description: 'an extra variable for this container (repeatable)', placeholder: 'KEY=VALUE' },
   'no-tty': { type: 'boolean', description: "do not give the command the caller's terminal (ssh -t)" },
+  ...TTL_FLAG,
 };
 
 /** `--env KEY=VALUE` flags into Env entries; a bad one is refused before anything runs. */
@@ -60,19 +62,27 @@ export function registerRunCommands(services: DeployServices): void {
   commands.register({
     name: 'run',
     summary: "Run a one-off command in a new container of the app, with the app's config",
-    usage: '[--env KEY=VALUE]... [--no-tty] APP COMMAND...',
+    usage: '[--env KEY=VALUE]... [--no-tty] [--ttl-seconds N] APP COMMAND...',
     description:
       'Output and exit code are passed through; the container is removed after. Standard input is passed in;\n' +
       'over ssh -t the command gets your terminal (ssh -t -p 2222 paas@host run blog bash) unless --no-tty.\n' +
-      'A COMMAND that names a Procfile type runs its command (paas run blog console).',
-    examples: ['paas run blog ls -la', "paas run blog 'psql \"$DATABASE_URL\" -c \"select 1\"'", 'paas run --env MODE=debug blog ./bin/task'],
+      'A COMMAND that names a Procfile type runs its command (paas run blog console).\n' +
+      'The container is killed after --ttl-seconds (default 86400, a day).',
+    examples: [
+      'paas run blog ls -la',
+      "paas run blog 'psql \"$DATABASE_URL\" -c \"select 1\"'",
+      'paas run --env MODE=debug blog ./bin/task',
+      'paas run --ttl-seconds 600 blog npm run mytask',
+    ],
     flags: RUN_FLAGS,
     arity: [2, Infinity],
     passthroughAfter: 1,
     async handler({ args: [name, ...command], flags, stdout, stderr, stdin, signal, terminal }) {
       const { app, release } = deployed(name!);
       const extra = extraEnv(flags.env);
+      const ttl = ttlSeconds(flags['ttl-seconds']);
       return runOneOff(docker, {
+        ttlSeconds: ttl,
         terminal: flags['no-tty'] === true ? undefined : terminal,
         name: containerName(api.instance, app.name, 'run', 1),
         image: release.image,
@@ -94,20 +104,25 @@ export function registerRunCommands(services: DeployServices): void {
   commands.register({
     name: 'run:detached',
     summary: 'Run a one-off command in the background; prints the container name',
-    usage: 'APP COMMAND...',
-    examples: ['paas run:detached blog ./bin/cleanup', 'paas run:detached --env MODE=debug blog ./bin/task'],
-    flags: { env: RUN_FLAGS.env! },
+    usage: '[--env KEY=VALUE]... [--ttl-seconds N] APP COMMAND...',
+    description:
+      'The container is removed when the command ends, and stopped after --ttl-seconds (default 86400, a day;\n' +
+      'checked every 30 seconds, so it may run up to that much longer).',
+    examples: ['paas run:detached blog ./bin/cleanup', 'paas run:detached --env MODE=debug blog ./bin/task', 'paas run:detached --ttl-seconds 600 blog ./bin/task'],
+    flags: { env: RUN_FLAGS.env!, ...TTL_FLAG },
     arity: [2, Infinity],
     passthroughAfter: 1,
     async handler({ args: [name, ...command], flags, stdout }) {
       const { app, release } = deployed(name!);
+      const env = [...processEnv(release, 'run', 1), ...extraEnv(flags.env)];
+      const ttl = ttlSeconds(flags['ttl-seconds']);
       const overrides = phaseOverrides(store.properties, app.id, 'run');
       const container = await docker.createContainer(applyOverrides({
         name: containerName(api.instance, app.name, 'run', 1),
         Image: release.image,
         Cmd: processCommand(procfileCommand(release, command)),
-        Env: [...processEnv(release, 'run', 1), ...extraEnv(flags.env)],
-        Labels: oneOffLabels(app),
+        Env: env,
+        Labels: { ...oneOffLabels(app), ...expiryLabel(ttl) },
         HostConfig: { NetworkMode: scheduler.network, AutoRemove: true, ...appContainerDefaults(storageBinds(store.properties, app.id, 'run')) },
       }, overrides));
       if (!overrides?.hostNetwork) await scheduler.syncNetworks(container.id, app.id, [scheduler.network]);

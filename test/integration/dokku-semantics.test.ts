@@ -238,6 +238,22 @@ describe('scale before the first deploy, and app.json formation', () => {
   });
 });
 
+describe('app.json onFailure', () => {
+  it('runs the failed check\'s onFailure command in a container of the app, and never posts to a private address', async () => {
+    const { push } = await pushSample('hooked', (dir) => {
+      const file = join(dir, 'app.json');
+      const check = '{ "type": "startup", "name": "missing page", "path": "/nope", "attempts": 1, "wait": 0, ' +
+        '"onFailure": { "command": ["/bin/sh", "-c", "echo hook for $PAAS_CHECK_NAME in $DYNO"], "url": "http://127.0.0.1:9/hook" } }';
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/\{ "type": "startup", "name": "web check"[^}]*\}/, check));
+    });
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain('onFailure: hook for missing page in web.1');
+    expect(push.stderr).toContain('onFailure command exited with code 0');
+    expect(push.stderr).toContain('onFailure url http://127.0.0.1:9/hook: not posted: 127.0.0.1 is a private or loopback address');
+    expect(push.stderr).toContain('web.1 failed its check "missing page"');
+  });
+});
+
 describe('app.json cron tasks', () => {
   type Listed = { id: string; command: string; last_run: { exit_code: number; output: string } | null };
   const listed = async () => JSON.parse(await daemon.paasOk(['cron:list', 'timed', '--format', 'json'])) as Listed[];
@@ -251,13 +267,13 @@ describe('app.json cron tasks', () => {
     });
     expect(push.code, push.stderr).toBe(0);
     expect(await daemon.paasOk(['cron:report', 'timed', '--cron-task-count'])).toBe('2\n');
-    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/ID +Schedule +Command +Last run\n/);
+    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/ID +Schedule +Command +Maintenance +Last run\n/);
     // Every minute: the first runs start within 60 s of the deploy.
     await until('both tasks ran', async () => (await listed()).every((task) => task.last_run !== null), 150_000);
     const [ok, failing] = await listed();
     expect(ok!.last_run).toMatchObject({ exit_code: 0, output: 'cron ran as cron.1\n' });
     expect(failing!.last_run).toMatchObject({ exit_code: 3, output: 'failing on purpose\n' });
-    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/echo failing on purpose; exit 3 +exit 3 at /);
+    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/echo failing on purpose; exit 3 +false +exit 3 at /);
     const log = readFileSync(join(daemon.home, 'logs', 'paasd.log'), 'utf8');
     expect(log).toMatch(/"exitCode":3.*"msg":"cron task failed"|"msg":"cron task failed".*"exitCode":3/);
   });
@@ -269,10 +285,46 @@ describe('app.json cron tasks', () => {
     expect((await daemon.paas(['cron:run', 'timed', 'nope'])).stderr).toContain('timed has no cron task "nope"');
   });
 
+  it('cron:suspend and cron:resume one task; cron:list shows it in the Maintenance column', async () => {
+    const [ok, failing] = await listed();
+    expect(await daemon.paasOk(['cron:suspend', 'timed', ok!.id])).toContain(`Suspended cron task ${ok!.id} of timed`);
+    const table = await daemon.paasOk(['cron:list', 'timed']);
+    expect(table).toMatch(/echo cron ran as \$DYNO +true \(task\) /);
+    expect(table).toMatch(/exit 3 +false +/);
+    expect(JSON.parse(await daemon.paasOk(['cron:report', 'timed', '--format', 'json']))[`maintenance-${ok!.id}`]).toBe('true');
+    await daemon.paasOk(['cron:resume', 'timed', ok!.id]);
+    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/echo cron ran as \$DYNO +false +/);
+    expect((await daemon.paas(['cron:suspend', 'timed', 'nope'])).stderr).toContain('timed has no cron task "nope"');
+    expect(failing).toBeDefined();
+  });
+
   it('cron:set maintenance true stops the schedule', async () => {
     await daemon.paasOk(['cron:set', 'timed', 'maintenance', 'true']);
     expect(await daemon.paasOk(['cron:report', 'timed', '--cron-computed-maintenance'])).toBe('true\n');
+    expect(await daemon.paasOk(['cron:list', 'timed'])).toMatch(/echo cron ran as \$DYNO +true \(app\) /);
     expect((await daemon.paas(['cron:set', 'timed', 'maintenance', 'maybe'])).stderr).toContain('maintenance must be true or false');
+  });
+
+  it('does not start a task again while its last run still goes on', async () => {
+    const { push } = await pushSample('overlap', (dir) => {
+      const file = join(dir, 'app.json');
+      const cron = '"cron": [ { "command": "echo overlap run; sleep 150", "schedule": "* * * * *" } ],\n  "scripts"';
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"scripts"', cron));
+    });
+    expect(push.code, push.stderr).toBe(0);
+    const [task] = JSON.parse(await daemon.paasOk(['cron:list', 'overlap', '--format', 'json'])) as Listed[];
+    // Started by hand now, or by the schedule if a minute just began: either way one run goes on.
+    const started = await daemon.paas(['cron:run', 'overlap', task!.id, '--detach']);
+    if (started.code !== 0) expect(started.stderr).toContain('is running already');
+    const skipped = () => readFileSync(join(daemon.home, 'logs', 'paasd.log'), 'utf8')
+      .split('\n')
+      .some((line) => line.includes('this run is skipped') && line.includes(task!.id));
+    await until('a scheduled run skipped', async () => skipped(), 150_000);
+    const runs = await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instance}`, '--filter', `label=paas.cron-id=${task!.id}`]);
+    expect(runs.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(await daemon.paasOk(['cron:list', 'overlap', '--format', 'json']))[0]).toMatchObject({ running: true });
+    await daemon.paasOk(['cron:set', 'overlap', 'maintenance', 'true']);
+    await daemon.paasOk(['run:stop', 'overlap']);
   });
 });
 
@@ -290,5 +342,61 @@ describe('one-off containers', () => {
     expect(listed).toContainEqual(expect.objectContaining({ name, state: 'running' }));
     expect(await daemon.paasOk(['run:stop', 'sample', name])).toBe(`${name}\n`);
     expect((await daemon.paas(['run:logs', 'sample', 'nope-nope'])).stderr).toContain('sample has no one-off container "nope-nope"');
+  });
+
+  it('--ttl-seconds stops a run that goes on too long, attached or detached', async () => {
+    const attached = await daemon.paas(['run', '--ttl-seconds', '2', 'sample', 'echo begun; sleep 60; echo never']);
+    expect(attached.stdout).toBe('begun\n');
+    expect(attached.code).not.toBe(0);
+    const name = (await daemon.paasOk(['run:detached', '--ttl-seconds', '1', 'sample', 'sleep 300'])).trim();
+    const names = async () => (JSON.parse(await daemon.paasOk(['run:list', 'sample', '--format', 'json'])) as Array<{ name: string }>).map((c) => c.name);
+    expect(await names()).toContain(name);
+    // The daemon stops expired one-off containers every 30 s.
+    await until('the detached run stopped', async () => !(await names()).includes(name), 90_000);
+    expect((await daemon.paas(['run', '--ttl-seconds', 'soon', 'sample', 'true'])).stderr).toContain('--ttl-seconds must be a whole number');
+  });
+});
+
+describe('every app at once: ps:stop, ps:start and ps:restart --all [--parallel N]', () => {
+  it('stops every app, starts them again in parallel, and restarts them', async () => {
+    expect((await daemon.paas(['ps:restart', '--all', 'sample'])).stderr).toContain('give an APP or --all, not both');
+    expect((await daemon.paas(['ps:start', '--all', '--parallel', 'lots'])).stderr).toContain('--parallel must be a whole number');
+    expect((await daemon.paas(['ps:stop', 'sample', '--parallel', '2'])).stderr).toContain('--parallel goes with --all');
+    const stopped = await daemon.paasOk(['ps:stop', '--all']);
+    expect(stopped).toContain('Stopped sample');
+    expect(stopped).toContain('Stopped early');
+    await until('no process containers', async () => (await containerIds('sample')).length + (await containerIds('early')).length === 0);
+    expect(await daemon.paasOk(['ps:report', 'early', '--status'])).toBe('stopped\n');
+    const started = await daemon.paasOk(['ps:start', '--all', '--parallel', '-1']);
+    expect(started).toContain('Started sample');
+    expect(started).toContain('Started early');
+    expect(Object.keys(await processes('sample'))).toContain('web.1');
+    const before = await processes('early');
+    const restarted = await daemon.paasOk(['ps:restart', '--all', '--parallel', '2']);
+    expect(restarted).toContain('Restarting early');
+    expect(restarted).toContain('Restarting sample');
+    expect((await processes('early'))['web.1']).not.toBe(before['web.1']);
+  });
+});
+
+describe('ps:set restore false', () => {
+  it('keeps the app down after a reboot, and ps:restore skips it', async () => {
+    expect(await daemon.paasOk(['ps:report', 'early', '--restore'])).toBe('true\n');
+    await daemon.paasOk(['ps:set', 'early', 'restore', 'false']);
+    expect(await daemon.paasOk(['ps:report', 'early', '--restore'])).toBe('false\n');
+    expect((await daemon.paas(['ps:set', 'early', 'restore', 'maybe'])).stderr).toContain('restore must be true or false');
+    expect(await daemon.paasOk(['ps:restore', 'early'])).toContain('Skipping early: its restore property is false');
+    // A reboot, as the daemon sees it: it starts and finds the apps' containers stopped.
+    await daemon.stop();
+    const down = [...(await containerIds('early')), ...(await containerIds('sample'))];
+    await run('docker', ['stop', '-t', '1', ...down]);
+    await daemon.start();
+    expect(await daemon.paasOk(['ps:report', 'early', '--status'])).toBe('stopped\n');
+    expect(await containerIds('early')).toEqual([]);
+    await until('sample restored', async () => Object.keys(await processes('sample')).includes('web.1'));
+    await daemon.paasOk(['ps:start', 'early']);
+    expect(Object.keys(await processes('early'))).toContain('web.1');
+    await daemon.paasOk(['ps:set', 'early', 'restore']);
+    expect(await daemon.paasOk(['ps:report', 'early', '--restore'])).toBe('true\n');
   });
 });

@@ -3,6 +3,9 @@ import { parseAppJson } from '../../src/deploy/app-json.js';
 import { batches, changedTypes, formationFor, parseScale } from '../../src/deploy/formation.js';
 import { parseRestartPolicy } from '../../src/deploy/restart-policy.js';
 import { parseProcfile } from '../../src/deploy/procfile.js';
+import { postFailure } from '../../src/deploy/check-failure.js';
+import { parallelism } from '../../src/deploy/every-app.js';
+import { expiryLabel, hasExpired, ttlSeconds } from '../../src/deploy/one-off-ttl.js';
 
 describe('app.json as Dokku reads it', () => {
   it('accepts // and /* */ comments and trailing commas, keeping // inside strings', () => {
@@ -131,5 +134,56 @@ describe('overlapping cron runs', () => {
     expect(overlapDecision(true, 'allow')).toBe('skip');
     expect(overlapDecision(true, 'forbid')).toBe('skip');
     expect(overlapDecision(true, 'replace')).toBe('replace');
+  });
+});
+
+describe('healthcheck onFailure', () => {
+  const parse = (onFailure: unknown) =>
+    parseAppJson(JSON.stringify({ healthchecks: { web: [{ path: '/', onFailure }] } })).healthchecks.web![0]!.onFailure;
+
+  it('reads a command (list or string) and an http(s) url', () => {
+    expect(parse({ command: ['/app/bin/notify', 'down'], url: 'https://hooks.example.com/x' })).toEqual({
+      command: ['/app/bin/notify', 'down'],
+      url: 'https://hooks.example.com/x',
+    });
+    expect(parse({ command: 'echo down' })).toEqual({ command: ['/bin/sh', '-c', 'echo down'], url: undefined });
+    expect(parse({})).toBeUndefined();
+  });
+
+  it('refuses what it cannot run or post to', () => {
+    expect(() => parse('notify')).toThrow('onFailure must be an object');
+    expect(() => parse({ url: 'file:///etc/passwd' })).toThrow('onFailure.url must be an http(s) URL');
+    expect(() => parse({ command: [1, 2] })).toThrow('onFailure.command must be a list of strings');
+  });
+
+  it('never posts to loopback or private addresses', async () => {
+    expect(await postFailure('http://127.0.0.1:9/hook', {})).toContain('127.0.0.1 is a private or loopback address');
+    expect(await postFailure('http://10.1.2.3/hook', {})).toContain('private or loopback');
+    expect(await postFailure('http://[::1]:9/hook', {})).toContain('private or loopback');
+    expect(await postFailure('ftp://example.com/', {})).toBe('only http and https URLs are posted to');
+  });
+});
+
+describe('one-off containers: --ttl-seconds, and --all --parallel', () => {
+  it('takes a whole number of seconds, a day by default', () => {
+    expect(ttlSeconds(undefined)).toBe(86400);
+    expect(ttlSeconds('600')).toBe(600);
+    expect(() => ttlSeconds('0')).toThrow('--ttl-seconds must be a whole number');
+    expect(() => ttlSeconds('10m')).toThrow('--ttl-seconds must be a whole number');
+  });
+
+  it('marks a container expired once its time has passed', () => {
+    const labels = expiryLabel(60, 1_000_000);
+    expect(hasExpired(labels, 1_000_000 + 59_000)).toBe(false);
+    expect(hasExpired(labels, 1_000_000 + 60_000)).toBe(true);
+    expect(hasExpired({}, Date.now())).toBe(false);
+  });
+
+  it('--parallel: 1 by default, N, or one per CPU with -1', () => {
+    expect(parallelism(undefined, 8)).toBe(1);
+    expect(parallelism('3', 8)).toBe(3);
+    expect(parallelism('-1', 8)).toBe(8);
+    expect(() => parallelism('0', 8)).toThrow('--parallel must be');
+    expect(() => parallelism('many', 8)).toThrow('--parallel must be');
   });
 });
