@@ -22,6 +22,12 @@ export interface BuildRequest {
    * being built (a pusher's) away from the host's ports, as it does for the app's containers.
    */
   network: string;
+  /**
+   * The networks of the services linked to the app (postgres:link). A buildpack build joins them,
+   * so it reaches a linked database as on Dokku, whose links apply to builds too. Dockerfile builds
+   * do not: Docker runs RUN steps on one network only.
+   */
+  serviceNetworks?: readonly string[];
   /** A `-----> ` headline. */
   step(text: string): void;
   /** An indented line of build output. */

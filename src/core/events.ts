@@ -50,6 +50,11 @@ export interface PaasEvents {
    * network was made): its containers, running ones included, join or leave them now.
    */
   'app-networks-changed': { app: string };
+  /**
+   * proxy:enable or proxy:disable changed which host ports the app's web container publishes:
+   * its web containers are replaced (stop-then-start) so the new ones publish them, or not.
+   */
+  'proxy-publish-changed': { app: string; output: Writable };
   /** `paas plugin:install`: each part prepares what it needs (images), showing progress. */
   install: { output: Writable };
   /** A running container was restarted because it stopped answering its liveness check. */

@@ -69,6 +69,14 @@ export function trueOrFalse(what: string): (value: string) => string {
   };
 }
 
+/** A validator for properties that take a whole number from 1 to `max` (retention counts...). */
+export function wholeNumber(what: string, max: number): (value: string) => string {
+  return (value) => {
+    if (!/^[1-9]\d{0,8}$/.test(value) || Number(value) > max) throw new UserError(`${what} must be a whole number from 1 to ${max}`);
+    return value;
+  };
+}
+
 export const prefixOf = (topic: TopicSpec): string => topic.prefix ?? topic.topic;
 export const storageOf = (topic: TopicSpec, property: PropertySpec) =>
   property.storage ?? { namespace: topic.namespace, key: property.key };

@@ -1,4 +1,3 @@
-import { reapExpiredOneOffs } from './one-off-ttl.js';
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { applyFirewall, removeFirewall } from './firewall.js';
 import { bridgeOf } from './networks.js';
 import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
+import { reapExpiredOneOffs } from './one-off-ttl.js';
 import { registerPsCommands } from './ps-commands.js';
 import { registerStatsCommands } from './stats-commands.js';
 import { schedulerOf } from './scheduler-topics.js';

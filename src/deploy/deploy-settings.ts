@@ -3,6 +3,7 @@ import { contextPath } from '../build/build-context.js';
 import type { PropertiesTable } from '../store/properties.js';
 import { storageBinds } from '../storage/app-mounts.js';
 import { phaseOverrides } from '../docker-options/app-options.js';
+import { publishedPorts } from '../proxy/app-state.js';
 import { processLimits } from './resource-limits.js';
 import { parseRestartPolicy } from './restart-policy.js';
 import type { ProcessOptions } from './scheduler.js';
@@ -103,5 +104,6 @@ export function processOptions(properties: PropertiesTable, appId: number, type:
     logMaxSize: logMaxSize(properties, appId),
     binds: storageBinds(properties, appId, 'deploy'),
     docker: phaseOverrides(properties, appId, 'deploy'),
+    publish: type === 'web' ? publishedPorts(properties, appId) : [],
   };
 }

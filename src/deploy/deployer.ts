@@ -136,6 +136,7 @@ export class Deployer {
         labels: { [LABELS.instance]: this.api.instance },
         config: store.configVars.effective(app.id),
         network: this.scheduler.network,
+        serviceNetworks: this.scheduler.serviceNetworks(app.id),
         step: (text) => log.step(text),
         detail: (text) => log.detail(text),
         signal,
@@ -250,7 +251,8 @@ export class Deployer {
       throw new UserError(`the selected builder "${chosen}" does not exist; pick one of: ${this.api.builders.names().join(', ')}`);
     }
     throw new UserError(
-      `no builder can build this code (tried: ${this.api.builders.names().join(', ')}); add a Dockerfile at the repository root`,
+      `no builder can build this code (tried: ${this.api.builders.names().join(', ')}); add a Dockerfile to the build folder ` +
+        `(the repository root, or builder:set ${request.app.name} build-dir)`,
     );
   }
 }

@@ -8,7 +8,8 @@ import { registerTopic } from '../core/property-commands.js';
 import { STOPPED } from './converger.js';
 import { FORCE_BUILD_FLAG } from './deployer.js';
 import { DeployLog } from './deploy-log.js';
-import { EVERY_APP_FLAGS, cpuCount, forEachApp, parallelism, targetApps } from './every-app.js';
+import { publishedPorts } from '../proxy/app-state.js';
+import { EVERY_APP_FLAGS, cpuCount, forEachApp, parallelism, targetApps } from '../core/every-app.js';
 import { pendingScale, setPendingScale, stopTimeout } from './deploy-settings.js';
 import { PS_PROPERTIES } from './deploy-topics.js';
 import { changedTypes, describeFormation, managedByAppJson, parseScale, scaled } from './formation.js';
@@ -62,6 +63,7 @@ export function registerPsCommands(services: DeployServices): void {
         return;
       }
       const counts = parseScale(pairs, current.formation);
+      if ((counts.web ?? 0) > 1 && publishedPorts(store.properties, app.id).length) throw onePublishingWeb(app.name);
       await locks.withLock(app.id, app.name, 'scaling', async () => {
         const release = store.releases.current(app.id)!;
         const formation = scaled(release.formation, counts);
@@ -80,6 +82,21 @@ export function registerPsCommands(services: DeployServices): void {
     },
   });
 
+  // proxy:enable / proxy:disable: web containers that publish the app's ports, or stop doing so.
+  api.events.on('proxy-publish-changed', async ({ app: name, output }) => {
+    const app = requireApp(store, name);
+    if (!store.releases.current(app.id) || converger.isStopped(app)) return;
+    await locks.withLock(app.id, app.name, 'restarting', async () => {
+      const release = store.releases.current(app.id)!;
+      const web = release.formation.web?.count ?? 0;
+      if (web === 0) return;
+      if (web > 1 && publishedPorts(store.properties, app.id).length) throw onePublishingWeb(app.name);
+      const log = new DeployLog(output);
+      log.step(`Replacing the web containers of ${app.name} (v${release.version})`);
+      await releases.rollOut(app, release, log, 'web');
+    });
+  });
+
   registerTopic(api, {
     topic: 'ps',
     namespace: 'ps',
@@ -92,6 +109,8 @@ export function registerPsCommands(services: DeployServices): void {
         deployed: String(release !== undefined),
         processes: String(Object.values(release?.formation ?? {}).reduce((sum, spec) => sum + spec.count, 0)),
         running: String(processes.some((p) => p.running)),
+        // Dokku's `--restore` is the effective value (true unless set to false).
+        restore: String(converger.restores(app)),
         status: !release ? 'not deployed' : converger.isStopped(app) ? 'stopped' : 'running',
         release: release ? `v${release.version}` : '',
         scale: release ? describeFormation(release.formation) : '',
@@ -254,6 +273,14 @@ export function registerPsCommands(services: DeployServices): void {
       });
     },
   });
+}
+
+/** A host port is published once: an app whose proxy is disabled runs one web container. */
+function onePublishingWeb(app: string): UserError {
+  return new UserError(
+    `${app}'s proxy is disabled, so its web container publishes host ports, which only one container can do: ` +
+      `paas ps:scale ${app} web=1 (or paas proxy:enable ${app})`,
+  );
 }
 
 /** docker inspect output with the values of the app's config vars replaced. Pure. */

@@ -17,6 +17,7 @@ import { appUrls } from './urls.js';
 import type { Converger } from './converger.js';
 import { webUpstreams } from './web-upstreams.js';
 import { checkList, inCheckList, processOptions, stopTimeout, waitToRetire } from './deploy-settings.js';
+import { publishedPorts } from '../proxy/app-state.js';
 import { batches } from './formation.js';
 import { withCheckSettings } from './app-checks.js';
 import { runAndCommit } from './predeploy.js';
@@ -34,8 +35,13 @@ export const DEFAULT_RETENTION = 10;
 
 /** How a process type is replaced, from `checks:disable` and `checks:skip`. */
 interface TypePlan {
-  /** Checks disabled: the old containers stop before the new ones start (Dokku). */
+  /**
+   * The old containers stop before the new ones start: checks disabled (Dokku), or web
+   * containers that publish host ports (proxy:disable), which old and new cannot share.
+   */
   stopFirst: boolean;
+  /** Why: shown in the deploy output. */
+  stopFirstReason?: string;
   /** Checks skipped or disabled: new containers get traffic without being checked. */
   check: boolean;
   maxParallel: number | undefined;
@@ -137,14 +143,15 @@ export class ReleaseManager {
   private async rollOutHere(app: AppRow, release: ReleaseRow, log: DeployLog, onlyType?: string): Promise<ProcessContainer[]> {
     const all = (await this.scheduler.list(app.id)).filter((p) => !this.scheduler.retiring.has(p.id));
     const inScope = (type: string) => onlyType === undefined || type === onlyType;
-    const plans = new Map(Object.keys(release.formation).map((type) => [type, this.plan(app, release, type)]));
+    const plans = new Map(Object.keys(release.formation).map((type) => [type, this.plan(app, release, type, all)]));
     const stopFirst = all.filter((p) => inScope(p.type) && plans.get(p.type)?.stopFirst);
     const old = all.filter((p) => inScope(p.type) && !stopFirst.includes(p));
     const untouched = all.filter((p) => !inScope(p.type) && p.running);
     const previous = webUpstreams([...untouched, ...old.filter((p) => p.running)], release.port);
     if (stopFirst.length) {
-      const types = [...new Set(stopFirst.map((p) => p.type))].join(',');
-      log.step(`Stopping the old ${types} containers first (checks disabled: ${types} is down until the new ones start)`);
+      for (const type of new Set(stopFirst.map((p) => p.type))) {
+        log.step(`Stopping the old ${type} containers first (${plans.get(type)?.stopFirstReason}: ${type} is down until the new ones start)`);
+      }
       await this.scheduler.retire(stopFirst, stopTimeout(this.api.store.properties, app.id));
     }
     const started: ProcessContainer[] = [];
@@ -240,18 +247,25 @@ export class ReleaseManager {
         }),
       );
       if (!plan.check) {
-        log.step(`Not checking ${processes.map((p) => `${p.type}.${p.index}`).join(', ')} (checks ${plan.stopFirst ? 'disabled' : 'skipped'})`);
+        log.step(`Not checking ${processes.map((p) => `${p.type}.${p.index}`).join(', ')} (checks ${plan.stopFirstReason === 'checks disabled' ? 'disabled' : 'skipped'})`);
         continue;
       }
       await Promise.all(processes.map((p) => checkProcess(this.scheduler, p, release.port, checks, log, waitMs)));
     }
   }
 
-  private plan(app: AppRow, release: ReleaseRow, type: string): TypePlan {
+  private plan(app: AppRow, release: ReleaseRow, type: string, running: readonly ProcessContainer[] = []): TypePlan {
     const { properties } = this.api.store;
-    const stopFirst = inCheckList(checkList(properties, app.id, 'checksDisabled'), type);
+    const disabled = inCheckList(checkList(properties, app.id, 'checksDisabled'), type);
     const skipped = inCheckList(checkList(properties, app.id, 'checksSkipped'), type);
-    return { stopFirst, check: !stopFirst && !skipped, maxParallel: appJsonOf(release).formation[type]?.maxParallel };
+    const publishes =
+      type === 'web' && (publishedPorts(properties, app.id).length > 0 || running.some((p) => p.type === 'web' && p.published));
+    return {
+      stopFirst: disabled || publishes,
+      stopFirstReason: disabled ? 'checks disabled' : publishes ? 'web publishes host ports' : undefined,
+      check: !disabled && !skipped,
+      maxParallel: appJsonOf(release).formation[type]?.maxParallel,
+    };
   }
 
   private logCheckFailure(error: unknown, log: DeployLog): void {

@@ -7,6 +7,7 @@ import type { ReleaseRow } from '../store/releases.js';
 import { DeployLog } from './deploy-log.js';
 import { DEFAULT_RETENTION, RETENTION, type ReleaseDraft } from './release-manager.js';
 import { registerTopic } from '../core/property-commands.js';
+import { wholeNumber } from '../core/properties.js';
 import type { DeployServices } from './services.js';
 import type { Writable } from 'node:stream';
 
@@ -121,10 +122,7 @@ export function registerReleaseCommands(services: DeployServices): void {
         scope: 'app+global',
         summary: 'how many release images to keep (older releases cannot be rolled back to)',
         default: String(DEFAULT_RETENTION),
-        validate(value) {
-          if (!/^[1-9]\d{0,3}$/.test(value)) throw new UserError('retention must be a number from 1 to 9999');
-          return value;
-        },
+        validate: wholeNumber('retention', 9999),
       },
     ],
     fields: (app) => ({ current: `v${store.releases.current(app.id)?.version ?? 0}` }),

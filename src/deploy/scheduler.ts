@@ -30,6 +30,8 @@ export interface ProcessContainer {
   node?: string;
   /** A swarm task's id (its logs come through the manager). */
   task?: string;
+  /** It publishes ports on the host (proxy:disable). */
+  published?: boolean;
 }
 
 /** How one process container runs: its limits, and Dokku's ps properties. */
@@ -45,6 +47,8 @@ export interface ProcessOptions {
   binds?: readonly string[];
   /** The app's deploy-phase docker options (docker-options:add), laid over the above. */
   docker?: ContainerOverrides;
+  /** Host ports a web container publishes (its app's port mappings, once proxy:disable turned nginx off). */
+  publish?: ReadonlyArray<{ host: number; container: number }>;
 }
 
 export interface AppRef {
@@ -60,6 +64,8 @@ export class DockerLocalScheduler {
     private readonly logger: Logger,
     /** The service networks an app's containers join besides the paas network (its links). */
     readonly serviceNetworks: (appId: number) => string[] = () => [],
+    /** The host address published ports bind to (PAAS_LISTEN). */
+    private readonly publishAddress = '0.0.0.0',
   ) {}
 
   get network(): string {
@@ -128,6 +134,7 @@ export class DockerLocalScheduler {
         release: Number(c.Labels[LABELS.release] ?? 0),
         running: c.State === 'running',
         ip: c.NetworkSettings?.Networks?.[this.network]?.IPAddress || undefined,
+        published: (c.Ports ?? []).some((p) => p.PublicPort !== undefined && p.PublicPort > 0),
       }))
       .sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index);
   }
@@ -136,6 +143,11 @@ export class DockerLocalScheduler {
     await this.ensureNetwork();
     const web = type === 'web';
     const portKey = `${release.port}/tcp`;
+    const publish = web ? (options.publish ?? []) : [];
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+    for (const { host, container } of publish) {
+      (bindings[`${container}/tcp`] ??= []).push({ HostIp: this.publishAddress, HostPort: String(host) });
+    }
     const name = containerName(this.instance, app.name, type, index);
     const container = await this.docker.createContainer(applyOverrides({
       name,
@@ -143,12 +155,14 @@ export class DockerLocalScheduler {
       Cmd: processCommand(release.formation[type]?.command ?? null),
       Env: processEnv(release, type, index),
       Labels: processLabels({ instance: this.instance, appId: app.id, app: app.name, release: release.version, type, index }),
-      ExposedPorts: web ? { [portKey]: {} } : undefined,
+      ExposedPorts: web ? Object.fromEntries([portKey, ...Object.keys(bindings)].map((key) => [key, {}])) : undefined,
       StopTimeout: options.stopTimeout,
       HostConfig: {
         RestartPolicy: options.restartPolicy ?? { Name: 'on-failure', MaximumRetryCount: 10 },
-        // Nothing is published: nginx (on the host) reaches the container at its address.
+        // Nothing is published unless the app's proxy is disabled: nginx (on the host) reaches
+        // the container at its address.
         NetworkMode: this.network,
+        ...(publish.length ? { PortBindings: bindings } : {}),
         LogConfig: {
           Type: 'json-file',
           Config: 'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
@@ -182,6 +196,7 @@ export class DockerLocalScheduler {
       // On the host's network (docker-options --network host) the process listens on the host itself.
       ip: hostNetwork ? '127.0.0.1' : info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
       startedAt,
+      published: publish.length > 0,
     };
   }
 

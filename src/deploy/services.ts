@@ -24,7 +24,7 @@ export interface DeployServices {
 
 export function createDeployServices(api: PartApi): DeployServices {
   const docker = api.docker;
-  const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger, (appId) => api.networks.of(appId));
+  const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger, (appId) => api.networks.of(appId), api.settings.listen);
   const locks = new AppLocks();
   const swarm = new SwarmScheduler(docker, api);
   const converger = new Converger(api, scheduler, locks, swarm);

@@ -20,6 +20,8 @@ export const PROXY_KEYS = {
   upstreams: UPSTREAMS,
   /** JSON list of {token, keyAuthorization}: HTTP-01 answers while letsencrypt validates the app. */
   challenges: { namespace: 'letsencrypt', key: 'challenges' },
+  /** `true` after proxy:disable (Dokku's `proxy` property `disabled`). */
+  disabled: { namespace: 'proxy', key: 'disabled' },
 } as const;
 
 /** Reads properties; the proxy reads through pending changes that are not stored yet. */
@@ -81,6 +83,20 @@ export function serializePortMap(map: readonly PortMapping[]): string {
   return JSON.stringify(map.map(formatPortMapping));
 }
 
+export function isProxyDisabled(reader: PropertyReader, appId: number): boolean {
+  return reader.get(appId, PROXY_KEYS.disabled.namespace, PROXY_KEYS.disabled.key) === 'true';
+}
+
+/**
+ * The host ports an app's web container publishes: its own port mappings (ports:set), once its
+ * proxy is disabled; none while nginx serves it. proxy:disable refuses an app without mappings of
+ * its own (the default one is nginx's port).
+ */
+export function publishedPorts(reader: PropertyReader, appId: number): PortMapping[] {
+  if (!isProxyDisabled(reader, appId)) return [];
+  return storedPortMap(reader, appId) ?? [];
+}
+
 export function serializeDomains(domains: readonly string[]): string {
   return JSON.stringify(uniqueDomains(domains));
 }
@@ -91,6 +107,7 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
   const upstreams = parseUpstreams(reader.get(app.id, PROXY_KEYS.upstreams.namespace, PROXY_KEYS.upstreams.key));
   const version = reader.get(app.id, PROXY_KEYS.cert.namespace, PROXY_KEYS.cert.key);
   const cert = version && /^[0-9a-f]{8,64}$/.test(version) ? certFiles(layout, app.name, version) : undefined;
+  const disabled = isProxyDisabled(reader, app.id);
   return {
     name: app.name,
     domains: appDomains({
@@ -99,17 +116,20 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
       useGlobal: usesGlobalDomain(reader, app.id),
       global: globalDomains(reader, context.defaultGlobalDomain),
     }),
-    ports: effectivePortMap({
-      stored: storedPortMap(reader, app.id),
-      containerPort: (upstreams.find((u) => !u.backup) ?? upstreams[0])?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT,
-      httpPort: context.httpPort,
-      httpsPort: context.httpsPort,
-      hasCert: cert !== undefined,
-    }),
+    ports: disabled
+      ? publishedPorts(reader, app.id)
+      : effectivePortMap({
+          stored: storedPortMap(reader, app.id),
+          containerPort: (upstreams.find((u) => !u.backup) ?? upstreams[0])?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT,
+          httpPort: context.httpPort,
+          httpsPort: context.httpsPort,
+          hasCert: cert !== undefined,
+        }),
     upstreams,
     cert: cert && { crt: cert.crt, key: cert.key },
     settings: resolveNginxSettings(reader.all(app.id, NGINX_NAMESPACE), reader.all(null, NGINX_NAMESPACE)),
     challenges: parseChallenges(reader.get(app.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key)),
+    proxyDisabled: disabled,
   };
 }
 

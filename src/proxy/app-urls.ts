@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { isWildcard } from './domains.js';
 import type { AppProxyState } from './render.js';
 
@@ -16,4 +17,13 @@ export function routedUrls(app: AppProxyState): string[] {
       mappings.map((m) => `${m.scheme}://${domain}${m.host === DEFAULT_PORTS[m.scheme] ? '' : `:${m.host}`}`),
     );
   return [...new Set(urls)];
+}
+
+/**
+ * Where an app with its proxy disabled answers: the server (PAAS_LISTEN, or its host name when
+ * that is every address) on each host port its web container publishes. Pure but for hostname().
+ */
+export function publishedUrls(app: AppProxyState, listen: string): string[] {
+  const host = listen === '0.0.0.0' || listen === '::' ? hostname() : listen.includes(':') ? `[${listen}]` : listen;
+  return [...new Set(app.ports.map((m) => `${m.scheme}://${host}:${m.host}`))];
 }

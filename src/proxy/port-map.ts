@@ -127,3 +127,28 @@ export function schemeClash(
   }
   return undefined;
 }
+
+/**
+ * Host ports that apps with their proxy disabled publish must belong to them alone: not to
+ * nginx (its ports, every routed app's), not to paas, not to another such app. Returns a
+ * sentence describing the first clash, if any. Pure.
+ */
+export function publishClash(
+  published: ReadonlyArray<{ app: string; ports: readonly PortMapping[] }>,
+  routed: ReadonlyArray<{ app: string; ports: readonly PortMapping[] }>,
+  reserved: readonly ReservedPort[],
+): string | undefined {
+  const owner = new Map<number, string>();
+  for (const entry of reserved) owner.set(entry.port, entry.what);
+  for (const { app, ports } of routed) for (const m of ports) if (!owner.has(m.host)) owner.set(m.host, `app ${app} (through nginx)`);
+  for (const { app, ports } of published) {
+    for (const port of new Set(ports.map((m) => m.host))) {
+      const other = owner.get(port);
+      if (other !== undefined) {
+        return `${app} cannot publish port ${port}: ${other} uses it; give it a port of its own first: paas ports:set ${app} http:PORT:CONTAINER-PORT`;
+      }
+      owner.set(port, `app ${app}`);
+    }
+  }
+  return undefined;
+}

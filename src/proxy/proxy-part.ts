@@ -2,18 +2,17 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
-import { registerTopic } from '../core/property-commands.js';
 import type { Part, PartApi } from '../core/part.js';
 import { PROXY_KEYS } from './app-state.js';
-import { readCertInfo, removeCertVersions } from './certs.js';
+import { removeCertVersions } from './certs.js';
 import { registerCertsCommands } from './certs-commands.js';
 import { registerDomainsCommands } from './domains-commands.js';
 import { TREE, appLogs } from './layout.js';
 import { registerNginxCommands } from './nginx-commands.js';
 import { registerPortsCommands } from './ports-commands.js';
-import { formatPortMapping } from './port-map.js';
 import { Letsencrypt } from './letsencrypt/letsencrypt.js';
 import { registerLetsencryptCommands } from './letsencrypt/letsencrypt-commands.js';
+import { registerProxyCommands } from './proxy-commands.js';
 import { NginxProxy } from './proxy.js';
 import { hostPort, isValidUpstream, serializeUpstreams } from './upstreams.js';
 
@@ -92,37 +91,7 @@ export function proxyPart(): Part {
         for (const file of Object.values(appLogs(proxy.layout, app))) rmSync(file, { force: true });
       });
 
-      registerTopic(
-        partApi,
-        {
-          topic: 'proxy',
-          namespace: 'proxy',
-          properties: [
-            {
-              key: 'type',
-              scope: 'app+global',
-              summary: 'the proxy in front of the app; paas has one: nginx',
-              default: 'nginx',
-              validate(value) {
-                if (value !== 'nginx') throw new UserError(`paas has one proxy, nginx (got "${value}")`);
-                return value;
-              },
-            },
-          ],
-          fields(row) {
-            const state = proxy.appState(row.name);
-            const info = state?.cert && readCertInfo(state.cert.crt);
-            return {
-              enabled: 'true',
-              domains: state?.domains.join(' ') ?? '',
-              ports: state?.ports.map(formatPortMapping).join(' ') ?? '',
-              upstreams: state?.upstreams.map((u) => hostPort(u.host, u.port)).join(' ') ?? '',
-              ssl: info ? `${info.hostnames.join(' ')} (expires ${info.expiresAt.slice(0, 10)})` : '',
-            };
-          },
-        },
-        { reportSummary: "Show an app's proxy: type, domains, ports, upstreams and certificate", setExamples: ['paas proxy:set blog type nginx'] },
-      );
+      registerProxyCommands(partApi, proxy);
     },
 
     async start() {

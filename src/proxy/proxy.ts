@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { UserError, oneLine } from '../core/errors.js';
 import type { PartApi } from '../core/part.js';
 import { loadAppState, type PropertyReader, type StateContext } from './app-state.js';
-import { routedUrls } from './app-urls.js';
+import { publishedUrls, routedUrls } from './app-urls.js';
 import { ConfigTree, diffTrees, type Tree, type TreeChange } from './config-tree.js';
 import { domainConflicts, isValidDomain } from './domains.js';
 import { TREE, nginxLayout, type NginxLayout } from './layout.js';
@@ -10,7 +10,7 @@ import { NginxProcess } from './nginx-process.js';
 import { NGINX_NAMESPACE, resolveNginxSettings } from './nginx-settings.js';
 import { prepareNginxWorker, type NginxWorker } from './nginx-worker.js';
 import { PendingProperties } from './pending-properties.js';
-import { reservedPorts, schemeClash } from './port-map.js';
+import { publishClash, reservedPorts, schemeClash } from './port-map.js';
 import {
   isRouted,
   listenPorts,
@@ -99,7 +99,8 @@ export class NginxProxy {
 
   urls(app: string): string[] {
     const state = this.appState(app);
-    return state ? routedUrls(state) : [];
+    if (!state) return [];
+    return state.proxyDisabled ? publishedUrls(state, this.api.settings.listen) : routedUrls(state);
   }
 
   renderOptions(): RenderOptions {
@@ -281,6 +282,10 @@ export class NginxProxy {
     const routed = (states: readonly AppProxyState[]) => states.filter(isRouted).map((s) => ({ app: s.name, ports: s.ports }));
     const clash = schemeClash(routed(after), reserved);
     if (clash && clash !== schemeClash(routed(before), reserved)) throw new UserError(clash);
+    const published = (states: readonly AppProxyState[]) =>
+      publishClash(states.filter((s) => s.proxyDisabled).map((s) => ({ app: s.name, ports: s.ports })), routed(states), reserved);
+    const publishing = published(after);
+    if (publishing && publishing !== published(before)) throw new UserError(publishing);
   }
 
   private assertListenAddress(): void {

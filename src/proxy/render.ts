@@ -21,6 +21,8 @@ export interface AppProxyState {
   settings: NginxSettings;
   /** HTTP-01 answers nginx serves while an ACME server validates the app's domains (letsencrypt). */
   challenges?: readonly AcmeChallenge[];
+  /** `proxy:disable`: nginx leaves the app out; its web container publishes `ports` instead. */
+  proxyDisabled?: boolean;
 }
 
 export interface AcmeChallenge {
@@ -37,9 +39,9 @@ export function isValidChallenge(challenge: AcmeChallenge): boolean {
   return BASE64URL.test(challenge.token) && token === challenge.token && thumbprint !== undefined && BASE64URL.test(thumbprint) && rest.length === 0;
 }
 
-/** An app nginx serves: it has a domain and a port to listen on. */
+/** An app nginx serves: its proxy is on, and it has a domain and a port to listen on. */
 export function isRouted(state: AppProxyState): boolean {
-  return state.domains.length > 0 && state.ports.length > 0;
+  return !state.proxyDisabled && state.domains.length > 0 && state.ports.length > 0;
 }
 
 export interface RenderOptions {

@@ -362,7 +362,7 @@ describe('every app at once: ps:stop, ps:start and ps:restart --all [--parallel 
     expect((await daemon.paas(['ps:restart', '--all', 'sample'])).stderr).toContain('give an APP or --all, not both');
     expect((await daemon.paas(['ps:start', '--all', '--parallel', 'lots'])).stderr).toContain('--parallel must be a whole number');
     expect((await daemon.paas(['ps:stop', 'sample', '--parallel', '2'])).stderr).toContain('--parallel goes with --all');
-    const stopped = await daemon.paasOk(['ps:stop', '--all']);
+    const stopped = await daemon.paasOk(['ps:stop', '--all', '--parallel', '4']);
     expect(stopped).toContain('Stopped sample');
     expect(stopped).toContain('Stopped early');
     await until('no process containers', async () => (await containerIds('sample')).length + (await containerIds('early')).length === 0);
@@ -375,7 +375,11 @@ describe('every app at once: ps:stop, ps:start and ps:restart --all [--parallel 
     const restarted = await daemon.paasOk(['ps:restart', '--all', '--parallel', '2']);
     expect(restarted).toContain('Restarting early');
     expect(restarted).toContain('Restarting sample');
-    expect((await processes('early'))['web.1']).not.toBe(before['web.1']);
+    // The old container retires 5 s after the switch.
+    await until('early web.1 replaced', async () => {
+      const ids = await containerIds('early');
+      return ids.length === 1 && ids[0] !== before['web.1'];
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,27 @@ describe('a database linked to an app', () => {
     expect(await daemon.paasOk(['postgres:links', 'db'])).toBe('pgapp\n');
     expect(await daemon.paasOk(['report', 'pgapp'])).toMatch(/Postgres links: +db \(DATABASE_URL\)/);
   }, 300_000);
+
+  it('a buildpack build of a linked app reaches the database, as on Dokku (whose links apply to builds)', async () => {
+    await daemon.paasOk(['apps:create', 'pgbuild']);
+    await daemon.paasOk(['postgres:link', 'db', 'pgbuild', '--no-restart']);
+    const tree = await appWorkTree('buildpack-node');
+    const pkg = JSON.parse(readFileSync(join(tree.dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    pkg.scripts.build = 'node check-db.js';
+    writeFileSync(join(tree.dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    // The buildpack gets the config in ENV_DIR (/tmp/env), one file per variable, as on Heroku.
+    writeFileSync(
+      join(tree.dir, 'check-db.js'),
+      "const url = new URL(require('fs').readFileSync('/tmp/env/DATABASE_URL', 'utf8'));\n" +
+        "require('net').connect(Number(url.port), url.hostname, function () { console.log('build reached ' + url.hostname); this.end(); })\n" +
+        "  .on('error', (e) => { console.log('build could not reach the database: ' + e.message); process.exit(1); });\n",
+    );
+    await tree.git('add', '-A');
+    await tree.git('commit', '-qm', 'build talks to the database');
+    const push = await tree.git('push', remote.replace('/pgapp.git', '/pgbuild.git'), 'main');
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain('build reached paas-postgres-db');
+  }, 600_000);
 
   it('a second link gets its own variable, and the restart is a new release the app sees', async () => {
     const created = await daemon.paas(['postgres:create', 'db2', '--password', 'p@ss:w/rd$(touch${IFS}/tmp/pwned)%#?'], { timeoutMs: 300_000 });

@@ -4,7 +4,7 @@ import { batches, changedTypes, formationFor, parseScale } from '../../src/deplo
 import { parseRestartPolicy } from '../../src/deploy/restart-policy.js';
 import { parseProcfile } from '../../src/deploy/procfile.js';
 import { postFailure } from '../../src/deploy/check-failure.js';
-import { parallelism } from '../../src/deploy/every-app.js';
+import { parallelism } from '../../src/core/every-app.js';
 import { expiryLabel, hasExpired, ttlSeconds } from '../../src/deploy/one-off-ttl.js';
 
 describe('app.json as Dokku reads it', () => {

@@ -5,7 +5,9 @@ import {
   formatPortMapping,
   mergePortMaps,
   parsePortMapping,
+  publishClash,
   removeFromPortMap,
+  reservedPorts,
   schemeClash,
 } from '../../src/proxy/port-map.js';
 import { normalizeNginxSetting, resolveNginxSettings } from '../../src/proxy/nginx-settings.js';
@@ -139,5 +141,22 @@ describe('privilegedPorts', () => {
     ];
     expect(privilegedPorts(map, [8080, 8443])).toEqual([22, 81]);
     expect(privilegedPorts(map, [81, 8443])).toEqual([22]);
+  });
+});
+
+describe('publishClash', () => {
+  const map = (...texts: string[]) => texts.map(parsePortMapping);
+  const reserved = reservedPorts({ httpPort: 80, httpsPort: 443, apiPort: 8765, sshPort: 2222 });
+
+  it('a published port belongs to its app alone: not nginx\'s, not paas\'s, not another app\'s', () => {
+    expect(publishClash([{ app: 'a', ports: map('http:8080:5000') }], [{ app: 'b', ports: map('http:80:5000') }], reserved)).toBeUndefined();
+    expect(publishClash([{ app: 'a', ports: map('http:80:5000') }], [], reserved)).toContain('a cannot publish port 80: PAAS_HTTP_PORT uses it');
+    expect(publishClash([{ app: 'a', ports: map('http:8765:5000') }], [], reserved)).toContain('the paas API');
+    expect(publishClash([{ app: 'a', ports: map('http:9000:5000') }], [{ app: 'b', ports: map('http:9000:5000') }], reserved)).toContain(
+      'app b (through nginx) uses it',
+    );
+    expect(publishClash([{ app: 'a', ports: map('http:9000:5000') }, { app: 'c', ports: map('https:9000:443') }], [], reserved)).toContain(
+      'c cannot publish port 9000: app a uses it',
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PROXY_KEYS, loadAppState, serializeDomains, serializePortMap, type StateContext } from '../../src/proxy/app-state.js';
+import { PROXY_KEYS, loadAppState, publishedPorts, serializeDomains, serializePortMap, type StateContext } from '../../src/proxy/app-state.js';
+import { publishedUrls } from '../../src/proxy/app-urls.js';
+import { isRouted } from '../../src/proxy/render.js';
 import { nginxLayout } from '../../src/proxy/layout.js';
 import { PendingProperties } from '../../src/proxy/pending-properties.js';
 import { parsePortMapping } from '../../src/proxy/port-map.js';
@@ -29,7 +31,18 @@ describe('loadAppState', () => {
       cert: undefined,
       settings: { 'client-max-body-size': '1m', 'proxy-connect-timeout': '2s', 'proxy-read-timeout': '60s', 'proxy-buffering': 'on', hsts: 'true', 'trusted-proxies': '', 'real-ip-header': 'x-forwarded-for' },
       challenges: [],
+      proxyDisabled: false,
     });
+  });
+
+  it('with the proxy disabled: not routed, and its ports are the ones its web container publishes', () => {
+    const { properties } = store;
+    properties.set(app.id, PROXY_KEYS.ports.namespace, PROXY_KEYS.ports.key, serializePortMap([parsePortMapping('http:8080:5000')]));
+    properties.set(app.id, PROXY_KEYS.disabled.namespace, PROXY_KEYS.disabled.key, 'true');
+    const state = loadAppState(context(properties, 3000), app);
+    expect(isRouted(state)).toBe(false);
+    expect(publishedPorts(properties, app.id)).toEqual([{ scheme: 'http', host: 8080, container: 5000 }]);
+    expect(publishedUrls(state, '127.0.0.1')).toEqual(['http://127.0.0.1:8080']);
   });
 
   it('reads every stored setting, and ignores stored values that do not validate', () => {

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { assertReadableSize } from '../build-context.js';
 import { LineSplitter } from './lines.js';
+import { connectNetwork } from '../../deploy/networks.js';
 import type { ResourceLimits } from '../../deploy/resource-limits.js';
 
 export interface BuildContainerSpec {
@@ -15,6 +16,8 @@ export interface BuildContainerSpec {
   limits: ResourceLimits;
   /** The network the build runs on (see BuildRequest.network). */
   network: string;
+  /** Networks it joins too: those of the services linked to the app (see BuildRequest.serviceNetworks). */
+  serviceNetworks?: readonly string[];
 }
 
 /** Paths inside the build container (herokuish's layout). */
@@ -58,6 +61,12 @@ export class BuildContainer {
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
       },
     });
+    try {
+      for (const network of spec.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
+    } catch (error) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw error;
+    }
     return new BuildContainer(docker, container);
   }
 

@@ -97,6 +97,7 @@ export class BuildpackBuilder implements Builder {
       cmd: ['bash', `${BUILD_PATHS.paas}/driver.sh`],
       limits,
       network: request.network,
+      serviceNetworks: request.serviceNetworks,
     });
     try {
       await fill(container, request, subdir, selection, fetched);

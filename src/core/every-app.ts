@@ -1,16 +1,16 @@
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
-import { requireApp } from '../core/app-lookup.js';
-import type { FlagSpec, FlagValues } from '../core/command.js';
-import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
-import { writeLine } from '../core/output.js';
+import { requireApp } from './app-lookup.js';
+import type { FlagSpec, FlagValues } from './command.js';
+import { UserError } from './errors.js';
+import { printable } from './names.js';
+import { writeLine } from './output.js';
 import type { AppRow } from '../store/apps.js';
 import type { Store } from '../store/store.js';
 
-/** Dokku's `ps:restart|start|stop|rebuild [--parallel N] [--all|APP]`. */
+/** Dokku's `[--parallel N] [--all|APP]` (ps:restart, ps:start, ps:stop, ps:rebuild, proxy:enable, proxy:disable). */
 export const EVERY_APP_FLAGS: Record<string, FlagSpec> = {
-  all: { type: 'boolean', description: 'every app (deployed ones; ps:stop: running ones) instead of one' },
+  all: { type: 'boolean', description: 'every app instead of one' },
   parallel: { type: 'string', description: 'with --all: how many apps at a time (default 1; -1: one per CPU)', placeholder: 'N' },
 };
 

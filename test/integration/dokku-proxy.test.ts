@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appWorkTree, freePort, httpGet, run, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
+
+/** proxy:enable / proxy:disable as Dokku has them: without nginx, the web container publishes the app's own ports. */
+let daemon: DaemonHandle;
+let instance: string;
+let port: number;
+
+beforeAll(async () => {
+  daemon = await startDaemon();
+  instance = readFileSync(join(daemon.home, 'instance-id'), 'utf8').trim();
+  port = await freePort();
+  const token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
+  await daemon.paasOk(['apps:create', 'site']);
+  await daemon.paasOk(['domains:add', 'site', 'site.test']);
+  const tree = await appWorkTree('dokku-sample');
+  const push = await tree.git('push', `http://paas:${token}@127.0.0.1:${daemon.apiPort}/site.git`, 'main');
+  if (push.code !== 0) throw new Error(push.stderr);
+});
+afterAll(async () => {
+  await daemon?.destroy();
+});
+
+/** Host ports the app's running web containers publish, as Docker reports them. */
+async function publishedBindings(app: string): Promise<string[]> {
+  const ids = (
+    await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instance}`, '--filter', `label=paas.app=${app}`, '--filter', 'label=paas.process=web'])
+  ).stdout.split('\n').filter(Boolean);
+  const inspected = await Promise.all(ids.map((id) => run('docker', ['inspect', '-f', '{{json .HostConfig.PortBindings}}', id])));
+  return inspected.map((r) => r.stdout.trim());
+}
+
+describe('proxy:disable and proxy:enable', () => {
+  it('refuses to disable the proxy of an app that has only nginx\'s default port', async () => {
+    const refused = await daemon.paas(['proxy:disable', 'site']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('site has no port mappings of its own');
+    expect(await daemon.paasOk(['proxy:report', 'site', '--proxy-enabled'])).toBe('true\n');
+    expect((await viaNginx(daemon.httpPort, 'site.test')).body).toBe('dokku sample\n');
+  });
+
+  it('takes the app out of nginx and publishes its own port on the host from its web container', async () => {
+    await daemon.paasOk(['ports:set', 'site', `http:${port}:5000`]);
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+    const out = await daemon.paasOk(['proxy:disable', 'site']);
+    expect(out).toContain('-----> Disabling proxy for app site');
+    expect(out).toContain('Stopping the old web containers first (web publishes host ports');
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).body).toBe('dokku sample\n');
+    expect((await viaNginx(daemon.httpPort, 'site.test')).status).toBe(404);
+    expect(await daemon.paasOk(['proxy:report', 'site', '--proxy-enabled'])).toBe('false\n');
+    expect(await daemon.paasOk(['proxy:report', 'site', '--proxy-disabled'])).toBe('true\n');
+    expect(await daemon.paasOk(['urls', 'site'])).toBe(`http://127.0.0.1:${port}\n`);
+    expect(await publishedBindings('site')).toEqual([`{"5000/tcp":[{"HostIp":"127.0.0.1","HostPort":"${port}"}]}`]);
+    expect(await daemon.paasOk(['proxy:disable', 'site'])).toContain('disabled already');
+  });
+
+  it('keeps it that way across deploys (one web container, stopped before the new one starts)', async () => {
+    const scale = await daemon.paas(['ps:scale', 'site', 'web=2']);
+    expect(scale.code).not.toBe(0);
+    expect(scale.stderr).toContain('which only one container can do');
+    const out = await daemon.paasOk(['deploy', 'site', '--force']);
+    expect(out).toContain('web publishes host ports');
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).body).toBe('dokku sample\n');
+    expect(await publishedBindings('site')).toHaveLength(1);
+  });
+
+  it('refuses the published port to any other app', async () => {
+    await daemon.paasOk(['apps:create', 'other']);
+    await daemon.paasOk(['domains:add', 'other', 'other.test']);
+    // Refused as a port in use (Docker's userland proxy listens on it) or as site's.
+    const taken = await daemon.paas(['ports:set', 'other', `http:${port}:5000`]);
+    expect(taken.code).not.toBe(0);
+    expect(taken.stderr).toMatch(new RegExp(`host port ${port} is in use|site cannot publish port ${port}`));
+    const forced = await daemon.paas(['ports:set', '--force', 'other', `http:${port}:5000`]);
+    expect(forced.code).not.toBe(0);
+    expect(forced.stderr).toContain(`site cannot publish port ${port}: app other (through nginx) uses it`);
+  });
+
+  it('proxy:enable routes the app through nginx again and publishes nothing', async () => {
+    const out = await daemon.paasOk(['proxy:enable', 'site']);
+    expect(out).toContain('-----> Enabling proxy for app site');
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+    expect((await viaNginx(daemon.httpPort, 'site.test')).status).toBe(404); // its own map has only PORT
+    expect(await publishedBindings('site')).toHaveLength(1);
+    expect((await publishedBindings('site'))[0]).not.toContain('HostPort');
+    expect(await daemon.paasOk(['proxy:report', 'site', '--proxy-enabled'])).toBe('true\n');
+    // proxy:set disabled is the same switch.
+    expect(await daemon.paasOk(['proxy:set', 'site', 'disabled', 'true'])).toContain('Disabling proxy for app site');
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).body).toBe('dokku sample\n');
+    await daemon.paasOk(['proxy:enable', '--all']);
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+  });
+});
