@@ -120,6 +120,7 @@ describe('a database linked to an app', () => {
     const push = await tree.git('push', remote.replace('/pgapp.git', '/pgbuild.git'), 'main');
     expect(push.code, push.stderr).toBe(0);
     expect(push.stderr).toContain('build reached paas-postgres-db');
+    await daemon.paasOk(['postgres:unlink', 'db', 'pgbuild', '--no-restart']);
   }, 600_000);
 
   it('a second link gets its own variable, and the restart is a new release the app sees', async () => {
