@@ -145,6 +145,20 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
     },
   });
 
+  commands.register({
+    name: 'docker-options:list',
+    summary: "List an app's Docker options of one phase, one a line",
+    usage: 'APP --phase PHASE',
+    examples: ['paas docker-options:list blog --phase deploy'],
+    flags: { phase: { type: 'string', description: 'the phase to list', choices: PHASES, placeholder: 'PHASE' } },
+    arity: [1, 1],
+    handler({ args: [name], flags, stdout }) {
+      const app = requireApp(store, name!);
+      if (typeof flags.phase !== 'string') throw new UserError(`give the phase: paas docker-options:list ${app.name} --phase deploy`);
+      for (const option of phaseOptions(store.properties, app.id, flags.phase as Phase)) writeLine(stdout, formatOption(option));
+    },
+  });
+
   const shown = (app: AppRow, phase: Phase) => phaseOptions(store.properties, app.id, phase).map(formatOption).join(' ');
   registerTopic(
     api,

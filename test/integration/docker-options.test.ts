@@ -39,6 +39,9 @@ describe('docker-options', () => {
       '--label team=web --shm-size 64m --ulimit nofile=1024:2048 --init\n',
     );
     expect((await newest('opts')).Config.Labels.team).toBeUndefined();
+    expect(await daemon.paasOk(['docker-options:list', 'opts', '--phase', 'deploy'])).toBe(
+      '--label team=web\n--shm-size 64m\n--ulimit nofile=1024:2048\n--init\n',
+    );
 
     await daemon.paasOk(['deploy', 'opts', '--force']);
     const container = await newest('opts');
