@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SETTINGS_FILE=/etc/default/paas
-OS_PACKAGES=(git nginx curl ca-certificates openssl debootstrap busybox-static python3 make g++ openssh-client openssh-server)
+OS_PACKAGES=(git nginx curl ca-certificates openssl debootstrap busybox-static python3 make g++ openssh-client openssh-server gnupg)
 MIN_NODE_MAJOR=20
 MIN_NODE_MINOR=19
 

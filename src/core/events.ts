@@ -59,6 +59,8 @@ export interface PaasEvents {
   install: { output: Writable };
   /** A running container was restarted because it stopped answering its liveness check. */
   'process-restart': { app: string; process: string; reason: string };
+  /** A service's backup (scheduled or not) failed; TOPIC:backup-report says why. */
+  'backup-failed': { plugin: string; service: string };
   /** A release is live: traffic switched to it. */
   'post-deploy': { app: string; release: number; output: Writable };
   /** A push to the app's deploy branch, before git accepts it: a throw rejects the push. */

@@ -79,10 +79,10 @@ export const eventsPart: Part = {
   },
 };
 
-/** The app (or apps) an event is about; nothing else of its payload. */
+/** The app (or apps, or service) an event is about; nothing else of its payload. */
 function subjectOf(payload: unknown): string {
   if (typeof payload !== 'object' || payload === null) return '';
   const record = payload as Record<string, unknown>;
-  const names = ['app', 'oldName', 'newName'].map((key) => record[key]).filter((value): value is string => typeof value === 'string');
+  const names = ['app', 'oldName', 'newName', 'plugin', 'service'].map((key) => record[key]).filter((value): value is string => typeof value === 'string');
   return names.join(' ');
 }

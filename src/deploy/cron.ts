@@ -1,6 +1,7 @@
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { Cron } from 'croner';
 import { UserError } from '../core/errors.js';
+import { TailBuffer } from '../core/tail-buffer.js';
 import type { PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
@@ -159,8 +160,8 @@ export class CronRunner {
         // As Dokku's cron does through `run`: the run-phase storage mounts.
         binds: storageBinds(this.api.store.properties, app.id, 'run'),
         docker: phaseOverrides(this.api.store.properties, app.id, 'run'),
-        stdout: tee(tail, output?.stdout),
-        stderr: tee(tail, output?.stderr),
+        stdout: tail.writer(output?.stdout),
+        stderr: tail.writer(output?.stderr),
         signal: controller.signal,
         ttlSeconds,
       });
@@ -183,33 +184,4 @@ export class CronRunner {
 export function overlapDecision(previousRunning: boolean, policy: CronEntry['concurrencyPolicy']): 'run' | 'skip' | 'replace' {
   if (!previousRunning) return 'run';
   return policy === 'replace' ? 'replace' : 'skip';
-}
-
-/** Keeps the last `limit` bytes written to it. */
-class TailBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-
-  constructor(private readonly limit: number) {}
-
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size - this.chunks[0]!.length >= this.limit) this.size -= this.chunks.shift()!.length;
-  }
-
-  text(): string {
-    const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
-  }
-}
-
-function tee(tail: TailBuffer, out: Writable | undefined): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      tail.push(chunk);
-      if (out && !out.destroyed) out.write(chunk, () => callback());
-      else callback();
-    },
-  });
 }

@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
+import { RESTORE_FLAGS, fetchRestoreInput } from '../../backups/restore-input.js';
 import { writeLine } from '../../core/output.js';
+import { pgDumpCommand, restoreDump } from './backup-source.js';
 import type { ServiceContext } from '../service-kit/context.js';
 import { POSTGRES_USER, databaseName } from './postgres-service.js';
 
@@ -37,38 +40,37 @@ export function registerDataCommands(pg: ServiceContext): void {
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, signal }) {
       const service = pg.requireService(name!);
-      return pg.exec(service, {
-        cmd: ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-U', POSTGRES_USER, '-d', databaseName(service.name)],
-        user: 'postgres',
-        stdout,
-        stderr,
-        signal,
-      });
+      return pg.exec(service, { cmd: pgDumpCommand(service.name), user: 'postgres', stdout, stderr, signal });
     },
   });
 
   commands.register({
     name: 'postgres:import',
-    summary: "Restore a dump from postgres:export (on standard input) into a service's database",
-    usage: 'NAME < FILE',
-    description: 'Runs pg_restore --clean --if-exists --no-owner: tables in the dump replace those with the same names.',
-    examples: ['paas postgres:import blog-db < blog-db.dump'],
+    summary: "Restore a dump into a service's database: from standard input, or a backup in a bucket or server folder",
+    usage: 'NAME < FILE | NAME --from BUCKET/OBJECT|file:///PATH [--use-iam]',
+    description:
+      'Runs pg_restore --clean --if-exists --no-owner: tables in the dump replace those with the same names.\n' +
+      '--from takes a backup made by postgres:backup, with the service\'s backup-auth (or --use-iam); an encrypted one\n' +
+      '(.gpg) needs the same passphrase set on this service with postgres:backup-set-encryption.',
+    examples: [
+      'paas postgres:import blog-db < blog-db.dump',
+      'paas postgres:import blog-db --from my-backups/postgres-blog-db-2026-12-01-03-00-00.dump',
+    ],
+    flags: RESTORE_FLAGS,
     arity: [1, 1],
-    async handler({ args: [name], stdout, stderr, stdin, signal }) {
+    async handler({ args: [name], flags, actor, stdout, stderr, stdin, signal }) {
       const service = pg.requireService(name!);
       await pg.runningContainer(service);
-      writeLine(stdout, `-----> Importing into postgres service ${service.name}`);
-      const code = await pg.exec(service, {
-        cmd: ['pg_restore', '--clean', '--if-exists', '--no-owner', '--no-acl', '-U', POSTGRES_USER, '-d', databaseName(service.name)],
-        user: 'postgres',
-        stdout,
-        stderr,
-        stdin,
-        signal,
-      });
-      if (code === 0) writeLine(stdout, `-----> Imported into ${service.name}`);
-      else writeLine(stderr, `error: pg_restore exited with ${code}; see its messages above`);
-      return code;
+      const backup = await fetchRestoreInput(pg.backups, service.name, flags, actor, signal);
+      try {
+        writeLine(stdout, `-----> Importing into postgres service ${service.name}${backup ? ` from ${flags.from}` : ''}`);
+        const code = await restoreDump(pg, service, backup ? createReadStream(backup.file) : stdin, { stdout, stderr, signal });
+        if (code === 0) writeLine(stdout, `-----> Imported into ${service.name}`);
+        else writeLine(stderr, `error: pg_restore exited with ${code}; see its messages above`);
+        return code;
+      } finally {
+        await backup?.cleanup();
+      }
     },
   });
 }

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { Backups } from '../../backups/backups.js';
 import { UserError } from '../../core/errors.js';
 import type { PartApi } from '../../core/part.js';
 import { execIn, execText, type ExecOptions } from '../../docker/exec.js';
@@ -13,6 +14,8 @@ export class ServiceContext {
   /** Services whose create is under way: their names are taken, their rows not written yet. */
   readonly creating = new Set<string>();
   readonly plugin: string;
+  /** `<plugin>:backup*` and restores, for plugins that give the kit their dump and restore. */
+  backups: Backups | undefined;
   private tables: ServiceStore | undefined;
   private boxes: ServiceContainers | undefined;
 

@@ -104,6 +104,7 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
       writeLine(stdout, `-----> Destroying ${plugin} service ${service.name}`);
       await ctx.containers.remove(service.name, true);
       ctx.store.remove(service.name);
+      ctx.backups?.forget(service.name);
       writeLine(stdout, `       Removed ${ctx.containers.containerName(service.name)} and its volume ${ctx.containers.volumeName(service.name)}`);
     },
   });

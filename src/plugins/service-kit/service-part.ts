@@ -1,3 +1,6 @@
+import { registerBackupCommands } from '../../backups/backup-commands.js';
+import type { ServiceBackup } from '../../backups/backup-source.js';
+import { Backups } from '../../backups/backups.js';
 import type { Part, PartApi } from '../../core/part.js';
 import { writeLine } from '../../core/output.js';
 import { ServiceContext } from './context.js';
@@ -12,6 +15,11 @@ export interface ServicePartOptions {
   description: string;
   /** The plugin's own commands (connect, export, import, ...), registered after the kit's. */
   register?(ctx: ServiceContext, api: PartApi): void;
+  /**
+   * The service's dump and restore as streams: the kit then adds `<plugin>:backup*` (to object
+   * storage or a server folder, encrypted, scheduled) on src/backups, and ctx.backups.
+   */
+  backup?(ctx: ServiceContext): ServiceBackup;
 }
 
 /**
@@ -38,6 +46,10 @@ export function servicePart(definition: ServiceDefinition, options: ServicePartO
       registerLinkTriggers(pg);
       registerInfoCommands(pg);
       registerEnterCommand(pg);
+      if (options.backup) {
+        pg.backups = new Backups(api, { plugin: pg.plugin, assertService: (name) => void pg.requireService(name), ...options.backup(pg) });
+        registerBackupCommands(api.commands, pg.backups);
+      }
       options.register?.(pg, api);
       // An app's containers join the networks of the services it is linked to, and no others.
       api.networks.add((appId) => pg.store.linksOfApp(appId).map((link) => pg.containers.networkOf(link.service)));
@@ -55,6 +67,11 @@ export function servicePart(definition: ServiceDefinition, options: ServicePartO
      */
     async start() {
       void ensureServicesRun(context());
+      context().backups?.start();
+    },
+
+    async stop() {
+      ctx?.backups?.stop();
     },
   };
 }
