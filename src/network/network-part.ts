@@ -226,7 +226,7 @@ function networkTopic(): TopicSpec {
       {
         key: 'bind-all-interfaces',
         scope: 'app+global',
-        summary: 'kept for Dokku scripts: paas publishes no container port, nginx is the way in',
+        summary: 'kept for Dokku scripts; it changes nothing yet (proxy:disable decides what web publishes)',
         default: 'false',
         validate(value) {
           if (value !== 'true' && value !== 'false') throw new UserError('bind-all-interfaces is true or false');
