@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENTRYPOINT, imageFiles, redisDockerfile } from '../../src/plugins/redis/image-definition.js';
-import { REDIS, redisCli, redisServerArgs, redisUrl } from '../../src/plugins/redis/redis-service.js';
+import { REDIS, imageMajor, redisCli, redisServerArgs, redisUrl } from '../../src/plugins/redis/redis-service.js';
 import { imageHash } from '../../src/plugins/service-kit/image-hash.js';
 
 describe('redis service definition', () => {
@@ -20,6 +20,15 @@ describe('redis service definition', () => {
     expect(args.join(' ')).toContain('--enable-debug-command local');
     expect(REDIS.dataPath('7')).toBe('/data');
     expect(REDIS.container({ name: 'c', password: 'pw', image: 'redis:7', memoryMb: null, dataPath: '/data' }).cmd).toEqual(redisServerArgs('pw'));
+  });
+
+  it('leaves out --enable-debug-command for redis 6 and older, which would refuse to start with it', () => {
+    expect(imageMajor('redis:6.2')).toBe(6);
+    expect(imageMajor('registry:5000/team/redis:7-alpine')).toBe(7);
+    expect(imageMajor('redis:latest')).toBeUndefined();
+    expect(redisServerArgs('pw', 'redis:6.2')).not.toContain('--enable-debug-command');
+    expect(redisServerArgs('pw', 'paas/redis:7')).toContain('--enable-debug-command');
+    expect(redisServerArgs('pw', 'redis:latest')).toContain('--enable-debug-command');
   });
 
   it('gives redis-cli the password in its environment, not on its command line', () => {

@@ -10,11 +10,20 @@ export function redisUrl(host: string, password: string): string {
   return `redis://:${encodeURIComponent(password)}@${host}:${REDIS_PORT}`;
 }
 
+/** The major version in an image reference's tag (`redis:6.2` gives 6); undefined for `latest` and the like. Pure. */
+export function imageMajor(image: string): number | undefined {
+  const major = /:(\d+)(?:[.-][^/]*)?$/.exec(image);
+  return major ? Number(major[1]) : undefined;
+}
+
 /**
  * redis-server's arguments: every write appended to the AOF (fsync each second) in the volume,
- * a password on every connection, and DEBUG only from inside the container (redis:import uses it).
+ * a password on every connection, and DEBUG only from inside the container (redis:import uses
+ * it; the option exists from redis 7 on, and DEBUG is open to clients before).
  */
-export function redisServerArgs(password: string): string[] {
+export function redisServerArgs(password: string, image = ''): string[] {
+  const major = imageMajor(image);
+  const debug = major !== undefined && major < 7 ? [] : ['--enable-debug-command', 'local'];
   return [
     'redis-server',
     '--dir',
@@ -25,8 +34,7 @@ export function redisServerArgs(password: string): string[] {
     'everysec',
     '--requirepass',
     password,
-    '--enable-debug-command',
-    'local',
+    ...debug,
   ];
 }
 
@@ -48,7 +56,7 @@ export const REDIS: ServiceDefinition = {
     built: { tag: BUILT_IMAGE, files: imageFiles },
   },
   dataPath: () => DATA_DIR,
-  container: (service) => ({ cmd: redisServerArgs(service.password) }),
+  container: (service) => ({ cmd: redisServerArgs(service.password, service.image) }),
   url: (service, host) => redisUrl(host, service.password),
   readiness: (service) => ({ ...redisCli(service.password, ['ping']), expect: /PONG/ }),
 };
