@@ -15,7 +15,11 @@ import { PS_PROPERTIES } from './deploy-topics.js';
 import { changedTypes, describeFormation, managedByAppJson, parseScale, scaled } from './formation.js';
 import { appJsonOf } from './release-manager.js';
 import type { DeployServices } from './services.js';
+<<<<<<< HEAD
 import type { AppRow } from '../store/apps.js';
+=======
+import { schedulerOf } from './scheduler-topics.js';
+>>>>>>> 7f4939a (Swarm apps: services of an old app name (apps:rename) or a dropped process type go after the next rollout; ps:inspect shows the Swarm services with config values redacted; README notes what swarm apps do not get yet)
 
 export function registerPsCommands(services: DeployServices): void {
   const { api, scheduler, converger, locks, releases } = services;
@@ -134,13 +138,18 @@ export function registerPsCommands(services: DeployServices): void {
     name: 'ps:inspect',
     summary: "Show docker inspect of an app's containers, with config values redacted",
     usage: 'APP',
-    description: "The values of the app's config vars are replaced by <redacted>, so the output can be shared.",
+    description:
+      "The values of the app's config vars are replaced by <redacted>, so the output can be shared. " +
+      'For an app on the swarm scheduler it shows its Swarm services (its tasks may run on other servers).',
     examples: ['paas ps:inspect blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
       const app = requireApp(store, name!);
       const release = store.releases.current(app.id);
       const secrets = new Set(Object.keys(release?.config ?? {}));
+      if (schedulerOf(store.properties, app) === 'swarm') {
+        return writeJson(stdout, (await services.swarm.services(app.id)).map((service) => redactServiceEnv(service, secrets)));
+      }
       const infos = await Promise.all(
         (await scheduler.list(app.id)).map((p) => services.docker.getContainer(p.id).inspect().catch(() => undefined)),
       );
@@ -285,9 +294,22 @@ function onePublishingWeb(app: string): UserError {
 
 /** docker inspect output with the values of the app's config vars replaced. Pure. */
 export function redactInspect<T extends { Config?: { Env?: string[] } }>(info: T, secrets: ReadonlySet<string>): T {
-  const env = info.Config?.Env?.map((entry) => {
+  const env = info.Config?.Env && redactEnv(info.Config.Env, secrets);
+  return env ? { ...info, Config: { ...info.Config, Env: env } } : info;
+}
+
+/** A Swarm service's inspect data with the values of `secrets` in its task environment redacted. */
+export function redactServiceEnv<T extends { Spec: { TaskTemplate?: { ContainerSpec?: { Env?: string[] } } } }>(service: T, secrets: ReadonlySet<string>): T {
+  const template = service.Spec.TaskTemplate;
+  const env = template?.ContainerSpec?.Env;
+  if (!template || !env) return service;
+  const containerSpec = { ...template.ContainerSpec, Env: redactEnv(env, secrets) };
+  return { ...service, Spec: { ...service.Spec, TaskTemplate: { ...template, ContainerSpec: containerSpec } } };
+}
+
+function redactEnv(env: readonly string[], secrets: ReadonlySet<string>): string[] {
+  return env.map((entry) => {
     const eq = entry.indexOf('=');
     return eq > 0 && secrets.has(entry.slice(0, eq)) ? `${entry.slice(0, eq)}=<redacted>` : entry;
   });
-  return env ? { ...info, Config: { ...info.Config, Env: env } } : info;
 }

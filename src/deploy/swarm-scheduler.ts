@@ -19,10 +19,10 @@ export interface TrafficSwitch {
   switchIfChanged(app: AppRow, upstreams: Upstream[]): Promise<void>;
 }
 
-interface ServiceInfo {
+export interface ServiceInfo {
   ID: string;
   Version: { Index: number };
-  Spec: { Name: string; Labels?: Record<string, string>; TaskTemplate?: { ForceUpdate?: number }; Mode?: { Replicated?: { Replicas?: number } } };
+  Spec: { Name: string; Labels?: Record<string, string>; TaskTemplate?: { ForceUpdate?: number; ContainerSpec?: { Env?: string[] } }; Mode?: { Replicated?: { Replicas?: number } } };
   UpdateStatus?: { State?: string; Message?: string };
 }
 
@@ -167,11 +167,13 @@ export class SwarmScheduler {
         throw new UserError(`Swarm refused the ${type} service: ${dockerMessage(error)}`);
       }
     }
-    // Services of process types the release no longer has.
-    for (const gone of existing.filter((s) => !((s.Spec.Labels?.[LABELS.process] ?? '') in release.formation))) {
-      if (options.onlyType === undefined) await this.removeService(gone.ID);
+    const tasks = await this.follow(app, release, types, log, traffic);
+    if (options.onlyType === undefined) {
+      // Services of process types the release no longer has, or of the app's old name (apps:rename).
+      const wanted = new Set(Object.keys(release.formation).map((type) => serviceName({ instance: this.api.instance, app, type })));
+      for (const stale of existing.filter((s) => !wanted.has(s.Spec.Name))) await this.removeService(stale.ID);
     }
-    return this.follow(app, release, types, log, traffic);
+    return tasks;
   }
 
   /** Waits until every task of these types runs the release, keeping nginx on the answering web tasks. */
@@ -197,8 +199,9 @@ export class SwarmScheduler {
       }
       const done = types.every((type) => {
         const wanted = release.formation[type]!.count;
-        const ofType = tasks.filter((t) => t.type === type);
-        const updating = services.some((s) => s.Spec.Labels?.[LABELS.process] === type && s.UpdateStatus?.State === 'updating');
+        const name = serviceName({ instance: this.api.instance, app, type });
+        const ofType = tasks.filter((t) => t.name.startsWith(`${name}.`));
+        const updating = services.some((s) => s.Spec.Name === name && s.UpdateStatus?.State === 'updating');
         return !updating && ofType.filter((t) => t.release === release.version && t.running).length === wanted && ofType.length === wanted;
       });
       if (done) {

@@ -160,6 +160,26 @@ describe('the other commands on a swarm app', () => {
   });
 });
 
+describe('apps:rename of a swarm app', () => {
+  it('the next rollout moves the tasks to services of the new name and removes the old ones', async () => {
+    await paasOk(['apps:rename', 'web3', 'web4']);
+    await paasOk(['ps:restart', 'web4']);
+    expect(Object.keys(await tasks('web4'))).toHaveLength(2);
+    const services = (await cluster!.docker(cluster!.manager, ['service', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(Boolean);
+    expect(services).toHaveLength(1);
+    expect(services[0]).toMatch(/-web4-web$/);
+  });
+
+  it('ps:inspect shows the services, with config values redacted', async () => {
+    await paasOk(['config:set', 'web4', 'TOKEN=s3cret']);
+    const inspect = await paasOk(['ps:inspect', 'web4']);
+    const [service] = JSON.parse(inspect) as Array<{ Spec: { Name: string; TaskTemplate: { ContainerSpec: { Env: string[] } } } }>;
+    expect(service!.Spec.Name).toMatch(/-web4-web$/);
+    expect(service!.Spec.TaskTemplate.ContainerSpec.Env).toContain('TOKEN=<redacted>');
+    expect(inspect).not.toContain('s3cret');
+  });
+});
+
 describe('docker-local beside the swarm', () => {
   it('a docker-local app deploys on the same daemon and both answer', async () => {
     await paasOk(['apps:create', 'local1']);
