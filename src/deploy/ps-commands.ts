@@ -15,11 +15,8 @@ import { PS_PROPERTIES } from './deploy-topics.js';
 import { changedTypes, describeFormation, managedByAppJson, parseScale, scaled } from './formation.js';
 import { appJsonOf } from './release-manager.js';
 import type { DeployServices } from './services.js';
-<<<<<<< HEAD
 import type { AppRow } from '../store/apps.js';
-=======
 import { schedulerOf } from './scheduler-topics.js';
->>>>>>> 7f4939a (Swarm apps: services of an old app name (apps:rename) or a dropped process type go after the next rollout; ps:inspect shows the Swarm services with config values redacted; README notes what swarm apps do not get yet)
 
 export function registerPsCommands(services: DeployServices): void {
   const { api, scheduler, converger, locks, releases } = services;
