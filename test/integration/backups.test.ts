@@ -164,6 +164,30 @@ describe('postgres:backup and postgres:import --from', () => {
   }, 600_000);
 });
 
+describe('redis backups (the same module through the service kit)', () => {
+  const redis = async (service: string, command: string) => (await daemon.paasOk(['redis:connect', service], { input: `${command}\n` })).trim();
+
+  it('redis:backup to the S3-compatible server, encrypted, and redis:import --from into a new service: same keys', async () => {
+    await daemon.paasOk(['redis:create', 'rsrc'], { timeoutMs: 600_000 });
+    await redis('rsrc', 'SET greeting hello');
+    await redis('rsrc', 'RPUSH queue a b c');
+    await daemon.paasOk(['redis:backup-auth', 'rsrc', KEY, SECRET, 'us-east-1', 's3v4', endpoint]);
+    await daemon.paasOk(['redis:backup-set-encryption', 'rsrc', PASSPHRASE]);
+    const location = savedAt(await daemon.paasOk(['redis:backup', 'rsrc', BUCKET]));
+    expect(location).toMatch(new RegExp(`^s3://${BUCKET}/redis-rsrc-.*\\.rdb\\.gpg$`));
+    expect(await daemon.paasOk(['redis:backup-report', 'rsrc'])).toMatch(/Backup last status: +succeeded/);
+
+    await daemon.paasOk(['redis:create', 'rdst'], { timeoutMs: 600_000 });
+    await daemon.paasOk(['redis:backup-auth', 'rdst', KEY, SECRET, 'us-east-1', 's3v4', endpoint]);
+    const object = `${BUCKET}/${location.slice(`s3://${BUCKET}/`.length)}`;
+    expect((await daemon.paas(['redis:import', 'rdst', '--from', object])).stderr).toMatch(/is encrypted; give rdst its passphrase first/);
+    await daemon.paasOk(['redis:backup-set-encryption', 'rdst', PASSPHRASE]);
+    expect(await daemon.paasOk(['redis:import', 'rdst', '--from', object])).toContain('Imported into rdst: 2 keys');
+    expect(await redis('rdst', 'GET greeting')).toBe('hello');
+    expect(await redis('rdst', 'LRANGE queue 0 -1')).toBe('a\nb\nc');
+  }, 600_000);
+});
+
 describe('scheduled backups', () => {
   it('one that cannot reach its endpoint is reported failed within one period: report, events, daemon log', async () => {
     const closed = await freePort();

@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
+import { RESTORE_FLAGS, fetchRestoreInput } from '../../backups/restore-input.js';
 import { UserError } from '../../core/errors.js';
 import { writeLine } from '../../core/output.js';
 import type { ServiceContext } from '../service-kit/context.js';
@@ -7,7 +9,7 @@ import { DATA_DIR } from './image-definition.js';
 import { redisCli } from './redis-service.js';
 
 const IMPORT_FILE = `${DATA_DIR}/paas-import.rdb`;
-const DUMP_FILE = `${DATA_DIR}/dump.rdb`;
+export const DUMP_FILE = `${DATA_DIR}/dump.rdb`;
 
 /** redis:connect, :export, :import: programs run inside the service's container. */
 export function registerDataCommands(ctx: ServiceContext): void {
@@ -42,18 +44,26 @@ export function registerDataCommands(ctx: ServiceContext): void {
 
   commands.register({
     name: 'redis:import',
-    summary: 'Replace the data of a service with an RDB file from redis:export (on standard input)',
-    usage: 'NAME < FILE',
+    summary: 'Replace the data of a service with an RDB file: from standard input, or a backup in a bucket or server folder',
+    usage: 'NAME < FILE | NAME --from BUCKET/OBJECT|file:///PATH [--use-iam]',
     description:
       'The file is checked with redis-check-rdb first: a broken one changes nothing. Then every key of the\n' +
-      'service is replaced by the keys in the file, and the append-only file is rewritten from them.',
-    examples: ['paas redis:import cache < cache.rdb'],
+      'service is replaced by the keys in the file, and the append-only file is rewritten from them.\n' +
+      "--from takes a backup made by redis:backup, with the service's backup-auth (or --use-iam); an encrypted one\n" +
+      '(.gpg) needs the same passphrase set on this service with redis:backup-set-encryption.',
+    examples: ['paas redis:import cache < cache.rdb', 'paas redis:import cache --from my-backups/redis-cache-2026-12-01-03-00-00.rdb'],
+    flags: RESTORE_FLAGS,
     arity: [1, 1],
-    async handler({ args: [name], stdout, stdin, signal }) {
+    async handler({ args: [name], flags, actor, stdout, stdin, signal }) {
       const service = ctx.requireService(name!);
       await ctx.runningContainer(service);
-      writeLine(stdout, `-----> Importing into redis service ${service.name}`);
-      await importRdb(ctx, service, stdin, signal);
+      const backup = await fetchRestoreInput(ctx.backups, service.name, flags, actor, signal);
+      try {
+        writeLine(stdout, `-----> Importing into redis service ${service.name}${backup ? ` from ${flags.from}` : ''}`);
+        await importRdb(ctx, service, backup ? createReadStream(backup.file) : stdin, signal);
+      } finally {
+        await backup?.cleanup();
+      }
       writeLine(stdout, `-----> Imported into ${service.name}: ${(await cli(ctx, service, ['DBSIZE'], /^\d+/)).trim()} keys`);
     },
   });
@@ -64,7 +74,7 @@ export function registerDataCommands(ctx: ServiceContext): void {
  * DEBUG RELOAD NOSAVE (which reads dump.rdb) while snapshots and the AOF are off, so nothing
  * overwrites it meanwhile; the AOF is then rewritten from the loaded keys.
  */
-async function importRdb(ctx: ServiceContext, service: ServiceRow, stdin: Readable, signal: AbortSignal): Promise<void> {
+export async function importRdb(ctx: ServiceContext, service: ServiceRow, stdin: Readable, signal: AbortSignal): Promise<void> {
   const sink = { stdout: devNull(), stderr: devNull() };
   const written = await ctx.exec(service, {
     cmd: ['dd', `of=${IMPORT_FILE}`, 'bs=65536', 'status=none'],
@@ -106,7 +116,7 @@ async function waitForAofRewrite(ctx: ServiceContext, service: ServiceRow): Prom
 }
 
 /** One redis-cli command; its reply, or a clear error when it failed or did not match `expect`. */
-async function cli(ctx: ServiceContext, service: ServiceRow, args: string[], expect?: RegExp): Promise<string> {
+export async function cli(ctx: ServiceContext, service: ServiceRow, args: string[], expect?: RegExp): Promise<string> {
   const { code, output } = await ctx.execText(service, redisCli(service.password, args));
   if (code !== 0 || /^(ERR|WRONGTYPE|NOAUTH|LOADING)\b/.test(output) || (expect && !expect.test(output))) {
     throw new UserError(`redis ${args[0]} failed in ${service.name}: ${output.trim().split('\n')[0] ?? `exit ${code}`}`);

@@ -1,5 +1,6 @@
 import type { Part } from '../../core/part.js';
 import { servicePart } from '../service-kit/service-part.js';
+import { redisBackup } from './backup-source.js';
 import { registerDataCommands } from './data-commands.js';
 import { REDIS } from './redis-service.js';
 
@@ -11,5 +12,6 @@ export function redisPlugin(): Part {
   return servicePart(REDIS, {
     description: 'redis:* commands: key-value stores linked to apps by REDIS_URL',
     register: registerDataCommands,
+    backup: redisBackup,
   });
 }
