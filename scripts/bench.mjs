@@ -392,7 +392,7 @@ async function main() {
     for (let i = 0; i < 21; i++) list.push(timed(() => d.paas('apps:list')));
     rows.push(['paas apps:list round trip', 'node -e 0', bare.startMs, median(list), '<= 120 ms', 'ms']);
 
-    log('90 more apps (not deployed; each has an nginx server at APP.' + DOMAIN + ')');
+    log(`90 more apps (not deployed; each has an nginx server at APP.${DOMAIN})`);
     for (let i = 11; i <= 100; i++) d.paas('apps:create', `bench${i}`);
     const domains = [];
     for (let round = 0; round < ROUNDS; round++) domains.push(timed(() => d.paas('domains:add', 'bench', `extra${round}.example.test`)));

@@ -3,7 +3,7 @@
  * each `kind (1 byte) | length (4 bytes, big-endian) | payload`. Binary-safe, so a database
  * dump on stdout arrives byte for byte, and the exit code comes last.
  */
-export const enum FrameKind {
+export enum FrameKind {
   Stdout = 1,
   Stderr = 2,
   Exit = 3,

@@ -26,7 +26,10 @@ export class DockerDemux extends Writable {
       this.pending = this.pending.subarray(8 + length);
       if (payload.length > 0 && !target.write(payload)) waitFor = target;
     }
-    if (!waitFor || waitFor.writableEnded || waitFor.destroyed) return callback();
+    if (!waitFor || waitFor.writableEnded || waitFor.destroyed) {
+      callback();
+      return;
+    }
     waitFor.once('drain', () => callback());
   }
 }

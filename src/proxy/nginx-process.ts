@@ -103,7 +103,7 @@ export class NginxProcess {
   activeWorkers(masterPid: number): number[] {
     return childPids(masterPid).filter((pid) => {
       const title = processTitle(pid);
-      return title !== undefined && title.includes('worker process') && !title.includes('shutting down');
+      return title?.includes('worker process') && !title.includes('shutting down');
     });
   }
 

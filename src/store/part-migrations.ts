@@ -20,7 +20,7 @@ export function mergeSchemas(declared: ReadonlyArray<PartMigrations | undefined>
     const known = bySchema.get(migrations.schema);
     const [shorter, longer] =
       !known || known.steps.length <= migrations.steps.length ? [known, migrations] : [migrations, known];
-    if (shorter && shorter.steps.some((step, index) => step !== longer.steps[index])) {
+    if (shorter?.steps.some((step, index) => step !== longer.steps[index])) {
       throw new Error(`two parts declare different migrations for the schema "${migrations.schema}"`);
     }
     bySchema.set(migrations.schema, longer);

@@ -82,7 +82,11 @@ function fakeIptables(): { iptables: Iptables; tables: Map<string, string[]> } {
   const iptables: Iptables = async ([op, chain, ...rest]) => {
     const rules = tables.get(chain!);
     const fail = { ok: false, output: `No chain/target/match by that name: ${chain}` };
-    if (op === '-N') return rules ? fail : (tables.set(chain!, []), { ok: true, output: '' });
+    if (op === '-N') {
+      if (rules) return fail;
+      tables.set(chain!, []);
+      return { ok: true, output: '' };
+    }
     if (!rules) return fail;
     switch (op) {
       case '-S':

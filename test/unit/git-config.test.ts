@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseRemoteUrls, remoteUrlsFromConfig } from '../../src/cli/git-config.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
 
 describe('remote URLs from the git config', () => {

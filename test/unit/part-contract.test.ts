@@ -46,7 +46,10 @@ describe('command topics', () => {
     const spec = (name: string) => ({ name, summary: name, usage: '', examples: [], arity: [0, 0] as [number, number], handler: () => undefined });
     const ordered = registerParts(
       [
-        part('b', { after: ['a'], topics: ['b'], register: ({ commands }) => (seen.push('b'), commands.register(spec('b:x'))) }),
+        part('b', { after: ['a'], topics: ['b'], register: ({ commands }) => {
+          seen.push('b');
+          commands.register(spec('b:x'));
+        } }),
         part('a', { register: () => void seen.push('a') }),
       ],
       api,

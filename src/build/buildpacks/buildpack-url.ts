@@ -69,7 +69,7 @@ export function parseBuildpackUrl(input: string): BuildpackSource {
   const base = hash === -1 ? url : url.slice(0, hash);
   const ref = hash === -1 ? undefined : url.slice(hash + 1);
   if (ref !== undefined && !REF.test(ref)) throw invalid(url, `"#${printable(ref)}" is not a branch, tag or commit`);
-  if (ref !== undefined && ref.includes('..')) throw invalid(url, 'the ref contains ".."');
+  if (ref?.includes('..')) throw invalid(url, 'the ref contains ".."');
 
   if (base.startsWith('file://')) {
     const path = decodeURIComponent(base.slice('file://'.length));

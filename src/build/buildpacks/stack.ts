@@ -40,7 +40,9 @@ const listeners = new Set<(line: string) => void>();
  */
 export function ensureStackImages(docker: Docker, onLine: (line: string) => void, lockDir: string): Promise<StackImages> {
   listeners.add(onLine);
-  pending ??= prepare(docker, lockDir, (line) => listeners.forEach((listener) => listener(line))).finally(() => {
+  pending ??= prepare(docker, lockDir, (line) => {
+    for (const listener of listeners) listener(line);
+  }).finally(() => {
     pending = undefined;
   });
   return pending.finally(() => listeners.delete(onLine));

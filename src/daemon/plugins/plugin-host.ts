@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { EventBus } from '../../core/events.js';
+import type { EventBus } from '../../core/events.js';
 import type { Part, PartApi } from '../../core/part.js';
 import { commandTopic, topicOwners } from '../../core/part-order.js';
 import { registerPart } from '../../core/part-registration.js';
-import { AppNetworkRegistry } from '../../core/app-networks.js';
-import { ReportRegistry } from '../../core/reports.js';
+import type { AppNetworkRegistry } from '../../core/app-networks.js';
+import type { ReportRegistry } from '../../core/reports.js';
 import { migrateParts } from '../../store/part-migrations.js';
 import { PLUGIN_KIT } from './plugin-kit.js';
 import { disabledReason, installedPlugins, pluginEntry, pluginsDir, setDisabled } from './plugin-folder.js';

@@ -72,7 +72,7 @@ async function act(button, work) {
   show('');
   try {
     const result = await work();
-    if (result && result.output) show(result.output.trim(), 'info');
+    if (result?.output) show(result.output.trim(), 'info');
     await route();
   } catch (error) {
     show(error.message);

@@ -59,7 +59,9 @@ export function ensureBuiltImage(docker: Docker, definition: ServiceDefinition, 
   mine.add(log);
   let running = pending.get(plugin);
   if (!running) {
-    running = build(docker, definition, lockDir, (line) => mine.forEach((listener) => listener(line))).finally(() => pending.delete(plugin));
+    running = build(docker, definition, lockDir, (line) => {
+      for (const listener of mine) listener(line);
+    }).finally(() => pending.delete(plugin));
     pending.set(plugin, running);
   }
   return running.finally(() => mine.delete(log));
