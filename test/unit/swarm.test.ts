@@ -33,7 +33,8 @@ const spec = (type: string, options = {}) =>
     options,
     constraints: ['node.labels.zone==eu1'],
     forceUpdate: 2,
-  }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a Docker API body, read field by field
+    // biome-ignore lint/suspicious/noExplicitAny: a Docker API body, read field by field
+  }) as Record<string, any>;
 
 describe('the Swarm service of a process type', () => {
   it('web publishes the app port in host mode and updates start-first, rolling back on failure', () => {
