@@ -63,6 +63,13 @@ export interface PaasEvents {
   'backup-failed': { plugin: string; service: string };
   /** A release is live: traffic switched to it. */
   'post-deploy': { app: string; release: number; output: Writable };
+  /** backup:export --with-data: each service plugin writes a consistent dump of its services under dir/PLUGIN/. */
+  'backup-export-data': { dir: string; output: Writable; signal: AbortSignal };
+  /**
+   * backup:import, after the database is restored: each service plugin makes its services run
+   * again (a new volume and container), loading their data from dir/PLUGIN/ where there is some.
+   */
+  'backup-import-data': { dir: string; output: Writable; signal: AbortSignal };
   /** A push to the app's deploy branch, before git accepts it: a throw rejects the push. */
   'git-receive': {
     app: string;

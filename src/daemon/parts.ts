@@ -20,6 +20,7 @@ import { maintenancePart } from '../maintenance/maintenance-part.js';
 import { dashboardPart } from '../dashboard/dashboard-part.js';
 import { dockerOptionsPart } from '../docker-options/docker-options-part.js';
 import { networkPart } from '../network/network-part.js';
+import { serverBackupPart } from '../server-backup/backup-part.js';
 import { postgresPlugin } from '../plugins/postgres/postgres-part.js';
 import { redisPlugin } from '../plugins/redis/redis-part.js';
 
@@ -45,6 +46,7 @@ export function allParts(): Part[] {
     maintenancePart(),
     network,
     dockerOptionsPart(network.checkNetwork),
+    serverBackupPart(),
     postgresPlugin(),
     redisPlugin(),
     eventsPart,

@@ -10,6 +10,7 @@ import { registerInfoCommands } from './info-commands.js';
 import { registerLifecycleCommands } from './lifecycle-commands.js';
 import { registerLinkCommands, registerLinkTriggers } from './link-commands.js';
 import { SERVICE_SCHEMA } from './schema.js';
+import { registerBackupTriggers } from './backup-triggers.js';
 
 export interface ServicePartOptions {
   description: string;
@@ -51,6 +52,7 @@ export function servicePart(definition: ServiceDefinition, options: ServicePartO
         registerBackupCommands(api.commands, pg.backups);
       }
       options.register?.(pg, api);
+      registerBackupTriggers(pg, options.backup?.(pg));
       // An app's containers join the networks of the services it is linked to, and no others.
       api.networks.add((appId) => pg.store.linksOfApp(appId).map((link) => pg.containers.networkOf(link.service)));
       api.events.on('install', async ({ output }) => {
