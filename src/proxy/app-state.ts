@@ -22,6 +22,11 @@ export const PROXY_KEYS = {
   challenges: { namespace: 'letsencrypt', key: 'challenges' },
   /** `true` after proxy:disable (Dokku's `proxy` property `disabled`). */
   disabled: { namespace: 'proxy', key: 'disabled' },
+  /** `true` after domains:disable: nginx serves the app on its proxy port, for any host name. */
+  vhostsDisabled: { namespace: 'domains', key: 'disabled' },
+  /** The ports nginx serves an app with domains disabled on (app, else global). */
+  proxyPort: { namespace: 'proxy', key: 'proxy-port' },
+  proxySslPort: { namespace: 'proxy', key: 'proxy-ssl-port' },
 } as const;
 
 /** Reads properties; the proxy reads through pending changes that are not stored yet. */
@@ -83,6 +88,30 @@ export function serializePortMap(map: readonly PortMapping[]): string {
   return JSON.stringify(map.map(formatPortMapping));
 }
 
+export function vhostsDisabled(reader: PropertyReader, appId: number): boolean {
+  return reader.get(appId, PROXY_KEYS.vhostsDisabled.namespace, PROXY_KEYS.vhostsDisabled.key) === 'true';
+}
+
+/** A stored proxy-port or proxy-ssl-port (the app's, else the global one), if valid. */
+export function proxyPortOf(reader: PropertyReader, appId: number, which: 'proxyPort' | 'proxySslPort'): number | undefined {
+  const { namespace, key } = PROXY_KEYS[which];
+  const value = Number(reader.get(appId, namespace, key) ?? reader.get(null, namespace, key));
+  return Number.isInteger(value) && value > 0 && value < 65536 ? value : undefined;
+}
+
+/**
+ * With domains disabled, nginx serves the app on its proxy port (http) and, with a certificate,
+ * its proxy-ssl-port (https), whatever the host name, to the container port of its mappings. Pure.
+ */
+function vhostlessPorts(reader: PropertyReader, appId: number, containerPort: number, hasCert: boolean): PortMapping[] {
+  const http = proxyPortOf(reader, appId, 'proxyPort');
+  const https = proxyPortOf(reader, appId, 'proxySslPort');
+  return [
+    ...(http ? [{ scheme: 'http' as const, host: http, container: containerPort }] : []),
+    ...(https && hasCert ? [{ scheme: 'https' as const, host: https, container: containerPort }] : []),
+  ];
+}
+
 export function isProxyDisabled(reader: PropertyReader, appId: number): boolean {
   return reader.get(appId, PROXY_KEYS.disabled.namespace, PROXY_KEYS.disabled.key) === 'true';
 }
@@ -108,6 +137,10 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
   const version = reader.get(app.id, PROXY_KEYS.cert.namespace, PROXY_KEYS.cert.key);
   const cert = version && /^[0-9a-f]{8,64}$/.test(version) ? certFiles(layout, app.name, version) : undefined;
   const disabled = isProxyDisabled(reader, app.id);
+  const noVhosts = !disabled && vhostsDisabled(reader, app.id);
+  const stored = storedPortMap(reader, app.id);
+  const containerPort =
+    stored?.[0]?.container ?? (upstreams.find((u) => !u.backup) ?? upstreams[0])?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT;
   return {
     name: app.name,
     domains: appDomains({
@@ -118,18 +151,15 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
     }),
     ports: disabled
       ? publishedPorts(reader, app.id)
-      : effectivePortMap({
-          stored: storedPortMap(reader, app.id),
-          containerPort: (upstreams.find((u) => !u.backup) ?? upstreams[0])?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT,
-          httpPort: context.httpPort,
-          httpsPort: context.httpsPort,
-          hasCert: cert !== undefined,
-        }),
+      : noVhosts
+        ? vhostlessPorts(reader, app.id, containerPort, cert !== undefined)
+        : effectivePortMap({ stored, containerPort, httpPort: context.httpPort, httpsPort: context.httpsPort, hasCert: cert !== undefined }),
     upstreams,
     cert: cert && { crt: cert.crt, key: cert.key },
     settings: resolveNginxSettings(reader.all(app.id, NGINX_NAMESPACE), reader.all(null, NGINX_NAMESPACE)),
     challenges: parseChallenges(reader.get(app.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key)),
     proxyDisabled: disabled,
+    vhostsDisabled: noVhosts,
   };
 }
 

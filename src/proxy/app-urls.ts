@@ -20,8 +20,9 @@ export function routedUrls(app: AppProxyState): string[] {
 }
 
 /**
- * Where an app with its proxy disabled answers: the server (PAAS_LISTEN, or its host name when
- * that is every address) on each host port its web container publishes. Pure but for hostname().
+ * Where an app with its proxy (or its domains) disabled answers: the server (PAAS_LISTEN, or its
+ * host name when that is every address) on each host port its web container publishes (or nginx
+ * serves it on). Pure but for hostname().
  */
 export function publishedUrls(app: AppProxyState, listen: string): string[] {
   const host = listen === '0.0.0.0' || listen === '::' ? hostname() : listen.includes(':') ? `[${listen}]` : listen;

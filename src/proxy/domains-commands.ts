@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../core/part.js';
-import { PROXY_KEYS, globalDomains, ownDomains, serializeDomains, usesGlobalDomain } from './app-state.js';
+import { PROXY_KEYS, globalDomains, ownDomains, serializeDomains, usesGlobalDomain, vhostsDisabled } from './app-state.js';
 import { printChange } from './change-output.js';
 import { globalVhost, isWildcard, normalizeDomain, reservedDomainProblem } from './domains.js';
 import type { PendingProperties } from './pending-properties.js';
@@ -148,7 +148,8 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     fields(app) {
       const state = proxy.appState(app.name)!;
       return {
-        'app-enabled': String(state.domains.length > 0),
+        // Dokku's VHOST support: off after domains:disable.
+        'app-enabled': String(state.domains.length > 0 && !vhostsDisabled(store.properties, app.id)),
         'app-vhosts': state.domains.join(' '),
         ...globalRows(),
         'global-vhost-enabled': String(usesGlobalDomain(store.properties, app.id)),

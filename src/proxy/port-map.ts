@@ -129,8 +129,9 @@ export function schemeClash(
 }
 
 /**
- * Host ports that apps with their proxy disabled publish must belong to them alone: not to
- * nginx (its ports, every routed app's), not to paas, not to another such app. Returns a
+ * Host ports that apps with their proxy disabled publish, or that nginx serves an app with its
+ * domains disabled on, must belong to them alone: not to nginx's other servers (its ports, every
+ * routed app's), not to paas, not to another such app. Returns a
  * sentence describing the first clash, if any. Pure.
  */
 export function publishClash(
@@ -145,7 +146,7 @@ export function publishClash(
     for (const port of new Set(ports.map((m) => m.host))) {
       const other = owner.get(port);
       if (other !== undefined) {
-        return `${app} cannot publish port ${port}: ${other} uses it; give it a port of its own first: paas ports:set ${app} http:PORT:CONTAINER-PORT`;
+        return `${app} cannot have port ${port} to itself: ${other} uses it; give it a port of its own first`;
       }
       owner.set(port, `app ${app}`);
     }

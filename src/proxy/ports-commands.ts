@@ -33,7 +33,7 @@ const FORCE: Record<string, FlagSpec> = {
 };
 
 /** Whether another program listens on the port (nginx, which already does, is asked about first). */
-function portInUse(host: string, port: number): Promise<boolean> {
+export function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));

@@ -105,6 +105,16 @@ export function registerProxyCommands(api: PartApi, proxy: NginxProxy): void {
             return value;
           },
         },
+        ...(['proxy-port', 'proxy-ssl-port'] as const).map((key) => ({
+          key,
+          scope: 'app+global' as const,
+          summary: `the port nginx serves the app on ${key === 'proxy-port' ? '(http)' : '(https, with a certificate)'} while its domains are disabled (domains:disable)`,
+          validate(value: string) {
+            const port = Number(value);
+            if (!/^\d{1,5}$/.test(value) || port < 1 || port > 65535) throw new UserError(`${key} must be a port number from 1 to 65535`);
+            return String(port);
+          },
+        })),
         {
           key: DISABLED.key,
           scope: 'app',
@@ -127,14 +137,18 @@ export function registerProxyCommands(api: PartApi, proxy: NginxProxy): void {
     },
     {
       reportSummary: "Show an app's proxy: type, enabled, domains, ports, upstreams and certificate",
-      setExamples: ['paas proxy:set blog type nginx', 'paas proxy:set blog disabled true'],
+      setExamples: ['paas proxy:set blog type nginx', 'paas proxy:set blog disabled true', 'paas proxy:set internal-api proxy-port 5000'],
       // `disabled` goes through the same steps as proxy:enable and proxy:disable.
       async apply(change, ctx) {
         if (change.property.key === DISABLED.key && change.app) {
           await setDisabled(change.app, change.value === 'true', ctx.stdout);
           return;
         }
-        store.properties.set(change.app?.id ?? null, change.namespace, change.key, change.value);
+        // nginx may serve on the new port at once (domains disabled): checked and reloaded as any change.
+        const result = await proxy.change({ subject: change.app?.name }, (pending) =>
+          pending.set(change.app?.id ?? null, change.namespace, change.key, change.value),
+        );
+        printChange(ctx.stdout, result, change.app ? proxy.urls(change.app.name) : []);
       },
     },
   );

@@ -13,6 +13,7 @@ import { registerPortsCommands } from './ports-commands.js';
 import { Letsencrypt } from './letsencrypt/letsencrypt.js';
 import { registerLetsencryptCommands } from './letsencrypt/letsencrypt-commands.js';
 import { registerProxyCommands } from './proxy-commands.js';
+import { registerVhostCommands } from './vhost-commands.js';
 import { NginxProxy } from './proxy.js';
 import { hostPort, isValidUpstream, serializeUpstreams } from './upstreams.js';
 
@@ -92,6 +93,7 @@ export function proxyPart(): Part {
       });
 
       registerProxyCommands(partApi, proxy);
+      registerVhostCommands(partApi, proxy);
     },
 
     async start() {

@@ -100,7 +100,7 @@ export class NginxProxy {
   urls(app: string): string[] {
     const state = this.appState(app);
     if (!state) return [];
-    return state.proxyDisabled ? publishedUrls(state, this.api.settings.listen) : routedUrls(state);
+    return state.proxyDisabled || state.vhostsDisabled ? publishedUrls(state, this.api.settings.listen) : routedUrls(state);
   }
 
   renderOptions(): RenderOptions {
@@ -282,8 +282,15 @@ export class NginxProxy {
     const routed = (states: readonly AppProxyState[]) => states.filter(isRouted).map((s) => ({ app: s.name, ports: s.ports }));
     const clash = schemeClash(routed(after), reserved);
     if (clash && clash !== schemeClash(routed(before), reserved)) throw new UserError(clash);
+    // Ports a web container publishes (proxy:disable) or nginx serves one app on (domains:disable)
+    // belong to that app alone.
+    const exclusive = (state: AppProxyState) => state.proxyDisabled === true || state.vhostsDisabled === true;
     const published = (states: readonly AppProxyState[]) =>
-      publishClash(states.filter((s) => s.proxyDisabled).map((s) => ({ app: s.name, ports: s.ports })), routed(states), reserved);
+      publishClash(
+        states.filter(exclusive).map((s) => ({ app: s.name, ports: s.ports })),
+        routed(states.filter((s) => !exclusive(s))),
+        reserved,
+      );
     const publishing = published(after);
     if (publishing && publishing !== published(before)) throw new UserError(publishing);
   }

@@ -23,6 +23,8 @@ export interface AppProxyState {
   challenges?: readonly AcmeChallenge[];
   /** `proxy:disable`: nginx leaves the app out; its web container publishes `ports` instead. */
   proxyDisabled?: boolean;
+  /** `domains:disable`: nginx serves the app on its `ports` (its proxy ports) for any host name. */
+  vhostsDisabled?: boolean;
 }
 
 export interface AcmeChallenge {
@@ -41,7 +43,7 @@ export function isValidChallenge(challenge: AcmeChallenge): boolean {
 
 /** An app nginx serves: its proxy is on, and it has a domain and a port to listen on. */
 export function isRouted(state: AppProxyState): boolean {
-  return !state.proxyDisabled && state.domains.length > 0 && state.ports.length > 0;
+  return !state.proxyDisabled && (state.domains.length > 0 || state.vhostsDisabled === true) && state.ports.length > 0;
 }
 
 export interface RenderOptions {
@@ -63,7 +65,7 @@ export function renderAppConfig(app: AppProxyState, options: RenderOptions): str
     `# paas: nginx configuration of ${app.name}, generated from its state; edits here are overwritten.`,
     `# Change it with paas domains:*, ports:*, certs:* and nginx:set.`,
   ];
-  if (app.domains.length === 0) {
+  if (app.domains.length === 0 && !app.vhostsDisabled) {
     return lines([...header, `# ${app.name} has no domains, so nginx does not route it; add one with: paas domains:add ${app.name} DOMAIN`]);
   }
   if (app.ports.length === 0) {
@@ -100,8 +102,9 @@ function renderServer(
   const logs = appLogs(options.layout, app.name);
   const out = [
     'server {',
-    `  listen ${listenAddress(options.listen, mapping.host)}${tls ? ' ssl http2' : ''};`,
-    `  server_name ${app.domains.join(' ')};`,
+    `  listen ${listenAddress(options.listen, mapping.host)}${tls ? ' ssl http2' : ''}${app.vhostsDisabled ? ' default_server' : ''};`,
+    // With domains disabled the app is the port's only server: it answers whatever the host name.
+    `  server_name ${app.vhostsDisabled ? '_' : app.domains.join(' ')};`,
     `  access_log ${quote(logs.access)} paas;`,
     `  error_log ${quote(logs.error)};`,
   ];
@@ -244,9 +247,10 @@ export interface ListenPorts {
   https: readonly number[];
 }
 
-/** Every port nginx listens on: the configured ones and any that apps mapped. Pure. */
+/** The ports that get paas's default servers: the configured ones and any that apps with domains mapped. Pure. */
 export function listenPorts(apps: readonly AppProxyState[], httpPort: number, httpsPort: number): ListenPorts {
-  const routed = apps.filter(isRouted);
+  // An app with domains disabled is its ports' default server itself.
+  const routed = apps.filter((app) => isRouted(app) && !app.vhostsDisabled);
   const of = (scheme: string, base: number) =>
     [...new Set([base, ...routed.flatMap((app) => app.ports.filter((m) => m.scheme === scheme).map((m) => m.host))])].sort(
       (a, b) => a - b,

@@ -72,10 +72,10 @@ describe('proxy:disable and proxy:enable', () => {
     // Refused as a port in use (Docker's userland proxy listens on it) or as site's.
     const taken = await daemon.paas(['ports:set', 'other', `http:${port}:5000`]);
     expect(taken.code).not.toBe(0);
-    expect(taken.stderr).toMatch(new RegExp(`host port ${port} is in use|site cannot publish port ${port}`));
+    expect(taken.stderr).toMatch(new RegExp(`host port ${port} is in use|site cannot have port ${port}`));
     const forced = await daemon.paas(['ports:set', '--force', 'other', `http:${port}:5000`]);
     expect(forced.code).not.toBe(0);
-    expect(forced.stderr).toContain(`site cannot publish port ${port}: app other (through nginx) uses it`);
+    expect(forced.stderr).toContain(`site cannot have port ${port} to itself: app other (through nginx) uses it`);
   });
 
   it('proxy:enable routes the app through nginx again and publishes nothing', async () => {
@@ -91,5 +91,32 @@ describe('proxy:disable and proxy:enable', () => {
     expect((await httpGet(`http://127.0.0.1:${port}/`)).body).toBe('dokku sample\n');
     await daemon.paasOk(['proxy:enable', '--all']);
     expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+  });
+});
+
+describe('domains:disable and domains:enable', () => {
+  it('serves the app on a port of its own for any host name, then at its domains again', async () => {
+    const out = await daemon.paasOk(['domains:disable', 'site']);
+    expect(out).toContain('-----> Disabling VHOST support for site');
+    const proxyPort = Number((await daemon.paasOk(['proxy:report', 'site', '--proxy-computed-proxy-port'])).trim());
+    expect(proxyPort).toBeGreaterThanOrEqual(10000);
+    expect((await viaNginx(proxyPort, 'anything.example')).body).toBe('dokku sample\n');
+    expect((await viaNginx(port, 'site.test')).status).not.toBe(200);
+    expect(await daemon.paasOk(['domains:report', 'site', '--domains-app-enabled'])).toBe('false\n');
+    expect(await daemon.paasOk(['domains:report', 'site', '--domains-app-vhosts'])).toBe('site.test\n');
+    expect(await daemon.paasOk(['urls', 'site'])).toBe(`http://127.0.0.1:${proxyPort}\n`);
+
+    const chosen = await freePort();
+    await daemon.paasOk(['proxy:set', 'site', 'proxy-port', String(chosen)]);
+    expect((await viaNginx(chosen, 'whatever.test')).body).toBe('dokku sample\n');
+    const clash = await daemon.paas(['ports:set', '--force', 'other', `http:${chosen}:5000`]);
+    expect(clash.code).not.toBe(0);
+    expect(clash.stderr).toContain(`site cannot have port ${chosen} to itself`);
+    expect((await daemon.paas(['proxy:set', 'site', 'proxy-port', 'high'])).stderr).toContain('proxy-port must be a port number');
+
+    expect(await daemon.paasOk(['domains:enable', 'site'])).toContain('-----> Enabling VHOST support for site');
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+    expect((await viaNginx(chosen, 'whatever.test')).status).not.toBe(200);
+    expect(await daemon.paasOk(['domains:report', 'site', '--domains-app-enabled'])).toBe('true\n');
   });
 });

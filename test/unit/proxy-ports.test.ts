@@ -150,13 +150,13 @@ describe('publishClash', () => {
 
   it('a published port belongs to its app alone: not nginx\'s, not paas\'s, not another app\'s', () => {
     expect(publishClash([{ app: 'a', ports: map('http:8080:5000') }], [{ app: 'b', ports: map('http:80:5000') }], reserved)).toBeUndefined();
-    expect(publishClash([{ app: 'a', ports: map('http:80:5000') }], [], reserved)).toContain('a cannot publish port 80: PAAS_HTTP_PORT uses it');
+    expect(publishClash([{ app: 'a', ports: map('http:80:5000') }], [], reserved)).toContain('a cannot have port 80 to itself: PAAS_HTTP_PORT uses it');
     expect(publishClash([{ app: 'a', ports: map('http:8765:5000') }], [], reserved)).toContain('the paas API');
     expect(publishClash([{ app: 'a', ports: map('http:9000:5000') }], [{ app: 'b', ports: map('http:9000:5000') }], reserved)).toContain(
       'app b (through nginx) uses it',
     );
     expect(publishClash([{ app: 'a', ports: map('http:9000:5000') }, { app: 'c', ports: map('https:9000:443') }], [], reserved)).toContain(
-      'c cannot publish port 9000: app a uses it',
+      'c cannot have port 9000 to itself: app a uses it',
     );
   });
 });

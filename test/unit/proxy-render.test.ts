@@ -10,6 +10,7 @@ import { fatalLogLine, nginxComplaint } from '../../src/proxy/nginx-process.js';
 import { resolveNginxSettings } from '../../src/proxy/nginx-settings.js';
 import { parsePortMapping } from '../../src/proxy/port-map.js';
 import {
+  isRouted,
   listenPorts,
   quote,
   renderAppConfig,
@@ -37,6 +38,23 @@ function app(overrides: Partial<AppProxyState> = {}): AppProxyState {
     ...overrides,
   };
 }
+
+describe('domains:disable and proxy:disable in the rendering', () => {
+  it('an app with domains disabled is its port\'s default server, for any host name', () => {
+    const state = app({ vhostsDisabled: true, ports: [parsePortMapping('http:12000:5000')] });
+    const text = renderAppConfig(state, options);
+    expect(text).toContain('listen 0.0.0.0:12000 default_server;');
+    expect(text).toContain('server_name _;');
+    expect(text).not.toContain('blog.example.com');
+    expect(listenPorts([state], 80, 443)).toEqual({ http: [80], https: [443] });
+  });
+
+  it('an app with its proxy disabled is not rendered at all', () => {
+    expect(isRouted(app({ proxyDisabled: true }))).toBe(false);
+    expect(isRouted(app({ vhostsDisabled: true, domains: [] }))).toBe(true);
+    expect(listenPorts([app({ proxyDisabled: true, ports: [parsePortMapping('http:8080:5000')] })], 80, 443)).toEqual({ http: [80], https: [443] });
+  });
+});
 
 describe('renderAppConfig', () => {
   it('answers ACME http-01 challenges on every server block, before the https redirect', () => {

@@ -32,6 +32,7 @@ describe('loadAppState', () => {
       settings: { 'client-max-body-size': '1m', 'proxy-connect-timeout': '2s', 'proxy-read-timeout': '60s', 'proxy-buffering': 'on', hsts: 'true', 'trusted-proxies': '', 'real-ip-header': 'x-forwarded-for' },
       challenges: [],
       proxyDisabled: false,
+      vhostsDisabled: false,
     });
   });
 
@@ -43,6 +44,17 @@ describe('loadAppState', () => {
     expect(isRouted(state)).toBe(false);
     expect(publishedPorts(properties, app.id)).toEqual([{ scheme: 'http', host: 8080, container: 5000 }]);
     expect(publishedUrls(state, '127.0.0.1')).toEqual(['http://127.0.0.1:8080']);
+  });
+
+  it('with domains disabled: served on its proxy-port only, to the container port of its mappings', () => {
+    const { properties } = store;
+    properties.set(app.id, PROXY_KEYS.ports.namespace, PROXY_KEYS.ports.key, serializePortMap([parsePortMapping('http:8080:3000')]));
+    properties.set(app.id, PROXY_KEYS.vhostsDisabled.namespace, PROXY_KEYS.vhostsDisabled.key, 'true');
+    properties.set(null, PROXY_KEYS.proxyPort.namespace, PROXY_KEYS.proxyPort.key, '12000');
+    const state = loadAppState(context(properties, 5000), app);
+    expect(state.vhostsDisabled).toBe(true);
+    expect(state.ports).toEqual([{ scheme: 'http', host: 12000, container: 3000 }]);
+    expect(isRouted(state)).toBe(true);
   });
 
   it('reads every stored setting, and ignores stored values that do not validate', () => {
