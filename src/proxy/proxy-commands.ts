@@ -144,11 +144,15 @@ export function registerProxyCommands(api: PartApi, proxy: NginxProxy): void {
           await setDisabled(change.app, change.value === 'true', ctx.stdout);
           return;
         }
+        if (change.property.key === 'type') {
+          store.properties.set(change.app?.id ?? null, change.namespace, change.key, change.value);
+          return;
+        }
         // nginx may serve on the new port at once (domains disabled): checked and reloaded as any change.
         const result = await proxy.change({ subject: change.app?.name }, (pending) =>
           pending.set(change.app?.id ?? null, change.namespace, change.key, change.value),
         );
-        printChange(ctx.stdout, result, change.app ? proxy.urls(change.app.name) : []);
+        if (result.reloaded) printChange(ctx.stdout, result, change.app ? proxy.urls(change.app.name) : []);
       },
     },
   );
