@@ -52,3 +52,18 @@ export function processLabels(id: ProcessIdentity): Record<string, string> {
     [LABELS.role]: 'process',
   };
 }
+
+/**
+ * The name a process answers to on the networks it joins besides the paas network (Dokku's
+ * `APP.PROCESS`, shared by the type's containers): how apps on a shared network (network:create)
+ * reach each other. (`APP.PROCESS.N` is the paas network's alias, where apps cannot talk.) Pure.
+ */
+export function processAliases(app: string, type: string): string[] {
+  return [`${app}.${type}`];
+}
+
+/** processAliases from a container's labels; none for one-offs. Pure. */
+export function aliasesOf(labels: Record<string, string>): string[] | undefined {
+  const [app, type] = [labels[LABELS.app], labels[LABELS.process]];
+  return labels[LABELS.role] === 'process' && app && type ? processAliases(app, type) : undefined;
+}

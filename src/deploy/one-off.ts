@@ -1,11 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Terminal } from '../core/command.js';
-import { appContainerDefaults } from './container-defaults.js';
 import { DockerDemux } from '../docker/stream.js';
 import { connectNetwork } from './networks.js';
-import { applyOverrides, type ContainerOverrides } from '../docker-options/container-overrides.js';
-import { DEFAULT_TTL_SECONDS, expiryLabel } from './one-off-ttl.js';
+import type { ContainerOverrides } from '../docker-options/container-overrides.js';
+import { DEFAULT_TTL_SECONDS } from './one-off-ttl.js';
+import { oneOffContainerSpec } from './container-spec.js';
 
 export interface OneOffOptions {
   image: string;
@@ -42,21 +42,7 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
   const { terminal } = options;
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const withStdin = options.stdin !== undefined || terminal !== undefined;
-  const container = await docker.createContainer(applyOverrides({
-    name: options.name,
-    Image: options.image,
-    Cmd: options.cmd,
-    Env: terminal ? [...options.env, `TERM=${terminal.term}`] : options.env,
-    Labels: { ...options.labels, ...expiryLabel(ttl) },
-    Tty: terminal !== undefined,
-    OpenStdin: withStdin,
-    // A terminal's input never "ends": Docker would end the whole session with it.
-    StdinOnce: withStdin && !terminal,
-    AttachStdin: withStdin,
-    AttachStdout: true,
-    AttachStderr: true,
-    HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults(options.binds) },
-  }, options.docker));
+  const container = await docker.createContainer(oneOffContainerSpec({ ...options, withStdin }, ttl));
   const onAbort = () => void container.kill().catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const deadline = setTimeout(onAbort, ttl * 1000);

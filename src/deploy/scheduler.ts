@@ -5,12 +5,9 @@ import type { Logger } from '../daemon/logger.js';
 import { dockerMessage, statusOf } from '../docker/errors.js';
 import type { ReleaseRow } from '../store/releases.js';
 import { demuxLogBuffer } from '../docker/logs.js';
-import { LABELS, containerName, networkName, processLabels } from './naming.js';
+import { LABELS, aliasesOf, containerName, networkName, processAliases } from './naming.js';
 import { connectNetwork, disconnectNetwork, ensureBridgeNetwork } from './networks.js';
-import { processCommand, processEnv } from './process-env.js';
-import { appContainerDefaults } from './container-defaults.js';
-import { applyOverrides, type ContainerOverrides } from '../docker-options/container-overrides.js';
-import { dockerLimits, type ResourceLimits } from './resource-limits.js';
+import { processContainerSpec, type AppRef, type ProcessOptions } from './container-spec.js';
 
 export interface ProcessContainer {
   id: string;
@@ -34,27 +31,7 @@ export interface ProcessContainer {
   published?: boolean;
 }
 
-/** How one process container runs: its limits, and Dokku's ps properties. */
-export interface ProcessOptions {
-  limits?: ResourceLimits;
-  /** Docker's restart policy (ps:set restart-policy); default Dokku's on-failure:10. */
-  restartPolicy?: { Name: string; MaximumRetryCount?: number };
-  /** Seconds between SIGTERM and SIGKILL when Docker stops it (ps:set stop-timeout-seconds). */
-  stopTimeout?: number;
-  /** Docker's json-file max-size (logs:set max-size); undefined: no cap ("unlimited"). Default 10m. */
-  logMaxSize?: string | undefined;
-  /** The app's storage mounts of the deploy phase (storage:mount), Docker's `HOST:CONTAINER[:ro]`. */
-  binds?: readonly string[];
-  /** The app's deploy-phase docker options (docker-options:add), laid over the above. */
-  docker?: ContainerOverrides;
-  /** Host ports a web container publishes (its app's port mappings, once proxy:disable turned nginx off). */
-  publish?: ReadonlyArray<{ host: number; container: number }>;
-}
-
-export interface AppRef {
-  id: number;
-  name: string;
-}
+export type { AppRef, ProcessOptions } from './container-spec.js';
 
 /** Docker-local scheduling: one container per process, on this daemon's own bridge network. */
 export class DockerLocalScheduler {
@@ -141,39 +118,20 @@ export class DockerLocalScheduler {
 
   async start(app: AppRef, release: ReleaseRow, type: string, index: number, options: ProcessOptions = {}): Promise<ProcessContainer> {
     await this.ensureNetwork();
-    const web = type === 'web';
-    const portKey = `${release.port}/tcp`;
-    const publish = web ? (options.publish ?? []) : [];
-    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-    for (const { host, container } of publish) {
-      (bindings[`${container}/tcp`] ??= []).push({ HostIp: this.publishAddress, HostPort: String(host) });
-    }
     const name = containerName(this.instance, app.name, type, index);
-    const container = await this.docker.createContainer(applyOverrides({
-      name,
-      Image: release.image,
-      Cmd: processCommand(release.formation[type]?.command ?? null),
-      Env: processEnv(release, type, index),
-      Labels: processLabels({ instance: this.instance, appId: app.id, app: app.name, release: release.version, type, index }),
-      ExposedPorts: web ? Object.fromEntries([portKey, ...Object.keys(bindings)].map((key) => [key, {}])) : undefined,
-      StopTimeout: options.stopTimeout,
-      HostConfig: {
-        RestartPolicy: options.restartPolicy ?? { Name: 'on-failure', MaximumRetryCount: 10 },
-        // Nothing is published unless the app's proxy is disabled: nginx (on the host) reaches
-        // the container at its address.
-        NetworkMode: this.network,
-        ...(publish.length ? { PortBindings: bindings } : {}),
-        LogConfig: {
-          Type: 'json-file',
-          Config: 'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
-        },
-        ...appContainerDefaults(options.binds),
-        ...dockerLimits(options.limits ?? {}),
-      },
-      NetworkingConfig: {
-        EndpointsConfig: { [this.network]: { Aliases: [`${app.name}.${type}.${index}`] } },
-      },
-    }, options.docker));
+    const container = await this.docker.createContainer(
+      processContainerSpec({
+        name,
+        instance: this.instance,
+        app,
+        release,
+        type,
+        index,
+        network: this.network,
+        publishAddress: this.publishAddress,
+        options,
+      }),
+    );
     const hostNetwork = options.docker?.hostNetwork === true;
     try {
       if (!hostNetwork) await this.syncNetworks(container.id, app.id, [this.network], processAliases(app.name, type));
@@ -196,7 +154,7 @@ export class DockerLocalScheduler {
       // On the host's network (docker-options --network host) the process listens on the host itself.
       ip: hostNetwork ? '127.0.0.1' : info.NetworkSettings.Networks?.[this.network]?.IPAddress || undefined,
       startedAt,
-      published: publish.length > 0,
+      published: type === 'web' && (options.publish ?? []).length > 0,
     };
   }
 
@@ -297,21 +255,6 @@ export class DockerLocalScheduler {
       processes.map((process) => this.docker.getContainer(process.id).remove({ force: true }).catch(() => undefined)),
     );
   }
-}
-
-/**
- * The name a process answers to on the networks it joins besides the paas network (Dokku's
- * `APP.PROCESS`, shared by the type's containers): how apps on a shared network (network:create)
- * reach each other. (`APP.PROCESS.N` is the paas network's alias, where apps cannot talk.) Pure.
- */
-export function processAliases(app: string, type: string): string[] {
-  return [`${app}.${type}`];
-}
-
-/** processAliases from a container's labels; none for one-offs. Pure. */
-export function aliasesOf(labels: Record<string, string>): string[] | undefined {
-  const [app, type] = [labels[LABELS.app], labels[LABELS.process]];
-  return labels[LABELS.role] === 'process' && app && type ? processAliases(app, type) : undefined;
 }
 
 export class ProcessCheckFailed extends UserError {

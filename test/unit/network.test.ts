@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasesOf, processAliases } from '../../src/deploy/scheduler.js';
+import { aliasesOf, processAliases } from '../../src/deploy/naming.js';
 import { assertNetworkName, dockerNetworkName, parseNetworkList } from '../../src/network/network-part.js';
 
 describe('network names', () => {
