@@ -1,4 +1,4 @@
-import { logMaxSize } from './logs-commands.js';
+import { logMaxSize } from './commands/logs.js';
 import { contextPath } from '../build/build-context.js';
 import type { PropertiesTable } from '../store/properties.js';
 import { storageBinds } from '../storage/app-mounts.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { changeLists, parseTypes } from '../../src/deploy/checks-commands.js';
-import { redactInspect } from '../../src/deploy/ps-commands.js';
+import { changeLists, parseTypes } from '../../src/deploy/commands/checks.js';
+import { redactInspect } from '../../src/deploy/commands/ps.js';
 
 describe('checks:disable, checks:skip and checks:enable lists', () => {
   const empty = { disabled: [], skipped: [] };

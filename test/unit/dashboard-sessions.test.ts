@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toOpenApi } from '../../src/api/openapi.js';
 import { LINK_TTL_MS, SESSION_TTL_MS, SessionStore, cookieValue, csrfMatches, sessionCookie } from '../../src/dashboard/sessions.js';
-import { statsOf } from '../../src/deploy/stats-commands.js';
+import { statsOf } from '../../src/deploy/commands/stats.js';
 
 const root = { name: 'root', transport: 'socket' } as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dockerHostOptions, parseLabels } from '../../src/deploy/nodes-commands.js';
+import { dockerHostOptions, parseLabels } from '../../src/deploy/commands/nodes.js';
 import { parseConstraints } from '../../src/deploy/scheduler-topics.js';
 import { serviceSpec } from '../../src/deploy/swarm-spec.js';
 import { validServer } from '../../src/deploy/image-registry.js';

@@ -1,26 +1,26 @@
 import { PassThrough, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { requireApp } from '../core/app-lookup.js';
-import { flagValues } from '../core/args.js';
-import type { FlagSpec } from '../core/command.js';
-import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
-import { writeLine } from '../core/output.js';
-import type { AppRow } from '../store/apps.js';
-import type { ReleaseRow } from '../store/releases.js';
-import { streamContainerLogs, streamLogs } from '../docker/logs.js';
-import { appContainerDefaults } from './container-defaults.js';
-import { execIn } from '../docker/exec.js';
-import { LABELS, containerName } from './naming.js';
-import { runOneOff } from './one-off.js';
-import { TTL_FLAG, expiryLabel, ttlSeconds } from './one-off-ttl.js';
-import { oneOffCommandLine, processCommand, processEnv } from './process-env.js';
-import type { ProcessContainer } from './scheduler.js';
-import type { DeployServices } from './services.js';
-import { schedulerOf } from './scheduler-topics.js';
-import { storageBinds } from '../storage/app-mounts.js';
-import { phaseOverrides } from '../docker-options/app-options.js';
-import { applyOverrides } from '../docker-options/container-overrides.js';
+import { requireApp } from '../../core/app-lookup.js';
+import { flagValues } from '../../core/args.js';
+import type { FlagSpec } from '../../core/command.js';
+import { UserError } from '../../core/errors.js';
+import { printable } from '../../core/names.js';
+import { writeLine } from '../../core/output.js';
+import type { AppRow } from '../../store/apps.js';
+import type { ReleaseRow } from '../../store/releases.js';
+import { streamContainerLogs, streamLogs } from '../../docker/logs.js';
+import { appContainerDefaults } from '../container-defaults.js';
+import { execIn } from '../../docker/exec.js';
+import { LABELS, containerName } from '../naming.js';
+import { runOneOff } from '../one-off.js';
+import { TTL_FLAG, expiryLabel, ttlSeconds } from '../one-off-ttl.js';
+import { oneOffCommandLine, processCommand, processEnv } from '../process-env.js';
+import type { ProcessContainer } from '../scheduler.js';
+import type { DeployServices } from '../services.js';
+import { schedulerOf } from '../scheduler-topics.js';
+import { storageBinds } from '../../storage/app-mounts.js';
+import { phaseOverrides } from '../../docker-options/app-options.js';
+import { applyOverrides } from '../../docker-options/container-overrides.js';
 
 const RUN_FLAGS: Record<string, FlagSpec> = {
   env: { type: 'string', short: 'e', repeatable: true, description: 'an extra variable for this container (repeatable)', placeholder: 'KEY=VALUE' },

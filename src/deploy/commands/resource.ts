@@ -1,10 +1,10 @@
-import type { FlagSpec } from '../core/command.js';
-import { requireApp } from '../core/app-lookup.js';
-import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
-import { writeLine } from '../core/output.js';
-import { registerTopic } from '../core/property-commands.js';
-import type { PartApi } from '../core/part.js';
+import type { FlagSpec } from '../../core/command.js';
+import { requireApp } from '../../core/app-lookup.js';
+import { UserError } from '../../core/errors.js';
+import { printable } from '../../core/names.js';
+import { writeLine } from '../../core/output.js';
+import { registerTopic } from '../../core/property-commands.js';
+import type { PartApi } from '../../core/part.js';
 import {
   BUILD_PROCESS_TYPE,
   DEFAULT_PROCESS_TYPE,
@@ -14,7 +14,7 @@ import {
   parseMemory,
   resourceKey,
   resourceLimits,
-} from './resource-limits.js';
+} from '../resource-limits.js';
 
 const PROCESS_TYPE_FLAG: Record<string, FlagSpec> = {
   'process-type': {

@@ -1,16 +1,16 @@
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type Docker from 'dockerode';
-import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
-import { flagValues } from '../core/args.js';
-import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
-import { readProperty } from '../core/properties.js';
-import { renderReport } from '../core/reports.js';
-import { dockerMessage, statusOf } from '../docker/errors.js';
-import { SWARM_TOPIC } from './scheduler-topics.js';
-import { dockerOptions } from '../docker/client.js';
-import type { DeployServices } from './services.js';
+import { UserError } from '../../core/errors.js';
+import { printable } from '../../core/names.js';
+import { flagValues } from '../../core/args.js';
+import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
+import { readProperty } from '../../core/properties.js';
+import { renderReport } from '../../core/reports.js';
+import { dockerMessage, statusOf } from '../../docker/errors.js';
+import { SWARM_TOPIC } from '../scheduler-topics.js';
+import { dockerOptions } from '../../docker/client.js';
+import type { DeployServices } from '../services.js';
 
 const require = createRequire(import.meta.url);
 

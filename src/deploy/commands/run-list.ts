@@ -1,12 +1,12 @@
 import type Docker from 'dockerode';
-import { requireApp } from '../core/app-lookup.js';
-import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
-import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
-import type { AppRow } from '../store/apps.js';
-import { streamContainerLogs } from '../docker/logs.js';
-import { LABELS } from './naming.js';
-import type { DeployServices } from './services.js';
+import { requireApp } from '../../core/app-lookup.js';
+import { UserError } from '../../core/errors.js';
+import { printable } from '../../core/names.js';
+import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
+import type { AppRow } from '../../store/apps.js';
+import { streamContainerLogs } from '../../docker/logs.js';
+import { LABELS } from '../naming.js';
+import type { DeployServices } from '../services.js';
 
 interface OneOff {
   id: string;

@@ -1,13 +1,13 @@
-import { requireApp } from '../core/app-lookup.js';
-import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
-import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
-import { registerTopic } from '../core/property-commands.js';
-import { trueOrFalse } from '../core/properties.js';
-import type { AppRow } from '../store/apps.js';
-import { CRON_MAINTENANCE, cronTasks, suspendedKey, type CronRunner, type CronTask } from './cron.js';
-import { TTL_FLAG, ttlSeconds } from './one-off-ttl.js';
-import type { DeployServices } from './services.js';
+import { requireApp } from '../../core/app-lookup.js';
+import { UserError } from '../../core/errors.js';
+import { printable } from '../../core/names.js';
+import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
+import { registerTopic } from '../../core/property-commands.js';
+import { trueOrFalse } from '../../core/properties.js';
+import type { AppRow } from '../../store/apps.js';
+import { CRON_MAINTENANCE, cronTasks, suspendedKey, type CronRunner, type CronTask } from '../cron.js';
+import { TTL_FLAG, ttlSeconds } from '../one-off-ttl.js';
+import type { DeployServices } from '../services.js';
 
 /** cron:list, cron:run, cron:set and cron:report: app.json cron tasks, Dokku's scheduled tasks. */
 export function registerCronCommands(services: DeployServices, runner: CronRunner): void {

@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
-import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
-import { writeLine } from '../core/output.js';
-import { registerTopic } from '../core/property-commands.js';
-import { dockerMessage } from '../docker/errors.js';
-import { REGISTRY_TOPIC, loggedInServers, saveLogin, validServer } from './image-registry.js';
-import { SCHEDULER_TOPIC, SWARM_TOPIC } from './scheduler-topics.js';
-import type { DeployServices } from './services.js';
+import { UserError } from '../../core/errors.js';
+import { printable } from '../../core/names.js';
+import { writeLine } from '../../core/output.js';
+import { registerTopic } from '../../core/property-commands.js';
+import { dockerMessage } from '../../docker/errors.js';
+import { REGISTRY_TOPIC, loggedInServers, saveLogin, validServer } from '../image-registry.js';
+import { SCHEDULER_TOPIC, SWARM_TOPIC } from '../scheduler-topics.js';
+import type { DeployServices } from '../services.js';
 
 /** The most of a password read from standard input. */
 const MAX_PASSWORD_BYTES = 4096;

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireAppOrAll } from '../core/app-lookup.js';
-import { UserError } from '../core/errors.js';
-import { writeLine } from '../core/output.js';
-import { registerTopic } from '../core/property-commands.js';
-import { readProperty, type TopicSpec } from '../core/properties.js';
-import type { PartApi } from '../core/part.js';
-import type { PropertiesTable } from '../store/properties.js';
+import { requireAppOrAll } from '../../core/app-lookup.js';
+import { UserError } from '../../core/errors.js';
+import { writeLine } from '../../core/output.js';
+import { registerTopic } from '../../core/property-commands.js';
+import { readProperty, type TopicSpec } from '../../core/properties.js';
+import type { PartApi } from '../../core/part.js';
+import type { PropertiesTable } from '../../store/properties.js';
 
 /** logs:set / logs:report: Docker's log retention of an app's containers, and vector's sink. */
 export const LOGS_TOPIC: TopicSpec = {

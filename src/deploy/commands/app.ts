@@ -1,14 +1,14 @@
 import type { Writable } from 'node:stream';
-import { requireApp } from '../core/app-lookup.js';
-import { APP_LOCK, createApp } from '../core/apps.js';
-import { UserError } from '../core/errors.js';
-import { assertAppName } from '../core/names.js';
-import { writeLine } from '../core/output.js';
-import { deployBranches } from '../git/deploy-branch.js';
-import { branchRevision, repoPath } from '../git/repositories.js';
-import { git } from '../git/run-git.js';
-import type { AppRow } from '../store/apps.js';
-import type { DeployServices } from './services.js';
+import { requireApp } from '../../core/app-lookup.js';
+import { APP_LOCK, createApp } from '../../core/apps.js';
+import { UserError } from '../../core/errors.js';
+import { assertAppName } from '../../core/names.js';
+import { writeLine } from '../../core/output.js';
+import { deployBranches } from '../../git/deploy-branch.js';
+import { branchRevision, repoPath } from '../../git/repositories.js';
+import { git } from '../../git/run-git.js';
+import type { AppRow } from '../../store/apps.js';
+import type { DeployServices } from '../services.js';
 
 /** Settings apps:clone leaves behind, as Dokku does: domains, certificates (and their letsencrypt state), and the app's own state. */
 const NOT_CLONED = ['domains', 'certs', 'letsencrypt', 'proxy', 'ps', 'build-reuse', 'apps'];

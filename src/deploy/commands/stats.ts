@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
-import { requireApp } from '../core/app-lookup.js';
-import { FORMAT_FLAG, renderTable, writeJson } from '../core/output.js';
-import { formatSize } from '../core/sizes.js';
-import type { DeployServices } from './services.js';
+import { requireApp } from '../../core/app-lookup.js';
+import { FORMAT_FLAG, renderTable, writeJson } from '../../core/output.js';
+import { formatSize } from '../../core/sizes.js';
+import type { DeployServices } from '../services.js';
 
 export interface ContainerStats {
   process: string;
