@@ -105,7 +105,7 @@ function operationId(method: string, path: string): string {
     .replace(/^\/api\/v1\//, '')
     .split(/[/{}._-]+/)
     .filter(Boolean)
-    .map((word) => word[0]!.toUpperCase() + word.slice(1));
+    .map((word) => word[0].toUpperCase() + word.slice(1));
   return method.toLowerCase() + words.join('');
 }
 

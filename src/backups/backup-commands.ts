@@ -39,8 +39,8 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     secrets: { args: 1 },
     arity: [3, 6],
     handler({ args: [name, key, secret, region, signature, endpoint], actor, stdout }) {
-      const auth = parseAuth(key!, secret!, region, signature, endpoint, actor.transport === 'socket');
-      backups.config.update(service(name!), (config) => ({ ...config, auth }));
+      const auth = parseAuth(key, secret, region, signature, endpoint, actor.transport === 'socket');
+      backups.config.update(service(name), (config) => ({ ...config, auth }));
       writeLine(stdout, `-----> Backup credentials set for ${topic} service ${name}${auth.endpoint ? ` (endpoint ${auth.endpoint})` : ''}`);
     },
   });
@@ -59,9 +59,9 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     async handler({ args: [name, destination], flags, actor, stdout, signal }) {
       const useIam = flags['use-iam'] === true;
       const local = actor.transport === 'socket';
-      backups.check(service(name!), destination!, { useIam, local });
-      const result = await backups.backup(name!, {
-        destination: destination!,
+      backups.check(service(name), destination, { useIam, local });
+      const result = await backups.backup(name, {
+        destination: destination,
         useIam,
         local,
         trigger: 'command',
@@ -81,7 +81,7 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     flags: { ...USE_IAM, ...FORMAT_FLAG },
     arity: [2, 2],
     async handler({ args: [name, destination], flags, actor, stdout, signal }) {
-      const found = await backups.list(service(name!), destination!, { useIam: flags['use-iam'] === true, local: actor.transport === 'socket', signal });
+      const found = await backups.list(service(name), destination, { useIam: flags['use-iam'] === true, local: actor.transport === 'socket', signal });
       if (flags.format === 'json') return writeJson(stdout, found);
       stdout.write(renderTable(['NAME', 'BYTES', 'MODIFIED'], found.map((item) => [item.key, String(item.bytes), item.modified])));
     },
@@ -99,10 +99,10 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     flags: USE_IAM,
     arity: [3, 3],
     async handler({ args: [name, schedule, destination], flags, actor, stdout }) {
-      const cron = assertBackupSchedule(schedule!);
-      await backups.schedule(service(name!), { cron, destination: destination!, useIam: flags['use-iam'] === true }, actor.transport === 'socket');
+      const cron = assertBackupSchedule(schedule);
+      await backups.schedule(service(name), { cron, destination: destination, useIam: flags['use-iam'] === true }, actor.transport === 'socket');
       writeLine(stdout, `-----> Backups of ${topic} service ${name} scheduled: ${cron} to ${destination}`);
-      writeLine(stdout, `       Next run: ${backups.nextRun(name!)?.toISOString() ?? 'never (the schedule has no future date)'}`);
+      writeLine(stdout, `       Next run: ${backups.nextRun(name)?.toISOString() ?? 'never (the schedule has no future date)'}`);
     },
   });
 
@@ -113,7 +113,7 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     examples: [`paas ${topic}:backup-schedule-cat blog-db`],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      const { schedule } = backups.read(service(name!));
+      const { schedule } = backups.read(service(name));
       if (!schedule) throw new UserError(`no backup is scheduled for ${topic} service ${name}; schedule one with: paas ${topic}:backup-schedule ${name} "0 3 * * *" BUCKET`);
       writeLine(stdout, `${schedule.cron} paas ${topic}:backup ${name} ${schedule.destination}${schedule.useIam ? ' --use-iam' : ''}`);
     },
@@ -130,10 +130,10 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     secrets: { args: 1 },
     arity: [2, 2],
     handler({ args: [name, passphrase], stdout }) {
-      if (!/^[^\x00-\x1f\x7f]{8,1024}$/.test(passphrase!)) {
+      if (!/^[^\x00-\x1f\x7f]{8,1024}$/.test(passphrase)) {
         throw new UserError('the passphrase must be 8 to 1024 characters, without control characters or line breaks');
       }
-      backups.config.update(service(name!), (config) => ({ ...config, passphrase }));
+      backups.config.update(service(name), (config) => ({ ...config, passphrase }));
       writeLine(stdout, `-----> Later backups of ${topic} service ${name} will be encrypted`);
     },
   });
@@ -147,8 +147,8 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
       examples: [`paas ${topic}:${verb} blog-db`],
       arity: [1, 1],
       handler({ args: [name], stdout }) {
-        remove(service(name!));
-        writeLine(stdout, `-----> ${done(name!)}`);
+        remove(service(name));
+        writeLine(stdout, `-----> ${done(name)}`);
       },
     });
 
@@ -174,8 +174,8 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [name], flags, stdout, stderr }) {
-      const config = backups.read(service(name!));
-      const report = backupReport(config, backups.nextRun(name!));
+      const config = backups.read(service(name));
+      const report = backupReport(config, backups.nextRun(name));
       if (flags.format === 'json') writeJson(stdout, report);
       else stdout.write(renderReport(`${name} backup information`, Object.entries(report).map(([label, value]) => [label, value])));
       if (config.last?.status !== 'failed') return;

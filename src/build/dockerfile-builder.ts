@@ -118,7 +118,7 @@ export async function classicBuild(
 ): Promise<BuildOutcome> {
   let output: Readable;
   try {
-    output = (await docker.buildImage(context as NodeJS.ReadableStream, {
+    output = (await docker.buildImage(context, {
       ...options.buildOptions,
       rm: true,
       forcerm: true,
@@ -290,7 +290,7 @@ export class BuildOutput {
   private emit(raw: string): void {
     const line = raw.replace(/\r$/, '');
     const step = STEP_LINE.exec(line);
-    if (step) this.outcome.step = { index: Number(step[1]), total: Number(step[2]), instruction: step[3]! };
+    if (step) this.outcome.step = { index: Number(step[1]), total: Number(step[2]), instruction: step[3] };
     const built = SUCCESS_LINE.exec(line);
     if (built && this.outcome.imageId === undefined) this.outcome.imageId = built[1];
     this.onLine(line);

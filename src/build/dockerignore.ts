@@ -99,7 +99,7 @@ export function compilePattern(pattern: string, lineNo = 0): RegExp {
   const chars = Array.from(pattern);
   let source = '^';
   for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i]!;
+    const ch = chars[i];
     if (ch === '*') {
       if (chars[i + 1] === '*') {
         i++;
@@ -144,9 +144,9 @@ function characterClass(body: readonly string[], pattern: string, lineNo: number
   if (members.length === 0) throw badPattern(pattern, lineNo, 'a character class "[]" is empty');
   let out = '';
   for (let i = 0; i < members.length; i++) {
-    const ch = members[i]!;
+    const ch = members[i];
     if (ch === '\\' && i + 1 < members.length) {
-      out += escapeRegex(members[++i]!, true);
+      out += escapeRegex(members[++i], true);
     } else if (ch === '-' && i > 0 && i < members.length - 1) {
       out += '-';
     } else {

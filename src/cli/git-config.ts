@@ -25,20 +25,20 @@ export function parseRemoteUrls(text: string): Map<string, string> | undefined {
   for (const line of text.split('\n')) {
     const section = /^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]/.exec(line);
     if (section) {
-      const name = section[1]!.toLowerCase();
+      const name = section[1].toLowerCase();
       if (name === 'include' || name === 'includeif') return undefined;
       remote = name === 'remote' && section[2] !== undefined ? section[2].replace(/\\(.)/g, '$1') : undefined;
       continue;
     }
     const entry = /^\s*url\s*=\s*(.*?)\s*$/i.exec(line);
-    if (remote !== undefined && entry && !urls.has(remote)) urls.set(remote, unquote(entry[1]!));
+    if (remote !== undefined && entry && !urls.has(remote)) urls.set(remote, unquote(entry[1]));
   }
   return urls;
 }
 
 function unquote(value: string): string {
   const quoted = /^"((?:[^"\\]|\\.)*)"/.exec(value);
-  if (quoted) return quoted[1]!.replace(/\\(.)/g, '$1');
+  if (quoted) return quoted[1].replace(/\\(.)/g, '$1');
   return value.replace(/\s+[;#].*$/, '');
 }
 

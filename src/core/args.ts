@@ -20,7 +20,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[], options: {
   let flagsEnded = false;
 
   for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
+    const token = argv[i];
     const passthrough = spec.passthroughAfter !== undefined && args.length >= spec.passthroughAfter;
     const short = /^-([A-Za-z])(.*)$/.exec(token);
     if (!flagsEnded && !passthrough && short) {

@@ -120,7 +120,7 @@ export function parseConfigImport(text: string, format: 'envfile' | 'json'): Rec
     if (entry === '' || entry.startsWith('#')) return;
     const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(entry);
     if (!match) throw new UserError(`config:import: line ${index + 1} is not KEY=VALUE`);
-    vars[assertSettableConfigKey(match[1]!)] = envValue(match[2]!, index + 1);
+    vars[assertSettableConfigKey(match[1])] = envValue(match[2], index + 1);
   });
   return vars;
 }
@@ -134,10 +134,10 @@ function envValue(text: string, lineNumber: number): string {
   if (!text.startsWith('"')) return text.replace(/\s+#.*$/, '');
   let value = '';
   for (let i = 1; i < text.length; i++) {
-    const char = text[i]!;
+    const char = text[i];
     if (char === '"') return value;
     if (char === '\\' && i + 1 < text.length) {
-      const next = text[++i]!;
+      const next = text[++i];
       value += next === 'n' ? '\n' : next;
     } else value += char;
   }

@@ -112,7 +112,7 @@ export class EventBus {
 
   on<E extends EventName>(event: E, handler: Handler<E>): void {
     const list = this.handlers.get(event) ?? [];
-    list.push(handler as Handler<never>);
+    list.push(handler);
     this.handlers.set(event, list);
   }
 

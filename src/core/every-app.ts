@@ -55,12 +55,12 @@ export async function forEachApp(
   stderr: Writable,
   action: (app: AppRow) => Promise<void>,
 ): Promise<void> {
-  if (apps.length === 1 && parallel === 1) return action(apps[0]!);
+  if (apps.length === 1 && parallel === 1) return action(apps[0]);
   const failed: string[] = [];
   let next = 0;
   const worker = async () => {
     while (next < apps.length) {
-      const app = apps[next++]!;
+      const app = apps[next++];
       try {
         await action(app);
       } catch (error) {

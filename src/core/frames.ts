@@ -35,7 +35,7 @@ export class FrameDecoder {
       const length = this.pending.readUInt32BE(1);
       if (this.pending.length < HEADER + length) break;
       frames.push({
-        kind: this.pending.readUInt8(0) as FrameKind,
+        kind: this.pending.readUInt8(0),
         payload: this.pending.subarray(HEADER, HEADER + length),
       });
       this.pending = this.pending.subarray(HEADER + length);

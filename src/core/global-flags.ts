@@ -22,7 +22,7 @@ export function takeGlobalFlags(argv: readonly string[]): { flags: GlobalFlags; 
   const flags: GlobalFlags = { quiet: false, trace: false, force: false };
   let i = 0;
   for (; i < argv.length; i++) {
-    const token = argv[i]!;
+    const token = argv[i];
     if (token in BOOLEAN) {
       flags[BOOLEAN[token as keyof typeof BOOLEAN]] = true;
       continue;
@@ -62,6 +62,6 @@ export function withApp(
   if (flags.app !== undefined) return [flags.app, ...args];
   const hint = flags.appHint;
   if (hint === undefined || args.length >= spec.arity[1]) return [...args];
-  if (args.length > 0 && appExists(args[0]!)) return [...args];
+  if (args.length > 0 && appExists(args[0])) return [...args];
   return [hint, ...args];
 }

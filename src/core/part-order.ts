@@ -33,7 +33,7 @@ export function orderParts(parts: readonly Part[]): Part[] {
 
 /** `postgres:link` belongs to topic `postgres`; `help` to `help`. Pure. */
 export function commandTopic(command: string): string {
-  return command.split(':')[0]!;
+  return command.split(':')[0];
 }
 
 /** Which part owns each topic; throws when two parts claim one. Pure. */

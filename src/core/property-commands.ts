@@ -114,9 +114,9 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
           sections.push({ header: `${app.name} ${title} information`, key: app.name, rows: await appReport(store.properties, topic, app) });
         }
       }
-      if (asked.length) return writeLine(stdout, singleValue(topic, sections[0]!.rows, asked[0]!));
+      if (asked.length) return writeLine(stdout, singleValue(topic, sections[0].rows, asked[0]));
       if (flags.format === 'json') {
-        if (name !== undefined || global) return writeJson(stdout, reportJson(topic, sections[0]!.rows));
+        if (name !== undefined || global) return writeJson(stdout, reportJson(topic, sections[0].rows));
         return writeJson(stdout, Object.fromEntries(sections.map((s) => [s.key, reportJson(topic, s.rows)])));
       }
       for (const section of sections) stdout.write(renderReport(section.header, labelled(topic, section.rows)));

@@ -30,7 +30,7 @@ export function redactArgs(spec: CommandSpec | undefined, args: readonly string[
   let positional = 0;
   let flagsEnded = false;
   for (let i = 0; i < args.length; i++) {
-    const token = args[i]!;
+    const token = args[i];
     const passthrough = spec?.passthroughAfter !== undefined && positional >= spec.passthroughAfter;
     if (!flagsEnded && !passthrough && token === '--') {
       flagsEnded = true;
@@ -40,7 +40,7 @@ export function redactArgs(spec: CommandSpec | undefined, args: readonly string[
     const long = !flagsEnded && !passthrough ? /^--([^=]+)(=.*)?$/s.exec(token) : null;
     const short = !flagsEnded && !passthrough ? /^-([A-Za-z])(.*)$/s.exec(token) : null;
     const shortName = short && Object.entries(flags).find(([, flag]) => flag.short === short[1])?.[0];
-    const flagName = long ? long[1]! : shortName;
+    const flagName = long ? long[1] : shortName;
     if (flagName !== undefined && flagName !== null) {
       const flag = flags[flagName];
       // An unknown command's flags may be anything: their values are hidden too.
@@ -52,7 +52,7 @@ export function redactArgs(spec: CommandSpec | undefined, args: readonly string[
         out.push(token);
         if (flag?.type === 'string' && i + 1 < args.length) {
           i++;
-          out.push(secret ? REDACTED : args[i]!);
+          out.push(secret ? REDACTED : args[i]);
         }
       }
       continue;

@@ -7,7 +7,7 @@ const UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 
 export function parseSize(text: string, bareUnit: 'b' | 'k' | 'm' | 'g'): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*([bkmg])?b?$/i.exec(text.trim());
   if (!match) return undefined;
-  return Math.floor(Number(match[1]) * UNITS[(match[2] ?? bareUnit).toLowerCase()]!);
+  return Math.floor(Number(match[1]) * UNITS[(match[2] ?? bareUnit).toLowerCase()]);
 }
 
 /** 536870912 → `512m`. Pure. */

@@ -108,8 +108,8 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
     examples: ['paas plugin:installed hello && echo yes'],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      assertPluginName(name!);
-      if (!builtins.some((part) => part.name === name) && !installedPlugins(home).includes(name!)) {
+      assertPluginName(name);
+      if (!builtins.some((part) => part.name === name) && !installedPlugins(home).includes(name)) {
         throw new UserError(`plugin "${name}" is not installed`);
       }
       writeLine(stdout, `plugin ${name} is installed`);
@@ -123,7 +123,7 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
     examples: ['paas plugin:enable hello'],
     arity: [1, 1],
     async handler({ args: [raw], stdout }) {
-      const name = requireInstalled(raw!);
+      const name = requireInstalled(raw);
       if (plugins().isLoaded(name)) return writeLine(stdout, `-----> Plugin ${name} is already enabled`);
       try {
         await plugins().load(name);
@@ -144,7 +144,7 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
     examples: ['paas plugin:disable hello'],
     arity: [1, 1],
     async handler({ args: [raw], stdout }) {
-      const name = requireInstalled(raw!);
+      const name = requireInstalled(raw);
       if (disabledReason(home, name) !== undefined && !plugins().isLoaded(name)) {
         return writeLine(stdout, `-----> Plugin ${name} is already disabled`);
       }
@@ -161,7 +161,7 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
     examples: ['paas plugin:uninstall hello'],
     arity: [1, 1],
     async handler({ args: [raw], stdout }) {
-      const name = requireInstalled(raw!);
+      const name = requireInstalled(raw);
       await plugins().unload(name);
       rmSync(join(pluginsDir(home), name), { recursive: true, force: true });
       writeLine(stdout, `-----> Plugin ${name} uninstalled`);

@@ -19,12 +19,12 @@ export const tokensPart: Part = {
       examples: ['paas tokens:create laptop'],
       arity: [1, 1],
       handler({ args: [name], stdout }) {
-        assertTokenName(name!);
-        if (store.apiTokens.exists(name!)) {
+        assertTokenName(name);
+        if (store.apiTokens.exists(name)) {
           throw new UserError(`a token named "${name}" exists; remove it first with: paas tokens:remove ${name}`);
         }
         const token = generateToken();
-        store.apiTokens.add(name!, hashToken(token));
+        store.apiTokens.add(name, hashToken(token));
         writeLine(stdout, token);
       },
     });
@@ -55,8 +55,8 @@ export const tokensPart: Part = {
       examples: ['paas tokens:remove laptop'],
       arity: [1, 1],
       handler({ args: [name], stdout }) {
-        assertTokenName(name!);
-        if (!store.apiTokens.remove(name!)) throw new UserError(`no token named "${name}"; see: paas tokens:list`);
+        assertTokenName(name);
+        if (!store.apiTokens.remove(name)) throw new UserError(`no token named "${name}"; see: paas tokens:list`);
         writeLine(stdout, `-----> Removed token ${name}`);
       },
     });

@@ -224,7 +224,7 @@ function failureHookOf(value: unknown, where: string): CheckFailureHook | undefi
 function commandOf(value: unknown, where: string): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') return ['/bin/sh', '-c', value];
-  if (Array.isArray(value) && value.length > 0 && value.every((part) => typeof part === 'string')) return value as string[];
+  if (Array.isArray(value) && value.length > 0 && value.every((part) => typeof part === 'string')) return value;
   throw new UserError(`app.json ${where} must be a list of strings, e.g. ["/app/bin/check"]`);
 }
 

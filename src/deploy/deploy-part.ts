@@ -97,7 +97,7 @@ export function deployPart(): Part {
         flags: FORCE_BUILD_FLAG,
         arity: [1, 1],
         async handler({ args: [name], flags, stdout, actor, signal }) {
-          const app = requireApp(store, name!);
+          const app = requireApp(store, name);
           await deployCurrentRevision(services, app, { output: stdout, actor: actor.name, signal, force: flags.force === true });
         },
       });
@@ -110,7 +110,7 @@ export function deployPart(): Part {
         flags: FORMAT_FLAG,
         arity: [1, 1],
         handler({ args: [name], flags, stdout }) {
-          const app = requireApp(store, name!);
+          const app = requireApp(store, name);
           const builds = store.builds.forApp(app.id);
           if (flags.format === 'json') return writeJson(stdout, builds);
           stdout.write(
@@ -131,7 +131,7 @@ export function deployPart(): Part {
         flags: { tail: { type: 'boolean', short: 't', description: 'follow a running build until it ends' } },
         arity: [1, 2],
         async handler({ args: [name, id], flags, stdout, signal }) {
-          const app = requireApp(store, name!);
+          const app = requireApp(store, name);
           const builds = store.builds.forApp(app.id);
           const build = id === undefined ? builds[0] : builds.find((b) => String(b.id) === id);
           if (!build) {
@@ -156,9 +156,9 @@ export function deployPart(): Part {
         flags: FORMAT_FLAG,
         arity: [2, 2],
         handler({ args: [name, id], flags, stdout }) {
-          const app = requireApp(store, name!);
+          const app = requireApp(store, name);
           const build = store.builds.forApp(app.id).find((b) => String(b.id) === id);
-          if (!build) throw new UserError(`${app.name} has no build "${printable(id!)}"; see: paas builds:list ${app.name}`);
+          if (!build) throw new UserError(`${app.name} has no build "${printable(id)}"; see: paas builds:list ${app.name}`);
           const info = buildInfo(build, app.name, join(paths.buildLogs, `${build.id}.log`));
           if (flags.format === 'json') return writeJson(stdout, info);
           stdout.write(
@@ -187,7 +187,7 @@ export function deployPart(): Part {
         examples: ['paas builds:cancel blog'],
         arity: [1, 1],
         handler({ args: [name], stdout }) {
-          const app = requireApp(store, name!);
+          const app = requireApp(store, name);
           writeLine(stdout, deployer.cancel(app.id) ? `-----> Canceling the running build of ${app.name}` : `-----> No build of ${app.name} is running`);
         },
       });
@@ -199,7 +199,7 @@ export function deployPart(): Part {
         examples: ['paas urls blog'],
         arity: [1, 1],
         async handler({ args: [name], stdout }) {
-          const app = requireApp(store, name!);
+          const app = requireApp(store, name);
           const release = store.releases.current(app.id);
           const urls = release ? await appUrls(partApi.urls, scheduler, app, release) : [];
           if (urls.length === 0) throw new UserError(`${app.name} is not running; deploy it with: git push paas main`);

@@ -177,7 +177,7 @@ export class Deployer {
           image,
           config: store.configVars.effective(app.id),
           formation: formationFor(types, { previous: previous?.formation, pending, appJson: appJson?.formation ?? {} }),
-          port: built.exposedPorts.length === 1 ? built.exposedPorts[0]! : DEFAULT_PORT,
+          port: built.exposedPorts.length === 1 ? built.exposedPorts[0] : DEFAULT_PORT,
           gitRev: source.rev,
           buildId: build.id,
           appJson: appJsonText,

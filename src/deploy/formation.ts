@@ -43,11 +43,11 @@ export function parseScale(args: readonly string[], formation?: Formation): Reco
     if (!match) throw new UserError(`"${printable(arg)}" is not TYPE=COUNT, e.g. web=2`);
     const [, type, count] = match;
     if (type === 'release') throw new UserError('release is a deploy task (the Procfile release phase) and cannot be scaled');
-    if (formation && !(type! in formation)) {
+    if (formation && !(type in formation)) {
       throw new UserError(`the app has no process type "${type}"; it has: ${Object.keys(formation).join(', ')}`);
     }
     if (Number(count) > 100) throw new UserError(`at most 100 ${type} containers`);
-    counts[type!] = Number(count);
+    counts[type] = Number(count);
   }
   return counts;
 }
@@ -60,7 +60,7 @@ export function scaled(formation: Formation, counts: Record<string, number>): Fo
 
 /** The types whose count differs between two formations. */
 export function changedTypes(before: Formation, after: Formation): string[] {
-  return Object.keys(after).filter((type) => (before[type]?.count ?? 0) !== after[type]!.count);
+  return Object.keys(after).filter((type) => (before[type]?.count ?? 0) !== after[type].count);
 }
 
 export function describeFormation(formation: Formation): string {

@@ -91,7 +91,7 @@ export function remoteImage(properties: PropertiesTable, instance: string, app: 
 export async function pushImage(docker: Docker, localImage: string, remote: RemoteImage, signal?: AbortSignal): Promise<void> {
   await docker.getImage(localImage).tag({ repo: remote.repository, tag: remote.tag });
   const image = docker.getImage(remote.repository);
-  const stream = (await image.push({ tag: remote.tag, authconfig: remote.auth, abortSignal: signal })) as NodeJS.ReadableStream;
+  const stream = (await image.push({ tag: remote.tag, authconfig: remote.auth, abortSignal: signal }));
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
       const failed = error?.message ?? events.find((e) => e.error)?.error;

@@ -58,7 +58,7 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
       stderr: true,
       stdin: withStdin,
       hijack: withStdin,
-    })) as NodeJS.ReadWriteStream;
+    }));
     let outputDone: Promise<unknown>;
     if (terminal) {
       const { input, output } = terminal.attach();

@@ -21,6 +21,6 @@ export function processCommand(command: string | null): string[] | undefined {
  * several are one command and its arguments, quoted so each arrives as given.
  */
 export function oneOffCommandLine(args: readonly string[]): string {
-  if (args.length === 1) return args[0]!;
+  if (args.length === 1) return args[0];
   return args.map((arg) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

@@ -2,5 +2,5 @@
 export function parseRestartPolicy(text: string): { Name: string; MaximumRetryCount?: number } | undefined {
   const match = /^(no|always|unless-stopped|on-failure)(?::(\d{1,4}))?$/.exec(text);
   if (!match || (match[2] !== undefined && match[1] !== 'on-failure')) return undefined;
-  return match[1] === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: Number(match[2] ?? 0) } : { Name: match[1]! };
+  return match[1] === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: Number(match[2] ?? 0) } : { Name: match[1] };
 }

@@ -188,7 +188,7 @@ export class DockerLocalScheduler {
     while (pending.length > 0) {
       const now = Date.now();
       for (let i = pending.length - 1; i >= 0; i--) {
-        if (now >= (pending[i]!.startedAt ?? 0) + ms) pending.splice(i, 1);
+        if (now >= (pending[i].startedAt ?? 0) + ms) pending.splice(i, 1);
       }
       await Promise.all(pending.map((process) => this.assertRunning(process)));
       if (pending.length > 0) await sleep(STAY_UP_POLL_MS);
@@ -207,9 +207,9 @@ export class DockerLocalScheduler {
 
   async lastLogLines(id: string, lines = 20): Promise<string> {
     try {
-      const buffer = (await this.docker
+      const buffer = await this.docker
         .getContainer(id)
-        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false });
       return demuxLogBuffer(buffer);
     } catch {
       return '';

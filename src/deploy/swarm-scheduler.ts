@@ -144,7 +144,7 @@ export class SwarmScheduler {
     for (const type of types) {
       const identity = { instance: this.api.instance, app, type };
       const current = existing.find((s) => s.Spec.Name === serviceName(identity));
-      const replicas = release.formation[type]!.count;
+      const replicas = release.formation[type].count;
       const forceUpdate = (current?.Spec.TaskTemplate?.ForceUpdate ?? 0) + (options.restart ? 1 : 0);
       const spec = serviceSpec({
         ...identity,
@@ -198,7 +198,7 @@ export class SwarmScheduler {
         }
       }
       const done = types.every((type) => {
-        const wanted = release.formation[type]!.count;
+        const wanted = release.formation[type].count;
         const name = serviceName({ instance: this.api.instance, app, type });
         const ofType = tasks.filter((t) => t.name.startsWith(`${name}.`));
         const updating = services.some((s) => s.Spec.Name === name && s.UpdateStatus?.State === 'updating');
@@ -236,14 +236,14 @@ export class SwarmScheduler {
     return Promise.all(
       services.map(async (s) => ({
         name: s.Spec.Name,
-        stream: (await this.docker.getService(s.ID).logs({
+        stream: await this.docker.getService(s.ID).logs({
           stdout: true,
           stderr: true,
           follow: options.follow ?? false,
           tail: options.tail ?? 100,
           timestamps: false,
           details: false,
-        })) as unknown as NodeJS.ReadableStream,
+        }),
       })),
     );
   }

@@ -34,7 +34,7 @@ export function overridesOf(options: readonly DockerOption[]): ContainerOverride
       }
       case 'device': {
         const [hostPath, container, perms] = value.split(':');
-        (host.Devices ??= []).push({ PathOnHost: hostPath!, PathInContainer: container ?? hostPath!, CgroupPermissions: perms ?? 'rwm' });
+        (host.Devices ??= []).push({ PathOnHost: hostPath, PathInContainer: container ?? hostPath, CgroupPermissions: perms ?? 'rwm' });
         break;
       }
       case 'cap-add':
@@ -48,7 +48,7 @@ export function overridesOf(options: readonly DockerOption[]): ContainerOverride
         break;
       case 'ulimit': {
         const [, name, soft, hard] = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(value)!;
-        (host.Ulimits ??= []).push({ Name: name!, Soft: Number(soft), Hard: Number(hard ?? soft) });
+        (host.Ulimits ??= []).push({ Name: name, Soft: Number(soft), Hard: Number(hard ?? soft) });
         break;
       }
       case 'add-host': {

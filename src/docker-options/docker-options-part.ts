@@ -82,8 +82,8 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
     arity: [3, Infinity],
     passthroughAfter: 2,
     async handler({ args: [name, phaseText, ...inputs], actor, stdout }) {
-      const app = requireApp(store, name!);
-      const phases = phasesOf(phaseText!);
+      const app = requireApp(store, name);
+      const phases = phasesOf(phaseText);
       const options = parseOptions(inputs, context(actor));
       for (const option of options) if (option.flag === 'network' && option.value !== 'host') await checkNetwork(option.value!);
       for (const phase of phases) {
@@ -108,15 +108,15 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
     arity: [3, Infinity],
     passthroughAfter: 2,
     handler({ args: [name, phaseText, ...inputs], stdout }) {
-      const app = requireApp(store, name!);
-      const phases = parsePhases(phaseText!);
+      const app = requireApp(store, name);
+      const phases = parsePhases(phaseText);
       // -v as stored: the folder it named then (it may be gone since); other checks as for add.
       const options = parseOptions(inputs, { local: true, volume: (spec) => spec });
       const plans = phases.map((phase) => {
         const current = phaseOptions(store.properties, app.id, phase);
         const missing = options.filter((o) => !current.some((c) => matches(c, o)));
         if (missing.length) {
-          throw new UserError(`${app.name} has no ${phase} option ${printable(formatOption(missing[0]!))} (docker-options:report ${app.name})`);
+          throw new UserError(`${app.name} has no ${phase} option ${printable(formatOption(missing[0]))} (docker-options:report ${app.name})`);
         }
         return { phase, kept: current.filter((c) => !options.some((o) => matches(c, o))) };
       });
@@ -135,7 +135,7 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
     examples: ['paas docker-options:clear blog', 'paas docker-options:clear blog deploy,run'],
     arity: [1, 2],
     handler({ args: [name, phaseText], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const phases = phaseText === undefined ? undefined : parsePhases(phaseText);
       if (phases === undefined) writeLine(stdout, `-----> Clearing docker-options for ${app.name} on all phases`);
       for (const phase of phases ?? PHASES) {
@@ -153,7 +153,7 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
     flags: { phase: { type: 'string', description: 'the phase to list', choices: PHASES, placeholder: 'PHASE' } },
     arity: [1, 1],
     handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       if (typeof flags.phase !== 'string') throw new UserError(`give the phase: paas docker-options:list ${app.name} --phase deploy`);
       for (const option of phaseOptions(store.properties, app.id, flags.phase as Phase)) writeLine(stdout, formatOption(option));
     },
@@ -178,5 +178,5 @@ function matches(stored: DockerOption, given: DockerOption): boolean {
   if (sameOption(stored, given)) return true;
   if (stored.flag !== 'volume' || given.flag !== 'volume') return false;
   const [host, ...rest] = given.value!.split(':');
-  return !host!.startsWith('/') && stored.value!.endsWith(`/${host}:${rest.join(':')}`);
+  return !host.startsWith('/') && stored.value!.endsWith(`/${host}:${rest.join(':')}`);
 }

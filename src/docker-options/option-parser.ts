@@ -64,7 +64,7 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     aliases: ['l'],
     takes: 'KEY=VALUE',
     check(value) {
-      const key = value.split('=')[0]!;
+      const key = value.split('=')[0];
       if (!key || /[\s\u0000-\u001f\u007f]/.test(key)) throw bad('label', value, 'use KEY=VALUE (e.g. team=web)');
       if (OWN_LABEL.test(key)) throw bad('label', value, 'labels starting with paas. are paas\'s own');
       return value.includes('=') ? value : `${value}=`;
@@ -76,7 +76,7 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     check(value) {
       const [host, container, perms, ...rest] = value.split(':');
       const path = /^\/dev\/[A-Za-z0-9._/-]+$/;
-      if (rest.length || !path.test(host!) || host!.includes('..') || (container !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(container)) || (perms !== undefined && !/^[rwm]{1,3}$/.test(perms))) {
+      if (rest.length || !path.test(host) || host.includes('..') || (container !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(container)) || (perms !== undefined && !/^[rwm]{1,3}$/.test(perms))) {
         throw bad('device', value, 'use /dev/NAME[:/dev/NAME[:rwm]]');
       }
       return value;
@@ -102,7 +102,7 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     takes: 'NAME=SOFT[:HARD]',
     check(value) {
       const match = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(value);
-      if (!match || !ULIMITS.has(match[1]!)) throw bad('ulimit', value, `use NAME=SOFT[:HARD] with NAME one of ${[...ULIMITS].join(', ')}`);
+      if (!match || !ULIMITS.has(match[1])) throw bad('ulimit', value, `use NAME=SOFT[:HARD] with NAME one of ${[...ULIMITS].join(', ')}`);
       return value;
     },
   },
@@ -141,7 +141,7 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
   'log-opt': {
     takes: 'KEY=VALUE',
     check(value) {
-      const key = value.split('=')[0]!;
+      const key = value.split('=')[0];
       if (!value.includes('=') || !LOG_OPTS.has(key)) throw bad('log-opt', value, `use KEY=VALUE with KEY one of ${[...LOG_OPTS].join(', ')}`);
       return value;
     },
@@ -207,7 +207,7 @@ export function parseOptions(inputs: readonly string[], context: OptionContext):
   if (tokens.length === 0) throw new UserError('no docker option given (e.g. "--label team=web")');
   const options: DockerOption[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
+    const token = tokens[i];
     if (!token.startsWith('-') || token === '-' || token === '--') {
       throw new UserError(`expected a docker option, got "${printable(token)}" (e.g. "--label team=web")`);
     }

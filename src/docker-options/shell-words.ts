@@ -11,7 +11,7 @@ export function shellWords(text: string): string[] {
   let word = '';
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (c === "'") {
       const end = text.indexOf("'", i + 1);
       if (end === -1) throw unclosed(text, "'");
@@ -22,7 +22,7 @@ export function shellWords(text: string): string[] {
       inWord = true;
       let j = i + 1;
       for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === '\\' && j + 1 < text.length && '"\\$`'.includes(text[j + 1]!)) j++;
+        if (text[j] === '\\' && j + 1 < text.length && '"\\$`'.includes(text[j + 1])) j++;
         word += text[j];
       }
       if (j >= text.length) throw unclosed(text, '"');

@@ -18,9 +18,9 @@ export function createDockerClient(dockerHost: string | undefined): Docker {
 export function dockerOptions(dockerHost: string | undefined): Docker.DockerOptions {
   if (!dockerHost) return { socketPath: '/var/run/docker.sock' };
   const unix = /^unix:\/\/(\/.+)$/.exec(dockerHost);
-  if (unix) return { socketPath: unix[1]! };
+  if (unix) return { socketPath: unix[1] };
   const tcp = /^tcp:\/\/([^:/]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?\/?$/.exec(dockerHost);
-  if (tcp) return { protocol: 'http', host: tcp[1]!.replace(/^\[|\]$/g, ''), port: Number(tcp[2] ?? 2375) };
+  if (tcp) return { protocol: 'http', host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2] ?? 2375) };
   throw new Error(`DOCKER_HOST must be unix:///path/to/docker.sock or tcp://HOST:PORT (got "${dockerHost}")`);
 }
 

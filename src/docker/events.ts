@@ -39,7 +39,7 @@ export function watchContainerEvents(
     try {
       stream = (await docker.getEvents({
         filters: { type: ['container'], event: WATCHED, label: [`${LABELS.instance}=${instance}`] },
-      })) as NodeJS.ReadableStream;
+      }));
     } catch {
       setTimeout(() => void connect(), RECONNECT_MS);
       return;

@@ -54,7 +54,7 @@ export async function execIn(docker: Docker, containerId: string, options: ExecO
     await done;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    options.stdin?.unpipe(stream as unknown as Writable);
+    options.stdin?.unpipe(stream);
   }
   return exitCodeOf(exec);
 }
@@ -88,7 +88,7 @@ async function execOnTerminal(docker: Docker, containerId: string, options: Exec
     });
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    input.unpipe(stream as unknown as Writable);
+    input.unpipe(stream);
   }
   return exitCodeOf(exec);
 }

@@ -113,7 +113,7 @@ export function stripTopFolder(entries: readonly ArchiveEntry[]): ArchiveEntry[]
   const [top] = tops;
   const single = tops.size === 1 && entries.some((e) => e.path.includes('/')) && !entries.some((e) => e.path === top && e.type !== 'directory');
   if (!single) return [...entries];
-  return entries.filter((e) => e.path !== top).map((e) => ({ ...e, path: e.path.slice(top!.length + 1) }));
+  return entries.filter((e) => e.path !== top).map((e) => ({ ...e, path: e.path.slice(top.length + 1) }));
 }
 
 /**

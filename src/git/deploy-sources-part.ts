@@ -55,7 +55,7 @@ function registerDeploySources(api: PartApi): void {
   const targetBranch = async (app: AppRow): Promise<string> => {
     const branches = deployBranches(store, app.id);
     for (const branch of branches) if (await branchRevision(repoPath(paths, app.name), branch)) return branch;
-    return branches[0]!;
+    return branches[0];
   };
 
   const deployRev = (ctx: CommandContext, app: AppRow, rev: string, force = false) =>
@@ -107,13 +107,13 @@ function registerDeploySources(api: PartApi): void {
     arity: [2, 4],
     async handler(ctx) {
       const [name, image] = ctx.args;
-      const app = requireApp(store, name!);
-      assertImageRef(image!);
-      const registry = registryHost(image!);
-      if (registry && !local(ctx)) await assertPublicHost(registry, 'image', image!);
+      const app = requireApp(store, name);
+      assertImageRef(image);
+      const registry = registryHost(image);
+      if (registry && !local(ctx)) await assertPublicHost(registry, 'image', image);
       const force = ctx.flags.force === true;
-      const present = await api.docker.getImage(image!).inspect().then(() => true, () => false);
-      if (!present || (force && registry)) await pull(api, image!, ctx);
+      const present = await api.docker.getImage(image).inspect().then(() => true, () => false);
+      if (!present || (force && registry)) await pull(api, image, ctx);
       await withFolder(async (folder) => {
         writeFileSync(join(folder, 'Dockerfile'), `FROM ${image}\n`);
         await releaseFolder(ctx, app, folder, `Deploy image ${image}`, force);
@@ -135,8 +135,8 @@ function registerDeploySources(api: PartApi): void {
     arity: [2, 4],
     async handler(ctx) {
       const [name, location] = ctx.args;
-      const app = requireApp(store, name!);
-      const data = location === '-' ? await readLimited(ctx.stdin, settings.maxPushSize) : await fetchArchive(parseArchiveSource(location!), local(ctx), settings.maxPushSize);
+      const app = requireApp(store, name);
+      const data = location === '-' ? await readLimited(ctx.stdin, settings.maxPushSize) : await fetchArchive(parseArchiveSource(location), local(ctx), settings.maxPushSize);
       const type = (ctx.flags['archive-type'] as ArchiveType | undefined) ?? detectArchiveType(data);
       writeLine(ctx.stdout, `-----> Unpacking a ${type} archive of ${formatSize(data.length)} for ${app.name}`);
       const entries = stripTopFolder(await readArchive(data, type, { maxBytes: 4 * settings.maxPushSize, maxEntries: MAX_ARCHIVE_ENTRIES }));
@@ -164,8 +164,8 @@ function registerDeploySources(api: PartApi): void {
     arity: [2, 3],
     async handler(ctx) {
       const [name, url, ref] = ctx.args;
-      const app = requireApp(store, name!);
-      const source = parseGitSource(url!);
+      const app = requireApp(store, name);
+      const source = parseGitSource(url);
       if (ref !== undefined && (!GIT_REF.test(ref) || ref.includes('..'))) throw new UserError(`invalid git ref "${printable(ref)}": give a branch, tag or commit`);
       await assertSourceAllowed(source, local(ctx), 'git repository', ['https', 'ssh']);
       const repo = repoPath(paths, app.name);

@@ -77,7 +77,7 @@ export function gitPart(): Part {
         arity: [1, 1],
         async handler({ args: [name], flags, stdin, stdout, actor, signal }) {
           if (actor.transport !== 'socket') throw new UserError('git:hook is run by git during a push, not by hand');
-          const app = requireApp(store, name!);
+          const app = requireApp(store, name);
           const branches = deployBranches(store, app.id).map((branch) => `refs/heads/${branch}`);
           const gitEnv: NodeJS.ProcessEnv = { GIT_DIR: repoPath(paths, app.name) };
           if (flags['object-directory']) gitEnv.GIT_OBJECT_DIRECTORY = String(flags['object-directory']);
@@ -127,7 +127,7 @@ export function parseRefUpdates(text: string): RefUpdate[] {
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((parts) => parts.length === 3)
-    .map(([oldRev, newRev, ref]) => ({ oldRev: oldRev!, newRev: newRev!, ref: ref! }));
+    .map(([oldRev, newRev, ref]) => ({ oldRev: oldRev, newRev: newRev, ref: ref }));
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -79,7 +79,7 @@ async function resolve(
   const match = REPO.exec(repo);
   if (!match) return { refusal: 'no such repository; git remotes look like https://HOST:PORT/APP.git\n' };
   try {
-    return { access: await lookup(match[1]!) };
+    return { access: await lookup(match[1]) };
   } catch (error) {
     if (error instanceof UserError) return { refusal: `${error.message}\n` };
     throw error;

@@ -25,9 +25,9 @@ const SCP = /^[A-Za-z0-9._-]+@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(?!\/\
 export function parseGitSource(url: string): GitSource {
   if (url.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(url)) throw invalidGit(url);
   const scheme = SCHEME.exec(url);
-  if (scheme) return { url, transport: scheme[1] as GitTransport, host: scheme[2]!.replace(/^\[|\]$/g, '') };
+  if (scheme) return { url, transport: scheme[1] as GitTransport, host: scheme[2].replace(/^\[|\]$/g, '') };
   const scp = SCP.exec(url);
-  if (scp) return { url, transport: 'ssh', host: scp[1]! };
+  if (scp) return { url, transport: 'ssh', host: scp[1] };
   if (url.startsWith('file:///') || url.startsWith('/')) return { url, transport: 'file' };
   throw invalidGit(url);
 }
@@ -39,14 +39,14 @@ function invalidGit(url: string): UserError {
 /** An archive location for git:from-archive: an http(s) URL, or (server only) a path or file:// URL. Pure. */
 export function parseArchiveSource(url: string): GitSource {
   const http = /^(https?):\/\/(?:[^@/\s]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?(?:[/?#]\S*)?$/.exec(url);
-  if (http) return { url, transport: http[1] as GitTransport, host: http[2]!.replace(/^\[|\]$/g, '') };
+  if (http) return { url, transport: http[1] as GitTransport, host: http[2].replace(/^\[|\]$/g, '') };
   if (url.startsWith('file:///') || url.startsWith('/')) return { url, transport: 'file' };
   throw new UserError(`invalid archive location "${printable(url)}": use an https:// URL, - for standard input, or on the server a path`);
 }
 
 /** The registry host of an image reference (`registry.example.com:5000/team/app:1`), if it names one. Pure. */
 export function registryHost(image: string): string | undefined {
-  const first = image.split('/')[0]!;
+  const first = image.split('/')[0];
   if (!image.includes('/') || !(first.includes('.') || first.includes(':') || first === 'localhost')) return undefined;
   return first.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
 }

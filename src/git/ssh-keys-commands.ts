@@ -43,7 +43,7 @@ export const sshKeysPart: Part = {
       ],
       arity: [1, 2],
       async handler(ctx) {
-        const [name, file = '-'] = ctx.args as [string, string?];
+        const [name, file = '-'] = ctx.args;
         assertSshKeyName(name);
         if (store.sshKeys.byName(name)) {
           throw new UserError(`an ssh key named "${name}" exists; remove it first with: paas ssh-keys:remove ${name}`);
@@ -86,8 +86,8 @@ export const sshKeysPart: Part = {
       examples: ['paas ssh-keys:remove alice@laptop'],
       arity: [1, 1],
       handler({ args: [name], stdout }) {
-        assertSshKeyName(name!);
-        if (!store.sshKeys.remove(name!)) throw new UserError(`no ssh key named "${name}"; see: paas ssh-keys:list`);
+        assertSshKeyName(name);
+        if (!store.sshKeys.remove(name)) throw new UserError(`no ssh key named "${name}"; see: paas ssh-keys:list`);
         syncSystemSshKeys(settings, store, logger);
         writeLine(stdout, `-----> Removed ssh key ${name}`);
       },

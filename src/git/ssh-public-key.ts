@@ -48,7 +48,7 @@ export function parsePublicKey(text: string): PublicKey {
   if (lines.length === 0) throw new UserError(`no public key given; ${HOW_TO}`);
   if (lines.length > 1) throw new UserError(`give one public key at a time (got ${lines.length} lines); ${HOW_TO}`);
 
-  const [type = '', base64 = '', ...comment] = lines[0]!.split(/\s+/);
+  const [type = '', base64 = '', ...comment] = lines[0].split(/\s+/);
   if (!SSH_KEY_TYPES.includes(type)) {
     const known = type.startsWith('sk-') || type === 'ssh-dss';
     throw new UserError(

@@ -50,7 +50,7 @@ export function isNoSpace(error: unknown): boolean {
 export function diskOf(error: unknown, disks: readonly BuildDisk[]): BuildDisk {
   const code = (error as { code?: unknown } | null)?.code;
   const local = code === 'ENOSPC' || code === 'SQLITE_FULL';
-  return (local ? disks[0] : disks[1] ?? disks[0])!;
+  return (local ? disks[0] : disks[1] ?? disks[0]);
 }
 
 /** Docker's data root, when Docker runs on this host (its local socket); undefined otherwise. */

@@ -55,7 +55,7 @@ export function cachedDiskUsage(docker: Docker, maxAgeMs = 10_000): () => Promis
   let last: { at: number; value: Promise<DockerDiskUsage> } | undefined;
   return () => {
     if (!last || Date.now() - last.at > maxAgeMs) {
-      const value = (docker.df() as Promise<DockerDiskUsage>).catch(() => ({}) as DockerDiskUsage);
+      const value = (docker.df() as Promise<DockerDiskUsage>).catch(() => ({}));
       last = { at: Date.now(), value };
     }
     return last.value;

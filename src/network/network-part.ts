@@ -103,14 +103,14 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
         examples: ['paas network:create backend'],
         arity: [1, 1],
         async handler({ args: [name], stdout }) {
-          assertNetworkName(name!);
-          if (await networkExists(docker(), dockerName(name!))) throw new UserError(`network ${name} already exists`);
+          assertNetworkName(name);
+          if (await networkExists(docker(), dockerName(name))) throw new UserError(`network ${name} already exists`);
           writeLine(stdout, `-----> Creating network ${name}`);
           await ensureBridgeNetwork(docker(), {
-            name: dockerName(name!),
+            name: dockerName(name),
             instance: api.instance,
             main: false,
-            labels: { [NETWORK_LABEL]: name! },
+            labels: { [NETWORK_LABEL]: name },
             // Containers on it may talk to each other: the point of the network.
             icc: true,
           });
@@ -125,14 +125,14 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
         flags: { force: { type: 'boolean', description: 'confirm the destruction' } },
         arity: [1, 1],
         async handler({ args: [name], flags, stdout }) {
-          await find(name!);
-          const users = usersOf(name!);
+          await find(name);
+          const users = usersOf(name);
           if (users.length) {
             throw new UserError(`network ${name} is used by ${users.map((a) => a.name).join(', ')}; take it out of their network:set and docker-options first`);
           }
           if (!flags.force) throw new UserError(`destroying network ${name} cannot be undone; to go ahead run: paas network:destroy ${name} --force`);
           writeLine(stdout, `-----> Destroying network ${name}`);
-          await removeNetwork(docker(), dockerName(name!));
+          await removeNetwork(docker(), dockerName(name));
         },
       });
 
@@ -143,8 +143,8 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
         examples: ['paas network:exists backend || paas network:create backend'],
         arity: [1, 1],
         async handler({ args: [name], stdout, stderr }) {
-          assertNetworkName(name!);
-          if (await networkExists(docker(), dockerName(name!))) {
+          assertNetworkName(name);
+          if (await networkExists(docker(), dockerName(name))) {
             writeLine(stdout, 'Network exists');
             return 0;
           }
@@ -176,13 +176,13 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
         flags: FORMAT_FLAG,
         arity: [1, 1],
         async handler({ args: [name], flags, stdout }) {
-          const network = await find(name!);
-          const apps = usersOf(name!).map((a) => a.name);
+          const network = await find(name);
+          const apps = usersOf(name).map((a) => a.name);
           if (flags.format === 'json') return writeJson(stdout, { ...summary(network), Apps: apps });
           stdout.write(
             renderReport(`${name} network information`, [
               ['ID', network.Id.slice(0, 12)],
-              ['Name', name!],
+              ['Name', name],
               ['Docker name', network.Name],
               ['Driver', network.Driver],
               ['Scope', network.Scope],

@@ -42,7 +42,7 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas certs:add blog /root/blog.crt /root/blog.key', 'tar cf - server.crt server.key | paas certs:add blog'],
     arity: [1, 3],
     async handler({ args: [name, crt, key], stdin, stdout, stderr, actor }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       let pair: CertPair;
       if (crt !== undefined && key === undefined) throw new UserError('give both CRT and KEY, or neither and a tar on stdin');
       if (crt !== undefined && key !== undefined) {
@@ -71,8 +71,8 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas certs:generate blog blog.example.com'],
     arity: [2, 2],
     async handler({ args: [name, value], stdout }) {
-      const app = requireApp(store, name!);
-      const domain = normalizeDomain(value!);
+      const app = requireApp(store, name);
+      const domain = normalizeDomain(value);
       const problem = globalDomains(store.properties, api.settings.domain).map((global) => reservedDomainProblem(domain, app.name, global, false)).find(Boolean);
       if (problem) throw new UserError(problem);
       const pair = await generateSelfSigned(domain, paths.tmp);
@@ -93,7 +93,7 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas certs:remove blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       if (!store.properties.get(app.id, CERT.namespace, CERT.key)) throw new UserError(`${app.name} has no certificate`);
       const result = await proxy.change({ subject: app.name }, (pending) => pending.set(app.id, CERT.namespace, CERT.key, undefined));
       removeCertVersions(proxy.layout, app.name);
@@ -109,7 +109,7 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas certs:show blog crt > server.crt', 'paas certs:show blog key > server.key'],
     arity: [2, 2],
     handler({ args: [name, which], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       if (which !== 'crt' && which !== 'key') throw new UserError('certs:show: say which file: crt or key');
       const cert = proxy.appState(app.name)?.cert;
       if (!cert) throw new UserError(`${app.name} has no certificate; add one with: paas certs:add ${app.name} CRT KEY`);

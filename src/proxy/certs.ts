@@ -193,5 +193,5 @@ export async function readCertTar(stdin: Readable): Promise<CertPair> {
   if (found.crt.length !== 1 || found.key.length !== 1) {
     throw new UserError(`the tar must hold exactly one .crt and one .key file; ${usage}`);
   }
-  return { crt: found.crt[0]!, key: found.key[0]! };
+  return { crt: found.crt[0], key: found.key[0] };
 }

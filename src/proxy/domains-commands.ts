@@ -47,7 +47,7 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     flags: GLOBAL_WILDCARD,
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const added = claimable(app.name, rest.map(normalizeDomain), flags['global-wildcard'] === true);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         setOwn(pending, app.id, [...ownDomains(pending, app.id), ...added]);
@@ -65,7 +65,7 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     flags: GLOBAL_WILDCARD,
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const domains = claimable(app.name, rest.map(normalizeDomain), flags['global-wildcard'] === true);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         setOwn(pending, app.id, domains);
@@ -84,7 +84,7 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas domains:remove blog www.example.com'],
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const removed = rest.map(normalizeDomain);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         const own = ownDomains(pending, app.id);
@@ -109,7 +109,7 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas domains:clear blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         setOwn(pending, app.id, []);
         setUseGlobal(pending, app.id, false);
@@ -126,7 +126,7 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas domains:reset blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         setOwn(pending, app.id, []);
         setUseGlobal(pending, app.id, true);

@@ -2,7 +2,7 @@ import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { PropertyScope, PropertyValues, TopicSpec } from '../core/properties.js';
+import type { PropertyValues, TopicSpec } from '../core/properties.js';
 import type { PartApi } from '../core/part.js';
 import { printChange } from './change-output.js';
 import { TREE, appLogs } from './layout.js';
@@ -19,7 +19,7 @@ function nginxTopic(proxy: NginxProxy): TopicSpec {
     namespace: NGINX_NAMESPACE,
     properties: NGINX_SETTING_KEYS.map((key) => ({
       key,
-      scope: ('globalOnly' in NGINX_SETTINGS[key] ? 'global' : 'app+global') as PropertyScope,
+      scope: 'globalOnly' in NGINX_SETTINGS[key] ? 'global' : 'app+global',
       variadic: 'variadic' in NGINX_SETTINGS[key],
       summary: NGINX_SETTINGS[key].hint,
       default: NGINX_SETTINGS[key].default,
@@ -66,7 +66,7 @@ export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas nginx:show-config blog'],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const content = proxy.tree.read(TREE.app(app.name));
       if (content === undefined) {
         throw new UserError(`${app.name} is not routed by nginx, so it has no configuration; give it a domain: paas domains:add ${app.name} DOMAIN`);
@@ -107,7 +107,7 @@ export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
       flags: { tail: { type: 'boolean', short: 't', description: 'keep printing new lines until interrupted' } },
       arity: [1, 1],
       async handler({ args: [name], flags, stdout, signal }) {
-        const app = requireApp(store, name!);
+        const app = requireApp(store, name);
         const file = appLogs(proxy.layout, app.name)[kind];
         await tailLog(file, { follow: flags.tail === true, lines: LOG_LINES, stdout, signal });
       },

@@ -96,7 +96,7 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const ports = proxy.appState(app.name)?.ports ?? [];
       if (flags.format === 'json') return writeJson(stdout, ports);
       writeLine(stdout, `=====> ${app.name} port mappings${storedPortMap(store.properties, app.id) ? '' : ' (default)'}`);
@@ -138,7 +138,7 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     flags: FORCE,
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const added = rest.map(parsePortMapping);
       const map = mergePortMaps(baseMap(store.properties, app), added);
       await checkMap(app, map, flags.force === true);
@@ -157,7 +157,7 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     flags: FORCE,
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const map = mergePortMaps([], rest.map(parsePortMapping));
       await checkMap(app, map, flags.force === true);
       const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, map));
@@ -174,7 +174,7 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas ports:remove blog http:8080:5000', 'paas ports:remove blog 8080'],
     arity: [2, Infinity],
     async handler({ args: [name, ...rest], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         let map = baseMap(pending, app);
         for (const what of rest) {
@@ -198,7 +198,7 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     examples: ['paas ports:clear blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, undefined));
       writeLine(stdout, `-----> ${app.name} uses the default port mapping`);
       printChange(stdout, result, proxy.urls(app.name));

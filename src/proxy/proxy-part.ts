@@ -70,7 +70,7 @@ export function proxyPart(): Part {
           [join(proxy.layout.certsDir, oldName), join(proxy.layout.certsDir, newName)],
           [appLogs(proxy.layout, oldName).access, appLogs(proxy.layout, newName).access],
           [appLogs(proxy.layout, oldName).error, appLogs(proxy.layout, newName).error],
-        ].filter(([from]) => existsSync(from!)) as Array<[string, string]>;
+        ].filter(([from]) => existsSync(from)) as Array<[string, string]>;
         for (const [from, to] of moves) renameSync(from, to);
         try {
           await proxy.change({ subject: newName, renames: new Map([[oldName, newName]]) });

@@ -52,7 +52,7 @@ export function registerVhostCommands(api: PartApi, proxy: NginxProxy): void {
     const { apps } = targetApps(store, ctx.args, ctx.flags, `paas domains:${enabled ? 'enable' : 'disable'} --all|APP`);
     await forEachApp(apps, 1, ctx.stderr, (app) => setVhosts(app, enabled, ctx.stdout));
   };
-  const ALL = { all: EVERY_APP_FLAGS.all! };
+  const ALL = { all: EVERY_APP_FLAGS.all };
 
   commands.register({
     name: 'domains:disable',

@@ -29,7 +29,7 @@ export class BackupWriter {
 
   async buffer(name: string, data: Buffer, secret = false): Promise<void> {
     const sealed = secret && this.passphrase !== undefined;
-    const body = sealed ? seal(data, this.passphrase!) : data;
+    const body = sealed ? seal(data, this.passphrase) : data;
     await new Promise<void>((resolve, reject) =>
       this.pack.entry({ name: sealed ? `${name}${SEALED}` : name, size: body.length, mode: 0o600 }, body, (error) => (error ? reject(error) : resolve())),
     );

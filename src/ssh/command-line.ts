@@ -20,7 +20,7 @@ export function splitCommandLine(line: string): string[] {
   let i = 0;
 
   while (i < line.length) {
-    const char = line[i]!;
+    const char = line[i];
     if (BLANK.has(char)) {
       if (inWord) words.push(word);
       word = '';
@@ -62,9 +62,9 @@ function readDoubleQuoted(line: string, start: number): [string, number] {
   let text = '';
   let i = start;
   while (i < line.length) {
-    const char = line[i]!;
+    const char = line[i];
     if (char === '"') return [text, i + 1];
-    if (char === '\\' && i + 1 < line.length && DOUBLE_QUOTE_ESCAPABLE.has(line[i + 1]!)) {
+    if (char === '\\' && i + 1 < line.length && DOUBLE_QUOTE_ESCAPABLE.has(line[i + 1])) {
       if (line[i + 1] !== '\n') text += line[i + 1];
       i += 2;
       continue;
@@ -119,7 +119,7 @@ export function parseGitCommand(line: string): GitCommand | undefined {
   if (rest.length !== 1) {
     throw new UserError(`${verb} takes exactly one app; use a remote like ssh://paas@HOST:PORT/APP`);
   }
-  return { verb, app: appOfRepoPath(rest[0]!) };
+  return { verb, app: appOfRepoPath(rest[0]) };
 }
 
 /** `/blog.git`, `blog.git`, `/blog` and `blog` all name the app `blog`; no other path does. */

@@ -126,7 +126,7 @@ function readHeader(socket: Socket): Promise<{ request: ForwardRequest; rest: Bu
       try {
         resolve({ request: parseRequest(line!), rest: rest! });
       } catch (parseError) {
-        reject(parseError as Error);
+        reject(parseError);
       }
     };
     socket.on('data', onData);

@@ -33,7 +33,7 @@ export async function drain(writer: Writable): Promise<void> {
 export function toCrlf(chunk: Buffer): Buffer {
   const out: number[] = [];
   for (let i = 0; i < chunk.length; i++) {
-    const byte = chunk[i]!;
+    const byte = chunk[i];
     if (byte === 0x0a && (i === 0 || chunk[i - 1] !== 0x0d)) out.push(0x0d);
     out.push(byte);
   }

@@ -61,10 +61,10 @@ export const storagePart: Part = {
       flags: { chown: { type: 'string', description: `who owns the folder (default ${DEFAULT_CHOWN})`, placeholder: 'OWNER' } },
       arity: [1, 1],
       handler({ args: [name], flags, stdout }) {
-        assertStorageName(name!);
+        assertStorageName(name);
         const owner = typeof flags.chown === 'string' ? flags.chown : DEFAULT_CHOWN;
         const id = chownId(owner);
-        const folder = join(paths.storage, name!);
+        const folder = join(paths.storage, name);
         writeLine(stdout, `-----> Ensuring ${folder} exists`);
         ensureStorageFolder(paths, folder);
         if (id !== undefined) {
@@ -86,7 +86,7 @@ export const storagePart: Part = {
       examples: ['paas storage:mount blog blog-uploads:/app/uploads', 'paas storage:mount blog /srv/shared/fonts:/app/fonts:ro'],
       arity: [2, 2],
       handler({ args: [name, spec], actor, stdout }) {
-        changeMounts(name!, spec!, stdout, (app, request, mounts) => {
+        changeMounts(name, spec, stdout, (app, request, mounts) => {
           const mount: Mount = { host: resolveMountHost(paths, request, actor), container: request.container, readonly: request.readonly };
           if (mounts.some((m) => m.container === mount.container)) {
             throw new UserError(`Mount path already exists: ${app.name} already has a mount at ${mount.container} (storage:list ${app.name})`);
@@ -104,12 +104,12 @@ export const storagePart: Part = {
       examples: ['paas storage:unmount blog blog-uploads:/app/uploads'],
       arity: [2, 2],
       handler({ args: [name, spec], stdout }) {
-        changeMounts(name!, spec!, stdout, (app, request, mounts) => {
+        changeMounts(name, spec, stdout, (app, request, mounts) => {
           const host = request.host.startsWith('/') ? request.host : join(paths.storage, request.host);
           const real = realFolder(host);
           const matches = (m: Mount) => m.container === request.container && (m.host === host || m.host === real);
           const removed = mounts.find(matches);
-          if (!removed) throw new UserError(`Mount path does not exist: ${app.name} has no mount ${printable(spec!)} (storage:list ${app.name})`);
+          if (!removed) throw new UserError(`Mount path does not exist: ${app.name} has no mount ${printable(spec)} (storage:list ${app.name})`);
           return { mounts: mounts.filter((m) => !matches(m)), done: `Unmounted ${bindOf(removed)} from ${app.name}` };
         });
       },
@@ -123,7 +123,7 @@ export const storagePart: Part = {
       flags: { ...FORMAT_FLAG },
       arity: [1, 1],
       handler({ args: [name], flags, stdout }) {
-        const app = requireApp(store, name!);
+        const app = requireApp(store, name);
         const mounts = appMounts(store.properties, app.id);
         const root = realFolder(paths.storage) ?? paths.storage;
         if (flags.format === 'json') {

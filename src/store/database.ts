@@ -22,7 +22,7 @@ export function migrate(db: Db): void {
   }
   for (let version = applied; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
+      db.exec(MIGRATIONS[version]);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }

@@ -40,7 +40,7 @@ function migrateSchema(db: Db, { schema, steps }: PartMigrations): void {
   }
   for (let version = applied; version < steps.length; version++) {
     db.transaction(() => {
-      db.exec(steps[version]!);
+      db.exec(steps[version]);
       db.prepare(
         'INSERT INTO part_schemas (schema, version) VALUES (?, ?) ON CONFLICT (schema) DO UPDATE SET version = excluded.version',
       ).run(schema, version + 1);

@@ -37,7 +37,7 @@ export const DEPENDENCY_DIRS: readonly string[] = ['.venv', 'node_modules'];
 export function contextNameFor(slugEntry: string): string | undefined {
   const parts = slugEntry.replace(/^\.?\//, '').split('/').filter(Boolean).slice(1);
   if (parts.length === 0) return undefined;
-  return `${DEPENDENCY_DIRS.includes(parts[0]!) ? 'deps' : 'app'}/${parts.join('/')}`;
+  return `${DEPENDENCY_DIRS.includes(parts[0]) ? 'deps' : 'app'}/${parts.join('/')}`;
 }
 
 /**

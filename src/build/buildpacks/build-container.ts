@@ -72,7 +72,7 @@ export class BuildContainer {
 
   /** Unpacks a tar stream at `path`, which must exist in the container already. */
   async put(path: string, archive: Readable): Promise<void> {
-    await this.container.putArchive(archive as NodeJS.ReadableStream, { path });
+    await this.container.putArchive(archive, { path });
   }
 
   /** Starts it, passes each line of its output on, and resolves to its exit code. */

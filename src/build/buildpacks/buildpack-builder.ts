@@ -255,13 +255,13 @@ async function fill(
   selection: BuildpackSelection,
   fetched: readonly FetchedBuildpack[],
 ): Promise<void> {
-  const dirs = fetched.map((buildpack, i) => ({ dir: buildpackDirName(selection.sources[i]!, i), url: buildpack.description }));
+  const dirs = fetched.map((buildpack, i) => ({ dir: buildpackDirName(selection.sources[i], i), url: buildpack.description }));
   const driver = readFileSync(join(buildpacksRoot(), 'lib', 'driver.sh'), 'utf8');
   await container.put(BUILD_PATHS.root, skeletonTar({ driver, env: request.config, buildpacks: dirs }));
   await container.put(BUILD_PATHS.build, contextStream(request.tarPath, subdir ? { subdir } : {}));
   for (const [i, buildpack] of fetched.entries()) {
     const { stream, done } = buildpack.archive();
-    await container.put(`${BUILD_PATHS.buildpacks}/${dirs[i]!.dir}`, stream);
+    await container.put(`${BUILD_PATHS.buildpacks}/${dirs[i].dir}`, stream);
     await done;
   }
 }

@@ -55,7 +55,7 @@ export function parseBuildpackUrl(input: string): BuildpackSource {
   if (heroku) {
     throw new UserError(
       `paas has no built-in buildpack for "${printable(url)}"; give its git URL instead, ` +
-        `e.g. https://github.com/heroku/heroku-buildpack-${heroku[1]!.toLowerCase()}.git (built-in: ${builtinNames()})`,
+        `e.g. https://github.com/heroku/heroku-buildpack-${heroku[1].toLowerCase()}.git (built-in: ${builtinNames()})`,
     );
   }
 
@@ -79,9 +79,9 @@ export function parseBuildpackUrl(input: string): BuildpackSource {
   if (base.startsWith('/')) return { kind: 'local', url, path: normalizePath(base), ...(ref ? { ref } : {}) };
   if (TARBALL.test(base)) throw invalid(url, 'tarball buildpacks are not supported');
   const scheme = GIT_SCHEMES.exec(base);
-  if (scheme) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}), ...gitAddress(url, scheme[1]!, scheme[2]!) };
+  if (scheme) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}), ...gitAddress(url, scheme[1], scheme[2]) };
   const scp = SCP_LIKE.exec(base);
-  if (scp) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}), transport: 'ssh', host: scp[2]! };
+  if (scp) return { kind: 'git', url, remote: base, ...(ref ? { ref } : {}), transport: 'ssh', host: scp[2] };
   throw invalid(url, 'it is not a URL, a path or a built-in name');
 }
 
@@ -93,7 +93,7 @@ function gitAddress(url: string, scheme: string, authority: string): { transport
   const transport: GitTransport = name === 'ssh' ? 'ssh' : name === 'git' ? 'git' : name === 'http' ? 'http' : 'https';
   const port = parts[3] === undefined ? undefined : Number(parts[3]);
   if (port !== undefined && (port < 1 || port > 65535)) throw invalid(url, `port ${port} is out of range`);
-  return { transport, host: parts[2]!.replace(/^\[|\]$/g, '').toLowerCase(), ...(port ? { port } : {}) };
+  return { transport, host: parts[2].replace(/^\[|\]$/g, '').toLowerCase(), ...(port ? { port } : {}) };
 }
 
 function normalizePath(path: string): string {

@@ -96,7 +96,7 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     arity: [2, 2],
     handler(ctx) {
       edit(ctx, (urls, app) => {
-        const url = checked(ctx, ctx.args[1]!);
+        const url = checked(ctx, ctx.args[1]);
         if (urls.includes(url)) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
         const at = ctx.flags.index === undefined ? urls.length : position(ctx.flags.index, urls.length + 1);
         urls.splice(at, 0, url);
@@ -113,7 +113,7 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     arity: [2, 2],
     handler(ctx) {
       edit(ctx, (urls, app) => {
-        const url = checked(ctx, ctx.args[1]!);
+        const url = checked(ctx, ctx.args[1]);
         const at = ctx.flags.index === undefined ? 0 : position(ctx.flags.index, urls.length + 1);
         if (urls.includes(url) && urls[at] !== url) throw new UserError(`${app.name} already has buildpack ${printable(url)}`);
         urls[at] = url;
@@ -164,7 +164,7 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler(ctx) {
-      const app = requireApp(store, ctx.args[0]!);
+      const app = requireApp(store, ctx.args[0]);
       if (ctx.flags.format === 'json') return writeJson(ctx.stdout, list(app));
       print(ctx, app, list(app));
     },

@@ -36,7 +36,7 @@ export const buildpacksPart: Part = {
       examples: ['paas repo:purge-cache blog'],
       arity: [1, 1],
       async handler({ args: [name], stdout }) {
-        const app = requireApp(store, name!);
+        const app = requireApp(store, name);
         const removed = await removeCache(docker, api, app.id);
         writeLine(stdout, removed ? `-----> Build cache of ${app.name} deleted` : `-----> ${app.name} has no build cache`);
       },

@@ -38,7 +38,7 @@ export function parseAptSources(text: string): AptSource[] {
   const found: AptSource[] = [];
   for (const line of text.split(/\r?\n/)) {
     const match = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
-    if (match && isHttp(match[1]!)) found.push({ uri: match[1]!, suites: [match[2]!] });
+    if (match && isHttp(match[1])) found.push({ uri: match[1], suites: [match[2]] });
   }
   for (const paragraph of text.split(/\n\s*\n/)) {
     const fields = deb822Fields(paragraph);
@@ -54,7 +54,7 @@ function deb822Fields(paragraph: string): Record<string, string> {
   for (const line of paragraph.split(/\r?\n/)) {
     if (line.trimStart().startsWith('#')) continue;
     const match = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-    if (match) fields[match[1]!.toLowerCase()] = match[2]!.trim();
+    if (match) fields[match[1].toLowerCase()] = match[2].trim();
   }
   return fields;
 }

@@ -75,7 +75,7 @@ async function networkReach(source: Extract<BuildpackSource, { kind: 'git' }>, a
   }
   const blocked = addresses.find(isPrivateAddress);
   if (!allowPrivateUrls && blocked !== undefined) throw privateHostError(source.url, source.host, blocked);
-  const address = addresses[0]!;
+  const address = addresses[0];
   const env: NodeJS.ProcessEnv = { ...GIT_ENV, GIT_ALLOW_PROTOCOL: source.transport };
   const config: string[] = [];
   if (source.transport === 'https' || source.transport === 'http') {

@@ -51,7 +51,7 @@ export async function importRootfs(
   rootfs: Readable,
   options: { repo: string; tag: string; changes: readonly string[]; onLine: (line: string) => void },
 ): Promise<void> {
-  const output = (await docker.importImage(rootfs as NodeJS.ReadableStream, {
+  const output = (await docker.importImage(rootfs, {
     repo: options.repo,
     tag: options.tag,
     changes: [...options.changes],

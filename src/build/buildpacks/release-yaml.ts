@@ -55,10 +55,10 @@ function parseTwoLevels(text: string): Record<string, Record<string, string>> {
 /** `key: value` → [key, raw value]; keys may be quoted. */
 function splitKey(line: string, where: string): [string, string] {
   const quoted = /^(["'])(.*?)\1\s*:(?:\s+(.*))?$/.exec(line) ?? /^(["'])(.*?)\1\s*:$/.exec(line);
-  if (quoted) return [quoted[2]!, (quoted[3] ?? '').trim()];
+  if (quoted) return [quoted[2], (quoted[3] ?? '').trim()];
   const match = /^([^:#\s][^:]*?)\s*:(?:\s+(.*)|)$/.exec(line);
   if (!match) throw new ReleaseYamlError(`${where}: expected "key: value", got "${line.trim().slice(0, 60)}"`);
-  return [match[1]!, (match[2] ?? '').trim()];
+  return [match[1], (match[2] ?? '').trim()];
 }
 
 /** A section's inline value: `{}`, `[]`, `{a: b, c: "d"}`; anything else is not a map. */
@@ -82,7 +82,7 @@ function splitFlow(text: string): string[] {
   let quote: string | undefined;
   let start = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (quote) {
       if (c === '\\' && quote === '"') i++;
       else if (c === quote) quote = undefined;
@@ -106,7 +106,7 @@ function scalar(raw: string, where: string): string {
   if (value.startsWith("'")) {
     const match = /^'((?:[^']|'')*)'/.exec(value);
     if (!match) throw new ReleaseYamlError(`${where}: unterminated 'quoted' value`);
-    return match[1]!.replace(/''/g, "'");
+    return match[1].replace(/''/g, "'");
   }
   const plain = stripComment(value);
   return plain === '~' || plain === 'null' ? '' : plain;

@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { debianMirror } from './debian-mirror.js';
 import { withHostLock } from '../../core/host-lock.js';
@@ -137,7 +136,7 @@ async function makeBase(docker: Docker, definition: StackDefinition, hash: strin
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = exitOf(tar, 'tar');
-    await importRootfs(docker, tar.stdout as Readable, {
+    await importRootfs(docker, tar.stdout, {
       repo,
       tag,
       changes: [...definition.base.changes, ...Object.entries(stackLabels('base', hash)).map(([k, v]) => `LABEL ${k}=${v}`)],
@@ -243,5 +242,5 @@ function mountPointsUnder(dir: string): string[] {
 
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.trim();
+  return message.split('\n')[0].trim();
 }

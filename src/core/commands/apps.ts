@@ -21,7 +21,7 @@ export const appsPart: Part = {
       examples: ['paas apps:create blog'],
       arity: [1, 1],
       async handler({ args: [name], stdout }) {
-        await createApp(store, events, name!);
+        await createApp(store, events, name);
         writeLine(stdout, `-----> Created ${name}`);
       },
     });
@@ -58,8 +58,8 @@ export const appsPart: Part = {
       examples: ['paas apps:exists blog || paas apps:create blog'],
       arity: [1, 1],
       handler({ args: [name], stderr }) {
-        assertAppName(name!);
-        if (store.apps.find(name!)) return 0;
+        assertAppName(name);
+        if (store.apps.find(name)) return 0;
         stderr.write('App does not exist\n');
         return 1;
       },
@@ -87,11 +87,11 @@ export const appsPart: Part = {
       examples: ['paas apps:rename blog journal'],
       arity: [2, 2],
       async handler({ args: [oldName, newName], stdout }) {
-        requireApp(store, oldName!);
-        assertAppName(newName!);
-        if (store.apps.find(newName!)) throw new UserError(`app "${newName}" already exists; pick another name`);
-        await events.emit('app-rename', { oldName: oldName!, newName: newName! });
-        store.apps.rename(oldName!, newName!);
+        requireApp(store, oldName);
+        assertAppName(newName);
+        if (store.apps.find(newName)) throw new UserError(`app "${newName}" already exists; pick another name`);
+        await events.emit('app-rename', { oldName: oldName, newName: newName });
+        store.apps.rename(oldName, newName);
         writeLine(stdout, `-----> Renamed ${oldName} to ${newName}`);
       },
     });
@@ -105,16 +105,16 @@ export const appsPart: Part = {
       flags: { force: { type: 'boolean', description: 'confirm the destruction' } },
       arity: [1, 1],
       async handler({ args: [name], flags, stdout }) {
-        requireApp(store, name!);
+        requireApp(store, name);
         if (!flags.force) {
           throw new UserError(
             `destroying "${name}" deletes its config, releases and code and cannot be undone; to go ahead run: paas apps:destroy ${name} --force`,
           );
         }
         writeLine(stdout, `-----> Destroying ${name}`);
-        await events.emit('app-destroy', { app: name! });
-        store.apps.remove(name!);
-        await events.emit('post-delete', { app: name! });
+        await events.emit('app-destroy', { app: name });
+        store.apps.remove(name);
+        await events.emit('post-delete', { app: name });
         writeLine(stdout, `-----> Destroyed ${name}`);
       },
     });

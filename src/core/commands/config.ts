@@ -137,7 +137,7 @@ export const configPart: Part = {
       handler(ctx) {
         const { scope, rest } = target(ctx);
         if (rest.length !== 1) throw new UserError('config:get: usage: paas config:get [--global] APP KEY');
-        const key = assertConfigKey(rest[0]!);
+        const key = assertConfigKey(rest[0]);
         const vars = store.configVars.all(scope);
         // As Dokku: an unset var prints nothing and exits 1, so `config:get APP KEY || default` works.
         if (!(key in vars)) return 1;
@@ -243,7 +243,7 @@ function resolveTarget({ store }: PartApi, ctx: CommandContext): Target {
 }
 
 function noExtra(rest: string[]): void {
-  if (rest.length > 0) throw new UserError(`unexpected argument "${printable(rest[0]!)}"`);
+  if (rest.length > 0) throw new UserError(`unexpected argument "${printable(rest[0])}"`);
 }
 
 function indent(text: string): string {
@@ -261,7 +261,7 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   let size = 0;
   for await (const chunk of stdin) {
     chunks.push(Buffer.from(chunk as Buffer));
-    size += chunks[chunks.length - 1]!.length;
+    size += chunks[chunks.length - 1].length;
     if (size > MAX_IMPORT) throw new UserError('config:import: the input is larger than 1 MB');
   }
   return Buffer.concat(chunks).toString('utf8');

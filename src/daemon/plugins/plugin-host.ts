@@ -167,5 +167,5 @@ export class PluginHost {
 }
 
 export function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
 }

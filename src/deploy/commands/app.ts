@@ -41,7 +41,7 @@ export function registerAppCommands(services: DeployServices): void {
     examples: ['paas apps:lock blog'],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       store.properties.set(app.id, APP_LOCK.namespace, APP_LOCK.key, 'true');
       writeLine(stdout, '-----> Deploy lock created');
     },
@@ -54,7 +54,7 @@ export function registerAppCommands(services: DeployServices): void {
     examples: ['paas apps:unlock blog'],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       if (!locked(app)) throw new UserError(`${app.name} is not locked`);
       store.properties.set(app.id, APP_LOCK.namespace, APP_LOCK.key, undefined);
       writeLine(stdout, '-----> Deploy lock removed');
@@ -68,7 +68,7 @@ export function registerAppCommands(services: DeployServices): void {
     examples: ['paas apps:locked blog && echo locked'],
     arity: [1, 1],
     handler({ args: [name], stdout, stderr }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       if (locked(app)) {
         writeLine(stdout, 'Deploy lock exists');
         return 0;
@@ -92,9 +92,9 @@ export function registerAppCommands(services: DeployServices): void {
     },
     arity: [2, 2],
     async handler({ args: [oldName, newName], flags, stdout, stderr, actor, signal }) {
-      const from = requireApp(store, oldName!);
-      assertAppName(newName!);
-      if (store.apps.find(newName!)) {
+      const from = requireApp(store, oldName);
+      assertAppName(newName);
+      if (store.apps.find(newName)) {
         if (flags['ignore-existing']) {
           writeLine(stderr, `warning: app "${newName}" already exists; nothing cloned`);
           return 0;
@@ -102,7 +102,7 @@ export function registerAppCommands(services: DeployServices): void {
         throw new UserError(`app "${newName}" already exists; pick another name (or --ignore-existing)`);
       }
       writeLine(stdout, `-----> Cloning ${from.name} to ${newName}`);
-      const to = await createApp(store, events, newName!);
+      const to = await createApp(store, events, newName);
       try {
         store.transaction(() => {
           store.configVars.set(to.id, store.configVars.all(from.id));

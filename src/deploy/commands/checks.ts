@@ -79,7 +79,7 @@ export function registerChecksCommands(services: DeployServices): void {
       examples: [`paas checks:${action} blog`, `paas checks:${action} blog worker,web`],
       arity: [1, 2],
       handler({ args: [name, typeArg], stdout }) {
-        const app = requireApp(store, name!);
+        const app = requireApp(store, name);
         const types = parseTypes(typeArg);
         const lists = {
           disabled: checkList(store.properties, app.id, 'checksDisabled'),
@@ -118,7 +118,7 @@ export function registerChecksCommands(services: DeployServices): void {
     examples: ['paas checks:run blog', 'paas checks:run blog worker', 'paas checks:run blog web.2'],
     arity: [1, 2],
     async handler({ args: [name, target], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const release = store.releases.current(app.id);
       if (!release) throw new UserError(`${app.name} is not deployed yet`);
       const log = new DeployLog(stdout);

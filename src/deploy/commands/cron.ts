@@ -56,7 +56,7 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const tasks = tasksOf(app);
       if (flags.format === 'json') {
         return writeJson(
@@ -96,8 +96,8 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
     flags: { detach: { type: 'boolean', description: 'run it in the background and return at once' }, ...TTL_FLAG },
     arity: [2, 2],
     async handler({ args: [name, id], flags, stdout, stderr }) {
-      const app = requireApp(store, name!);
-      const task = taskOf(app, id!);
+      const app = requireApp(store, name);
+      const task = taskOf(app, id);
       const ttl = ttlSeconds(flags['ttl-seconds']);
       if (runner.isRunning(app.id, task.id)) throw new UserError(`the cron task ${task.id} of ${app.name} is running already`);
       if (flags.detach === true) {
@@ -122,8 +122,8 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
       examples: [`paas cron:${verb} blog ID`],
       arity: [2, 2],
       handler({ args: [name, id], stdout }) {
-        const app = requireApp(store, name!);
-        const task = taskOf(app, id!);
+        const app = requireApp(store, name);
+        const task = taskOf(app, id);
         store.properties.set(app.id, CRON_MAINTENANCE.namespace, suspendedKey(task.id), suspend ? 'true' : undefined);
         writeLine(stdout, `-----> ${suspend ? 'Suspended' : 'Resumed'} cron task ${task.id} of ${app.name} (${task.schedule} ${task.command})`);
       },

@@ -26,7 +26,7 @@ interface NodeInfo {
 /** dockerode's options for a node's Docker host: ssh://USER@HOST[:PORT], or what DOCKER_HOST takes. Pure. */
 export function dockerHostOptions(url: string): Docker.DockerOptions {
   const ssh = /^ssh:\/\/(?:([^@/:]+)@)?([^:/@]+)(?::(\d{1,5}))?\/?$/.exec(url);
-  if (ssh) return { protocol: 'ssh', host: ssh[2]!, port: Number(ssh[3] ?? 22), username: ssh[1] ?? 'root' };
+  if (ssh) return { protocol: 'ssh', host: ssh[2], port: Number(ssh[3] ?? 22), username: ssh[1] ?? 'root' };
   try {
     if (url) return dockerOptions(url);
   } catch {
@@ -41,7 +41,7 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
   for (const value of values) {
     const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=([A-Za-z0-9_.:-]*)$/.exec(value);
     if (!match) throw new UserError(`invalid label "${printable(value)}"; use KEY=VALUE, like zone=eu1`);
-    labels[match[1]!] = match[2]!;
+    labels[match[1]] = match[2]!;
   }
   return labels;
 }
@@ -72,7 +72,7 @@ export function registerNodesCommands(services: DeployServices): void {
   async function findNode(name: string): Promise<NodeInfo> {
     const all = await nodes();
     const found = all.filter((n) => n.ID === name || n.ID.startsWith(name) || n.Status?.Addr === name || n.Description?.Hostname === name);
-    if (found.length === 1) return found[0]!;
+    if (found.length === 1) return found[0];
     if (found.length > 1) throw new UserError(`"${printable(name)}" names ${found.length} nodes; give its ID (paas nodes:list)`);
     throw new UserError(`no node "${printable(name)}"; see paas nodes:list`);
   }
@@ -192,7 +192,7 @@ export function registerNodesCommands(services: DeployServices): void {
       const unset = changes.filter((c) => !c.includes('='));
       const bad = unset.find((key) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(key));
       if (bad !== undefined) throw new UserError(`invalid label key "${printable(bad)}"`);
-      const node = await findNode(name!);
+      const node = await findNode(name);
       const labels = { ...node.Spec.Labels, ...set };
       for (const key of unset) delete labels[key];
       await docker.getNode(node.ID).update({ version: node.Version.Index, ...node.Spec, Labels: labels });
@@ -210,7 +210,7 @@ export function registerNodesCommands(services: DeployServices): void {
     examples: ['paas nodes:remove 10.0.0.2'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const node = await findNode(name!);
+      const node = await findNode(name);
       if (node.Spec.Role === 'manager') throw new UserError('that node is a manager; paas removes worker nodes only');
       await docker.getNode(node.ID).update({ version: node.Version.Index, ...node.Spec, Availability: 'drain' });
       writeLine(stdout, `-----> Draining ${node.Status?.Addr ?? node.ID}`);

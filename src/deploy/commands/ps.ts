@@ -39,7 +39,7 @@ export function registerPsCommands(services: DeployServices): void {
     },
     arity: [1, Infinity],
     async handler({ args: [name, ...pairs], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const current = store.releases.current(app.id);
       const pending = pendingScale(store.properties, app.id);
       if (pairs.length === 0) {
@@ -141,7 +141,7 @@ export function registerPsCommands(services: DeployServices): void {
     examples: ['paas ps:inspect blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const release = store.releases.current(app.id);
       const secrets = new Set(Object.keys(release?.config ?? {}));
       if (schedulerOf(store.properties, app) === 'swarm') {

@@ -41,7 +41,7 @@ export function registerReleaseCommands(services: DeployServices): void {
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const releases = store.releases.forApp(app.id);
       if (flags.format === 'json') {
         return writeJson(
@@ -67,7 +67,7 @@ export function registerReleaseCommands(services: DeployServices): void {
     examples: ['paas rollback blog', 'paas rollback blog v3'],
     arity: [1, 2],
     async handler({ args: [name, target], stdout, actor }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const current = store.releases.current(app.id);
       if (!current) throw new UserError(`${app.name} has no releases yet`);
       const version = target === undefined ? current.version - 1 : parseVersion(target);

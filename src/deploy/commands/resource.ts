@@ -37,7 +37,7 @@ const label = (type: string) => (type === DEFAULT_PROCESS_TYPE ? 'processes' : t
 
 /** The types with limits set, the default first, for resource:report and apps:report. */
 function limitedTypes(api: Pick<PartApi, 'store'>, appId: number): string[] {
-  const keys = Object.keys(api.store.properties.all(appId, RESOURCE_NAMESPACE)).map((key) => key.split('.')[0]!);
+  const keys = Object.keys(api.store.properties.all(appId, RESOURCE_NAMESPACE)).map((key) => key.split('.')[0]);
   return [...new Set([DEFAULT_PROCESS_TYPE, BUILD_PROCESS_TYPE, ...keys])];
 }
 
@@ -85,7 +85,7 @@ export function registerResourceCommands(api: PartApi, hostCpus: HostCpus): void
     },
     arity: [1, 1],
     async handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const type = processType(flags['process-type']);
       if (flags.memory === undefined && flags.cpu === undefined) {
         throw new UserError('resource:limit: give --memory SIZE and/or --cpu N');
@@ -112,7 +112,7 @@ export function registerResourceCommands(api: PartApi, hostCpus: HostCpus): void
     flags: PROCESS_TYPE_FLAG,
     arity: [1, 1],
     handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const type = processType(flags['process-type']);
       for (const resource of ['memory', 'cpu'] as const) {
         store.properties.set(app.id, RESOURCE_NAMESPACE, resourceKey(type, resource), undefined);

@@ -52,7 +52,7 @@ export function registerRunListCommands(services: DeployServices): void {
     flags: FORMAT_FLAG,
     arity: [1, 1],
     async handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const list = await oneOffs(docker, api.instance, app);
       if (flags.format === 'json') {
         return writeJson(stdout, list.map((c) => ({ name: c.name, state: c.state, command: c.command, created_at: c.createdAt })));
@@ -74,7 +74,7 @@ export function registerRunListCommands(services: DeployServices): void {
     },
     arity: [1, 2],
     async handler({ args: [name, positional], flags, stdout, signal }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const lines = flags.num === undefined ? 100 : Number(flags.num);
       if (!Number.isInteger(lines) || lines < 0) throw new UserError('-n must be a whole number of lines');
       const list = await oneOffs(docker, api.instance, app);
@@ -95,7 +95,7 @@ export function registerRunListCommands(services: DeployServices): void {
     flags: CONTAINER_FLAG,
     arity: [1, 2],
     async handler({ args: [name, positional], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const list = (await oneOffs(docker, api.instance, app)).filter((c) => c.state === 'running');
       const wanted = positional ?? (typeof flags.container === 'string' ? flags.container : undefined);
       const chosen = wanted === undefined ? list : [pick(list, app, wanted)];

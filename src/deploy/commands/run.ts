@@ -38,7 +38,7 @@ export function extraEnv(flag: string | boolean | undefined): string[] {
 
 /** A one-word command naming a Procfile type runs that type's command, as in Dokku. */
 function procfileCommand(release: ReleaseRow, command: readonly string[]): string {
-  const type = command.length === 1 ? release.formation[command[0]!] : undefined;
+  const type = command.length === 1 ? release.formation[command[0]] : undefined;
   return type?.command ?? oneOffCommandLine(command);
 }
 
@@ -78,7 +78,7 @@ export function registerRunCommands(services: DeployServices): void {
     arity: [2, Infinity],
     passthroughAfter: 1,
     async handler({ args: [name, ...command], flags, stdout, stderr, stdin, signal, terminal }) {
-      const { app, release } = deployed(name!);
+      const { app, release } = deployed(name);
       const extra = extraEnv(flags.env);
       const ttl = ttlSeconds(flags['ttl-seconds']);
       return runOneOff(docker, {
@@ -109,11 +109,11 @@ export function registerRunCommands(services: DeployServices): void {
       'The container is removed when the command ends, and stopped after --ttl-seconds (default 86400, a day;\n' +
       'checked every 30 seconds, so it may run up to that much longer).',
     examples: ['paas run:detached blog ./bin/cleanup', 'paas run:detached --env MODE=debug blog ./bin/task', 'paas run:detached --ttl-seconds 600 blog ./bin/task'],
-    flags: { env: RUN_FLAGS.env!, ...TTL_FLAG },
+    flags: { env: RUN_FLAGS.env, ...TTL_FLAG },
     arity: [2, Infinity],
     passthroughAfter: 1,
     async handler({ args: [name, ...command], flags, stdout }) {
-      const { app, release } = deployed(name!);
+      const { app, release } = deployed(name);
       const env = [...processEnv(release, 'run', 1), ...extraEnv(flags.env)];
       const ttl = ttlSeconds(flags['ttl-seconds']);
       const overrides = phaseOverrides(store.properties, app.id, 'run');
@@ -140,10 +140,10 @@ export function registerRunCommands(services: DeployServices): void {
     arity: [1, Infinity],
     passthroughAfter: 1,
     async handler({ args: [name, ...rest], stdout, stderr, stdin, signal, terminal }) {
-      const { app, release } = deployed(name!);
+      const { app, release } = deployed(name);
       const target = /^([A-Za-z0-9][A-Za-z0-9_-]*)(?:\.(\d+))?$/.exec(rest[0] ?? '');
-      const isTarget = target !== null && target[1]! in release.formation;
-      const type = isTarget ? target[1]! : 'web' in release.formation ? 'web' : Object.keys(release.formation)[0]!;
+      const isTarget = target !== null && target[1] in release.formation;
+      const type = isTarget ? target[1] : 'web' in release.formation ? 'web' : Object.keys(release.formation)[0];
       const index = isTarget && target[2] ? Number(target[2]) : 1;
       const command = isTarget ? rest.slice(1) : rest;
       if (schedulerOf(api.store.properties, app) === 'swarm') {
@@ -176,7 +176,7 @@ export function registerRunCommands(services: DeployServices): void {
     },
     arity: [1, 1],
     async handler({ args: [name], flags, stdout, signal }) {
-      const { app, release } = deployed(name!);
+      const { app, release } = deployed(name);
       const lines = flags.num === undefined ? 100 : Number(flags.num);
       if (!Number.isInteger(lines) || lines < 0) throw new UserError('-n must be a whole number of lines');
       const processes = (await services.processesOf(app)).filter(

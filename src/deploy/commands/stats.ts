@@ -26,7 +26,7 @@ export function registerStatsCommands(services: DeployServices): void {
     flags: FORMAT_FLAG,
     arity: [1, 1],
     async handler({ args: [name], flags, stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const release = store.releases.current(app.id);
       const running = (await scheduler.list(app.id)).filter((p) => p.running && p.release === release?.version);
       const stats = (

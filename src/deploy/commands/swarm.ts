@@ -71,19 +71,19 @@ export function registerSwarmCommands(services: DeployServices): void {
     secrets: { args: 2 },
     arity: [2, 3],
     async handler({ args: [serverArg, username, passwordArg], flags, stdin, stdout }) {
-      const server = validServer(serverArg!);
+      const server = validServer(serverArg);
       if ((passwordArg === undefined) === (flags['password-stdin'] !== true)) {
         throw new UserError('give the password either as the third argument or with --password-stdin, not both or neither');
       }
       const password = passwordArg ?? (await readPassword(stdin));
       if (!password) throw new UserError('the password is empty');
       try {
-        await docker.checkAuth({ username: username!, password, serveraddress: server });
+        await docker.checkAuth({ username: username, password, serveraddress: server });
       } catch (error) {
         throw new UserError(`${printable(server)} refused the login: ${dockerMessage(error)}`);
       }
-      saveLogin(store.properties, server, { username: username!, password });
-      writeLine(stdout, `-----> Logged in to ${server} as ${printable(username!)}`);
+      saveLogin(store.properties, server, { username: username, password });
+      writeLine(stdout, `-----> Logged in to ${server} as ${printable(username)}`);
     },
   });
 
@@ -94,7 +94,7 @@ export function registerSwarmCommands(services: DeployServices): void {
     examples: ['paas registry:logout registry.example.com:5000'],
     arity: [1, 1],
     handler({ args: [serverArg], stdout }) {
-      const server = validServer(serverArg!);
+      const server = validServer(serverArg);
       if (!loggedInServers(store.properties).includes(server)) throw new UserError(`not logged in to ${server}`);
       saveLogin(store.properties, server, undefined);
       writeLine(stdout, `-----> Logged out of ${server}`);

@@ -17,7 +17,7 @@ export function registerDataCommands(pg: ServiceContext): void {
     examples: ["echo 'select count(*) from posts' | paas postgres:connect blog-db", 'ssh -t -p 2222 paas@host postgres:connect blog-db'],
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, stdin, signal, terminal }) {
-      const service = pg.requireService(name!);
+      const service = pg.requireService(name);
       return pg.exec(service, {
         cmd: ['psql', '-U', POSTGRES_USER, '-d', databaseName(service.name)],
         user: 'postgres',
@@ -39,7 +39,7 @@ export function registerDataCommands(pg: ServiceContext): void {
     examples: ['paas postgres:export blog-db > blog-db.dump'],
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, signal }) {
-      const service = pg.requireService(name!);
+      const service = pg.requireService(name);
       return pg.exec(service, { cmd: pgDumpCommand(service.name), user: 'postgres', stdout, stderr, signal });
     },
   });
@@ -59,7 +59,7 @@ export function registerDataCommands(pg: ServiceContext): void {
     flags: RESTORE_FLAGS,
     arity: [1, 1],
     async handler({ args: [name], flags, actor, stdout, stderr, stdin, signal }) {
-      const service = pg.requireService(name!);
+      const service = pg.requireService(name);
       await pg.runningContainer(service);
       const backup = await fetchRestoreInput(pg.backups, service.name, flags, actor, signal);
       try {

@@ -23,7 +23,7 @@ export function registerDataCommands(ctx: ServiceContext): void {
     examples: ["echo 'DBSIZE' | paas redis:connect cache", 'ssh -t -p 2222 paas@host redis:connect cache'],
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, stdin, signal, terminal }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       return ctx.exec(service, { ...redisCli(service.password, []), stdout, stderr, stdin, signal, terminal });
     },
   });
@@ -36,7 +36,7 @@ export function registerDataCommands(ctx: ServiceContext): void {
     examples: ['paas redis:export cache > cache.rdb'],
     arity: [1, 1],
     async handler({ args: [name], stdout, stderr, signal }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       await cli(ctx, service, ['SAVE'], /^OK/);
       return ctx.exec(service, { cmd: ['cat', DUMP_FILE], user: 'redis', stdout, stderr, signal });
     },
@@ -55,7 +55,7 @@ export function registerDataCommands(ctx: ServiceContext): void {
     flags: RESTORE_FLAGS,
     arity: [1, 1],
     async handler({ args: [name], flags, actor, stdout, stdin, signal }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       await ctx.runningContainer(service);
       const backup = await fetchRestoreInput(ctx.backups, service.name, flags, actor, signal);
       try {

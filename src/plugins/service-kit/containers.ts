@@ -159,9 +159,9 @@ export class ServiceContainers {
   /** The container's last log line, to say why it stopped. */
   async lastLogLine(service: string): Promise<string> {
     try {
-      const logs = (await this.docker
+      const logs = await this.docker
         .getContainer(this.containerName(service))
-        .logs({ stdout: true, stderr: true, tail: 5, follow: false })) as unknown as Buffer;
+        .logs({ stdout: true, stderr: true, tail: 5, follow: false });
       return oneLineOf(demuxLogBuffer(logs));
     } catch {
       return '';

@@ -15,7 +15,7 @@ export function registerEnterCommand(ctx: ServiceContext): void {
     arity: [1, Infinity],
     passthroughAfter: 1,
     async handler({ args: [name, ...command], stdout, stderr, stdin, signal, terminal }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       return ctx.exec(service, { cmd: command.length ? command : ['/bin/sh'], stdout, stderr, stdin, signal, terminal });
     },
   });

@@ -129,6 +129,6 @@ async function pull(docker: Docker, ref: string, log: (line: string) => void): P
     return undefined;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return /abort|timeout/i.test(message) ? `no answer within ${PULL_TIMEOUT_MS / 1000} s` : message.split('\n')[0]!.trim();
+    return /abort|timeout/i.test(message) ? `no answer within ${PULL_TIMEOUT_MS / 1000} s` : message.split('\n')[0].trim();
   }
 }

@@ -66,11 +66,11 @@ export function registerInfoCommands(pg: ServiceContext): void {
     },
     arity: [1, 1],
     async handler({ args: [name], flags, stdout }) {
-      const service = pg.requireService(name!);
+      const service = pg.requireService(name);
       const asked = Object.keys(fields).filter((field) => flags[field] === true);
       if (asked.length > 1) throw new UserError(`${plugin}:info: give one field flag at a time (got --${asked.join(', --')})`);
       const values = await info(service);
-      if (asked.length === 1) return writeLine(stdout, values[asked[0]!]!);
+      if (asked.length === 1) return writeLine(stdout, values[asked[0]]);
       if (flags.format === 'json') return writeJson(stdout, { name: service.name, createdAt: service.createdAt, ...values });
       const label = (field: string) => field.charAt(0).toUpperCase() + field.slice(1).replace(/-/g, ' ');
       stdout.write(
@@ -109,8 +109,8 @@ export function registerInfoCommands(pg: ServiceContext): void {
     examples: [`paas ${plugin}:exists ${example} && echo yes`],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      assertServiceName(name!);
-      if (!pg.store.find(name!)) throw new UserError(`${plugin} service "${name}" does not exist`);
+      assertServiceName(name);
+      if (!pg.store.find(name)) throw new UserError(`${plugin} service "${name}" does not exist`);
       writeLine(stdout, `${plugin} service ${name} exists`);
     },
   });
@@ -126,7 +126,7 @@ export function registerInfoCommands(pg: ServiceContext): void {
     },
     arity: [1, 1],
     async handler({ args: [name], flags, stdout, signal }) {
-      const service = pg.requireService(name!);
+      const service = pg.requireService(name);
       const lines = flags.num === undefined ? 100 : Number(flags.num);
       if (!Number.isInteger(lines) || lines < 0) throw new UserError(`-n must be a whole number of lines (got "${printable(String(flags.num))}")`);
       const { status } = await pg.containers.state(service.name);

@@ -34,7 +34,7 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
     secrets: { flags: ['password'] },
     arity: [1, 1],
     async handler({ args: [rawName], flags, stdout }) {
-      const name = assertServiceName(rawName!);
+      const name = assertServiceName(rawName);
       if (ctx.store.find(name) || ctx.creating.has(name)) {
         throw new UserError(`${plugin} service "${name}" already exists; see: paas ${plugin}:info ${name}`);
       }
@@ -88,12 +88,12 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
     flags: { force: { type: 'boolean', short: 'f', description: 'confirm the deletion of the data' } },
     arity: [1, 1],
     async handler({ args: [name], flags, stdout }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       const links = ctx.store.linksOf(service.name);
       if (links.length > 0) {
         throw new UserError(
           `${plugin} service ${service.name} is linked to ${links.map((l) => l.app).join(', ')}; ` +
-            `unlink first: paas ${plugin}:unlink ${service.name} ${links[0]!.app}`,
+            `unlink first: paas ${plugin}:unlink ${service.name} ${links[0].app}`,
         );
       }
       if (!flags.force) {
@@ -116,7 +116,7 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
     examples: [`paas ${plugin}:start ${example}`],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       ctx.store.setStopped(service.name, false);
       const result = await ctx.containers.ensureRunning(service);
       writeLine(stdout, `-----> ${result === 'running' ? 'Already running' : 'Starting'}: ${plugin} service ${service.name}`);
@@ -132,7 +132,7 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
     examples: [`paas ${plugin}:stop ${example}`],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       ctx.store.setStopped(service.name, true);
       writeLine(stdout, `-----> Stopping ${plugin} service ${service.name}`);
       await ctx.containers.stop(service.name);
@@ -148,7 +148,7 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
     examples: [`paas ${plugin}:restart ${example}`],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const service = ctx.requireService(name!);
+      const service = ctx.requireService(name);
       ctx.store.setStopped(service.name, false);
       writeLine(stdout, `-----> Restarting ${plugin} service ${service.name}`);
       if ((await ctx.containers.state(service.name)).status === 'running') await ctx.containers.restart(service.name);

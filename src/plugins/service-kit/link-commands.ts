@@ -32,8 +32,8 @@ export function registerLinkCommands(pg: ServiceContext): void {
     },
     arity: [2, 2],
     async handler({ args: [name, appName], flags, stdout }) {
-      const service = pg.requireService(name!);
-      const app = requireApp(store, appName!);
+      const service = pg.requireService(name);
+      const app = requireApp(store, appName);
       const links = pg.store.linksOfApp(app.id);
       const existing = links.find((l) => l.service === service.name);
       if (existing) throw new UserError(`${service.name} is already linked to ${app.name} as ${existing.envKey}`);
@@ -76,8 +76,8 @@ export function registerLinkCommands(pg: ServiceContext): void {
     flags: NO_RESTART,
     arity: [2, 2],
     async handler({ args: [name, appName], flags, stdout }) {
-      const service = pg.requireService(name!);
-      const app = requireApp(store, appName!);
+      const service = pg.requireService(name);
+      const app = requireApp(store, appName);
       const link = pg.store.linksOfApp(app.id).find((l) => l.service === service.name);
       if (!link) throw new UserError(`${service.name} is not linked to ${app.name}; see: paas ${plugin}:app-links ${app.name}`);
       store.transaction(() => {
@@ -104,8 +104,8 @@ export function registerLinkCommands(pg: ServiceContext): void {
     examples: [`paas ${plugin}:linked ${example} blog && echo linked`],
     arity: [2, 2],
     handler({ args: [name, appName], stdout }) {
-      const service = pg.requireService(name!);
-      const app = requireApp(store, appName!);
+      const service = pg.requireService(name);
+      const app = requireApp(store, appName);
       if (!pg.store.linksOfApp(app.id).some((l) => l.service === service.name)) {
         throw new UserError(`${plugin} service ${service.name} is not linked to ${app.name}`);
       }
@@ -121,7 +121,7 @@ export function registerLinkCommands(pg: ServiceContext): void {
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [name], flags, stdout }) {
-      const service = pg.requireService(name!);
+      const service = pg.requireService(name);
       const links = pg.store.linksOf(service.name);
       if (flags.format === 'json') return writeJson(stdout, links.map((l) => ({ app: l.app, env: l.envKey, linkedAt: l.createdAt })));
       for (const link of links) writeLine(stdout, link.app);
@@ -136,7 +136,7 @@ export function registerLinkCommands(pg: ServiceContext): void {
     flags: FORMAT_FLAG,
     arity: [1, 1],
     handler({ args: [appName], flags, stdout }) {
-      const app = requireApp(store, appName!);
+      const app = requireApp(store, appName);
       const links = pg.store.linksOfApp(app.id);
       if (flags.format === 'json') return writeJson(stdout, links.map((l) => ({ service: l.service, env: l.envKey, linkedAt: l.createdAt })));
       for (const link of links) writeLine(stdout, link.service);

@@ -72,7 +72,7 @@ export async function orderCertificate(request: OrderRequest): Promise<CertPair>
     }),
   );
   const failures = results.flatMap((result, i) =>
-    result.status === 'rejected' ? [{ domain: pending[i]!.domain, cause: explainAcmeError(messageOf(result.reason), pending[i]!.domain) }] : [],
+    result.status === 'rejected' ? [{ domain: pending[i].domain, cause: explainAcmeError(messageOf(result.reason), pending[i].domain) }] : [],
   );
   if (failures.length) throw new ValidationFailed(failures);
 

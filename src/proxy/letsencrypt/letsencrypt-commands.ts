@@ -55,7 +55,7 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
     examples: ['paas letsencrypt:disable blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const result = await letsencrypt.disable(app);
       removeCertVersions(proxy.layout, app.name);
       writeLine(stdout, `-----> Disabled letsencrypt for ${app.name}; it is served on http only`);
@@ -70,7 +70,7 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
     examples: ['paas letsencrypt:active blog'],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      writeLine(stdout, String(letsencrypt.status(requireApp(store, name!)).active));
+      writeLine(stdout, String(letsencrypt.status(requireApp(store, name)).active));
     },
   });
 
@@ -140,7 +140,7 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
     examples: ['paas letsencrypt:cleanup blog'],
     arity: [1, 1],
     handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       const current = store.properties.get(app.id, PROXY_KEYS.cert.namespace, PROXY_KEYS.cert.key);
       removeCertVersions(proxy.layout, app.name, current);
       writeLine(stdout, `-----> Removed the unused certificate directories of ${app.name}`);
@@ -155,7 +155,7 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
     examples: ['paas letsencrypt:revoke blog'],
     arity: [1, 1],
     async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name!);
+      const app = requireApp(store, name);
       await letsencrypt.revoke(app);
       writeLine(stdout, `-----> Revoked the certificate of ${app.name}; replace it with: paas letsencrypt:enable ${app.name} --force`);
     },
