@@ -68,7 +68,13 @@ async function paas(...argv) {
   const chunks = [];
   stdout.on('data', (c) => chunks.push(c));
   stderr.on('data', (c) => chunks.push(c));
-  const io = { stdout, stderr, stdin: new PassThrough().end(), actor: { name: 'bench', transport: 'socket' }, signal: new AbortController().signal };
+  const io = {
+    stdout,
+    stderr,
+    stdin: new PassThrough().end(),
+    actor: { name: 'bench', transport: 'socket' },
+    signal: new AbortController().signal,
+  };
   const code = await executeCommand(api.commands, argv, io, { onInternalError: (e) => console.error(e) });
   if (code !== 0) throw new Error(`${argv.join(' ')}: ${Buffer.concat(chunks)}`);
 }
@@ -103,12 +109,15 @@ try {
     await paas('domains:add', target, domain);
     const reply = await get(domain);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (reply.status !== 200 || reply.body !== `routed ${domain}\n`) throw new Error(`${domain} is not routed: ${reply.status} ${reply.body}`);
+    if (reply.status !== 200 || reply.body !== `routed ${domain}\n`)
+      throw new Error(`${domain} is not routed: ${reply.status} ${reply.body}`);
     const after = await reloadsAfter(before.length);
     if (after.length - before.length !== 1) throw new Error(`expected one reload, saw ${after.length - before.length}`);
     const { checkMs, reloadMs } = after.at(-1);
     samples.push({ ms, checkMs, reloadMs });
-    console.log(`round ${round}: domains:add ${target} ${domain} routed after ${ms.toFixed(0)} ms (nginx -t ${checkMs} ms, reload until new workers answer ${reloadMs} ms), 1 reload`);
+    console.log(
+      `round ${round}: domains:add ${target} ${domain} routed after ${ms.toFixed(0)} ms (nginx -t ${checkMs} ms, reload until new workers answer ${reloadMs} ms), 1 reload`,
+    );
   }
   const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
   console.log(
@@ -155,4 +164,3 @@ function reloads() {
     .filter((line) => line.includes('"msg":"nginx reloaded"'))
     .map((line) => JSON.parse(line));
 }
-

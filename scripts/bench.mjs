@@ -90,7 +90,10 @@ function ensureBaseImage() {
   } catch {}
   const dir = mkdtempSync(join(tmpdir(), 'paas-bench-base-'));
   cpSync('/bin/busybox', join(dir, 'busybox'));
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n');
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n',
+  );
   sh('docker', ['build', '-q', '-t', BASE, dir]);
   rmSync(dir, { recursive: true, force: true });
 }
@@ -203,9 +206,29 @@ async function daemon() {
       await handle.stop();
       const instance = readFileSync(join(home, 'instance-id'), 'utf8').trim();
       const label = `label=paas.instance=${instance}`;
-      for (const [list, remove] of [[['ps', '-aq'], ['rm', '-f']], [['images', '-q'], ['rmi', '-f']], [['volume', 'ls', '-q'], ['volume', 'rm', '-f']]]) {
-        const ids = sh('docker', [...list, '--filter', label]).split('\n').filter(Boolean);
-        if (list[0] === 'images') ids.push(...sh('docker', ['images', '-q', '--filter', `reference=paas-${instance}/*`]).split('\n').filter(Boolean));
+      for (const [list, remove] of [
+        [
+          ['ps', '-aq'],
+          ['rm', '-f'],
+        ],
+        [
+          ['images', '-q'],
+          ['rmi', '-f'],
+        ],
+        [
+          ['volume', 'ls', '-q'],
+          ['volume', 'rm', '-f'],
+        ],
+      ]) {
+        const ids = sh('docker', [...list, '--filter', label])
+          .split('\n')
+          .filter(Boolean);
+        if (list[0] === 'images')
+          ids.push(
+            ...sh('docker', ['images', '-q', '--filter', `reference=paas-${instance}/*`])
+              .split('\n')
+              .filter(Boolean),
+          );
         if (ids.length) spawnSync('docker', [...remove, ...new Set(ids)]);
       }
       spawnSync('docker', ['network', 'rm', `paas-${instance}`]);
@@ -256,7 +279,11 @@ async function apiFetch(d, path, options = {}) {
 async function dashboardTargets(d, rows, idleRss) {
   log('dashboard first page load, and RSS after using every page');
   const secret = d.paas('dashboard:login-link').split('\n')[0].split('#')[1];
-  const login = await apiFetch(d, '/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: secret }) });
+  const login = await apiFetch(d, '/api/v1/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: secret }),
+  });
   const cookie = login.headers.get('set-cookie').split(';')[0];
   const headers = { cookie };
   const start = now();
@@ -271,8 +298,17 @@ async function dashboardTargets(d, rows, idleRss) {
     for (const { name } of JSON.parse(apps.body)) {
       const app = `/api/v1/apps/${name}`;
       await Promise.all(
-        [app, `${app}/releases`, `${app}/config`, `${app}/processes`, `${app}/builds`, `${app}/domains`, `${app}/certs`, `${app}/stats`, `${app}/logs?lines=100`]
-          .map((path) => apiFetch(d, path, { headers })),
+        [
+          app,
+          `${app}/releases`,
+          `${app}/config`,
+          `${app}/processes`,
+          `${app}/builds`,
+          `${app}/domains`,
+          `${app}/certs`,
+          `${app}/stats`,
+          `${app}/logs?lines=100`,
+        ].map((path) => apiFetch(d, path, { headers })),
       );
     }
     await apiFetch(d, '/api/v1/services', { headers });
@@ -337,7 +373,9 @@ async function main() {
       app.change(content);
       const start = now();
       const pushing = new Promise((res, rej) =>
-        spawn('git', ['push', '-q', remote('bench'), 'main'], { cwd: app.dir, stdio: 'ignore' }).on('exit', (code) => (code === 0 ? res() : rej(new Error('push failed')))),
+        spawn('git', ['push', '-q', remote('bench'), 'main'], { cwd: app.dir, stdio: 'ignore' }).on('exit', (code) =>
+          code === 0 ? res() : rej(new Error('push failed')),
+        ),
       );
       push.push((await until(viaNginx('bench'), content)) - start);
       await pushing;
@@ -415,7 +453,13 @@ async function main() {
 
 function print(rows) {
   const format = (value, unit) =>
-    value === undefined ? '-' : unit === 'mb' ? `${value.toFixed(1)} MB` : unit === 'ms' ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`;
+    value === undefined
+      ? '-'
+      : unit === 'mb'
+        ? `${value.toFixed(1)} MB`
+        : unit === 'ms'
+          ? `${Math.round(value)} ms`
+          : `${(value / 1000).toFixed(2)} s`;
   const table = [
     ['target', 'floor is', 'floor', 'paas', 'x floor', 'goal'],
     ...rows.map(([name, floorName, floorValue, value, goal, unit]) => [
@@ -429,7 +473,9 @@ function print(rows) {
   ];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   const line = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  console.log(`paas bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}, medians of ${ROUNDS} rounds`);
+  console.log(
+    `paas bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}, medians of ${ROUNDS} rounds`,
+  );
   console.log(line(table[0]));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of table.slice(1)) console.log(line(row));

@@ -34,7 +34,7 @@ export function mergeDaemonConfig(current, { swarm = false } = {}) {
   }
   if (!('default-address-pools' in config)) {
     config['default-address-pools'] = ADDRESS_POOLS;
-    notes.push('default-address-pools: 172.16.0.0/12 in /24 networks (room for 4096 networks; Docker\'s default allows about 30)');
+    notes.push("default-address-pools: 172.16.0.0/12 in /24 networks (room for 4096 networks; Docker's default allows about 30)");
   }
   return { config, notes, changed: JSON.stringify(config) !== JSON.stringify(current) };
 }

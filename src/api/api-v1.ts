@@ -62,15 +62,24 @@ export const apiV1: FastifyPluginAsync<ApiV1Options> = async (app, options) => {
     schema: {
       summary: 'Log in: trade the one-time secret of a login link (paas dashboard:login-link) for a session cookie',
       tags: ['session'],
-      body: { type: 'object', properties: { token: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['token'], additionalProperties: false },
+      body: {
+        type: 'object',
+        properties: { token: { type: 'string', minLength: 1, maxLength: 200 } },
+        required: ['token'],
+        additionalProperties: false,
+      },
       response: withErrors({ 200: SESSION }),
     },
     handler: async (request, reply) => {
       const redeemed = sessions.redeem(request.body.token);
-      if (!redeemed) throw new ApiError(401, 'this login link is unknown, used or expired; print a new one with: paas dashboard:login-link');
+      if (!redeemed)
+        throw new ApiError(401, 'this login link is unknown, used or expired; print a new one with: paas dashboard:login-link');
       if (!options.loginAllowed(redeemed.session)) {
         sessions.revoke((s) => s === redeemed.session);
-        throw new ApiError(403, 'dashboard login is off for API token and SSH key holders; ask the admin (paas dashboard:set --global token-login true)');
+        throw new ApiError(
+          403,
+          'dashboard login is off for API token and SSH key holders; ask the admin (paas dashboard:set --global token-login true)',
+        );
       }
       options.logger.info({ session: redeemed.session.id, owner: redeemed.session.owner }, 'dashboard login');
       void reply.header('set-cookie', sessionCookie(redeemed.cookie, SESSION_TTL_MS));
@@ -79,13 +88,23 @@ export const apiV1: FastifyPluginAsync<ApiV1Options> = async (app, options) => {
   });
 
   app.get('/api/v1/session', {
-    schema: { summary: 'Who is logged in, and the CSRF token to send in X-CSRF-Token', tags: ['session'], response: withErrors({ 200: SESSION }) },
+    schema: {
+      summary: 'Who is logged in, and the CSRF token to send in X-CSRF-Token',
+      tags: ['session'],
+      response: withErrors({ 200: SESSION }),
+    },
     handler: async (request) =>
-      request.dashboardSession ? describe(request.dashboardSession) : { owner: request.actor?.name ?? 'unknown', csrf: null, expiresAt: null },
+      request.dashboardSession
+        ? describe(request.dashboardSession)
+        : { owner: request.actor?.name ?? 'unknown', csrf: null, expiresAt: null },
   });
 
   app.delete('/api/v1/session', {
-    schema: { summary: 'Log out: end this dashboard session', tags: ['session'], response: withErrors({ 200: { type: 'object', properties: { ended: { type: 'boolean' } } } }) },
+    schema: {
+      summary: 'Log out: end this dashboard session',
+      tags: ['session'],
+      response: withErrors({ 200: { type: 'object', properties: { ended: { type: 'boolean' } } } }),
+    },
     handler: async (request, reply) => {
       const session = request.dashboardSession;
       if (session) sessions.revoke((s) => s === session);
@@ -138,7 +157,10 @@ function sendError(reply: FastifyReply, error: FastifyError | ApiError, logger: 
   if (error instanceof ApiError) return reply.code(error.status).send({ error: error.message });
   const status = error.statusCode ?? 500;
   if (status >= 500) logger.error({ err: error }, 'api route failed');
-  const message = error.validation ? `invalid request: ${error.message}` : status >= 500 ? 'internal error (details in the daemon log)' : error.message;
+  const message = error.validation
+    ? `invalid request: ${error.message}`
+    : status >= 500
+      ? 'internal error (details in the daemon log)'
+      : error.message;
   return reply.code(status).send({ error: message });
 }
-

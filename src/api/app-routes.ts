@@ -55,17 +55,32 @@ export function appRoutes(app: FastifyInstance, commands: HttpCommands): void {
   });
 
   app.get<{ Params: AppParams }>('/api/v1/apps/:app', {
-    schema: { summary: "One app's state, release, processes, URLs and last deploy", tags: ['apps'], params: APP_PARAMS, response: withErrors({ 200: APP_SUMMARY }) },
+    schema: {
+      summary: "One app's state, release, processes, URLs and last deploy",
+      tags: ['apps'],
+      params: APP_PARAMS,
+      response: withErrors({ 200: APP_SUMMARY }),
+    },
     handler: async (request) => summary(request, request.params.app),
   });
 
   app.delete<{ Params: AppParams }>('/api/v1/apps/:app', {
-    schema: { summary: 'Destroy an app and everything it runs (apps:destroy --force)', tags: ['apps'], params: APP_PARAMS, response: withErrors({ 200: OUTPUT }) },
+    schema: {
+      summary: 'Destroy an app and everything it runs (apps:destroy --force)',
+      tags: ['apps'],
+      params: APP_PARAMS,
+      response: withErrors({ 200: OUTPUT }),
+    },
     handler: async (request) => commands.action(request, ['apps:destroy', request.params.app, '--force']),
   });
 
   app.get<{ Params: AppParams }>('/api/v1/apps/:app/releases', {
-    schema: { summary: 'Releases, newest first (releases --format json)', tags: ['releases'], params: APP_PARAMS, response: withErrors({ 200: OBJECTS }) },
+    schema: {
+      summary: 'Releases, newest first (releases --format json)',
+      tags: ['releases'],
+      params: APP_PARAMS,
+      response: withErrors({ 200: OBJECTS }),
+    },
     handler: async (request) => commands.json(request, ['releases', request.params.app, '--format', 'json']),
   });
 
@@ -150,7 +165,11 @@ export function appRoutes(app: FastifyInstance, commands: HttpCommands): void {
       tags: ['processes'],
       params: APP_PARAMS,
       response: withErrors({
-        200: { type: 'object', properties: { scale: { type: 'object', additionalProperties: { type: 'integer' } }, report: OBJECT }, required: ['scale', 'report'] },
+        200: {
+          type: 'object',
+          properties: { scale: { type: 'object', additionalProperties: { type: 'integer' } }, report: OBJECT },
+          required: ['scale', 'report'],
+        },
       }),
     },
     handler: async (request) => {
@@ -171,21 +190,40 @@ export function appRoutes(app: FastifyInstance, commands: HttpCommands): void {
       response: withErrors({ 200: OUTPUT }),
     },
     handler: async (request) =>
-      commands.action(request, ['ps:scale', request.params.app, ...Object.entries(request.body).map(([type, count]) => `${type}=${count}`)]),
+      commands.action(request, [
+        'ps:scale',
+        request.params.app,
+        ...Object.entries(request.body).map(([type, count]) => `${type}=${count}`),
+      ]),
   });
 
   app.post<{ Params: AppParams }>('/api/v1/apps/:app/restart', {
-    schema: { summary: 'Restart the app with zero downtime (ps:restart)', tags: ['processes'], params: APP_PARAMS, response: withErrors({ 200: OUTPUT }) },
+    schema: {
+      summary: 'Restart the app with zero downtime (ps:restart)',
+      tags: ['processes'],
+      params: APP_PARAMS,
+      response: withErrors({ 200: OUTPUT }),
+    },
     handler: async (request) => commands.action(request, ['ps:restart', request.params.app]),
   });
 
   app.get<{ Params: AppParams }>('/api/v1/apps/:app/stats', {
-    schema: { summary: 'CPU and memory of each running container, one Docker stats sample (ps:stats)', tags: ['processes'], params: APP_PARAMS, response: withErrors({ 200: OBJECTS }) },
+    schema: {
+      summary: 'CPU and memory of each running container, one Docker stats sample (ps:stats)',
+      tags: ['processes'],
+      params: APP_PARAMS,
+      response: withErrors({ 200: OBJECTS }),
+    },
     handler: async (request) => commands.json(request, ['ps:stats', request.params.app, '--format', 'json']),
   });
 
   app.get<{ Params: AppParams }>('/api/v1/apps/:app/builds', {
-    schema: { summary: 'Builds, newest first (builds:list --format json)', tags: ['builds'], params: APP_PARAMS, response: withErrors({ 200: OBJECTS }) },
+    schema: {
+      summary: 'Builds, newest first (builds:list --format json)',
+      tags: ['builds'],
+      params: APP_PARAMS,
+      response: withErrors({ 200: OBJECTS }),
+    },
     handler: async (request) => commands.json(request, ['builds:list', request.params.app, '--format', 'json']),
   });
 
@@ -198,7 +236,12 @@ export function appRoutes(app: FastifyInstance, commands: HttpCommands): void {
       response: withErrors({ 200: TEXT_STREAM }),
     },
     handler: async (request, reply) =>
-      commands.stream(request, reply, ['builds:output', request.params.app, String(request.params.id), ...(request.query.follow ? ['--tail'] : [])]),
+      commands.stream(request, reply, [
+        'builds:output',
+        request.params.app,
+        String(request.params.id),
+        ...(request.query.follow ? ['--tail'] : []),
+      ]),
   });
 
   app.get<{ Params: AppParams; Querystring: { lines?: number; follow?: boolean; process?: string } }>('/api/v1/apps/:app/logs', {
@@ -218,7 +261,14 @@ export function appRoutes(app: FastifyInstance, commands: HttpCommands): void {
     },
     handler: async (request, reply) => {
       const { lines, follow, process } = request.query;
-      const argv = ['logs', request.params.app, '--num', String(lines ?? 100), ...(follow ? ['--tail'] : []), ...(process ? ['--ps', process] : [])];
+      const argv = [
+        'logs',
+        request.params.app,
+        '--num',
+        String(lines ?? 100),
+        ...(follow ? ['--tail'] : []),
+        ...(process ? ['--ps', process] : []),
+      ];
       return commands.stream(request, reply, argv);
     },
   });

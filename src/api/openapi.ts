@@ -65,10 +65,7 @@ export function openApiDocument(routes: readonly RouteRecord[]): Record<string, 
 }
 
 function operation(method: string, path: string, schema: RouteSchema): Record<string, unknown> {
-  const parameters = [
-    ...parametersOf('path', schema.params),
-    ...parametersOf('query', schema.querystring),
-  ];
+  const parameters = [...parametersOf('path', schema.params), ...parametersOf('query', schema.querystring)];
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(schema.response ?? { 200: {} })) {
     responses[status] = responseOf(status, response);
@@ -78,7 +75,9 @@ function operation(method: string, path: string, schema: RouteSchema): Record<st
     ...(schema.summary && { summary: schema.summary }),
     ...(schema.tags && { tags: schema.tags }),
     ...(parameters.length && { parameters }),
-    ...(schema.body !== undefined && { requestBody: { required: true, content: { 'application/json': { schema: toOpenApi(schema.body) } } } }),
+    ...(schema.body !== undefined && {
+      requestBody: { required: true, content: { 'application/json': { schema: toOpenApi(schema.body) } } },
+    }),
     responses,
   };
 }

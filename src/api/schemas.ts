@@ -40,7 +40,12 @@ export const APP_SUMMARY = {
     urls: { type: 'array', items: { type: 'string' } },
     lastDeploy: {
       type: ['object', 'null'],
-      properties: { id: { type: 'integer' }, status: { type: 'string' }, startedAt: { type: 'string' }, finishedAt: { type: ['string', 'null'] } },
+      properties: {
+        id: { type: 'integer' },
+        status: { type: 'string' },
+        startedAt: { type: 'string' },
+        finishedAt: { type: ['string', 'null'] },
+      },
     },
   },
   required: ['name', 'status', 'processes', 'urls'],

@@ -22,7 +22,9 @@ export function serviceRoutes(app: FastifyInstance, commands: HttpCommands, regi
     },
     handler: async (request) => {
       const kinds = serviceKinds(registry);
-      return Promise.all(kinds.map(async (kind) => ({ kind, services: await commands.json<unknown[]>(request, [`${kind}:list`, '--format', 'json']) })));
+      return Promise.all(
+        kinds.map(async (kind) => ({ kind, services: await commands.json<unknown[]>(request, [`${kind}:list`, '--format', 'json']) })),
+      );
     },
   });
 

@@ -9,7 +9,11 @@ import type { Backups } from './backups.js';
 import { assertBackupSchedule } from './schedule.js';
 
 const USE_IAM = {
-  'use-iam': { type: 'boolean', short: 'u', description: "use the server's own AWS credentials (environment, instance profile) instead of backup-auth" },
+  'use-iam': {
+    type: 'boolean',
+    short: 'u',
+    description: "use the server's own AWS credentials (environment, instance profile) instead of backup-auth",
+  },
 } as const;
 const CREDENTIAL = /^[\x21-\x7e]{1,256}$/;
 const REGION = /^[a-z0-9-]{1,64}$/;
@@ -35,7 +39,10 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
       `REGION defaults to us-east-1, SIGNATURE must be s3v4 (the default). ENDPOINT (https://...) points at an\n` +
       'S3-compatible store such as MinIO, R2 or B2. Stored 0600 on the server; never printed or logged.\n' +
       'From a remote client the endpoint may not be a private or loopback address.',
-    examples: [`paas ${topic}:backup-auth blog-db AKIAEXAMPLE SECRETEXAMPLE`, `paas ${topic}:backup-auth blog-db KEY SECRET us-east-1 s3v4 https://minio.example.com`],
+    examples: [
+      `paas ${topic}:backup-auth blog-db AKIAEXAMPLE SECRETEXAMPLE`,
+      `paas ${topic}:backup-auth blog-db KEY SECRET us-east-1 s3v4 https://minio.example.com`,
+    ],
     secrets: { args: 1 },
     arity: [3, 6],
     handler({ args: [name, key, secret, region, signature, endpoint], actor, stdout }) {
@@ -81,9 +88,18 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     flags: { ...USE_IAM, ...FORMAT_FLAG },
     arity: [2, 2],
     async handler({ args: [name, destination], flags, actor, stdout, signal }) {
-      const found = await backups.list(service(name), destination, { useIam: flags['use-iam'] === true, local: actor.transport === 'socket', signal });
+      const found = await backups.list(service(name), destination, {
+        useIam: flags['use-iam'] === true,
+        local: actor.transport === 'socket',
+        signal,
+      });
       if (flags.format === 'json') return writeJson(stdout, found);
-      stdout.write(renderTable(['NAME', 'BYTES', 'MODIFIED'], found.map((item) => [item.key, String(item.bytes), item.modified])));
+      stdout.write(
+        renderTable(
+          ['NAME', 'BYTES', 'MODIFIED'],
+          found.map((item) => [item.key, String(item.bytes), item.modified]),
+        ),
+      );
     },
   });
 
@@ -95,12 +111,19 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
       'SCHEDULE is five cron fields (minute hour day month weekday), six with seconds first, or @daily and the like,\n' +
       `in the server's time zone. Each run is recorded: a failed one shows in ${topic}:backup-report (which then\n` +
       'exits non-zero), as a backup-failed line in paas events, and as an error in the daemon log.',
-    examples: [`paas ${topic}:backup-schedule blog-db "0 3 * * *" my-backups`, `paas ${topic}:backup-schedule blog-db @daily file:///var/backups/paas`],
+    examples: [
+      `paas ${topic}:backup-schedule blog-db "0 3 * * *" my-backups`,
+      `paas ${topic}:backup-schedule blog-db @daily file:///var/backups/paas`,
+    ],
     flags: USE_IAM,
     arity: [3, 3],
     async handler({ args: [name, schedule, destination], flags, actor, stdout }) {
       const cron = assertBackupSchedule(schedule);
-      await backups.schedule(service(name), { cron, destination: destination, useIam: flags['use-iam'] === true }, actor.transport === 'socket');
+      await backups.schedule(
+        service(name),
+        { cron, destination: destination, useIam: flags['use-iam'] === true },
+        actor.transport === 'socket',
+      );
       writeLine(stdout, `-----> Backups of ${topic} service ${name} scheduled: ${cron} to ${destination}`);
       writeLine(stdout, `       Next run: ${backups.nextRun(name)?.toISOString() ?? 'never (the schedule has no future date)'}`);
     },
@@ -114,7 +137,10 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     arity: [1, 1],
     handler({ args: [name], stdout }) {
       const { schedule } = backups.read(service(name));
-      if (!schedule) throw new UserError(`no backup is scheduled for ${topic} service ${name}; schedule one with: paas ${topic}:backup-schedule ${name} "0 3 * * *" BUCKET`);
+      if (!schedule)
+        throw new UserError(
+          `no backup is scheduled for ${topic} service ${name}; schedule one with: paas ${topic}:backup-schedule ${name} "0 3 * * *" BUCKET`,
+        );
       writeLine(stdout, `${schedule.cron} paas ${topic}:backup ${name} ${schedule.destination}${schedule.useIam ? ' --use-iam' : ''}`);
     },
   });
@@ -158,7 +184,12 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     (name) => backups.config.update(name, ({ auth: _removed, ...config }) => config),
     (name) => `Backup credentials removed from ${topic} service ${name}`,
   );
-  removal('backup-unschedule', `Stop the scheduled backups of a ${topic} service`, (name) => backups.unschedule(name), (name) => `Scheduled backups of ${topic} service ${name} removed`);
+  removal(
+    'backup-unschedule',
+    `Stop the scheduled backups of a ${topic} service`,
+    (name) => backups.unschedule(name),
+    (name) => `Scheduled backups of ${topic} service ${name} removed`,
+  );
   removal(
     'backup-unset-encryption',
     `Stop encrypting the backups of a ${topic} service`,
@@ -177,7 +208,13 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
       const config = backups.read(service(name));
       const report = backupReport(config, backups.nextRun(name));
       if (flags.format === 'json') writeJson(stdout, report);
-      else stdout.write(renderReport(`${name} backup information`, Object.entries(report).map(([label, value]) => [label, value])));
+      else
+        stdout.write(
+          renderReport(
+            `${name} backup information`,
+            Object.entries(report).map(([label, value]) => [label, value]),
+          ),
+        );
       if (config.last?.status !== 'failed') return;
       writeLine(stderr, `error: the last backup of ${name} failed: ${config.last.error ?? 'no reason recorded'}`);
       return 1;
@@ -204,13 +241,30 @@ export function backupReport(config: BackupConfig, nextRun: Date | null): Record
 }
 
 /** backup-auth's arguments, checked; a remote caller's endpoint may not be private or loopback. Pure. */
-export function parseAuth(key: string, secret: string, region: string | undefined, signature: string | undefined, endpoint: string | undefined, local: boolean): BackupAuth {
-  if (!CREDENTIAL.test(key) || !CREDENTIAL.test(secret)) throw new UserError('the access key and secret must be 1-256 printable characters without spaces');
-  if (region !== undefined && !REGION.test(region)) throw new UserError(`invalid region "${printable(region)}": lowercase letters, digits and dashes, e.g. us-east-1`);
+export function parseAuth(
+  key: string,
+  secret: string,
+  region: string | undefined,
+  signature: string | undefined,
+  endpoint: string | undefined,
+  local: boolean,
+): BackupAuth {
+  if (!CREDENTIAL.test(key) || !CREDENTIAL.test(secret))
+    throw new UserError('the access key and secret must be 1-256 printable characters without spaces');
+  if (region !== undefined && !REGION.test(region))
+    throw new UserError(`invalid region "${printable(region)}": lowercase letters, digits and dashes, e.g. us-east-1`);
   if (signature !== undefined && !SIGNATURES.includes(signature)) {
-    throw new UserError(`signature version "${printable(signature)}" is not supported; paas signs requests with s3v4 (give s3v4 or leave it out)`);
+    throw new UserError(
+      `signature version "${printable(signature)}" is not supported; paas signs requests with s3v4 (give s3v4 or leave it out)`,
+    );
   }
-  return { accessKeyId: key, secretAccessKey: secret, region: region ?? 'us-east-1', signatureVersion: 's3v4', ...(endpoint !== undefined ? { endpoint: parseEndpoint(endpoint, local) } : {}) };
+  return {
+    accessKeyId: key,
+    secretAccessKey: secret,
+    region: region ?? 'us-east-1',
+    signatureVersion: 's3v4',
+    ...(endpoint !== undefined ? { endpoint: parseEndpoint(endpoint, local) } : {}),
+  };
 }
 
 function parseEndpoint(text: string, local: boolean): string {
@@ -221,11 +275,15 @@ function parseEndpoint(text: string, local: boolean): string {
     throw new UserError(`invalid endpoint "${printable(text)}": give a URL like https://minio.example.com`);
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) {
-    throw new UserError(`invalid endpoint "${printable(text)}": an http(s) URL without credentials, query or fragment, like https://minio.example.com`);
+    throw new UserError(
+      `invalid endpoint "${printable(text)}": an http(s) URL without credentials, query or fragment, like https://minio.example.com`,
+    );
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!local && isPrivateHost(host)) {
-    throw new UserError(`endpoint ${printable(text)} is a private or loopback address; only the paas command on the server may set such an endpoint`);
+    throw new UserError(
+      `endpoint ${printable(text)} is a private or loopback address; only the paas command on the server may set such an endpoint`,
+    );
   }
   return url.toString().replace(/\/$/, '');
 }

@@ -1,3 +1,4 @@
+// Longer than 300 lines: running a backup, its schedule and its last result share one state (the running flag, the timers, the report), kept in one class rather than passed around.
 import { createWriteStream } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -128,7 +129,11 @@ export class Backups {
   }
 
   /** Fetches a backup (object or server file) and decrypts it when its name ends in .gpg. */
-  async fetchForRestore(service: string, text: string, options: { useIam: boolean; local: boolean; signal: AbortSignal }): Promise<RestoreInput> {
+  async fetchForRestore(
+    service: string,
+    text: string,
+    options: { useIam: boolean; local: boolean; signal: AbortSignal },
+  ): Promise<RestoreInput> {
     const location = parseLocation(text);
     const config = this.config.read(service);
     const name = location.kind === 's3' ? location.key : location.path;
@@ -244,7 +249,13 @@ export class Backups {
     timer.unref();
     this.running.set(service, controller);
     try {
-      await this.backup(service, { destination: schedule.destination, useIam: schedule.useIam, local: true, trigger: 'schedule', signal: controller.signal });
+      await this.backup(service, {
+        destination: schedule.destination,
+        useIam: schedule.useIam,
+        local: true,
+        trigger: 'schedule',
+        signal: controller.signal,
+      });
     } catch (error) {
       this.api.logger.error({ plugin: this.source.plugin, service, err: error }, 'scheduled backup could not run');
     } finally {
@@ -262,9 +273,9 @@ export class Backups {
       return;
     }
     this.api.logger.error({ ...fields, error: result.error }, 'backup failed');
-    await this.api.events.emit('backup-failed', { plugin: this.source.plugin, service }).catch((error: unknown) =>
-      this.api.logger.warn({ err: error, service }, 'a backup-failed handler failed'),
-    );
+    await this.api.events
+      .emit('backup-failed', { plugin: this.source.plugin, service })
+      .catch((error: unknown) => this.api.logger.warn({ err: error, service }, 'a backup-failed handler failed'));
   }
 
   private async dumpTo(service: string, file: string, signal: AbortSignal): Promise<void> {

@@ -22,7 +22,10 @@ export function parseDestination(text: string): Destination {
 export function parseLocation(text: string): BackupLocation {
   if (text.startsWith('file:')) return { kind: 'file', path: filePath(text, 'file') };
   const [bucket, key] = splitBucket(text, 'backup');
-  if (!key) throw new UserError(`backup "${printable(text)}" names a bucket but no object; give BUCKET/OBJECT (see the object names: paas TOPIC:backup-list)`);
+  if (!key)
+    throw new UserError(
+      `backup "${printable(text)}" names a bucket but no object; give BUCKET/OBJECT (see the object names: paas TOPIC:backup-list)`,
+    );
   return { kind: 's3', bucket, key };
 }
 
@@ -64,7 +67,9 @@ function splitBucket(text: string, what: string): [string, string] {
   }
   const parts = key.split('/').filter(Boolean);
   if (parts.some((part) => !KEY_PART.test(part) || part === '.' || part === '..')) {
-    throw new UserError(`invalid ${what} "${printable(text)}": object names use letters, digits, dots, dashes and underscores between slashes`);
+    throw new UserError(
+      `invalid ${what} "${printable(text)}": object names use letters, digits, dots, dashes and underscores between slashes`,
+    );
   }
   return [bucket, parts.join('/')];
 }
@@ -75,6 +80,7 @@ function filePath(text: string, what: 'folder' | 'file'): string {
     throw new UserError(`invalid ${what} "${printable(text)}": write a server ${what} as file:///ABSOLUTE/PATH`);
   }
   const clean = normalize(path).replace(/\/+$/, '') || '/';
-  if (what === 'folder' && clean === '/') throw new UserError('backups cannot go to / itself; name a folder, e.g. file:///var/backups/paas');
+  if (what === 'folder' && clean === '/')
+    throw new UserError('backups cannot go to / itself; name a folder, e.g. file:///var/backups/paas');
   return clean;
 }

@@ -13,13 +13,28 @@ export async function gpgFile(mode: 'encrypt' | 'decrypt', passphrase: string, i
   try {
     const action = mode === 'encrypt' ? ['--symmetric', '--cipher-algo', 'AES256'] : ['--decrypt'];
     const args = [
-      '--batch', '--yes', '--quiet', '--no-tty', '--homedir', home, '--pinentry-mode', 'loopback',
-      '--no-symkey-cache', '--passphrase-fd', '3', ...action, '--output', output, input,
+      '--batch',
+      '--yes',
+      '--quiet',
+      '--no-tty',
+      '--homedir',
+      home,
+      '--pinentry-mode',
+      'loopback',
+      '--no-symkey-cache',
+      '--passphrase-fd',
+      '3',
+      ...action,
+      '--output',
+      output,
+      input,
     ];
     const { code, stderr } = await runWithSecret('gpg', args, passphrase);
     if (code !== 0) {
       const why = lastLine(stderr) || `exit code ${code}`;
-      throw new UserError(mode === 'decrypt' ? `cannot decrypt the backup (wrong passphrase?): ${why}` : `gpg could not encrypt the backup: ${why}`);
+      throw new UserError(
+        mode === 'decrypt' ? `cannot decrypt the backup (wrong passphrase?): ${why}` : `gpg could not encrypt the backup: ${why}`,
+      );
     }
   } finally {
     await new Promise((resolve) => execFile('gpgconf', ['--homedir', home, '--kill', 'gpg-agent'], () => resolve(undefined)));
@@ -33,7 +48,11 @@ function runWithSecret(program: string, args: string[], secret: string): Promise
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4096)));
     child.on('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new UserError(`${program} is not installed on the server; install it with: apt-get install gnupg`) : error),
+      reject(
+        error.code === 'ENOENT'
+          ? new UserError(`${program} is not installed on the server; install it with: apt-get install gnupg`)
+          : error,
+      ),
     );
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
     const fd3 = child.stdio[3] as NodeJS.WritableStream;
@@ -43,5 +62,12 @@ function runWithSecret(program: string, args: string[], secret: string): Promise
 }
 
 function lastLine(text: string): string {
-  return text.trim().split('\n').pop()?.replace(/^gpg: /, '').trim() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .pop()
+      ?.replace(/^gpg: /, '')
+      .trim() ?? ''
+  );
 }

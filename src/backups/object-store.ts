@@ -32,13 +32,20 @@ export function s3Client(auth: BackupAuth | undefined, useIam: boolean): S3Clien
 /** Uploads a file (in parts when it is large); resolves with its size. */
 export async function uploadFile(client: S3Client, bucket: string, key: string, file: string, signal: AbortSignal): Promise<number> {
   const { size } = await stat(file);
-  const upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }, abortController: toController(signal) });
+  const upload = new Upload({
+    client,
+    params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size },
+    abortController: toController(signal),
+  });
   await s3Call(() => upload.done(), `upload to s3://${bucket}/${key}`);
   return size;
 }
 
 export async function downloadFile(client: S3Client, bucket: string, key: string, file: string, signal: AbortSignal): Promise<void> {
-  const answer = await s3Call(() => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }), `download s3://${bucket}/${key}`);
+  const answer = await s3Call(
+    () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),
+    `download s3://${bucket}/${key}`,
+  );
   if (!answer.Body) throw new UserError(`s3://${bucket}/${key} is empty`);
   await pipeline(answer.Body as Readable, createWriteStream(file, { mode: 0o600 }), { signal });
 }
@@ -77,7 +84,13 @@ async function s3Call<T>(call: () => Promise<T>, what: string): Promise<T> {
 
 /** An S3 error in a few words: the service's code and message, or the network error. Pure. */
 export function describeS3Error(error: unknown): string {
-  const e = error as { name?: string; message?: string; code?: string; errors?: Array<{ code?: string; message?: string }>; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    errors?: Array<{ code?: string; message?: string }>;
+    $metadata?: { httpStatusCode?: number };
+  };
   const network = e.code ?? e.errors?.[0]?.code;
   if (network && /^E[A-Z]+$/.test(network)) return `${network} (the endpoint cannot be reached)`;
   const status = e.$metadata?.httpStatusCode;

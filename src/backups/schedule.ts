@@ -12,7 +12,9 @@ export function assertBackupSchedule(schedule: string): string {
   const trimmed = schedule.trim();
   const fields = trimmed.split(/\s+/).length;
   if (!MACRO.test(trimmed) && fields !== 5 && fields !== 6) {
-    throw new UserError(`schedule "${printable(schedule)}" must have five fields (minute hour day month weekday), six with seconds first, or be like @daily`);
+    throw new UserError(
+      `schedule "${printable(schedule)}" must have five fields (minute hour day month weekday), six with seconds first, or be like @daily`,
+    );
   }
   try {
     new Cron(trimmed, { paused: true }).stop();

@@ -50,7 +50,9 @@ export const MAX_READ_FILE = 1024 * 1024;
 /** A UserError for a file over MAX_READ_FILE, or nothing. `where` says whose file it is. */
 export function assertReadableSize(path: string, size: number | undefined, where: string): void {
   if ((size ?? 0) > MAX_READ_FILE) {
-    throw new UserError(`${printable(path)} ${where} is ${Math.ceil((size ?? 0) / 1024)} KB; paas reads at most ${MAX_READ_FILE / 1024} KB of it`);
+    throw new UserError(
+      `${printable(path)} ${where} is ${Math.ceil((size ?? 0) / 1024)} KB; paas reads at most ${MAX_READ_FILE / 1024} KB of it`,
+    );
   }
 }
 
@@ -106,8 +108,7 @@ export function mapEntryName(name: string, subdir: string): string | undefined {
 export function contextStream(tarPath: string, options: ContextOptions = {}): Readable {
   const subdir = options.subdir === undefined ? '' : contextPath(options.subdir, 'build directory');
   const alwaysKept = new Set(['.dockerignore', contextPath(options.dockerfile ?? 'Dockerfile', 'dockerfile path')]);
-  const dropped = (path: string): boolean =>
-    options.ignore !== undefined && !alwaysKept.has(path) && isIgnored(options.ignore, path);
+  const dropped = (path: string): boolean => options.ignore !== undefined && !alwaysKept.has(path) && isIgnored(options.ignore, path);
 
   const kept = new Set<string>();
   const source = createReadStream(tarPath);

@@ -25,7 +25,9 @@ export function builderTopic(builders?: BuilderRegistry): TopicSpec {
         summary: `the builder to use instead of detection (${builders?.names().join(' or ') ?? 'a builder name'})`,
         validate: (value) => {
           if (builders && !builders.find(value)) {
-            throw new UserError(`unknown builder "${printable(value)}"; pick one of: ${builders.names().join(', ')} (or no value to detect it)`);
+            throw new UserError(
+              `unknown builder "${printable(value)}"; pick one of: ${builders.names().join(', ')} (or no value to detect it)`,
+            );
           }
           return value;
         },

@@ -1,3 +1,4 @@
+// Longer than 300 lines: the Dockerfile build and the decoding of the Engine's build errors that the buildpack image builds share with it.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';

@@ -18,7 +18,10 @@ const DOCKERFILE_TOPIC: TopicSpec = {
       scope: 'app+global',
       summary: 'config vars passed to the build as --build-arg, comma-separated',
       validate(value) {
-        const names = value.split(',').map((n) => n.trim()).filter(Boolean);
+        const names = value
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean);
         for (const arg of names) {
           if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg)) throw new UserError(`invalid build arg name "${printable(arg)}"`);
         }
@@ -89,7 +92,10 @@ function buildArgs(
   request: { config: Record<string, string>; app: { name: string }; detail(text: string): void },
 ): Record<string, string> {
   const args: Record<string, string> = {};
-  for (const name of (setting ?? '').split(',').map((n) => n.trim()).filter(Boolean)) {
+  for (const name of (setting ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)) {
     if (name in request.config) args[name] = request.config[name]!;
     else request.detail(`warning: build arg ${name} is not a config var of ${request.app.name}; skipped`);
   }

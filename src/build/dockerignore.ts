@@ -41,9 +41,7 @@ function parseLine(line: string, lineNo: number): IgnoreRule | undefined {
   const exclusion = pattern.startsWith('!');
   if (exclusion) pattern = pattern.slice(1).trim();
   if (exclusion && pattern === '') {
-    throw new UserError(
-      `.dockerignore line ${lineNo}: "!" needs a pattern after it (e.g. !keep.txt to re-include keep.txt)`,
-    );
+    throw new UserError(`.dockerignore line ${lineNo}: "!" needs a pattern after it (e.g. !keep.txt to re-include keep.txt)`);
   }
   pattern = cleanPath(pattern);
   if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);

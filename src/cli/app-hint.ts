@@ -34,13 +34,21 @@ export function appOfRemote(url: string): string | undefined {
     if (colon === -1) return undefined;
     path = url.slice(colon + 1);
   }
-  const app = path.replace(/\/+$/, '').split('/').pop()?.replace(/\.git$/, '');
+  const app = path
+    .replace(/\/+$/, '')
+    .split('/')
+    .pop()
+    ?.replace(/\.git$/, '');
   return app || undefined;
 }
 
 function gitRemoteUrl(remote: string, cwd: string): string | undefined {
   try {
-    const out = execFileSync('git', ['config', '--get', `remote.${remote}.url`], { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    const out = execFileSync('git', ['config', '--get', `remote.${remote}.url`], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
     return out.toString().trim() || undefined;
   } catch {
     return undefined;

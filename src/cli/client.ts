@@ -47,7 +47,13 @@ function pinnedConnection(url: URL, pin: TlsPin, notice: (line: string) => void)
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    const socket = tlsConnect({
+      host,
+      port,
+      servername: isIP(host) ? undefined : host,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+    });
     socket.once('error', reject);
     socket.once('secureConnect', () => {
       socket.off('error', reject);
@@ -67,20 +73,19 @@ function connectionError(target: Target, error: NodeJS.ErrnoException): Error {
     return new DaemonUnreachable(unreachableMessage(target, error));
   }
   if (target.kind === 'http' && !target.tls && (error.code === 'ECONNRESET' || error.message === 'socket hang up')) {
-    return new Error(`the paas daemon at ${describeTarget(target)} closed the connection; if its API speaks TLS (the default unless bound to loopback), use PAAS_API_URL=https://...`);
+    return new Error(
+      `the paas daemon at ${describeTarget(target)} closed the connection; if its API speaks TLS (the default unless bound to loopback), use PAAS_API_URL=https://...`,
+    );
   }
   if (target.kind === 'http' && target.tls && /wrong version number|EPROTO/i.test(`${error.code} ${error.message}`)) {
-    return new Error(`the paas daemon at ${describeTarget(target)} does not speak TLS; if it was started with PAAS_API_INSECURE=1 or on loopback, use PAAS_API_URL=http://...`);
+    return new Error(
+      `the paas daemon at ${describeTarget(target)} does not speak TLS; if it was started with PAAS_API_INSECURE=1 or on loopback, use PAAS_API_URL=http://...`,
+    );
   }
   return error;
 }
 
-function relayResponse(
-  res: IncomingMessage,
-  io: CommandIo,
-  resolve: (code: number) => void,
-  reject: (error: Error) => void,
-): void {
+function relayResponse(res: IncomingMessage, io: CommandIo, resolve: (code: number) => void, reject: (error: Error) => void): void {
   if (res.statusCode !== 200) {
     let body = '';
     res.setEncoding('utf8');

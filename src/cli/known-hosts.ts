@@ -19,7 +19,11 @@ export function knownHostsFile(env: NodeJS.ProcessEnv): string {
 
 /** `AB:CD:...` (64 hex digits), from hex with or without colons, any case, `SHA256:` prefix allowed. Pure. */
 export function normalizeFingerprint(text: string, source = 'PAAS_API_FINGERPRINT'): string {
-  const hex = text.trim().replace(/^sha-?256:?\s*/i, '').replace(/[:\s]/g, '').toUpperCase();
+  const hex = text
+    .trim()
+    .replace(/^sha-?256:?\s*/i, '')
+    .replace(/[:\s]/g, '')
+    .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) {
     throw new Error(`${source} must be a SHA-256 fingerprint (64 hex digits, as paas api:fingerprint prints on the server)`);
   }

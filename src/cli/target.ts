@@ -5,9 +5,7 @@ import { knownHostsFile, normalizeFingerprint, type TlsPin } from './known-hosts
  * Where the CLI sends commands: the local socket, or a remote daemon's API with a token; over
  * https the daemon's certificate is pinned (`tls`).
  */
-export type Target =
-  | { kind: 'socket'; socketPath: string }
-  | { kind: 'http'; url: URL; token: string; tls?: TlsPin };
+export type Target = { kind: 'socket'; socketPath: string } | { kind: 'http'; url: URL; token: string; tls?: TlsPin };
 
 export function targetFromEnv(env: NodeJS.ProcessEnv): Target {
   if (env.PAAS_API_URL) {
@@ -21,7 +19,9 @@ export function targetFromEnv(env: NodeJS.ProcessEnv): Target {
       throw new Error(`PAAS_API_URL must be a URL like https://your-server:8765 (got "${env.PAAS_API_URL}")`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new Error(`PAAS_API_URL must start with https:// (or http:// for a daemon bound to loopback or started with PAAS_API_INSECURE=1)`);
+      throw new Error(
+        `PAAS_API_URL must start with https:// (or http:// for a daemon bound to loopback or started with PAAS_API_INSECURE=1)`,
+      );
     }
     if (url.protocol === 'http:') {
       if (env.PAAS_API_FINGERPRINT) throw new Error('PAAS_API_FINGERPRINT pins a certificate: use an https:// PAAS_API_URL');

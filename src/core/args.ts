@@ -70,9 +70,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[], options: {
     else value = argv[++i];
     if (value === undefined) throw new UserError(`${spec.name}: --${name} needs a value`);
     if (flag.choices && !flag.choices.includes(value)) {
-      throw new UserError(
-        `${spec.name}: --${name} must be one of ${flag.choices.join(', ')} (got "${printable(value)}")`,
-      );
+      throw new UserError(`${spec.name}: --${name} must be one of ${flag.choices.join(', ')} (got "${printable(value)}")`);
     }
     flags[name] = addValue(flag, flags[name], value);
   }

@@ -42,7 +42,7 @@ export function assertApplicableValues(vars: Record<string, string>): void {
     if (bytes > MAX_CONFIG_VAR_BYTES) {
       throw new UserError(
         `${key} is ${Math.ceil(bytes / 1024)} KB; one config var holds at most ${MAX_CONFIG_VAR_BYTES / 1024} KB ` +
-          '(the kernel\'s limit per variable): keep large data in a file or a database',
+          "(the kernel's limit per variable): keep large data in a file or a database",
       );
     }
   }
@@ -76,7 +76,11 @@ export function renderConfigExport(vars: Record<string, string>, format: ExportF
     case 'json':
       return `${JSON.stringify(vars, null, 2)}\n`;
     case 'json-list':
-      return `${JSON.stringify(entries.map(([name, value]) => ({ name, value })), null, 2)}\n`;
+      return `${JSON.stringify(
+        entries.map(([name, value]) => ({ name, value })),
+        null,
+        2,
+      )}\n`;
     case 'exports':
       return entries.map(([key, value]) => `export ${key}=${shellQuote(value)}\n`).join('');
     case 'shell':

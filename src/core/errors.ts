@@ -3,7 +3,10 @@
  * and the command exits non-zero. Anything else that is thrown is an internal error.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'UserError';
   }

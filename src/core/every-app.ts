@@ -19,7 +19,8 @@ export function parallelism(flag: string | boolean | undefined, cpus: number): n
   if (flag === undefined || flag === false) return 1;
   const text = String(flag);
   if (text === '-1') return Math.max(1, cpus);
-  if (!/^[1-9]\d{0,2}$/.test(text)) throw new UserError(`--parallel must be a whole number from 1 to 999, or -1 (one per CPU); got "${printable(text)}"`);
+  if (!/^[1-9]\d{0,2}$/.test(text))
+    throw new UserError(`--parallel must be a whole number from 1 to 999, or -1 (one per CPU); got "${printable(text)}"`);
   return Number(text);
 }
 

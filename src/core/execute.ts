@@ -45,7 +45,13 @@ export async function executeCommand(
       io.stdout.write(renderCommandHelp(spec));
       return 0;
     }
-    const args = withApp(spec, parsed.args, global, hooks.appExists ?? (() => false), parsed.flags.global === true || parsed.flags.all === true);
+    const args = withApp(
+      spec,
+      parsed.args,
+      global,
+      hooks.appExists ?? (() => false),
+      parsed.flags.global === true || parsed.flags.all === true,
+    );
     checkArity(spec, args);
     if (global.force && spec.flags?.force?.type === 'boolean') parsed.flags.force = true;
     if (global.quiet) quiet = quietWriter(io.stdout);

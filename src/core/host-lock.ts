@@ -7,12 +7,7 @@ import { dirname, join } from 'node:path';
  * lock whose owner died is taken over. The folder must not be writable by other users (it lives
  * in PAAS_HOME, not /tmp), or anyone could take the lock first and stall the work.
  */
-export async function withHostLock<T>(
-  dir: string,
-  work: () => Promise<T>,
-  onWait: (ownerPid: number) => void,
-  pollMs = 2000,
-): Promise<T> {
+export async function withHostLock<T>(dir: string, work: () => Promise<T>, onWait: (ownerPid: number) => void, pollMs = 2000): Promise<T> {
   let told = false;
   mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
   for (;;) {

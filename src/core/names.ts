@@ -42,9 +42,7 @@ export function assertSettableConfigKey(key: string): string {
 
 export function assertTokenName(name: string): string {
   if (!TOKEN_NAME.test(name)) {
-    throw new UserError(
-      `invalid token name "${printable(name)}": use letters, digits, dots, dashes and underscores (e.g. laptop)`,
-    );
+    throw new UserError(`invalid token name "${printable(name)}": use letters, digits, dots, dashes and underscores (e.g. laptop)`);
   }
   return name;
 }

@@ -11,8 +11,7 @@ export function writeJson(stream: Writable, value: unknown): void {
 /** A plain aligned table, header first; used by list commands. */
 export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] + 2))).join('');
+  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] + 2))).join('');
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 

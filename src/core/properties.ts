@@ -119,7 +119,12 @@ export function writeChange(stdout: Writable, change: PropertyChange): void {
   stdout.write(change.value === undefined ? `-----> Unsetting ${key}\n` : `-----> Setting ${key} to ${change.value}\n`);
 }
 
-export function propertyValues(properties: PropertiesTable, topic: TopicSpec, property: PropertySpec, appId: number | null): PropertyValues {
+export function propertyValues(
+  properties: PropertiesTable,
+  topic: TopicSpec,
+  property: PropertySpec,
+  appId: number | null,
+): PropertyValues {
   const { namespace, key } = storageOf(topic, property);
   return {
     app: appId === null || property.scope === 'global' ? undefined : properties.get(appId, namespace, key),

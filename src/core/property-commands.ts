@@ -44,7 +44,11 @@ const GLOBAL: FlagSpec = { type: 'boolean', description: 'the global settings in
  * Registers `TOPIC:set` and `TOPIC:report` for a topic's properties and adds the topic to the
  * all-in-one `report`, so every topic takes the same arguments and prints the same shapes.
  */
-export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports'>, topic: TopicSpec, options: TopicCommandOptions = {}): void {
+export function registerTopic(
+  api: Pick<PartApi, 'commands' | 'store' | 'reports'>,
+  topic: TopicSpec,
+  options: TopicCommandOptions = {},
+): void {
   const { commands, store, reports } = api;
   const prefix = prefixOf(topic);
   const title = topic.title ?? prefix;
@@ -95,7 +99,11 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
     description:
       `With a --${prefix}-KEY flag only that value is printed (e.g. --${prefix}-${example}).\n` +
       `--format json prints Dokku's keys: the flag names without --${prefix}- (and, as Dokku 0.38 does, also with it).`,
-    examples: [`paas ${topic.topic}:report blog`, `paas ${topic.topic}:report blog --${prefix}-${example}`, `paas ${topic.topic}:report blog --format json`],
+    examples: [
+      `paas ${topic.topic}:report blog`,
+      `paas ${topic.topic}:report blog --${prefix}-${example}`,
+      `paas ${topic.topic}:report blog --format json`,
+    ],
     flags: { ...REPORT_FORMAT_FLAG, ...(hasGlobal || topic.globalFields ? { global: GLOBAL } : {}) },
     openFlags: true,
     arity: [0, 1],
@@ -107,7 +115,8 @@ export function registerTopic(api: Pick<PartApi, 'commands' | 'store' | 'reports
       if (asked.length && !global && name === undefined) throw new UserError(`${topic.topic}:report: --${asked[0]} needs an APP`);
 
       const sections: Array<{ header: string; key: string; rows: Map<string, string> }> = [];
-      if (global) sections.push({ header: `Global ${title} information`, key: 'global', rows: await globalReport(store.properties, topic) });
+      if (global)
+        sections.push({ header: `Global ${title} information`, key: 'global', rows: await globalReport(store.properties, topic) });
       else {
         const apps = requireAppOrAll(store, name);
         for (const app of apps) {

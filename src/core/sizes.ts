@@ -12,7 +12,11 @@ export function parseSize(text: string, bareUnit: 'b' | 'k' | 'm' | 'g'): number
 
 /** 536870912 → `512m`. Pure. */
 export function formatSize(bytes: number): string {
-  for (const [unit, size] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [unit, size] of [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return `${bytes}b`;

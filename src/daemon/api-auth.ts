@@ -21,8 +21,7 @@ export interface RouteAuth {
   session?(request: FastifyRequest): Actor | undefined;
 }
 
-export const UNAUTHORIZED_MESSAGE =
-  'invalid or missing API token; create one on the server with: paas tokens:create NAME';
+export const UNAUTHORIZED_MESSAGE = 'invalid or missing API token; create one on the server with: paas tokens:create NAME';
 
 /** Every request on the TCP port must carry a known API token; nothing runs before this check. */
 export function requireApiToken(app: FastifyInstance, store: Store): void {
@@ -47,5 +46,4 @@ export function requireApiToken(app: FastifyInstance, store: Store): void {
   });
 }
 
-export const actorOfApiRequest = (request: FastifyRequest): Actor =>
-  request.actor ?? { name: 'unknown', transport: 'http' };
+export const actorOfApiRequest = (request: FastifyRequest): Actor => request.actor ?? { name: 'unknown', transport: 'http' };

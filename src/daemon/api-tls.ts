@@ -34,9 +34,24 @@ export async function loadOrCreateApiCertificate(home: string, names: readonly s
   const partial = { cert: `${paths.cert}.new`, key: `${paths.key}.new` };
   try {
     await openssl([
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256',
-      '-days', '3650', '-subj', '/CN=paas API', '-addext', `subjectAltName=${subjectAltNames(names)}`,
-      '-keyout', partial.key, '-out', partial.cert,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=paas API',
+      '-addext',
+      `subjectAltName=${subjectAltNames(names)}`,
+      '-keyout',
+      partial.key,
+      '-out',
+      partial.cert,
     ]);
     chmodSync(partial.key, 0o600);
     // The key first: a cert without its key is never left behind under the final names.

@@ -2,13 +2,7 @@ import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Actor } from '../core/command.js';
 import { executeCommand } from '../core/execute.js';
-import {
-  COMMAND_CONTENT_TYPE,
-  COMMAND_PATH,
-  FrameKind,
-  encodeFrame,
-  type CommandRequest,
-} from '../core/frames.js';
+import { COMMAND_CONTENT_TYPE, COMMAND_PATH, FrameKind, encodeFrame, type CommandRequest } from '../core/frames.js';
 import { redactArgv } from '../core/redact.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { Logger } from './logger.js';
@@ -36,9 +30,9 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
   app.post(COMMAND_PATH, async (request, reply) => {
     // Another type's body was already read by its parser: the command line would never come.
     if (request.headers['content-type'] !== COMMAND_CONTENT_TYPE) {
-      return reply
-        .code(415)
-        .send({ error: `a command is a POST of type ${COMMAND_CONTENT_TYPE}: {"argv": [...]} on one line, then stdin; use the paas command` });
+      return reply.code(415).send({
+        error: `a command is a POST of type ${COMMAND_CONTENT_TYPE}: {"argv": [...]} on one line, then stdin; use the paas command`,
+      });
     }
     reply.hijack();
     const res = reply.raw;

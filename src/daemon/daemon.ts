@@ -41,7 +41,10 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   const api = createPartApi({ settings, store, logger, instance: instanceId(paths.home), docker });
 
   const declared = allParts();
-  migrateParts(store.db, orderParts(declared).map((part) => part.migrations));
+  migrateParts(
+    store.db,
+    orderParts(declared).map((part) => part.migrations),
+  );
   const parts = registerParts(declared, api);
   for (const part of parts) await part.start?.();
 

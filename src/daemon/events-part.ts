@@ -24,7 +24,9 @@ export const eventsPart: Part = {
       if (!on()) return;
       try {
         if (existsSync(file) && statSync(file).size > MAX_LOG) renameSync(file, `${file}.1`);
-        appendFileSync(file, `${new Date().toISOString()} paas[${process.pid}]: INVOKED: ${event}( ${subjectOf(payload)} )\n`, { mode: 0o600 });
+        appendFileSync(file, `${new Date().toISOString()} paas[${process.pid}]: INVOKED: ${event}( ${subjectOf(payload)} )\n`, {
+          mode: 0o600,
+        });
       } catch {
         // the event log is best effort: a full disk must not fail a deploy
       }
@@ -63,7 +65,10 @@ export const eventsPart: Part = {
       },
     });
 
-    for (const [verb, off] of [['on', false], ['off', true]] as const) {
+    for (const [verb, off] of [
+      ['on', false],
+      ['off', true],
+    ] as const) {
       commands.register({
         name: `events:${verb}`,
         summary: off ? 'Stop logging events' : 'Log events again (the default)',
@@ -83,6 +88,8 @@ export const eventsPart: Part = {
 function subjectOf(payload: unknown): string {
   if (typeof payload !== 'object' || payload === null) return '';
   const record = payload as Record<string, unknown>;
-  const names = ['app', 'oldName', 'newName', 'plugin', 'service'].map((key) => record[key]).filter((value): value is string => typeof value === 'string');
+  const names = ['app', 'oldName', 'newName', 'plugin', 'service']
+    .map((key) => record[key])
+    .filter((value): value is string => typeof value === 'string');
   return names.join(' ');
 }

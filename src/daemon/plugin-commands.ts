@@ -40,7 +40,8 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
   const home = api.paths.home;
   const requireInstalled = (name: string): string => {
     assertPluginName(name);
-    if (builtins.some((part) => part.name === name)) throw new UserError(`${name} is built into paas; only installed plugins can be changed`);
+    if (builtins.some((part) => part.name === name))
+      throw new UserError(`${name} is built into paas; only installed plugins can be changed`);
     if (!installedPlugins(home).includes(name)) throw new UserError(`plugin "${name}" is not installed; see: paas plugin:list`);
     return name;
   };
@@ -76,7 +77,9 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
       'paas plugin:install https://git.example.com/paas-memo.git --name memo',
       'paas plugin:install',
     ],
-    flags: { name: { type: 'string', description: 'install under this name (default: the folder or repository name)', placeholder: 'NAME' } },
+    flags: {
+      name: { type: 'string', description: 'install under this name (default: the folder or repository name)', placeholder: 'NAME' },
+    },
     arity: [0, 1],
     async handler({ args: [source], flags, stdout, actor }) {
       if (source === undefined) {
@@ -85,10 +88,13 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
         return;
       }
       if (actor.transport !== 'socket') {
-        throw new UserError("a plugin's code runs inside the daemon: install it as root on the server (paas plugin:install over the local socket)");
+        throw new UserError(
+          "a plugin's code runs inside the daemon: install it as root on the server (paas plugin:install over the local socket)",
+        );
       }
       const name = assertPluginName(flags.name === undefined ? defaultPluginName(source) : String(flags.name));
-      if (builtins.some((part) => part.name === name)) throw new UserError(`${name} is built into paas; install the plugin under another --name`);
+      if (builtins.some((part) => part.name === name))
+        throw new UserError(`${name} is built into paas; install the plugin under another --name`);
       writeLine(stdout, `-----> Installing plugin ${name} from ${source}`);
       const dir = await fetchPlugin(home, name, source);
       try {

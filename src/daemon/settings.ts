@@ -73,7 +73,10 @@ export function isLoopback(address: string): boolean {
 }
 
 function userList(env: NodeJS.ProcessEnv, name: string): string[] {
-  const users = (env[name] ?? '').split(',').map((user) => user.trim()).filter(Boolean);
+  const users = (env[name] ?? '')
+    .split(',')
+    .map((user) => user.trim())
+    .filter(Boolean);
   const bad = users.find((user) => !/^[a-z_][a-z0-9_-]{0,31}$/.test(user));
   if (bad !== undefined) throw new Error(`${name} must list system user names, like paas,dokku (got "${bad}")`);
   return users;

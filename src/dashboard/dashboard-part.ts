@@ -15,7 +15,8 @@ export const DASHBOARD_TOPIC: TopicSpec = {
     {
       key: 'token-login',
       scope: 'global',
-      summary: 'false: only root on the server (paas on the local socket) may print login links; API token and SSH key holders may not, and their sessions end',
+      summary:
+        'false: only root on the server (paas on the local socket) may print login links; API token and SSH key holders may not, and their sessions end',
       default: 'true',
       validate(value) {
         if (value !== 'true' && value !== 'false') throw new UserError('token-login is true or false');
@@ -57,7 +58,9 @@ export function dashboardPart(): Part {
         arity: [0, 0],
         handler({ stdout, actor }) {
           if (!loginAllowed(actor)) {
-            throw new UserError('dashboard login is off for API token and SSH key holders; root can turn it on: paas dashboard:set --global token-login true');
+            throw new UserError(
+              'dashboard login is off for API token and SSH key holders; root can turn it on: paas dashboard:set --global token-login true',
+            );
           }
           writeLine(stdout, `${dashboardUrl(api)}login#${sessions.createLink(actor)}`);
           writeLine(stdout, `(valid ${LINK_TTL_MS / 60_000} minutes, once)`);
@@ -79,7 +82,12 @@ export function dashboardPart(): Part {
             expiresAt: new Date(s.expiresAt).toISOString(),
           }));
           if (flags.format === 'json') return writeJson(stdout, rows);
-          stdout.write(renderTable(['ID', 'OWNER', 'LOGGED IN', 'EXPIRES'], rows.map((r) => [r.id, r.owner, r.createdAt, r.expiresAt])));
+          stdout.write(
+            renderTable(
+              ['ID', 'OWNER', 'LOGGED IN', 'EXPIRES'],
+              rows.map((r) => [r.id, r.owner, r.createdAt, r.expiresAt]),
+            ),
+          );
         },
       });
 
@@ -91,7 +99,8 @@ export function dashboardPart(): Part {
         flags: { all: { type: 'boolean', description: 'every session' } },
         arity: [0, 1],
         handler({ args: [id], flags, stdout, actor }) {
-          if ((id === undefined) === (flags.all !== true)) throw new UserError('dashboard:logout takes a session ID or --all; see: paas dashboard:sessions');
+          if ((id === undefined) === (flags.all !== true))
+            throw new UserError('dashboard:logout takes a session ID or --all; see: paas dashboard:sessions');
           const mine = (s: Session) => actor.transport === 'socket' || s.owner === actor.name;
           const ended = sessions.revoke((s) => mine(s) && (flags.all === true || s.id === id));
           if (id !== undefined && ended === 0) throw new UserError(`no dashboard session "${id}" of yours; see: paas dashboard:sessions`);
@@ -114,4 +123,3 @@ export function dashboardUrl({ settings }: Pick<PartApi, 'settings'>): string {
   const bracketed = host.includes(':') ? `[${host}]` : host;
   return `${scheme}://${bracketed}:${settings.apiPort}/`;
 }
-

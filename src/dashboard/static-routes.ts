@@ -36,20 +36,23 @@ const HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 };
 
 /** GET / (and /login, whose #secret the page trades for a session) and /assets/NAME; public, like any login page. */
 export const staticRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, options) => {
   let files: Map<string, StaticFile> | undefined;
-  const serve = (name: string) => async (request: { headers: Record<string, string | string[] | undefined> }, reply: import('fastify').FastifyReply) => {
-    files ??= loadFiles(options.dir ?? STATIC_DIR);
-    const file = files.get(name);
-    if (!file) return reply.code(404).send({ error: 'no such file' });
-    void reply.headers({ ...HEADERS, etag: file.etag, 'content-type': file.type });
-    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
-    return reply.send(file.body);
-  };
+  const serve =
+    (name: string) =>
+    async (request: { headers: Record<string, string | string[] | undefined> }, reply: import('fastify').FastifyReply) => {
+      files ??= loadFiles(options.dir ?? STATIC_DIR);
+      const file = files.get(name);
+      if (!file) return reply.code(404).send({ error: 'no such file' });
+      void reply.headers({ ...HEADERS, etag: file.etag, 'content-type': file.type });
+      if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+      return reply.send(file.body);
+    };
   const config = { paasAuth: { public: true } };
   app.get('/', { config }, serve('index.html'));
   app.get('/login', { config }, serve('index.html'));

@@ -215,7 +215,8 @@ function failureHookOf(value: unknown, where: string): CheckFailureHook | undefi
   const command = commandOf(value.command, `${where}.command`);
   let url: string | undefined;
   if (value.url !== undefined && value.url !== null && value.url !== '') {
-    if (typeof value.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(value.url)) throw new UserError(`app.json ${where}.url must be an http(s) URL`);
+    if (typeof value.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(value.url))
+      throw new UserError(`app.json ${where}.url must be an http(s) URL`);
     url = value.url;
   }
   return command || url ? { command, url } : undefined;

@@ -47,7 +47,9 @@ export function loadReusable(properties: PropertiesTable, appId: number): Reusab
   if (!raw) return undefined;
   try {
     const value = JSON.parse(raw) as Partial<ReusableBuild>;
-    return typeof value.fingerprint === 'string' && typeof value.imageId === 'string' && value.result ? (value as ReusableBuild) : undefined;
+    return typeof value.fingerprint === 'string' && typeof value.imageId === 'string' && value.result
+      ? (value as ReusableBuild)
+      : undefined;
   } catch {
     return undefined;
   }

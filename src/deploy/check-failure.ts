@@ -35,7 +35,10 @@ export async function runFailureHook(
 ): Promise<void> {
   const hook = check.onFailure;
   if (!hook) return;
-  const info = await scheduler.docker.getContainer(process.id).inspect().catch(() => undefined);
+  const info = await scheduler.docker
+    .getContainer(process.id)
+    .inspect()
+    .catch(() => undefined);
   if (hook.command) {
     if (info) await runHookCommand(scheduler, info, hook, check, error, report);
     else report('onFailure command could not run: the container is gone');

@@ -50,7 +50,17 @@ export interface ProcessSpecInput {
  * restart policy, log cap, limits, paas's security defaults and the app's docker options on top.
  * Pure: the scheduler creates what this returns.
  */
-export function processContainerSpec({ name, instance, app, release, type, index, network, publishAddress, options }: ProcessSpecInput): Docker.ContainerCreateOptions {
+export function processContainerSpec({
+  name,
+  instance,
+  app,
+  release,
+  type,
+  index,
+  network,
+  publishAddress,
+  options,
+}: ProcessSpecInput): Docker.ContainerCreateOptions {
   const web = type === 'web';
   const publish = web ? (options.publish ?? []) : [];
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
@@ -74,7 +84,8 @@ export function processContainerSpec({ name, instance, app, release, type, index
         ...(publish.length ? { PortBindings: bindings } : {}),
         LogConfig: {
           Type: 'json-file',
-          Config: 'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
+          Config:
+            'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
         },
         ...appContainerDefaults(options.binds),
         ...dockerLimits(options.limits ?? {}),

@@ -1,3 +1,4 @@
+// Longer than 300 lines: it wires the deploy services to events, timers and commands; each block is short, the list is long.
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +71,11 @@ export function deployPart(): Part {
         const images = await docker.listImages({
           filters: { reference: [`${imageRepository(partApi.instance, row.name)}`] },
         });
-        for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+        for (const image of images)
+          await docker
+            .getImage(image.Id)
+            .remove({ force: true })
+            .catch(() => undefined);
         for (const build of store.builds.forApp(row.id)) rmSync(join(paths.buildLogs, `${build.id}.log`), { force: true });
       });
 
@@ -136,7 +141,9 @@ export function deployPart(): Part {
           const build = id === undefined ? builds[0] : builds.find((b) => String(b.id) === id);
           if (!build) {
             throw new UserError(
-              id === undefined ? `${app.name} has no builds yet` : `${app.name} has no build "${printable(id)}"; see: paas builds:list ${app.name}`,
+              id === undefined
+                ? `${app.name} has no builds yet`
+                : `${app.name} has no build "${printable(id)}"; see: paas builds:list ${app.name}`,
             );
           }
           const file = join(paths.buildLogs, `${build.id}.log`);
@@ -188,7 +195,10 @@ export function deployPart(): Part {
         arity: [1, 1],
         handler({ args: [name], stdout }) {
           const app = requireApp(store, name);
-          writeLine(stdout, deployer.cancel(app.id) ? `-----> Canceling the running build of ${app.name}` : `-----> No build of ${app.name} is running`);
+          writeLine(
+            stdout,
+            deployer.cancel(app.id) ? `-----> Canceling the running build of ${app.name}` : `-----> No build of ${app.name} is running`,
+          );
         },
       });
 
@@ -219,16 +229,23 @@ export function deployPart(): Part {
       events.on('post-deploy', () => cron.sync());
       events.on('post-delete', () => cron.sync());
       events.on('app-rename', () => cron.sync());
-      registerTopic(partApi, { topic: 'app-json', namespace: 'app-json', properties: APP_JSON_PROPERTIES }, {
-        setDescription: 'Where a deploy finds the app.json (Dokku\'s app-json plugin).',
-        setExamples: ['paas app-json:set blog appjson-path deploy/app.json', 'paas app-json:set blog appjson-path'],
-      });
+      registerTopic(
+        partApi,
+        { topic: 'app-json', namespace: 'app-json', properties: APP_JSON_PROPERTIES },
+        {
+          setDescription: "Where a deploy finds the app.json (Dokku's app-json plugin).",
+          setExamples: ['paas app-json:set blog appjson-path deploy/app.json', 'paas app-json:set blog appjson-path'],
+        },
+      );
       registerAppCommands(services);
       registerRunCommands(services);
       registerLogsCommands(partApi);
       registerRunListCommands(services);
       registerResourceCommands(partApi, () =>
-        docker.info().then((info: { NCPU?: number }) => info.NCPU ?? availableParallelism(), () => availableParallelism()),
+        docker.info().then(
+          (info: { NCPU?: number }) => info.NCPU ?? availableParallelism(),
+          () => availableParallelism(),
+        ),
       );
     },
 

@@ -30,7 +30,8 @@ export const PS_PROPERTIES: readonly PropertySpec[] = [
   {
     key: SETTING.restartPolicy.key,
     scope: 'app+global',
-    summary: "Docker's restart policy of the app's containers: no, always, unless-stopped, on-failure[:N] (from the next deploy or ps:restart)",
+    summary:
+      "Docker's restart policy of the app's containers: no, always, unless-stopped, on-failure[:N] (from the next deploy or ps:restart)",
     default: DEFAULTS.restartPolicy,
     validate(value) {
       if (!parseRestartPolicy(value)) {

@@ -196,7 +196,9 @@ export class Deployer {
       }
       return release;
     } catch (caught) {
-      const error = isNoSpace(caught) ? new UserError(noSpaceMessage(diskOf(caught, disks), undefined, this.api.settings.buildMinFree)) : caught;
+      const error = isNoSpace(caught)
+        ? new UserError(noSpaceMessage(diskOf(caught, disks), undefined, this.api.settings.buildMinFree))
+        : caught;
       try {
         store.builds.finish(build.id, 'failed');
       } catch (finishing) {
@@ -208,7 +210,10 @@ export class Deployer {
       throw new UserError(`${error.message} (full log: paas builds:output ${app.name} ${build.id})`, error.exitCode);
     } finally {
       rmSync(tarPath, { force: true });
-      await this.docker.getImage(buildTag).remove({ noprune: false }).catch(() => undefined);
+      await this.docker
+        .getImage(buildTag)
+        .remove({ noprune: false })
+        .catch(() => undefined);
     }
   }
 
@@ -240,7 +245,15 @@ export class Deployer {
   private async reusable(app: AppRow, fingerprint: string): Promise<ReusableBuild | undefined> {
     const last = loadReusable(this.api.store.properties, app.id);
     if (last?.fingerprint !== fingerprint) return undefined;
-    return (await this.docker.getImage(last.imageId).inspect().then(() => true, () => false)) ? last : undefined;
+    return (await this.docker
+      .getImage(last.imageId)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ))
+      ? last
+      : undefined;
   }
 
   private async selectBuilder(request: BuildRequest): Promise<Builder> {

@@ -53,9 +53,7 @@ export function parseScale(args: readonly string[], formation?: Formation): Reco
 }
 
 export function scaled(formation: Formation, counts: Record<string, number>): Formation {
-  return Object.fromEntries(
-    Object.entries(formation).map(([type, spec]) => [type, { ...spec, count: counts[type] ?? spec.count }]),
-  );
+  return Object.fromEntries(Object.entries(formation).map(([type, spec]) => [type, { ...spec, count: counts[type] ?? spec.count }]));
 }
 
 /** The types whose count differs between two formations. */

@@ -10,7 +10,8 @@ const SERVER = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 export function validServer(value: string): string {
-  if (!SERVER.test(value)) throw new UserError(`invalid registry server "${printable(value)}"; use a host or host:port, like registry.example.com:5000`);
+  if (!SERVER.test(value))
+    throw new UserError(`invalid registry server "${printable(value)}"; use a host or host:port, like registry.example.com:5000`);
   return value;
 }
 
@@ -30,7 +31,8 @@ export const REGISTRY_TOPIC: TopicSpec = {
       scope: 'app',
       summary: 'the repository of the app in that registry (default: paas-INSTANCE/APP)',
       validate(value) {
-        if (!REPOSITORY.test(value)) throw new UserError(`invalid image-repo "${printable(value)}"; use lowercase path parts like team/blog`);
+        if (!REPOSITORY.test(value))
+          throw new UserError(`invalid image-repo "${printable(value)}"; use lowercase path parts like team/blog`);
         return value;
       },
     },
@@ -74,7 +76,12 @@ export interface RemoteImage {
 }
 
 /** Where a release's image lives in the app's registry; throws when no registry is set. */
-export function remoteImage(properties: PropertiesTable, instance: string, app: { id: number; name: string }, version: number): RemoteImage {
+export function remoteImage(
+  properties: PropertiesTable,
+  instance: string,
+  app: { id: number; name: string },
+  version: number,
+): RemoteImage {
   const server = readProperty(properties, REGISTRY_TOPIC, 'server', app.id);
   if (!server) {
     throw new UserError(
@@ -91,7 +98,7 @@ export function remoteImage(properties: PropertiesTable, instance: string, app: 
 export async function pushImage(docker: Docker, localImage: string, remote: RemoteImage, signal?: AbortSignal): Promise<void> {
   await docker.getImage(localImage).tag({ repo: remote.repository, tag: remote.tag });
   const image = docker.getImage(remote.repository);
-  const stream = (await image.push({ tag: remote.tag, authconfig: remote.auth, abortSignal: signal }));
+  const stream = await image.push({ tag: remote.tag, authconfig: remote.auth, abortSignal: signal });
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
       const failed = error?.message ?? events.find((e) => e.error)?.error;

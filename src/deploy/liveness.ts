@@ -73,11 +73,18 @@ export class LivenessMonitor {
     this.failures.set(key, failures);
     if (failures < Math.max(check.attempts, 1)) return;
     this.failures.delete(key);
-    this.api.logger.warn({ app, process: `${process.type}.${process.index}`, check: check.name, problem }, 'liveness check failed: restarting');
+    this.api.logger.warn(
+      { app, process: `${process.type}.${process.index}`, check: check.name, problem },
+      'liveness check failed: restarting',
+    );
     await runFailureHook(this.scheduler, process, check, problem, (line) =>
       this.api.logger.info({ app, process: `${process.type}.${process.index}`, check: check.name }, line),
     );
-    await this.api.events.emit('process-restart', { app, process: `${process.type}.${process.index}`, reason: `${check.name}: ${problem}` });
+    await this.api.events.emit('process-restart', {
+      app,
+      process: `${process.type}.${process.index}`,
+      reason: `${check.name}: ${problem}`,
+    });
     await this.scheduler.docker.getContainer(process.id).restart({ t: 10 });
   }
 }

@@ -47,6 +47,13 @@ export async function reapExpiredOneOffs(docker: Docker, instance: string): Prom
     filters: { label: [`${LABELS.instance}=${instance}`, `${LABELS.role}=one-off`, EXPIRES_LABEL], status: ['running'] },
   });
   const expired = containers.filter((c) => hasExpired(c.Labels));
-  await Promise.all(expired.map((c) => docker.getContainer(c.Id).kill().catch(() => undefined)));
+  await Promise.all(
+    expired.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .kill()
+        .catch(() => undefined),
+    ),
+  );
   return expired.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
 }

@@ -52,13 +52,13 @@ export async function runOneOff(docker: Docker, options: OneOffOptions): Promise
     if (!options.docker?.hostNetwork) {
       for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);
     }
-    const stream = (await container.attach({
+    const stream = await container.attach({
       stream: true,
       stdout: true,
       stderr: true,
       stdin: withStdin,
       hijack: withStdin,
-    }));
+    });
     let outputDone: Promise<unknown>;
     if (terminal) {
       const { input, output } = terminal.attach();

@@ -37,14 +37,19 @@ export interface CommitTaskOptions {
 export async function runAndCommit(docker: Docker, options: CommitTaskOptions): Promise<number> {
   const { Config: config } = await docker.getImage(options.image).inspect();
   const entrypoint = config.Entrypoint ? ([] as string[]).concat(config.Entrypoint) : [];
-  const container = await docker.createContainer(applyOverrides({
-    Image: options.image,
-    Entrypoint: ['/bin/sh', '-c', 'read _ || true'],
-    Cmd: [],
-    OpenStdin: true,
-    Labels: options.labels,
-    HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults(options.binds) },
-  }, options.docker));
+  const container = await docker.createContainer(
+    applyOverrides(
+      {
+        Image: options.image,
+        Entrypoint: ['/bin/sh', '-c', 'read _ || true'],
+        Cmd: [],
+        OpenStdin: true,
+        Labels: options.labels,
+        HostConfig: { NetworkMode: options.network, AutoRemove: false, ...appContainerDefaults(options.binds) },
+      },
+      options.docker,
+    ),
+  );
   try {
     if (!options.docker?.hostNetwork) {
       for (const network of options.serviceNetworks ?? []) await connectNetwork(docker, network, container.id);

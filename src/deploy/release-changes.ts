@@ -25,4 +25,3 @@ export async function publishChange(
     return releases.publish(app, change(current), new DeployLog(output));
   });
 }
-

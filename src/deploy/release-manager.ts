@@ -1,3 +1,4 @@
+// Longer than 300 lines: a roll-out is one sequence (start beside, check, switch, stay up, retire, undo on failure) whose steps share what has started, so an undo sees all of it.
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { UserError } from '../core/errors.js';
@@ -86,7 +87,10 @@ export class ReleaseManager {
       }
       await this.rollOut(app, candidate, log);
     } catch (error) {
-      await this.docker.getImage(candidate.image).remove({ noprune: true }).catch(() => undefined);
+      await this.docker
+        .getImage(candidate.image)
+        .remove({ noprune: true })
+        .catch(() => undefined);
       throw error;
     }
     const release = store.releases.add(candidate);
@@ -150,7 +154,9 @@ export class ReleaseManager {
     const previous = webUpstreams([...untouched, ...old.filter((p) => p.running)], release.port);
     if (stopFirst.length) {
       for (const type of new Set(stopFirst.map((p) => p.type))) {
-        log.step(`Stopping the old ${type} containers first (${plans.get(type)?.stopFirstReason}: ${type} is down until the new ones start)`);
+        log.step(
+          `Stopping the old ${type} containers first (${plans.get(type)?.stopFirstReason}: ${type} is down until the new ones start)`,
+        );
       }
       await this.scheduler.retire(stopFirst, stopTimeout(this.api.store.properties, app.id));
     }
@@ -159,14 +165,21 @@ export class ReleaseManager {
     try {
       const types = Object.entries(release.formation).filter(([type, { count }]) => inScope(type) && count > 0);
       await settleAll(
-        types.map(([type, { count }]) => this.startType(app, release, type, range(1, count), plans.get(type)!, log, (p) => started.push(p))),
+        types.map(([type, { count }]) =>
+          this.startType(app, release, type, range(1, count), plans.get(type)!, log, (p) => started.push(p)),
+        ),
       );
       const fresh = webUpstreams([...untouched, ...started], release.port);
       // nginx falls back to the old containers by itself if a new one dies before it proved itself.
-      const backups = fresh.length ? previous.filter((u) => !fresh.some((f) => f.host === u.host)).map((u) => ({ ...u, backup: true })) : [];
+      const backups = fresh.length
+        ? previous.filter((u) => !fresh.some((f) => f.host === u.host)).map((u) => ({ ...u, backup: true }))
+        : [];
       await this.converger.switchTo(app, [...fresh, ...backups], (line) => log.detail(line));
       switched = true;
-      await this.scheduler.assertStaysUp(started.filter((p) => plans.get(p.type)?.check), STAY_UP_MS);
+      await this.scheduler.assertStaysUp(
+        started.filter((p) => plans.get(p.type)?.check),
+        STAY_UP_MS,
+      );
       // The new containers proved themselves: the old ones leave nginx while the command returns.
       if (backups.length) {
         void this.converger
@@ -176,7 +189,9 @@ export class ReleaseManager {
     } catch (error) {
       this.logCheckFailure(error, log);
       if (switched) {
-        await this.converger.switchTo(app, previous).catch((e: unknown) => this.api.logger.error({ err: e, app: app.name }, 'moving traffic back failed'));
+        await this.converger
+          .switchTo(app, previous)
+          .catch((e: unknown) => this.api.logger.error({ err: e, app: app.name }, 'moving traffic back failed'));
         log.step('Traffic moved back to the previous release');
       }
       await this.scheduler.removeNow(started);
@@ -210,7 +225,10 @@ export class ReleaseManager {
           return this.startType(app, release, type, missing, this.plan(app, release, type), log, (p) => started.push(p));
         }),
       );
-      await this.scheduler.assertStaysUp(started.filter((p) => this.plan(app, release, p.type).check), STAY_UP_MS);
+      await this.scheduler.assertStaysUp(
+        started.filter((p) => this.plan(app, release, p.type).check),
+        STAY_UP_MS,
+      );
       const kept = all.filter((p) => !extra.includes(p) && p.running);
       await this.converger.switchTo(app, webUpstreams([...kept, ...started], release.port), (line) => log.detail(line));
     } catch (error) {
@@ -247,7 +265,9 @@ export class ReleaseManager {
         }),
       );
       if (!plan.check) {
-        log.step(`Not checking ${processes.map((p) => `${p.type}.${p.index}`).join(', ')} (checks ${plan.stopFirstReason === 'checks disabled' ? 'disabled' : 'skipped'})`);
+        log.step(
+          `Not checking ${processes.map((p) => `${p.type}.${p.index}`).join(', ')} (checks ${plan.stopFirstReason === 'checks disabled' ? 'disabled' : 'skipped'})`,
+        );
         continue;
       }
       await Promise.all(processes.map((p) => checkProcess(this.scheduler, p, release.port, checks, log, waitMs)));
@@ -347,7 +367,11 @@ export class ReleaseManager {
     const releases = store.releases.forApp(app.id);
     const kept = new Set(releases.slice(0, keep).map((r) => r.image));
     for (const release of releases.slice(keep)) {
-      if (!kept.has(release.image)) await this.docker.getImage(release.image).remove().catch(() => undefined);
+      if (!kept.has(release.image))
+        await this.docker
+          .getImage(release.image)
+          .remove()
+          .catch(() => undefined);
     }
   }
 }

@@ -28,11 +28,15 @@ export const SCHEDULER_TOPIC: TopicSpec = {
 };
 
 /** One Swarm placement constraint, as `docker service create --constraint` takes it. */
-const CONSTRAINT = /^(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[A-Za-z0-9_.-]+)|engine\.labels\.[A-Za-z0-9_.-]+)\s*(==|!=)\s*[A-Za-z0-9_.:-]+$/;
+const CONSTRAINT =
+  /^(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[A-Za-z0-9_.-]+)|engine\.labels\.[A-Za-z0-9_.-]+)\s*(==|!=)\s*[A-Za-z0-9_.:-]+$/;
 
 /** Constraints separated by commas or semicolons; each must be a Swarm constraint expression. */
 export function parseConstraints(value: string): string[] {
-  const constraints = value.split(/[,;]/).map((c) => c.trim()).filter(Boolean);
+  const constraints = value
+    .split(/[,;]/)
+    .map((c) => c.trim())
+    .filter(Boolean);
   const bad = constraints.find((c) => !CONSTRAINT.test(c));
   if (bad !== undefined) {
     throw new UserError(`invalid placement constraint "${printable(bad)}"; use e.g. node.role==worker or node.labels.zone==eu1`);
@@ -48,7 +52,7 @@ export const SWARM_TOPIC: TopicSpec = {
     {
       key: 'placement',
       scope: 'app+global',
-      summary: 'placement constraints of the app\'s tasks, comma separated (e.g. node.labels.zone==eu1,node.role!=manager)',
+      summary: "placement constraints of the app's tasks, comma separated (e.g. node.labels.zone==eu1,node.role!=manager)",
       validate: (value) => parseConstraints(value).join(','),
     },
     {

@@ -89,7 +89,10 @@ export class DockerLocalScheduler {
 
   /** syncAppNetworks for these apps, from one listing of the containers (daemon start, 100 apps). */
   async syncNetworksOfApps(appIds: ReadonlySet<number>): Promise<void> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${this.instance}`, LABELS.appId] } });
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.instance}=${this.instance}`, LABELS.appId] },
+    });
     for (const c of containers) {
       const appId = Number(c.Labels[LABELS.appId]);
       if (appIds.has(appId)) await this.syncNetworks(c.Id, appId, Object.keys(c.NetworkSettings?.Networks ?? {}), aliasesOf(c.Labels));
@@ -207,9 +210,7 @@ export class DockerLocalScheduler {
 
   async lastLogLines(id: string, lines = 20): Promise<string> {
     try {
-      const buffer = await this.docker
-        .getContainer(id)
-        .logs({ stdout: true, stderr: true, tail: lines, follow: false });
+      const buffer = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false });
       return demuxLogBuffer(buffer);
     } catch {
       return '';
@@ -242,7 +243,12 @@ export class DockerLocalScheduler {
   async restart(process: ProcessContainer): Promise<ProcessContainer> {
     const container = this.docker.getContainer(process.id);
     const before = await container.inspect();
-    await this.syncNetworks(process.id, process.appId, Object.keys(before.NetworkSettings.Networks ?? {}), aliasesOf(before.Config.Labels ?? {}));
+    await this.syncNetworks(
+      process.id,
+      process.appId,
+      Object.keys(before.NetworkSettings.Networks ?? {}),
+      aliasesOf(before.Config.Labels ?? {}),
+    );
     await container.start().catch((error: unknown) => {
       if (statusOf(error) !== 304) throw error;
     });
@@ -252,7 +258,12 @@ export class DockerLocalScheduler {
 
   async removeNow(processes: readonly ProcessContainer[]): Promise<void> {
     await Promise.all(
-      processes.map((process) => this.docker.getContainer(process.id).remove({ force: true }).catch(() => undefined)),
+      processes.map((process) =>
+        this.docker
+          .getContainer(process.id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
     );
   }
 }

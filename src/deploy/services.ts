@@ -30,6 +30,7 @@ export function createDeployServices(api: PartApi): DeployServices {
   const converger = new Converger(api, scheduler, locks, swarm);
   const releases = new ReleaseManager(api, docker, scheduler, converger, swarm);
   const deployer = new Deployer(api, docker, releases, locks, scheduler);
-  const processesOf = (app: { id: number }) => (schedulerOf(api.store.properties, app) === 'swarm' ? swarm.list(app.id) : scheduler.list(app.id));
+  const processesOf = (app: { id: number }) =>
+    schedulerOf(api.store.properties, app) === 'swarm' ? swarm.list(app.id) : scheduler.list(app.id);
   return { api, docker, scheduler, swarm, processesOf, locks, converger, releases, deployer };
 }

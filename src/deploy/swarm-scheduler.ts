@@ -22,7 +22,12 @@ export interface TrafficSwitch {
 export interface ServiceInfo {
   ID: string;
   Version: { Index: number };
-  Spec: { Name: string; Labels?: Record<string, string>; TaskTemplate?: { ForceUpdate?: number; ContainerSpec?: { Env?: string[] } }; Mode?: { Replicated?: { Replicas?: number } } };
+  Spec: {
+    Name: string;
+    Labels?: Record<string, string>;
+    TaskTemplate?: { ForceUpdate?: number; ContainerSpec?: { Env?: string[] } };
+    Mode?: { Replicated?: { Replicas?: number } };
+  };
   UpdateStatus?: { State?: string; Message?: string };
 }
 
@@ -63,7 +68,9 @@ export class SwarmScheduler {
       await this.docker.swarmInspect();
     } catch (error) {
       if (statusOf(error) === 503 || statusOf(error) === 406) {
-        throw new UserError("this server's Docker Engine is not a swarm manager yet; add a node first: paas nodes:add DOCKER_HOST --address IP");
+        throw new UserError(
+          "this server's Docker Engine is not a swarm manager yet; add a node first: paas nodes:add DOCKER_HOST --address IP",
+        );
       }
       throw error;
     }
@@ -87,7 +94,9 @@ export class SwarmScheduler {
     const services = await this.services(appId);
     if (services.length === 0) return [];
     const [tasks, nodes] = await Promise.all([
-      this.docker.listTasks({ filters: { service: services.map((s) => s.Spec.Name), 'desired-state': ['running'] } }) as Promise<TaskInfo[]>,
+      this.docker.listTasks({ filters: { service: services.map((s) => s.Spec.Name), 'desired-state': ['running'] } }) as Promise<
+        TaskInfo[]
+      >,
       this.nodeAddresses(),
     ]);
     return tasks
@@ -130,7 +139,13 @@ export class SwarmScheduler {
    * type (`onlyType`: that type only), and follows Swarm's start-first rolling update, moving
    * nginx to each web task as soon as it answers. Throws when Swarm rolls an update back.
    */
-  async rollOut(app: AppRow, release: ReleaseRow, log: DeployLog, traffic: TrafficSwitch, options: { onlyType?: string; restart?: boolean } = {}): Promise<ProcessContainer[]> {
+  async rollOut(
+    app: AppRow,
+    release: ReleaseRow,
+    log: DeployLog,
+    traffic: TrafficSwitch,
+    options: { onlyType?: string; restart?: boolean } = {},
+  ): Promise<ProcessContainer[]> {
     await this.ensureManager();
     const { properties } = this.api.store;
     const remote = remoteImage(properties, this.api.instance, app, release.version);
@@ -177,7 +192,13 @@ export class SwarmScheduler {
   }
 
   /** Waits until every task of these types runs the release, keeping nginx on the answering web tasks. */
-  private async follow(app: AppRow, release: ReleaseRow, types: readonly string[], log: DeployLog, traffic: TrafficSwitch): Promise<ProcessContainer[]> {
+  private async follow(
+    app: AppRow,
+    release: ReleaseRow,
+    types: readonly string[],
+    log: DeployLog,
+    traffic: TrafficSwitch,
+  ): Promise<ProcessContainer[]> {
     const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
     const reported = new Set<string>();
     for (;;) {
@@ -209,7 +230,8 @@ export class SwarmScheduler {
         await traffic.switchIfChanged(app, await this.upstreams(app.id));
         return tasks.filter((t) => t.release === release.version);
       }
-      if (Date.now() > deadline) throw new UserError(`the tasks of ${app.name} v${release.version} did not all start within ${ROLLOUT_TIMEOUT_MS / 60_000} minutes`);
+      if (Date.now() > deadline)
+        throw new UserError(`the tasks of ${app.name} v${release.version} did not all start within ${ROLLOUT_TIMEOUT_MS / 60_000} minutes`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
@@ -231,8 +253,13 @@ export class SwarmScheduler {
   }
 
   /** The log lines of the app's services (every task), as `docker service logs` prints them. */
-  async logs(appId: number, options: { tail?: number; follow?: boolean; type?: string }): Promise<Array<{ name: string; stream: NodeJS.ReadableStream }>> {
-    const services = (await this.services(appId)).filter((s) => options.type === undefined || s.Spec.Labels?.[LABELS.process] === options.type);
+  async logs(
+    appId: number,
+    options: { tail?: number; follow?: boolean; type?: string },
+  ): Promise<Array<{ name: string; stream: NodeJS.ReadableStream }>> {
+    const services = (await this.services(appId)).filter(
+      (s) => options.type === undefined || s.Spec.Labels?.[LABELS.process] === options.type,
+    );
     return Promise.all(
       services.map(async (s) => ({
         name: s.Spec.Name,
@@ -248,4 +275,3 @@ export class SwarmScheduler {
     );
   }
 }
-

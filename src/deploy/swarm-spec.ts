@@ -16,7 +16,13 @@ export function serviceName({ instance, app, type }: ServiceIdentity): string {
 }
 
 export function serviceLabels({ instance, app, type }: ServiceIdentity): Record<string, string> {
-  return { [LABELS.instance]: instance, [LABELS.app]: app.name, [LABELS.appId]: String(app.id), [LABELS.process]: type, [LABELS.role]: 'service' };
+  return {
+    [LABELS.instance]: instance,
+    [LABELS.app]: app.name,
+    [LABELS.appId]: String(app.id),
+    [LABELS.process]: type,
+    [LABELS.role]: 'service',
+  };
 }
 
 export interface ServiceInput extends ServiceIdentity {
@@ -43,7 +49,14 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
   const web = type === 'web';
   // Swarm fills in each task's slot number, as docker-local numbers its containers.
   const env = processEnv(release, type, 0).map((entry) => (entry.startsWith('DYNO=') ? `DYNO=${type}.{{.Task.Slot}}` : entry));
-  const labels = processLabels({ instance: input.instance, appId: input.app.id, app: input.app.name, release: release.version, type, index: 0 });
+  const labels = processLabels({
+    instance: input.instance,
+    appId: input.app.id,
+    app: input.app.name,
+    release: release.version,
+    type,
+    index: 0,
+  });
   delete labels[LABELS.index];
   // Not `process`: the docker-local scheduler owns the containers with that role (a task may run on the manager).
   labels[LABELS.role] = 'swarm-task';
@@ -77,7 +90,8 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
       Placement: { Constraints: [...input.constraints] },
       LogDriver: {
         Name: 'json-file',
-        Options: 'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
+        Options:
+          'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
       },
       ForceUpdate: input.forceUpdate,
     },

@@ -95,7 +95,12 @@ export function overridesOf(options: readonly DockerOption[]): ContainerOverride
       case 'gpus': {
         const devices = value.startsWith('device=') ? value.slice('device='.length).split(',') : undefined;
         const count = value === 'all' ? -1 : devices ? 0 : Number(value);
-        (host.DeviceRequests ??= []).push({ Driver: '', Count: count, ...(devices ? { DeviceIDs: devices } : {}), Capabilities: [['gpu']] });
+        (host.DeviceRequests ??= []).push({
+          Driver: '',
+          Count: count,
+          ...(devices ? { DeviceIDs: devices } : {}),
+          Capabilities: [['gpu']],
+        });
         break;
       }
     }

@@ -37,7 +37,7 @@ export function dockerOptionsPart(checkNetwork: NetworkCheck): Part {
     name: 'docker-options',
     topics: ['docker-options'],
     after: ['network'],
-    description: 'docker-options:add, :remove, :clear, :report: extra Docker settings for an app\'s containers',
+    description: "docker-options:add, :remove, :clear, :report: extra Docker settings for an app's containers",
     register(api) {
       registerDockerOptions(api, checkNetwork);
     },
@@ -78,7 +78,10 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
       '--privileged, --device, --network host and capabilities beyond the harmless ones only from the paas command\n' +
       'on the server. -v takes a storage name (storage:ensure-directory) or, from the server, a folder, as storage:mount does.\n' +
       'Options apply to containers made after the change: the next deploy, ps:rebuild or ps:restart.',
-    examples: ['paas docker-options:add blog deploy "--label team=web"', 'paas docker-options:add blog deploy,run "--ulimit nofile=4096" "--shm-size 256m"'],
+    examples: [
+      'paas docker-options:add blog deploy "--label team=web"',
+      'paas docker-options:add blog deploy,run "--ulimit nofile=4096" "--shm-size 256m"',
+    ],
     arity: [3, Infinity],
     passthroughAfter: 2,
     async handler({ args: [name, phaseText, ...inputs], actor, stdout }) {
@@ -116,7 +119,9 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
         const current = phaseOptions(store.properties, app.id, phase);
         const missing = options.filter((o) => !current.some((c) => matches(c, o)));
         if (missing.length) {
-          throw new UserError(`${app.name} has no ${phase} option ${printable(formatOption(missing[0]))} (docker-options:report ${app.name})`);
+          throw new UserError(
+            `${app.name} has no ${phase} option ${printable(formatOption(missing[0]))} (docker-options:report ${app.name})`,
+          );
         }
         return { phase, kept: current.filter((c) => !options.some((o) => matches(c, o))) };
       });
@@ -130,7 +135,7 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
 
   commands.register({
     name: 'docker-options:clear',
-    summary: "Remove all Docker options of an app (of every phase, or of the phases given)",
+    summary: 'Remove all Docker options of an app (of every phase, or of the phases given)',
     usage: 'APP [PHASE[,PHASE]]',
     examples: ['paas docker-options:clear blog', 'paas docker-options:clear blog deploy,run'],
     arity: [1, 2],

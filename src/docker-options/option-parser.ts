@@ -32,11 +32,39 @@ interface FlagRule {
 
 /** Capabilities a remote caller may add: Docker's defaults and two harmless ones. */
 const REMOTE_CAPABILITIES = new Set([
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'IPC_LOCK', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
-  'NET_RAW', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT', 'SYS_NICE',
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'IPC_LOCK',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+  'SYS_NICE',
 ]);
 const ULIMITS = new Set([
-  'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack',
+  'core',
+  'cpu',
+  'data',
+  'fsize',
+  'locks',
+  'memlock',
+  'msgqueue',
+  'nice',
+  'nofile',
+  'nproc',
+  'rss',
+  'rtprio',
+  'rttime',
+  'sigpending',
+  'stack',
 ]);
 const LOG_OPTS = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag']);
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
@@ -66,7 +94,7 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     check(value) {
       const key = value.split('=')[0];
       if (!key || /[\s\u0000-\u001f\u007f]/.test(key)) throw bad('label', value, 'use KEY=VALUE (e.g. team=web)');
-      if (OWN_LABEL.test(key)) throw bad('label', value, 'labels starting with paas. are paas\'s own');
+      if (OWN_LABEL.test(key)) throw bad('label', value, "labels starting with paas. are paas's own");
       return value.includes('=') ? value : `${value}=`;
     },
   },
@@ -76,7 +104,13 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     check(value) {
       const [host, container, perms, ...rest] = value.split(':');
       const path = /^\/dev\/[A-Za-z0-9._/-]+$/;
-      if (rest.length || !path.test(host) || host.includes('..') || (container !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(container)) || (perms !== undefined && !/^[rwm]{1,3}$/.test(perms))) {
+      if (
+        rest.length ||
+        !path.test(host) ||
+        host.includes('..') ||
+        (container !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(container)) ||
+        (perms !== undefined && !/^[rwm]{1,3}$/.test(perms))
+      ) {
         throw bad('device', value, 'use /dev/NAME[:/dev/NAME[:rwm]]');
       }
       return value;
@@ -84,7 +118,8 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
   },
   'cap-add': {
     takes: 'CAPABILITY',
-    localOnly: (value) => (value && REMOTE_CAPABILITIES.has(capability(value)) ? undefined : 'it widens what the container may do to the kernel'),
+    localOnly: (value) =>
+      value && REMOTE_CAPABILITIES.has(capability(value)) ? undefined : 'it widens what the container may do to the kernel',
     check(value) {
       if (!/^(CAP_)?[A-Za-z_]+$/.test(value)) throw bad('cap-add', value, 'use a capability name such as NET_ADMIN');
       return capability(value);
@@ -124,7 +159,11 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     localOnly: (value) => (value === 'host' ? "it puts the app on the server's own network" : undefined),
     check(value) {
       if (value === 'bridge' || value === 'none' || value.startsWith('container:')) {
-        throw bad('network', value, 'paas apps stay on the paas network; give a network made with network:create (or host, from the server)');
+        throw bad(
+          'network',
+          value,
+          'paas apps stay on the paas network; give a network made with network:create (or host, from the server)',
+        );
       }
       if (value !== 'host' && !NETWORK_NAME.test(value)) throw bad('network', value, 'give a network made with network:create');
       return value;
@@ -142,7 +181,8 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     takes: 'KEY=VALUE',
     check(value) {
       const key = value.split('=')[0];
-      if (!value.includes('=') || !LOG_OPTS.has(key)) throw bad('log-opt', value, `use KEY=VALUE with KEY one of ${[...LOG_OPTS].join(', ')}`);
+      if (!value.includes('=') || !LOG_OPTS.has(key))
+        throw bad('log-opt', value, `use KEY=VALUE with KEY one of ${[...LOG_OPTS].join(', ')}`);
       return value;
     },
   },
@@ -228,7 +268,9 @@ export function parseOptions(inputs: readonly string[], context: OptionContext):
     }
     const why = rule.localOnly?.(value);
     if (why !== undefined && !context.local) {
-      throw new UserError(`--${flag}${value === undefined ? '' : ` ${printable(value)}`} can only be added by the paas command on the server: ${why}`);
+      throw new UserError(
+        `--${flag}${value === undefined ? '' : ` ${printable(value)}`} can only be added by the paas command on the server: ${why}`,
+      );
     }
     options.push(value === undefined ? { flag } : { flag, value });
   }

@@ -37,9 +37,9 @@ export function watchContainerEvents(
   const connect = async () => {
     if (stopped) return;
     try {
-      stream = (await docker.getEvents({
+      stream = await docker.getEvents({
         filters: { type: ['container'], event: WATCHED, label: [`${LABELS.instance}=${instance}`] },
-      }));
+      });
     } catch {
       setTimeout(() => void connect(), RECONNECT_MS);
       return;

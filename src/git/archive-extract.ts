@@ -30,7 +30,11 @@ export interface ExtractLimits {
 /** The archive's type from its first bytes (gzip, zip, else tar). Pure. */
 export function detectArchiveType(data: Buffer): ArchiveType {
   if (data[0] === 0x1f && data[1] === 0x8b) return 'tar.gz';
-  if (data.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])) || data.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x05, 0x06]))) return 'zip';
+  if (
+    data.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])) ||
+    data.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  )
+    return 'zip';
   return 'tar';
 }
 
@@ -53,7 +57,8 @@ export async function readArchive(data: Buffer, type: ArchiveType, limits: Extra
   let total = 0;
   const add = (entry: ArchiveEntry) => {
     total += entry.data?.length ?? 0;
-    if (total > limits.maxBytes) throw new UserError(`the archive unpacks to more than ${formatSize(limits.maxBytes)}; raise PAAS_MAX_PUSH_SIZE to allow it`);
+    if (total > limits.maxBytes)
+      throw new UserError(`the archive unpacks to more than ${formatSize(limits.maxBytes)}; raise PAAS_MAX_PUSH_SIZE to allow it`);
     if (entries.length >= limits.maxEntries) throw new UserError(`the archive has more than ${limits.maxEntries} entries`);
     entries.push(entry);
   };
@@ -73,7 +78,11 @@ export async function readArchive(data: Buffer, type: ArchiveType, limits: Extra
       tarData = gunzipSync(data, { maxOutputLength: Math.min(limits.maxBytes + 1024 * 1024, constants.MAX_LENGTH) });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ERR_BUFFER_TOO_LARGE' ? `the archive unpacks to more than ${formatSize(limits.maxBytes)}` : 'the archive is not a readable tar.gz file');
+      throw new UserError(
+        code === 'ERR_BUFFER_TOO_LARGE'
+          ? `the archive unpacks to more than ${formatSize(limits.maxBytes)}`
+          : 'the archive is not a readable tar.gz file',
+      );
     }
   }
   const extract = tar.extract();
@@ -99,7 +108,9 @@ export async function readArchive(data: Buffer, type: ArchiveType, limits: Extra
       stream.on('error', reject);
     });
     extract.on('finish', resolve);
-    extract.on('error', (error: Error) => reject(error instanceof UserError ? error : new UserError(`the archive is not a readable ${type} file`)));
+    extract.on('error', (error: Error) =>
+      reject(error instanceof UserError ? error : new UserError(`the archive is not a readable ${type} file`)),
+    );
   });
   Readable.from([tarData]).pipe(extract);
   await done;
@@ -111,7 +122,8 @@ export async function readArchive(data: Buffer, type: ArchiveType, limits: Extra
 export function stripTopFolder(entries: readonly ArchiveEntry[]): ArchiveEntry[] {
   const tops = new Set(entries.map((e) => e.path.split('/')[0]));
   const [top] = tops;
-  const single = tops.size === 1 && entries.some((e) => e.path.includes('/')) && !entries.some((e) => e.path === top && e.type !== 'directory');
+  const single =
+    tops.size === 1 && entries.some((e) => e.path.includes('/')) && !entries.some((e) => e.path === top && e.type !== 'directory');
   if (!single) return [...entries];
   return entries.filter((e) => e.path !== top).map((e) => ({ ...e, path: e.path.slice(top.length + 1) }));
 }
@@ -129,7 +141,9 @@ export function writeEntries(folder: string, entries: readonly ArchiveEntry[]): 
     try {
       writeEntry(folder, entry);
     } catch (error) {
-      throw new UserError(`cannot unpack "${printable(entry.path)}" from the archive: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new UserError(
+        `cannot unpack "${printable(entry.path)}" from the archive: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
     }
   }
 }

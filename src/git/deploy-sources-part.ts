@@ -1,3 +1,4 @@
+// Longer than 300 lines: the three push-free deploy sources share their guards (size caps, remote-caller URL rules, redirects), which sit beside them.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -75,7 +76,12 @@ function registerDeploySources(api: PartApi): void {
     const repo = repoPath(paths, app.name);
     const branch = await targetBranch(app);
     const [name, email] = ctx.args.slice(2);
-    const commit = await commitFolder(repo, folder, { branch, message, tmpDir: paths.tmp, ...(name ? { author: { name, email: email ?? 'automated@paas.local' } } : {}) });
+    const commit = await commitFolder(repo, folder, {
+      branch,
+      message,
+      tmpDir: paths.tmp,
+      ...(name ? { author: { name, email: email ?? 'automated@paas.local' } } : {}),
+    });
     if (!commit.changed && !force) {
       writeLine(ctx.stdout, `-----> No changes detected, skipping the deploy of ${app.name} (--force deploys anyway)`);
       return;
@@ -112,7 +118,13 @@ function registerDeploySources(api: PartApi): void {
       const registry = registryHost(image);
       if (registry && !local(ctx)) await assertPublicHost(registry, 'image', image);
       const force = ctx.flags.force === true;
-      const present = await api.docker.getImage(image).inspect().then(() => true, () => false);
+      const present = await api.docker
+        .getImage(image)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
       if (!present || (force && registry)) await pull(api, image, ctx);
       await withFolder(async (folder) => {
         writeFileSync(join(folder, 'Dockerfile'), `FROM ${image}\n`);
@@ -130,16 +142,24 @@ function registerDeploySources(api: PartApi): void {
       'An archive whose files all sit in one top folder (as GitHub makes them) is unpacked without it. The same content\n' +
       `again changes nothing. Archives are limited to PAAS_MAX_PUSH_SIZE (now ${formatSize(settings.maxPushSize)}); a remote client may\n` +
       'only give https URLs of public hosts (or standard input).',
-    examples: ['tar -C build -cz . | paas git:from-archive blog -', 'paas git:from-archive blog https://example.com/releases/blog-1.4.2.tar.gz'],
+    examples: [
+      'tar -C build -cz . | paas git:from-archive blog -',
+      'paas git:from-archive blog https://example.com/releases/blog-1.4.2.tar.gz',
+    ],
     flags: { 'archive-type': { type: 'string', description: 'the archive format', choices: ARCHIVE_TYPES, placeholder: 'TYPE' } },
     arity: [2, 4],
     async handler(ctx) {
       const [name, location] = ctx.args;
       const app = requireApp(store, name);
-      const data = location === '-' ? await readLimited(ctx.stdin, settings.maxPushSize) : await fetchArchive(parseArchiveSource(location), local(ctx), settings.maxPushSize);
+      const data =
+        location === '-'
+          ? await readLimited(ctx.stdin, settings.maxPushSize)
+          : await fetchArchive(parseArchiveSource(location), local(ctx), settings.maxPushSize);
       const type = (ctx.flags['archive-type'] as ArchiveType | undefined) ?? detectArchiveType(data);
       writeLine(ctx.stdout, `-----> Unpacking a ${type} archive of ${formatSize(data.length)} for ${app.name}`);
-      const entries = stripTopFolder(await readArchive(data, type, { maxBytes: 4 * settings.maxPushSize, maxEntries: MAX_ARCHIVE_ENTRIES }));
+      const entries = stripTopFolder(
+        await readArchive(data, type, { maxBytes: 4 * settings.maxPushSize, maxEntries: MAX_ARCHIVE_ENTRIES }),
+      );
       await withFolder(async (folder) => {
         writeEntries(folder, entries);
         await releaseFolder(ctx, app, folder, `Deploy archive ${location === '-' ? '(standard input)' : location}`, false);
@@ -166,7 +186,8 @@ function registerDeploySources(api: PartApi): void {
       const [name, url, ref] = ctx.args;
       const app = requireApp(store, name);
       const source = parseGitSource(url);
-      if (ref !== undefined && (!GIT_REF.test(ref) || ref.includes('..'))) throw new UserError(`invalid git ref "${printable(ref)}": give a branch, tag or commit`);
+      if (ref !== undefined && (!GIT_REF.test(ref) || ref.includes('..')))
+        throw new UserError(`invalid git ref "${printable(ref)}": give a branch, tag or commit`);
       await assertSourceAllowed(source, local(ctx), 'git repository', ['https', 'ssh']);
       const repo = repoPath(paths, app.name);
       writeLine(ctx.stdout, `-----> Syncing ${app.name} from ${url}${ref ? ` (${ref})` : ''}`);
@@ -181,7 +202,10 @@ function registerDeploySources(api: PartApi): void {
         const build = ctx.flags.build === true || (ctx.flags['build-if-changes'] === true && changed);
         if (build) await deployRev(ctx, app, rev);
         if (changed) await moveBranch(repo, target, rev, before);
-        writeLine(ctx.stdout, changed ? `-----> Branch ${target} is now at ${rev.slice(0, 7)}` : `-----> Branch ${target} was already at ${rev.slice(0, 7)}`);
+        writeLine(
+          ctx.stdout,
+          changed ? `-----> Branch ${target} is now at ${rev.slice(0, 7)}` : `-----> Branch ${target} was already at ${rev.slice(0, 7)}`,
+        );
         if (!build) writeLine(ctx.stdout, `       Deploy it with: paas deploy ${app.name} (or git:sync --build)`);
       } finally {
         await dropSyncRefs(repo);
@@ -240,7 +264,9 @@ async function fetchArchive(source: GitSource, local: boolean, max: number): Pro
     try {
       response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(300_000) });
     } catch (error) {
-      throw new UserError(`could not download ${printable(url)}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+      throw new UserError(
+        `could not download ${printable(url)}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+      );
     }
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
@@ -258,7 +284,12 @@ async function fetchArchive(source: GitSource, local: boolean, max: number): Pro
  * Fetches the repository's branches and tags under refs/paas-sync/ and finds REF among them
  * (branch, then tag, then commit); without REF, the remote's default branch.
  */
-async function fetchRef(repo: string, source: GitSource, ref: string | undefined, local: boolean): Promise<{ rev: string; branch?: string }> {
+async function fetchRef(
+  repo: string,
+  source: GitSource,
+  ref: string | undefined,
+  local: boolean,
+): Promise<{ rev: string; branch?: string }> {
   const env: NodeJS.ProcessEnv = {
     GIT_DIR: repo,
     GIT_TERMINAL_PROMPT: '0',
@@ -267,11 +298,18 @@ async function fetchRef(repo: string, source: GitSource, ref: string | undefined
   };
   const remote = source.transport === 'file' && !source.url.startsWith('file://') ? `file://${source.url}` : source.url;
   try {
-    await git(['fetch', '--quiet', '--no-tags', '--', remote, `+refs/heads/*:${SYNC_NAMESPACE}/heads/*`, `+refs/tags/*:${SYNC_NAMESPACE}/tags/*`], { env });
+    await git(
+      ['fetch', '--quiet', '--no-tags', '--', remote, `+refs/heads/*:${SYNC_NAMESPACE}/heads/*`, `+refs/tags/*:${SYNC_NAMESPACE}/tags/*`],
+      { env },
+    );
   } catch (error) {
     throw new UserError(`could not fetch ${printable(source.url)}: ${(error as Error).message.split('\n').slice(-1)[0]}`);
   }
-  const resolve = (name: string) => git(['rev-parse', '--verify', '--quiet', `${name}^{commit}`], { env }).then((out) => out.trim(), () => '');
+  const resolve = (name: string) =>
+    git(['rev-parse', '--verify', '--quiet', `${name}^{commit}`], { env }).then(
+      (out) => out.trim(),
+      () => '',
+    );
   let branch = ref;
   if (ref === undefined) {
     const head = await git(['ls-remote', '--symref', '--', remote, 'HEAD'], { env }).catch(() => '');
@@ -288,6 +326,8 @@ async function fetchRef(repo: string, source: GitSource, ref: string | undefined
 }
 
 async function dropSyncRefs(repo: string): Promise<void> {
-  const refs = (await git(['for-each-ref', '--format=%(refname)', SYNC_NAMESPACE], { env: { GIT_DIR: repo } }).catch(() => '')).split('\n').filter(Boolean);
+  const refs = (await git(['for-each-ref', '--format=%(refname)', SYNC_NAMESPACE], { env: { GIT_DIR: repo } }).catch(() => ''))
+    .split('\n')
+    .filter(Boolean);
   for (const ref of refs) await git(['update-ref', '-d', ref], { env: { GIT_DIR: repo } }).catch(() => undefined);
 }

@@ -103,7 +103,11 @@ export function gitPart(): Part {
 
       registerTopic(partApi, gitTopic(partApi), {
         setDescription: 'deploy-branch: pushes to this branch deploy; while it is unset, main and master both do.',
-        setExamples: ['paas git:set blog deploy-branch production', 'paas git:set --global deploy-branch main', 'paas git:set blog deploy-branch'],
+        setExamples: [
+          'paas git:set blog deploy-branch production',
+          'paas git:set --global deploy-branch main',
+          'paas git:set blog deploy-branch',
+        ],
         reportSummary: "Show an app's git settings and remotes",
       });
     },

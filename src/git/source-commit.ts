@@ -29,11 +29,20 @@ export async function commitFolder(
     // -f: every file of the source counts, whatever a .gitignore in it says.
     await git(['add', '-A', '-f', '.'], { cwd: folder, env });
     const tree = (await git(['write-tree'], { env })).trim();
-    const parent = (await git(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}^{commit}`], { env }).catch(() => '')).trim() || undefined;
+    const parent =
+      (await git(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}^{commit}`], { env }).catch(() => '')).trim() ||
+      undefined;
     if (parent && (await git(['rev-parse', `${parent}^{tree}`], { env })).trim() === tree) return { rev: parent, changed: false, parent };
     const author = options.author ?? SOURCE_AUTHOR;
-    const who = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
-    const rev = (await git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', options.message], { env: { ...env, ...who } })).trim();
+    const who = {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: author.name,
+      GIT_COMMITTER_EMAIL: author.email,
+    };
+    const rev = (
+      await git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', options.message], { env: { ...env, ...who } })
+    ).trim();
     return { rev, changed: true, parent };
   } finally {
     rmSync(index, { force: true });

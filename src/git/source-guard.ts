@@ -33,7 +33,9 @@ export function parseGitSource(url: string): GitSource {
 }
 
 function invalidGit(url: string): UserError {
-  return new UserError(`invalid git repository "${printable(url)}": use https://host/repo.git, git@host:repo.git or, on the server, a path or file:// URL`);
+  return new UserError(
+    `invalid git repository "${printable(url)}": use https://host/repo.git, git@host:repo.git or, on the server, a path or file:// URL`,
+  );
 }
 
 /** An archive location for git:from-archive: an http(s) URL, or (server only) a path or file:// URL. Pure. */
@@ -55,13 +57,20 @@ export function registryHost(image: string): string | undefined {
  * Refuses a source a remote caller may not use: another transport than https (or ssh for git),
  * server files, and hosts that are or resolve to private, loopback or link-local addresses.
  */
-export async function assertSourceAllowed(source: GitSource, local: boolean, what: string, allowed: readonly GitTransport[]): Promise<void> {
+export async function assertSourceAllowed(
+  source: GitSource,
+  local: boolean,
+  what: string,
+  allowed: readonly GitTransport[],
+): Promise<void> {
   if (local) return;
   if (source.transport === 'file') {
     throw new UserError(`${what} "${printable(source.url)}" is on the server, which only the paas command on the server may use`);
   }
   if (!allowed.includes(source.transport)) {
-    throw new UserError(`${what} "${printable(source.url)}" uses ${source.transport}://; from a remote client only ${allowed.join(' or ')} is accepted`);
+    throw new UserError(
+      `${what} "${printable(source.url)}" uses ${source.transport}://; from a remote client only ${allowed.join(' or ')} is accepted`,
+    );
   }
   await assertPublicHost(source.host!, what, source.url);
 }
@@ -69,13 +78,17 @@ export async function assertSourceAllowed(source: GitSource, local: boolean, wha
 /** Refuses a host that is, or resolves to, a private, loopback or link-local address. */
 export async function assertPublicHost(host: string, what: string, url: string): Promise<void> {
   const refuse = (address?: string) =>
-    new UserError(`${what} "${printable(url)}" points at ${printable(host)}${address && address !== host ? ` (${address})` : ''}, a private or loopback address, which remote clients may not reach`);
+    new UserError(
+      `${what} "${printable(url)}" points at ${printable(host)}${address && address !== host ? ` (${address})` : ''}, a private or loopback address, which remote clients may not reach`,
+    );
   if (isPrivateHost(host)) throw refuse();
   let addresses: string[];
   try {
     addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
   } catch (error) {
-    throw new UserError(`cannot resolve ${printable(host)} for ${what} "${printable(url)}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UserError(
+      `cannot resolve ${printable(host)} for ${what} "${printable(url)}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   const blocked = addresses.find(isPrivateAddress);
   if (blocked !== undefined) throw refuse(blocked);

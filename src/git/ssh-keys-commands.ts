@@ -75,7 +75,12 @@ export const sshKeysPart: Part = {
             keys.map((k) => ({ name: k.name, fingerprint: k.fingerprint, createdAt: k.createdAt })),
           );
         }
-        stdout.write(renderTable(['NAME', 'FINGERPRINT', 'CREATED'], keys.map((k) => [k.name, k.fingerprint, k.createdAt])));
+        stdout.write(
+          renderTable(
+            ['NAME', 'FINGERPRINT', 'CREATED'],
+            keys.map((k) => [k.name, k.fingerprint, k.createdAt]),
+          ),
+        );
       },
     });
 
@@ -105,9 +110,7 @@ async function readKeyInput(ctx: CommandContext, file: string): Promise<string> 
     return text;
   }
   if (ctx.actor.transport !== 'socket') {
-    throw new UserError(
-      'FILE is read on the server, so it only works there; pipe the key instead: ssh-keys:add NAME - < KEY.pub',
-    );
+    throw new UserError('FILE is read on the server, so it only works there; pipe the key instead: ssh-keys:add NAME - < KEY.pub');
   }
   if (!isAbsolute(file)) {
     throw new UserError(`the daemon reads FILE, so give an absolute path (got "${printable(file)}"), or pipe it with -`);

@@ -4,7 +4,6 @@ import { ssh2 } from '../ssh/ssh2-module.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 
-
 /** Key types a user may register; the ones OpenSSH 9 still offers by default. */
 export const SSH_KEY_TYPES: readonly string[] = [
   'ssh-ed25519',
@@ -62,12 +61,7 @@ export function parsePublicKey(text: string): PublicKey {
   const line = [type, base64, ...comment].join(' ');
   const parsed = ssh2().utils.parseKey(line);
   const blob = Buffer.from(base64, 'base64');
-  if (
-    parsed instanceof Error ||
-    parsed.isPrivateKey() ||
-    parsed.type !== type ||
-    !parsed.getPublicSSH().equals(blob)
-  ) {
+  if (parsed instanceof Error || parsed.isPrivateKey() || parsed.type !== type || !parsed.getPublicSSH().equals(blob)) {
     throw new UserError(`malformed ${type} public key; ${HOW_TO}`);
   }
   if (type === 'ssh-rsa') {
@@ -85,12 +79,7 @@ export function parsePublicKey(text: string): PublicKey {
  * True only when `signature` over `data` was made by the private half of `publicKeyLine`.
  * ssh2 checks nothing itself: a login that skips this lets anyone who knows a public key in.
  */
-export function verifyKeySignature(
-  publicKeyLine: string,
-  data: Buffer,
-  signature: Buffer,
-  hashAlgo: string | undefined,
-): boolean {
+export function verifyKeySignature(publicKeyLine: string, data: Buffer, signature: Buffer, hashAlgo: string | undefined): boolean {
   const key: ParsedKey | Error = ssh2().utils.parseKey(publicKeyLine);
   if (key instanceof Error) return false;
   try {

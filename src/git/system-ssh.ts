@@ -11,7 +11,11 @@ import { installForwarder } from './forwarder-install.js';
  */
 export function syncSystemSshKeys(settings: Pick<Settings, 'systemSshUsers' | 'sshForwardSocket'>, store: Store, logger: Logger): void {
   if (settings.systemSshUsers.length === 0) return;
-  const content = renderAuthorizedKeys(store.sshKeys.list(), installForwarder(dirname(settings.sshForwardSocket)), settings.sshForwardSocket);
+  const content = renderAuthorizedKeys(
+    store.sshKeys.list(),
+    installForwarder(dirname(settings.sshForwardSocket)),
+    settings.sshForwardSocket,
+  );
   for (const user of systemUsers(settings.systemSshUsers)) {
     writeAuthorizedKeys(user, content);
     logger.info({ user: user.name }, 'authorized_keys updated');

@@ -52,7 +52,9 @@ export async function cleanup(api: Pick<PartApi, 'store' | 'paths' | 'instance'>
     report.containers += pruned.ContainersDeleted?.length ?? 0;
     report.bytes += pruned.SpaceReclaimed ?? 0;
   }
-  const images = (await docker.pruneImages({ filters: { dangling: ['true'], label: [instance, ...ofApp], until: [MIN_AGE] } })) as PrunedImages;
+  const images = (await docker.pruneImages({
+    filters: { dangling: ['true'], label: [instance, ...ofApp], until: [MIN_AGE] },
+  })) as PrunedImages;
   report.images = (images.ImagesDeleted ?? []).filter((entry) => entry.Deleted).length;
   report.bytes += images.SpaceReclaimed ?? 0;
 

@@ -28,7 +28,11 @@ export function noSpaceMessage(disk: BuildDisk, free: number | undefined, needed
 }
 
 /** Refuses to start a build when a disk it writes to has less than `needed` bytes free. */
-export function assertBuildSpace(disks: readonly BuildDisk[], needed: number, free: (path: string) => number | undefined = freeBytes): void {
+export function assertBuildSpace(
+  disks: readonly BuildDisk[],
+  needed: number,
+  free: (path: string) => number | undefined = freeBytes,
+): void {
   for (const disk of disks) {
     const bytes = free(disk.path);
     if (bytes !== undefined && bytes < needed) throw new UserError(noSpaceMessage(disk, bytes, needed));
@@ -50,7 +54,7 @@ export function isNoSpace(error: unknown): boolean {
 export function diskOf(error: unknown, disks: readonly BuildDisk[]): BuildDisk {
   const code = (error as { code?: unknown } | null)?.code;
   const local = code === 'ENOSPC' || code === 'SQLITE_FULL';
-  return (local ? disks[0] : disks[1] ?? disks[0]);
+  return local ? disks[0] : (disks[1] ?? disks[0]);
 }
 
 /** Docker's data root, when Docker runs on this host (its local socket); undefined otherwise. */

@@ -8,7 +8,13 @@ import type { AppRow } from '../store/apps.js';
 
 /** What `docker system df -v` reports, the parts paas reads. */
 export interface DockerDiskUsage {
-  Images?: Array<{ Id: string; RepoTags?: string[] | null; Labels?: Record<string, string> | null; Size: number; SharedSize: number }> | null;
+  Images?: Array<{
+    Id: string;
+    RepoTags?: string[] | null;
+    Labels?: Record<string, string> | null;
+    Size: number;
+    SharedSize: number;
+  }> | null;
   Containers?: Array<{ Id: string; Labels?: Record<string, string> | null; SizeRw?: number }> | null;
   Volumes?: Array<{ Name: string; Labels?: Record<string, string> | null; UsageData?: { Size: number } | null }> | null;
 }
@@ -26,7 +32,9 @@ export function appDockerUse(df: DockerDiskUsage, instance: string, app: Pick<Ap
   const owned = (labels: Record<string, string> | null | undefined) =>
     labels?.[LABELS.instance] === instance && labels[LABELS.appId] === String(app.id);
   const repository = `${imageRepository(instance, app.name)}:`;
-  const images = (df.Images ?? []).filter((image) => owned(image.Labels) || (image.RepoTags ?? []).some((tag) => tag.startsWith(repository)));
+  const images = (df.Images ?? []).filter(
+    (image) => owned(image.Labels) || (image.RepoTags ?? []).some((tag) => tag.startsWith(repository)),
+  );
   return {
     images: {
       count: images.length,
@@ -36,12 +44,18 @@ export function appDockerUse(df: DockerDiskUsage, instance: string, app: Pick<Ap
     },
     containers: sum((df.Containers ?? []).filter((c) => owned(c.Labels)).map((c) => c.SizeRw ?? 0)),
     buildCache: sum(
-      (df.Volumes ?? []).filter((v) => owned(v.Labels) && v.Labels?.[LABELS.role] === 'build-cache').map((v) => Math.max(0, v.UsageData?.Size ?? 0)),
+      (df.Volumes ?? [])
+        .filter((v) => owned(v.Labels) && v.Labels?.[LABELS.role] === 'build-cache')
+        .map((v) => Math.max(0, v.UsageData?.Size ?? 0)),
     ),
   };
 }
 
-export async function appDiskUse(api: Pick<PartApi, 'store' | 'paths' | 'instance'>, df: DockerDiskUsage, app: AppRow): Promise<AppDiskUse> {
+export async function appDiskUse(
+  api: Pick<PartApi, 'store' | 'paths' | 'instance'>,
+  df: DockerDiskUsage,
+  app: AppRow,
+): Promise<AppDiskUse> {
   const logs = api.store.builds.forApp(app.id).map((build) => join(api.paths.buildLogs, `${build.id}.log`));
   return {
     ...appDockerUse(df, api.instance, app),

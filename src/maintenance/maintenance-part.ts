@@ -89,7 +89,10 @@ export function maintenancePart(): Part {
         const use = await appDiskUse(partApi, await diskUsage(), app);
         const total = use.images.unique + use.buildCache + use.containers + use.repository + use.buildLogs;
         return [
-          ['Disk images', `${humanSize(use.images.bytes)} in ${use.images.count} image${use.images.count === 1 ? '' : 's'} (${humanSize(use.images.unique)} not shared with other images)`],
+          [
+            'Disk images',
+            `${humanSize(use.images.bytes)} in ${use.images.count} image${use.images.count === 1 ? '' : 's'} (${humanSize(use.images.unique)} not shared with other images)`,
+          ],
           ['Disk build cache', humanSize(use.buildCache)],
           ['Disk containers', humanSize(use.containers)],
           ['Disk repository', humanSize(use.repository)],

@@ -23,14 +23,19 @@ export function dockerNetworkName(instance: string, name: string): string {
 
 export function assertNetworkName(name: string): string {
   if (!NETWORK_NAME.test(name)) {
-    throw new UserError(`invalid network name "${printable(name)}": use lowercase letters, digits, - and _, at most 32 characters (e.g. backend)`);
+    throw new UserError(
+      `invalid network name "${printable(name)}": use lowercase letters, digits, - and _, at most 32 characters (e.g. backend)`,
+    );
   }
   return name;
 }
 
 /** `a b` or `a,b` into network names (each checked); `single`: at most one. Pure. */
 export function parseNetworkList(value: string, single: boolean): string {
-  const names = value.split(/[\s,]+/).filter(Boolean).map(assertNetworkName);
+  const names = value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(assertNetworkName);
   if (single && names.length > 1) throw new UserError('initial-network takes one network');
   return [...new Set(names)].join(' ');
 }
@@ -77,7 +82,9 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
       const namesOf = (appId: number): string[] => {
         const set = ATTACH_KEYS.flatMap((key) => (readProperty(store.properties, topic, key, appId) ?? '').split(' ').filter(Boolean));
         const options = (['deploy', 'run'] as const).flatMap((phase) =>
-          phaseOptions(store.properties, appId, phase).filter((o) => o.flag === 'network' && o.value !== 'host').map((o) => o.value!),
+          phaseOptions(store.properties, appId, phase)
+            .filter((o) => o.flag === 'network' && o.value !== 'host')
+            .map((o) => o.value!),
         );
         return [...new Set([...set, ...options])];
       };
@@ -128,9 +135,12 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
           await find(name);
           const users = usersOf(name);
           if (users.length) {
-            throw new UserError(`network ${name} is used by ${users.map((a) => a.name).join(', ')}; take it out of their network:set and docker-options first`);
+            throw new UserError(
+              `network ${name} is used by ${users.map((a) => a.name).join(', ')}; take it out of their network:set and docker-options first`,
+            );
           }
-          if (!flags.force) throw new UserError(`destroying network ${name} cannot be undone; to go ahead run: paas network:destroy ${name} --force`);
+          if (!flags.force)
+            throw new UserError(`destroying network ${name} cannot be undone; to go ahead run: paas network:destroy ${name} --force`);
           writeLine(stdout, `-----> Destroying network ${name}`);
           await removeNetwork(docker(), dockerName(name));
         },
@@ -194,9 +204,13 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
 
       registerTopic(partApi, topic, {
         setDescription:
-          'Networks (made with network:create) an app\'s processes, deploy tasks and one-off runs join besides the paas network;\n' +
+          "Networks (made with network:create) an app's processes, deploy tasks and one-off runs join besides the paas network;\n" +
           'several may be given, separated by spaces or commas. The change applies to running containers at once.',
-        setExamples: ['paas network:set blog attach-post-create backend', 'paas network:set blog attach-post-create', 'paas network:set --global initial-network shared'],
+        setExamples: [
+          'paas network:set blog attach-post-create backend',
+          'paas network:set blog attach-post-create',
+          'paas network:set --global initial-network shared',
+        ],
         reportSummary: "Show an app's network settings",
         async apply(change) {
           for (const name of (change.value ?? '').split(' ').filter(Boolean)) await checkNetwork(name);
@@ -215,14 +229,24 @@ function networkTopic(): TopicSpec {
     topic: 'network',
     namespace: 'network',
     properties: [
-      { key: 'attach-post-create', scope: 'app+global', summary: 'networks joined when a container is made, before it starts', validate: networks(false) },
+      {
+        key: 'attach-post-create',
+        scope: 'app+global',
+        summary: 'networks joined when a container is made, before it starts',
+        validate: networks(false),
+      },
       {
         key: 'attach-post-deploy',
         scope: 'app+global',
         summary: 'networks joined by the processes (paas joins them before the checks too)',
         validate: networks(false),
       },
-      { key: 'initial-network', scope: 'app+global', summary: 'a network joined from the start (the paas network stays the first)', validate: networks(true) },
+      {
+        key: 'initial-network',
+        scope: 'app+global',
+        summary: 'a network joined from the start (the paas network stays the first)',
+        validate: networks(true),
+      },
       {
         key: 'bind-all-interfaces',
         scope: 'app+global',

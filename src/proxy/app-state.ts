@@ -140,7 +140,10 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
   const noVhosts = !disabled && vhostsDisabled(reader, app.id);
   const stored = storedPortMap(reader, app.id);
   const containerPort =
-    stored?.[0]?.container ?? (upstreams.find((u) => !u.backup) ?? upstreams[0])?.port ?? context.releasePort(app.id) ?? DEFAULT_CONTAINER_PORT;
+    stored?.[0]?.container ??
+    (upstreams.find((u) => !u.backup) ?? upstreams[0])?.port ??
+    context.releasePort(app.id) ??
+    DEFAULT_CONTAINER_PORT;
   return {
     name: app.name,
     domains: appDomains({
@@ -153,7 +156,13 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
       ? publishedPorts(reader, app.id)
       : noVhosts
         ? vhostlessPorts(reader, app.id, containerPort, cert !== undefined)
-        : effectivePortMap({ stored, containerPort, httpPort: context.httpPort, httpsPort: context.httpsPort, hasCert: cert !== undefined }),
+        : effectivePortMap({
+            stored,
+            containerPort,
+            httpPort: context.httpPort,
+            httpsPort: context.httpsPort,
+            hasCert: cert !== undefined,
+          }),
     upstreams,
     cert: cert && { crt: cert.crt, key: cert.key },
     settings: resolveNginxSettings(reader.all(app.id, NGINX_NAMESPACE), reader.all(null, NGINX_NAMESPACE)),

@@ -13,9 +13,7 @@ export function routedUrls(app: AppProxyState): string[] {
   const mappings = https.length ? https : app.ports.filter((m) => m.scheme === 'http');
   const urls = app.domains
     .filter((domain) => !isWildcard(domain))
-    .flatMap((domain) =>
-      mappings.map((m) => `${m.scheme}://${domain}${m.host === DEFAULT_PORTS[m.scheme] ? '' : `:${m.host}`}`),
-    );
+    .flatMap((domain) => mappings.map((m) => `${m.scheme}://${domain}${m.host === DEFAULT_PORTS[m.scheme] ? '' : `:${m.host}`}`));
   return [...new Set(urls)];
 }
 

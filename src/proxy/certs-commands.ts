@@ -47,19 +47,25 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
       if (crt !== undefined && key === undefined) throw new UserError('give both CRT and KEY, or neither and a tar on stdin');
       if (crt !== undefined && key !== undefined) {
         if (actor.transport !== 'socket') {
-          throw new UserError('CRT and KEY name files on the server; from a remote client pipe a tar instead: tar cf - server.crt server.key | paas certs:add APP');
+          throw new UserError(
+            'CRT and KEY name files on the server; from a remote client pipe a tar instead: tar cf - server.crt server.key | paas certs:add APP',
+          );
         }
         pair = await readCertFiles(crt, key);
       } else {
         pair = await readCertTar(stdin);
       }
       const { info, result } = await install(app, pair);
-      writeLine(stdout, `-----> Added a certificate for ${info.hostnames.join(' ') || 'no hostname'} to ${app.name} (expires ${info.expiresAt.slice(0, 10)})`);
+      writeLine(
+        stdout,
+        `-----> Added a certificate for ${info.hostnames.join(' ') || 'no hostname'} to ${app.name} (expires ${info.expiresAt.slice(0, 10)})`,
+      );
       const warning = validityWarning(info, new Date());
       if (warning) writeLine(stderr, ` !     ${warning}`);
       const urls = proxy.urls(app.name);
       printChange(stdout, result, urls);
-      if (urls.length === 0) writeLine(stdout, `       ${app.name} has no domains yet, so nothing serves it; add one: paas domains:add ${app.name} DOMAIN`);
+      if (urls.length === 0)
+        writeLine(stdout, `       ${app.name} has no domains yet, so nothing serves it; add one: paas domains:add ${app.name} DOMAIN`);
     },
   });
 
@@ -73,7 +79,9 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     async handler({ args: [name, value], stdout }) {
       const app = requireApp(store, name);
       const domain = normalizeDomain(value);
-      const problem = globalDomains(store.properties, api.settings.domain).map((global) => reservedDomainProblem(domain, app.name, global, false)).find(Boolean);
+      const problem = globalDomains(store.properties, api.settings.domain)
+        .map((global) => reservedDomainProblem(domain, app.name, global, false))
+        .find(Boolean);
       if (problem) throw new UserError(problem);
       const pair = await generateSelfSigned(domain, paths.tmp);
       const { result } = await install(app, pair, (pending) => {
@@ -117,16 +125,20 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
     },
   });
 
-  registerTopic(api, {
-    topic: 'certs',
-    prefix: 'ssl',
-    namespace: CERT.namespace,
-    properties: [],
-    fields(app) {
-      const cert = proxy.appState(app.name)?.cert;
-      return certFields(cert && readCertInfo(cert.crt), cert?.crt);
+  registerTopic(
+    api,
+    {
+      topic: 'certs',
+      prefix: 'ssl',
+      namespace: CERT.namespace,
+      properties: [],
+      fields(app) {
+        const cert = proxy.appState(app.name)?.cert;
+        return certFields(cert && readCertInfo(cert.crt), cert?.crt);
+      },
     },
-  }, { setCommand: false, reportSummary: "Show an app's TLS certificate", reportExampleKey: 'hostnames' });
+    { setCommand: false, reportSummary: "Show an app's TLS certificate", reportExampleKey: 'hostnames' },
+  );
 }
 
 export function certFields(info: CertInfo | undefined, crtPath: string | undefined): Record<string, string> {

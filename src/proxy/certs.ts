@@ -37,7 +37,9 @@ export function inspectCertPair({ crt, key }: CertPair): CertInfo {
     throw new UserError('the certificate is not in PEM format (it should start with -----BEGIN CERTIFICATE-----)');
   }
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) {
-    throw new UserError('the key is not a PEM private key (it should start with -----BEGIN PRIVATE KEY-----); encrypted keys are not supported');
+    throw new UserError(
+      'the key is not a PEM private key (it should start with -----BEGIN PRIVATE KEY-----); encrypted keys are not supported',
+    );
   }
   let certificate: X509Certificate;
   try {
@@ -120,17 +122,30 @@ export async function generateSelfSigned(domain: string, tmpRoot: string): Promi
       execFile(
         'openssl',
         [
-          'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256',
-          '-days', String(SELF_SIGNED_DAYS),
-          '-subj', `/CN=${domain}`,
-          '-addext', `subjectAltName=DNS:${domain}`,
-          '-keyout', keyPath, '-out', crtPath,
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-sha256',
+          '-days',
+          String(SELF_SIGNED_DAYS),
+          '-subj',
+          `/CN=${domain}`,
+          '-addext',
+          `subjectAltName=DNS:${domain}`,
+          '-keyout',
+          keyPath,
+          '-out',
+          crtPath,
         ],
         { timeout: 60_000 },
         (error, _stdout, stderr) => {
           if (!error) return resolve();
           const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-          reject(new UserError(missing ? 'openssl is not installed; install the openssl package' : `openssl failed: ${oneLine(String(stderr))}`));
+          reject(
+            new UserError(missing ? 'openssl is not installed; install the openssl package' : `openssl failed: ${oneLine(String(stderr))}`),
+          );
         },
       );
     });

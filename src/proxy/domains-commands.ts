@@ -88,13 +88,19 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
       const removed = rest.map(normalizeDomain);
       const result = await proxy.change({ subject: app.name }, (pending) => {
         const own = ownDomains(pending, app.id);
-        const vhosts = usesGlobalDomain(pending, app.id) ? globalDomains(pending, settings.domain).map((global) => globalVhost(app.name, global)!) : [];
+        const vhosts = usesGlobalDomain(pending, app.id)
+          ? globalDomains(pending, settings.domain).map((global) => globalVhost(app.name, global)!)
+          : [];
         for (const domain of removed) {
           if (!own.includes(domain) && !vhosts.includes(domain)) {
             throw new UserError(`${domain} is not a domain of ${app.name}; see its domains with: paas domains:report ${app.name}`);
           }
         }
-        setOwn(pending, app.id, own.filter((domain) => !removed.includes(domain)));
+        setOwn(
+          pending,
+          app.id,
+          own.filter((domain) => !removed.includes(domain)),
+        );
         if (vhosts.some((vhost) => removed.includes(vhost))) setUseGlobal(pending, app.id, false);
       });
       writeLine(stdout, `-----> Removed ${removed.join(' ')} from ${app.name}`);
@@ -132,7 +138,12 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
         setUseGlobal(pending, app.id, true);
       });
       const urls = proxy.urls(app.name);
-      writeLine(stdout, urls.length ? `-----> Reset the domains of ${app.name}` : `-----> Reset the domains of ${app.name}; no global domain is set, so it is not routed`);
+      writeLine(
+        stdout,
+        urls.length
+          ? `-----> Reset the domains of ${app.name}`
+          : `-----> Reset the domains of ${app.name}; no global domain is set, so it is not routed`,
+      );
       printChange(stdout, result, urls);
     },
   });
@@ -141,23 +152,27 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     const globals = globalDomains(store.properties, settings.domain);
     return { 'global-enabled': String(globals.length > 0), 'global-vhosts': globals.join(' ') };
   };
-  registerTopic(api, {
-    topic: 'domains',
-    namespace: OWN.namespace,
-    properties: [],
-    fields(app) {
-      const state = proxy.appState(app.name)!;
-      return {
-        // Dokku's VHOST support: off after domains:disable.
-        'app-enabled': String(state.domains.length > 0 && !vhostsDisabled(store.properties, app.id)),
-        'app-vhosts': state.domains.join(' '),
-        ...globalRows(),
-        'global-vhost-enabled': String(usesGlobalDomain(store.properties, app.id)),
-        urls: proxy.urls(app.name).join(' '),
-      };
+  registerTopic(
+    api,
+    {
+      topic: 'domains',
+      namespace: OWN.namespace,
+      properties: [],
+      fields(app) {
+        const state = proxy.appState(app.name)!;
+        return {
+          // Dokku's VHOST support: off after domains:disable.
+          'app-enabled': String(state.domains.length > 0 && !vhostsDisabled(store.properties, app.id)),
+          'app-vhosts': state.domains.join(' '),
+          ...globalRows(),
+          'global-vhost-enabled': String(usesGlobalDomain(store.properties, app.id)),
+          urls: proxy.urls(app.name).join(' '),
+        };
+      },
+      globalFields: globalRows,
     },
-    globalFields: globalRows,
-  }, { setCommand: false, reportSummary: "Show an app's domains (or the global ones)", reportExampleKey: 'app-vhosts' });
+    { setCommand: false, reportSummary: "Show an app's domains (or the global ones)", reportExampleKey: 'app-vhosts' },
+  );
 
   /** The global domains as given: lowercased, no wildcards. */
   const globalArgs = (values: readonly string[]): string[] =>
@@ -172,7 +187,12 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
       next = [...new Set(change(globalDomains(pending, settings.domain)))];
       pending.set(null, GLOBAL.namespace, GLOBAL.key, next.join(' '));
     });
-    writeLine(stdout, next.length ? `-----> Apps are served at ${next.map((d) => `APP.${d}`).join(' ')}` : '-----> No global domain is left; apps are only served at their own domains');
+    writeLine(
+      stdout,
+      next.length
+        ? `-----> Apps are served at ${next.map((d) => `APP.${d}`).join(' ')}`
+        : '-----> No global domain is left; apps are only served at their own domains',
+    );
     printChange(stdout, result);
   };
 
@@ -180,7 +200,8 @@ export function registerDomainsCommands(api: PartApi, proxy: NginxProxy): void {
     name: 'domains:set-global',
     summary: 'Set the global domains: every app is served at APP.DOMAIN for each',
     usage: 'DOMAIN...',
-    description: 'They replace PAAS_DOMAIN and any global domain set before. Apps whose global domain was removed (domains:remove, domains:set) stay without it.',
+    description:
+      'They replace PAAS_DOMAIN and any global domain set before. Apps whose global domain was removed (domains:remove, domains:set) stay without it.',
     examples: ['paas domains:set-global example.com', 'paas domains:set-global example.com example.org'],
     arity: [1, Infinity],
     async handler({ args, stdout }) {

@@ -57,7 +57,12 @@ export function globalVhost(app: string, global: string | undefined): string | u
  * (`*.GLOBAL`, `*.PARENT`) would catch every app without a server of its own, so it needs the
  * explicit `allowGlobalWildcard`. Pure.
  */
-export function reservedDomainProblem(domain: string, app: string, global: string | undefined, allowGlobalWildcard: boolean): string | undefined {
+export function reservedDomainProblem(
+  domain: string,
+  app: string,
+  global: string | undefined,
+  allowGlobalWildcard: boolean,
+): string | undefined {
   if (!global) return undefined;
   if (isWildcard(domain)) {
     const covered = domain.slice(2);
@@ -76,7 +81,6 @@ export function reservedDomainProblem(domain: string, app: string, global: strin
   }
   return undefined;
 }
-
 
 export interface AppDomainsInput {
   app: string;

@@ -46,10 +46,14 @@ export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
     setDescription:
       'hsts sends Strict-Transport-Security on https; http always redirects to https once the app has a certificate.\n' +
       'Behind Cloudflare or a load balancer, list its addresses in trusted-proxies (--global): requests from them\n' +
-      'take the client address from real-ip-header and keep their X-Forwarded-Proto; everyone else\'s are ignored.',
+      "take the client address from real-ip-header and keep their X-Forwarded-Proto; everyone else's are ignored.",
     setExamples: [
       'paas nginx:set --global trusted-proxies 173.245.48.0/20 103.21.244.0/22',
-      'paas nginx:set --global real-ip-header cf-connecting-ip','paas nginx:set blog client-max-body-size 50m', 'paas nginx:set --global proxy-read-timeout 120s', 'paas nginx:set blog client-max-body-size'],
+      'paas nginx:set --global real-ip-header cf-connecting-ip',
+      'paas nginx:set blog client-max-body-size 50m',
+      'paas nginx:set --global proxy-read-timeout 120s',
+      'paas nginx:set blog client-max-body-size',
+    ],
     reportSummary: "Show an app's nginx settings and files",
     async apply(change, { stdout }) {
       const result = await proxy.change({ subject: change.app?.name }, (pending) =>
@@ -69,7 +73,9 @@ export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
       const app = requireApp(store, name);
       const content = proxy.tree.read(TREE.app(app.name));
       if (content === undefined) {
-        throw new UserError(`${app.name} is not routed by nginx, so it has no configuration; give it a domain: paas domains:add ${app.name} DOMAIN`);
+        throw new UserError(
+          `${app.name} is not routed by nginx, so it has no configuration; give it a domain: paas domains:add ${app.name} DOMAIN`,
+        );
       }
       stdout.write(content);
     },

@@ -157,7 +157,10 @@ export class NginxProcess {
 
 /** The first line of nginx's output that says what is wrong, without the `nginx: ` prefix. */
 export function nginxComplaint(output: string): string {
-  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const line = lines.find((l) => /\[(emerg|alert|crit)\]/.test(l)) ?? lines.find((l) => /\[error\]/.test(l)) ?? lines[0] ?? '';
   return oneLine(
     line

@@ -66,7 +66,9 @@ function useradd(name: string): Promise<void> {
 export async function ensureNginxUser(warn: (message: string, error: unknown) => void): Promise<Account & { user: string; group: string }> {
   let account = findAccount(readEtc('passwd'), NGINX_USER);
   if (!account) {
-    await useradd(NGINX_USER).catch((error: unknown) => warn(`could not create the ${NGINX_USER} user; nginx workers run as ${FALLBACK.user}`, error));
+    await useradd(NGINX_USER).catch((error: unknown) =>
+      warn(`could not create the ${NGINX_USER} user; nginx workers run as ${FALLBACK.user}`, error),
+    );
     account = findAccount(readEtc('passwd'), NGINX_USER);
   }
   if (account) return { ...account, user: NGINX_USER, group: groupName(readEtc('group'), account.gid) ?? NGINX_USER };

@@ -74,7 +74,11 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
     }
     const served = new Set([settings.httpPort, settings.httpsPort, ...others.flatMap((o) => o.ports.map((m) => m.host))]);
     for (const { host } of map) {
-      if (!served.has(host) && !(proxy.appState(app.name)?.ports ?? []).some((m) => m.host === host) && (await portInUse(settings.listen, host))) {
+      if (
+        !served.has(host) &&
+        !(proxy.appState(app.name)?.ports ?? []).some((m) => m.host === host) &&
+        (await portInUse(settings.listen, host))
+      ) {
         throw new UserError(`host port ${host} is in use by another program on this server; pick another, or add --force`);
       }
     }
@@ -100,7 +104,12 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
       const ports = proxy.appState(app.name)?.ports ?? [];
       if (flags.format === 'json') return writeJson(stdout, ports);
       writeLine(stdout, `=====> ${app.name} port mappings${storedPortMap(store.properties, app.id) ? '' : ' (default)'}`);
-      stdout.write(renderTable(['SCHEME', 'HOST PORT', 'CONTAINER PORT'], ports.map((m) => [m.scheme, String(m.host), String(m.container)])));
+      stdout.write(
+        renderTable(
+          ['SCHEME', 'HOST PORT', 'CONTAINER PORT'],
+          ports.map((m) => [m.scheme, String(m.host), String(m.container)]),
+        ),
+      );
     },
   });
 
@@ -142,7 +151,9 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
       const added = rest.map(parsePortMapping);
       const map = mergePortMaps(baseMap(store.properties, app), added);
       await checkMap(app, map, flags.force === true);
-      const result = await proxy.change({ subject: app.name }, (pending) => saveMap(pending, app, mergePortMaps(baseMap(pending, app), added)));
+      const result = await proxy.change({ subject: app.name }, (pending) =>
+        saveMap(pending, app, mergePortMaps(baseMap(pending, app), added)),
+      );
       writeLine(stdout, `-----> Added ${added.map(formatPortMapping).join(' ')} to ${app.name}`);
       printChange(stdout, result, proxy.urls(app.name));
       noteHttpsWithoutCert(stdout, app, added);

@@ -69,7 +69,7 @@ export function registerProxyCommands(api: PartApi, proxy: NginxProxy): void {
     usage: '[--parallel N] [--all|APP]',
     description:
       'nginx drops the app (its domains no longer answer), and its web container is replaced by one that\n' +
-      'publishes the app\'s port mappings (ports:set) on PAAS_LISTEN: http:8080:5000 publishes container\n' +
+      "publishes the app's port mappings (ports:set) on PAAS_LISTEN: http:8080:5000 publishes container\n" +
       'port 5000 on host port 8080. The app needs mappings of its own, on ports nginx and paas do not use;\n' +
       'only one web container can run then (a host port is published once), and redeploys stop the old\n' +
       'container before the new one starts. No other container or port is published.',

@@ -51,7 +51,9 @@ export function proxyPart(): Part {
           pending.set(row.id, PROXY_KEYS.upstreams.namespace, PROXY_KEYS.upstreams.key, serializeUpstreams(upstreams)),
         );
         if (result.reloaded && proxy.urls(app).length) {
-          const targets = upstreams.map((u) => `${hostPort(u.host, u.port)}${u.backup ? ' (backup)' : ''}`).join(' ') || 'nothing (502 until a web process runs)';
+          const targets =
+            upstreams.map((u) => `${hostPort(u.host, u.port)}${u.backup ? ' (backup)' : ''}`).join(' ') ||
+            'nothing (502 until a web process runs)';
           log?.(`nginx routes ${app} to ${targets} (reloaded in ${result.ms} ms)`);
         }
       });
@@ -104,7 +106,13 @@ export function proxyPart(): Part {
         letsencrypt.forgetChallenges();
         const result = await proxy.change({ force: true });
         api.logger.info(
-          { nginxPid: proxy.nginx.runningPid(), http: api.settings.httpPort, https: api.settings.httpsPort, ms: result.ms, disabled: result.disabled },
+          {
+            nginxPid: proxy.nginx.runningPid(),
+            http: api.settings.httpPort,
+            https: api.settings.httpsPort,
+            ms: result.ms,
+            disabled: result.disabled,
+          },
           'nginx routing',
         );
       } catch (error) {

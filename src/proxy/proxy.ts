@@ -1,3 +1,4 @@
+// Longer than 300 lines: the one transactional path of every nginx change (stage, nginx -t, swap, reload, roll back), whose steps must be read together.
 import { isIP } from 'node:net';
 import { UserError, oneLine } from '../core/errors.js';
 import type { PartApi } from '../core/part.js';
@@ -111,7 +112,13 @@ export class NginxProxy {
     const { settings } = this.api;
     const options = this.renderOptions();
     const tree: Tree = new Map();
-    tree.set(TREE.main, this.mainConfig([TREE.control, TREE.defaults, 'apps/*.conf'].map((path) => this.tree.absolute(path)), reader));
+    tree.set(
+      TREE.main,
+      this.mainConfig(
+        [TREE.control, TREE.defaults, 'apps/*.conf'].map((path) => this.tree.absolute(path)),
+        reader,
+      ),
+    );
     tree.set(TREE.defaults, renderDefaultServers(listenPorts(states, settings.httpPort, settings.httpsPort), options));
     // An app without domains (or port mappings) is not routed and has no file at all.
     for (const state of states.filter(isRouted)) tree.set(TREE.app(state.name), renderAppConfig(state, options));
@@ -122,7 +129,10 @@ export class NginxProxy {
   validateLive(app?: string): Promise<string | undefined> {
     return this.exclusive(async () => {
       if (app === undefined) return this.nginx.test(this.layout.mainConf);
-      return this.testIncludes([TREE.control, TREE.defaults, TREE.app(app)].map((path) => this.tree.absolute(path)), this.api.store.properties);
+      return this.testIncludes(
+        [TREE.control, TREE.defaults, TREE.app(app)].map((path) => this.tree.absolute(path)),
+        this.api.store.properties,
+      );
     });
   }
 
@@ -228,7 +238,10 @@ export class NginxProxy {
 
   private checkCandidate(desired: Tree, changes: readonly TreeChange[], reader: PropertyReader): Promise<string | undefined> {
     const includes = [TREE.control, TREE.defaults, ...[...desired.keys()].filter((path) => path.startsWith('apps/'))];
-    return this.testIncludes(includes.map((path) => this.tree.candidatePath(path, changes)), reader);
+    return this.testIncludes(
+      includes.map((path) => this.tree.candidatePath(path, changes)),
+      reader,
+    );
   }
 
   private testIncludes(includes: readonly string[], reader: PropertyReader): Promise<string | undefined> {
@@ -236,7 +249,11 @@ export class NginxProxy {
   }
 
   /** Each app file checked alone with the shared files; empty when those alone already fail. */
-  private async brokenApps(appPaths: readonly string[], where: (path: string) => string, reader: PropertyReader): Promise<Map<string, string>> {
+  private async brokenApps(
+    appPaths: readonly string[],
+    where: (path: string) => string,
+    reader: PropertyReader,
+  ): Promise<Map<string, string>> {
     const broken = new Map<string, string>();
     const shared = [where(TREE.control), where(TREE.defaults)];
     if (await this.testIncludes(shared, reader)) return broken;

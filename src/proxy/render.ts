@@ -1,3 +1,4 @@
+// Longer than 300 lines: every nginx file paas writes is rendered here, so the whole layout reads in one place; every function is pure.
 /**
  * nginx configuration as pure functions of state: the same state always renders the same bytes,
  * and every value that reaches a file was validated before (domains, ports, IPs, settings) or is
@@ -38,7 +39,13 @@ const BASE64URL = /^[A-Za-z0-9_-]{1,256}$/;
 /** Only base64url tokens and `token.thumbprint` answers reach nginx. Pure. */
 export function isValidChallenge(challenge: AcmeChallenge): boolean {
   const [token, thumbprint, ...rest] = challenge.keyAuthorization.split('.');
-  return BASE64URL.test(challenge.token) && token === challenge.token && thumbprint !== undefined && BASE64URL.test(thumbprint) && rest.length === 0;
+  return (
+    BASE64URL.test(challenge.token) &&
+    token === challenge.token &&
+    thumbprint !== undefined &&
+    BASE64URL.test(thumbprint) &&
+    rest.length === 0
+  );
 }
 
 /** An app nginx serves: its proxy is on, and it has a domain and a port to listen on. */
@@ -66,10 +73,16 @@ export function renderAppConfig(app: AppProxyState, options: RenderOptions): str
     `# Change it with paas domains:*, ports:*, certs:* and nginx:set.`,
   ];
   if (app.domains.length === 0 && !app.vhostsDisabled) {
-    return lines([...header, `# ${app.name} has no domains, so nginx does not route it; add one with: paas domains:add ${app.name} DOMAIN`]);
+    return lines([
+      ...header,
+      `# ${app.name} has no domains, so nginx does not route it; add one with: paas domains:add ${app.name} DOMAIN`,
+    ]);
   }
   if (app.ports.length === 0) {
-    return lines([...header, `# ${app.name} has no port mappings, so nginx does not route it; add one with: paas ports:add ${app.name} http:80:5000`]);
+    return lines([
+      ...header,
+      `# ${app.name} has no port mappings, so nginx does not route it; add one with: paas ports:add ${app.name} http:80:5000`,
+    ]);
   }
   const primary = new Set(app.upstreams.filter((u) => !u.backup).map((u) => u.host));
   const hosts = [...new Set(app.upstreams.map((u) => u.host))];
@@ -224,8 +237,8 @@ export function renderMainConfig({ layout, includes, worker, clientAddress }: Ma
     `  fastcgi_temp_path ${temp('fastcgi')};`,
     `  uwsgi_temp_path ${temp('uwsgi')};`,
     `  scgi_temp_path ${temp('scgi')};`,
-    "  log_format paas '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent '",
-    "                  '\"$http_referer\" \"$http_user_agent\" $request_time $upstream_addr $upstream_response_time \"$host\"';",
+    '  log_format paas \'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent \'',
+    '                  \'"$http_referer" "$http_user_agent" $request_time $upstream_addr $upstream_response_time "$host"\';',
     `  access_log ${quote(`${layout.logsDir}/access.log`)} paas;`,
     // Keep upstream connections alive, except for websocket upgrades.
     '  map $http_upgrade $paas_connection_upgrade {',
@@ -252,9 +265,7 @@ export function listenPorts(apps: readonly AppProxyState[], httpPort: number, ht
   // An app with domains disabled is its ports' default server itself.
   const routed = apps.filter((app) => isRouted(app) && !app.vhostsDisabled);
   const of = (scheme: string, base: number) =>
-    [...new Set([base, ...routed.flatMap((app) => app.ports.filter((m) => m.scheme === scheme).map((m) => m.host))])].sort(
-      (a, b) => a - b,
-    );
+    [...new Set([base, ...routed.flatMap((app) => app.ports.filter((m) => m.scheme === scheme).map((m) => m.host))])].sort((a, b) => a - b);
   return { http: of('http', httpPort), https: of('https', httpsPort) };
 }
 
@@ -304,7 +315,9 @@ export function listenAddress(listen: string, port: number): string {
  */
 export function quote(path: string): string {
   if (!/^[A-Za-z0-9._/ +@,=~:*-]+$/.test(path)) {
-    throw new Error(`the path "${path}" has characters nginx would misread; use a PAAS_HOME made of letters, digits, dots, dashes and slashes`);
+    throw new Error(
+      `the path "${path}" has characters nginx would misread; use a PAAS_HOME made of letters, digits, dots, dashes and slashes`,
+    );
   }
   return `"${path}"`;
 }

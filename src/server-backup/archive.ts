@@ -31,7 +31,9 @@ export class BackupWriter {
     const sealed = secret && this.passphrase !== undefined;
     const body = sealed ? seal(data, this.passphrase) : data;
     await new Promise<void>((resolve, reject) =>
-      this.pack.entry({ name: sealed ? `${name}${SEALED}` : name, size: body.length, mode: 0o600 }, body, (error) => (error ? reject(error) : resolve())),
+      this.pack.entry({ name: sealed ? `${name}${SEALED}` : name, size: body.length, mode: 0o600 }, body, (error) =>
+        error ? reject(error) : resolve(),
+      ),
     );
   }
 

@@ -1,3 +1,4 @@
+// Longer than 300 lines: export and import are the two halves of one archive format, kept side by side so a change to one shows in the other.
 import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -14,7 +15,11 @@ import { renameImages, restoreTables, snapshotDatabase } from './database-copy.j
 import { parseManifest, type BackupManifest } from './manifest.js';
 
 const BACKUP_FLAGS = {
-  passphrase: { type: 'string', description: 'seal the secrets inside (database, keys, certificates, dumps) with this passphrase', placeholder: 'P' },
+  passphrase: {
+    type: 'string',
+    description: 'seal the secrets inside (database, keys, certificates, dumps) with this passphrase',
+    placeholder: 'P',
+  },
 } as const;
 
 /** The files of PAAS_HOME a backup carries, and whether they are secret. */
@@ -39,7 +44,7 @@ export function serverBackupPart(): Part {
         summary: 'Write the whole server (state, repos, certificates, keys, tokens) as a tar to standard output',
         usage: '[--with-data] [--with-images] [--passphrase P] > FILE',
         description: [
-          'The database is copied consistently while the daemon runs. --with-data adds the services\' data (a dump',
+          "The database is copied consistently while the daemon runs. --with-data adds the services' data (a dump",
           'of each postgres service) and the storage folders; --with-images adds the release images, so an import',
           'does not build again. With --passphrase the secrets inside are sealed (AES-256-GCM); without it, keep',
           'the file as private as the server itself. Restore it with backup:import on a fresh install.',
@@ -143,7 +148,8 @@ async function exportServer(api: PartApi, options: ExportOptions): Promise<void>
     }
     await writer.finish();
     options.log(`-----> Exported ${apps.length} app${apps.length === 1 ? '' : 's'}${apps.length ? ` (${apps.join(', ')})` : ''}`);
-    if (!options.passphrase) options.log(' !     The backup holds config values, keys and certificates in clear: keep it private, or export with --passphrase');
+    if (!options.passphrase)
+      options.log(' !     The backup holds config values, keys and certificates in clear: keep it private, or export with --passphrase');
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -154,7 +160,17 @@ async function releaseImages(api: PartApi): Promise<string[]> {
   const names = new Set<string>();
   for (const app of api.store.apps.list()) for (const release of api.store.releases.forApp(app.id)) names.add(release.image);
   const present: string[] = [];
-  for (const name of names) if (await api.docker.getImage(name).inspect().then(() => true, () => false)) present.push(name);
+  for (const name of names)
+    if (
+      await api.docker
+        .getImage(name)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        )
+    )
+      present.push(name);
   return present;
 }
 
@@ -181,10 +197,13 @@ async function importServer(api: PartApi, options: ImportOptions): Promise<numbe
     let manifest: BackupManifest | undefined;
     await readBackup(options.input, staging, options.passphrase, (raw) => {
       manifest = parseManifest(raw);
-      if (manifest.sealed && options.passphrase === undefined) throw new UserError('this backup is encrypted; give its passphrase with --passphrase');
+      if (manifest.sealed && options.passphrase === undefined)
+        throw new UserError('this backup is encrypted; give its passphrase with --passphrase');
     });
     if (!manifest || !existsSync(join(staging, 'paas.db'))) throw new UserError('not a paas server backup: it has no database');
-    say(`-----> Restoring a backup of ${manifest.apps.length} app${manifest.apps.length === 1 ? '' : 's'} made ${manifest.createdAt} by paas ${manifest.paas}`);
+    say(
+      `-----> Restoring a backup of ${manifest.apps.length} app${manifest.apps.length === 1 ? '' : 's'} made ${manifest.createdAt} by paas ${manifest.paas}`,
+    );
 
     restoreTables(store.db, join(staging, 'paas.db'));
     if (manifest.instance !== api.instance) renameImages(store.db, manifest.instance, api.instance);
@@ -194,7 +213,9 @@ async function importServer(api: PartApi, options: ImportOptions): Promise<numbe
     copy(join(staging, 'home', 'storage'), paths.storage);
     const apps = store.apps.list();
     for (const app of apps) await ensureRepo(paths, app.name, api.settings.maxPushSize);
-    say(`-----> Restored the state of ${apps.map((a) => a.name).join(', ') || 'no apps'}: config, domains, certificates, settings, keys and tokens`);
+    say(
+      `-----> Restored the state of ${apps.map((a) => a.name).join(', ') || 'no apps'}: config, domains, certificates, settings, keys and tokens`,
+    );
 
     if (existsSync(join(staging, 'images.tar'))) await loadImages(api, join(staging, 'images.tar'), manifest.instance, say);
     await api.events.emit('backup-import-data', { dir: join(staging, 'data'), output: options.output, signal: options.signal });
@@ -228,7 +249,11 @@ async function importServer(api: PartApi, options: ImportOptions): Promise<numbe
         say(` !     ${app.name} did not deploy: ${oneLine(error instanceof Error ? error.message : String(error))}`);
       }
     }
-    say(failed ? ` !     Restored; ${failed} app${failed === 1 ? '' : 's'} did not deploy (see above)` : '-----> Restored; every app is deployed');
+    say(
+      failed
+        ? ` !     Restored; ${failed} app${failed === 1 ? '' : 's'} did not deploy (see above)`
+        : '-----> Restored; every app is deployed',
+    );
     say('       The SSH host key and API certificate of the backup are used from the next daemon start');
     return failed ? 1 : 0;
   } finally {
@@ -241,7 +266,9 @@ async function loadImages(api: PartApi, file: string, oldInstance: string, say: 
   say('-----> Loading the release images');
   const stream = (await api.docker.loadImage(createReadStream(file), { quiet: true })) as Readable;
   const replies: Array<{ error?: string }> = await new Promise((resolve, reject) =>
-    api.docker.modem.followProgress(stream, (error: Error | null, output: Array<{ error?: string }>) => (error ? reject(error) : resolve(output))),
+    api.docker.modem.followProgress(stream, (error: Error | null, output: Array<{ error?: string }>) =>
+      error ? reject(error) : resolve(output),
+    ),
   );
   const failure = replies.find((reply) => reply.error);
   if (failure) throw new UserError(`docker could not load the images of the backup: ${oneLine(failure.error!)}`);
@@ -250,7 +277,10 @@ async function loadImages(api: PartApi, file: string, oldInstance: string, say: 
       const [repository, tag] = splitImage(release.image);
       const oldName = `${imageRepository(oldInstance, app.name)}:${tag}`;
       if (repository !== imageRepository(api.instance, app.name) || oldName === release.image) continue;
-      await api.docker.getImage(oldName).tag({ repo: repository, tag }).catch(() => undefined);
+      await api.docker
+        .getImage(oldName)
+        .tag({ repo: repository, tag })
+        .catch(() => undefined);
     }
   }
 }

@@ -17,9 +17,11 @@ export function restoreTables(db: Db, snapshot: string): string[] {
   db.prepare('ATTACH DATABASE ? AS backup').run(snapshot);
   try {
     const tablesOf = (schema: 'main' | 'backup') =>
-      (db.prepare(`SELECT name FROM ${schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>).map(
-        (row) => row.name,
-      );
+      (
+        db.prepare(`SELECT name FROM ${schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as Array<{
+          name: string;
+        }>
+      ).map((row) => row.name);
     const theirs = new Set(tablesOf('backup'));
     const tables = tablesOf('main').filter((name) => theirs.has(name) && !SCHEMA_TABLES.has(name));
     const columnsOf = (schema: 'main' | 'backup', table: string) =>
@@ -29,7 +31,10 @@ export function restoreTables(db: Db, snapshot: string): string[] {
       for (const table of tables) db.prepare(`DELETE FROM main.${quote(table)}`).run();
       for (const table of tables) {
         const shared = new Set(columnsOf('backup', table));
-        const columns = columnsOf('main', table).filter((column) => shared.has(column)).map(quote).join(', ');
+        const columns = columnsOf('main', table)
+          .filter((column) => shared.has(column))
+          .map(quote)
+          .join(', ');
         db.prepare(`INSERT INTO main.${quote(table)} (${columns}) SELECT ${columns} FROM backup.${quote(table)}`).run();
       }
     })();
@@ -43,7 +48,11 @@ export function restoreTables(db: Db, snapshot: string): string[] {
 export function renameImages(db: Db, from: string, to: string): void {
   const prefix = `paas-${from}/`;
   for (const table of ['releases', 'builds']) {
-    db.prepare(`UPDATE ${table} SET image = ? || substr(image, ?) WHERE image LIKE ? ESCAPE '\\'`).run(`paas-${to}/`, prefix.length + 1, `${prefix.replace(/[\\%_]/g, '\\$&')}%`);
+    db.prepare(`UPDATE ${table} SET image = ? || substr(image, ?) WHERE image LIKE ? ESCAPE '\\'`).run(
+      `paas-${to}/`,
+      prefix.length + 1,
+      `${prefix.replace(/[\\%_]/g, '\\$&')}%`,
+    );
   }
 }
 

@@ -18,10 +18,14 @@ export interface BackupManifest {
 /** Checks what an archive claims to be before anything of it is used. Pure. */
 export function parseManifest(raw: unknown): BackupManifest {
   const m = raw as Partial<BackupManifest> | null;
-  if (typeof m !== 'object' || m === null || m.format === undefined) throw new UserError('not a paas server backup: manifest.json is not one paas wrote');
-  if (m.format !== 1) throw new UserError(`this backup has format ${String(m.format)}, which this paas cannot read; import it with a newer paas`);
-  if (typeof m.instance !== 'string' || !/^[a-z0-9]{8}$/.test(m.instance)) throw new UserError('not a paas server backup: manifest.json has no valid instance');
-  if (!Array.isArray(m.apps) || !m.apps.every((app) => typeof app === 'string')) throw new UserError('not a paas server backup: manifest.json has no app list');
+  if (typeof m !== 'object' || m === null || m.format === undefined)
+    throw new UserError('not a paas server backup: manifest.json is not one paas wrote');
+  if (m.format !== 1)
+    throw new UserError(`this backup has format ${String(m.format)}, which this paas cannot read; import it with a newer paas`);
+  if (typeof m.instance !== 'string' || !/^[a-z0-9]{8}$/.test(m.instance))
+    throw new UserError('not a paas server backup: manifest.json has no valid instance');
+  if (!Array.isArray(m.apps) || !m.apps.every((app) => typeof app === 'string'))
+    throw new UserError('not a paas server backup: manifest.json has no app list');
   return {
     format: 1,
     paas: String(m.paas ?? 'unknown'),

@@ -77,8 +77,7 @@ function readDoubleQuoted(line: string, start: number): [string, number] {
 
 function unterminated(quote: string): UserError {
   return new UserError(
-    `unterminated ${quote} quote in the command; quote each argument whole, e.g. ` +
-      `ssh paas@HOST config:set blog "GREETING=hello world"`,
+    `unterminated ${quote} quote in the command; quote each argument whole, e.g. ` + `ssh paas@HOST config:set blog "GREETING=hello world"`,
   );
 }
 

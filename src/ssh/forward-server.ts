@@ -80,7 +80,12 @@ async function serve(socket: Socket, deps: Deps): Promise<void> {
     channel.end();
     return;
   }
-  const terminal: PtyState = { rows: request.pty?.rows ?? 24, cols: request.pty?.cols ?? 80, term: request.pty?.term ?? 'xterm', listeners: [] };
+  const terminal: PtyState = {
+    rows: request.pty?.rows ?? 24,
+    cols: request.pty?.cols ?? 80,
+    term: request.pty?.term ?? 'xterm',
+    listeners: [],
+  };
   await handleExec(
     {
       channel: channel as unknown as ServerChannel, // the subset handleExec uses: a duplex with stderr, exit() and end()

@@ -30,7 +30,6 @@ export interface RunningSshServer {
   close(): Promise<void>;
 }
 
-
 /** Login requests per connection: a client offers each agent key in turn, an attacker many more. */
 const MAX_AUTH_ATTEMPTS = 20;
 

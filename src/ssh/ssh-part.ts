@@ -21,7 +21,8 @@ export function sshPart(): Part {
     const { settings, store, logger, commands } = api;
     const [user] = systemUsers(settings.systemSshUsers);
     if (!user) {
-      if (settings.systemSshUsers.length) logger.warn({ users: settings.systemSshUsers }, 'none of the system ssh users exists; ssh on port 22 is off');
+      if (settings.systemSshUsers.length)
+        logger.warn({ users: settings.systemSshUsers }, 'none of the system ssh users exists; ssh on port 22 is off');
       return;
     }
     syncSystemSshKeys(settings, store, logger);

@@ -80,7 +80,8 @@ export function absolutePath(path: string, what: string): string {
   if (/[\u0000-\u001f\u007f,]/.test(path)) throw new UserError(`invalid ${what} "${printable(path)}": no commas or control characters`);
   const normalized = posix.normalize(path);
   const trimmed = normalized.length > 1 ? normalized.replace(/\/+$/, '') : normalized;
-  if (what === 'container path' && trimmed === '/') throw new UserError('the container path cannot be / (mount under a folder, e.g. /app/storage)');
+  if (what === 'container path' && trimmed === '/')
+    throw new UserError('the container path cannot be / (mount under a folder, e.g. /app/storage)');
   return trimmed;
 }
 
@@ -109,7 +110,8 @@ export interface HostPolicy {
 export function checkHostPath(path: string, policy: HostPolicy): string {
   const shown = printable(path);
   if (path === '/') throw new UserError('refusing to mount / into an app');
-  if (path === policy.root) throw new UserError(`refusing to mount the storage root ${shown}; mount one folder in it (storage:ensure-directory NAME)`);
+  if (path === policy.root)
+    throw new UserError(`refusing to mount the storage root ${shown}; mount one folder in it (storage:ensure-directory NAME)`);
   const storageFolder = posix.dirname(path) === policy.root;
   if (!policy.local && !storageFolder) {
     throw new UserError(
@@ -117,8 +119,10 @@ export function checkHostPath(path: string, policy: HostPolicy): string {
     );
   }
   if (isWithin(policy.home, path)) throw new UserError(`refusing to mount ${shown}: it holds paas's own state`);
-  if (isWithin(path, policy.home) && !isWithin(path, policy.root)) throw new UserError(`refusing to mount ${shown}: it is paas's own state`);
-  if (isWithin(path, policy.root) && !storageFolder) throw new UserError(`refusing to mount ${shown}: mount a storage folder itself, not a folder inside it`);
+  if (isWithin(path, policy.home) && !isWithin(path, policy.root))
+    throw new UserError(`refusing to mount ${shown}: it is paas's own state`);
+  if (isWithin(path, policy.root) && !storageFolder)
+    throw new UserError(`refusing to mount ${shown}: mount a storage folder itself, not a folder inside it`);
   for (const socket of policy.sockets) {
     if (isWithin(socket, path)) throw new UserError(`refusing to mount ${shown}: it is or holds the socket ${printable(socket)}`);
   }
@@ -136,10 +140,12 @@ export function parseStoredMounts(text: string | undefined): Mount[] {
   try {
     const value: unknown = JSON.parse(text);
     if (!Array.isArray(value)) return [];
-    return value.filter(
-      (m): m is Mount =>
-        typeof m === 'object' && m !== null && typeof (m as Mount).host === 'string' && typeof (m as Mount).container === 'string',
-    ).map((m) => ({ host: m.host, container: m.container, readonly: m.readonly === true }));
+    return value
+      .filter(
+        (m): m is Mount =>
+          typeof m === 'object' && m !== null && typeof (m as Mount).host === 'string' && typeof (m as Mount).container === 'string',
+      )
+      .map((m) => ({ host: m.host, container: m.container, readonly: m.readonly === true }));
   } catch {
     return [];
   }

@@ -89,7 +89,9 @@ export const storagePart: Part = {
         changeMounts(name, spec, stdout, (app, request, mounts) => {
           const mount: Mount = { host: resolveMountHost(paths, request, actor), container: request.container, readonly: request.readonly };
           if (mounts.some((m) => m.container === mount.container)) {
-            throw new UserError(`Mount path already exists: ${app.name} already has a mount at ${mount.container} (storage:list ${app.name})`);
+            throw new UserError(
+              `Mount path already exists: ${app.name} already has a mount at ${mount.container} (storage:list ${app.name})`,
+            );
           }
           return { mounts: [...mounts, mount], done: `Mounted ${bindOf(mount)} for ${app.name}` };
         });
@@ -109,7 +111,8 @@ export const storagePart: Part = {
           const real = realFolder(host);
           const matches = (m: Mount) => m.container === request.container && (m.host === host || m.host === real);
           const removed = mounts.find(matches);
-          if (!removed) throw new UserError(`Mount path does not exist: ${app.name} has no mount ${printable(spec)} (storage:list ${app.name})`);
+          if (!removed)
+            throw new UserError(`Mount path does not exist: ${app.name} has no mount ${printable(spec)} (storage:list ${app.name})`);
           return { mounts: mounts.filter((m) => !matches(m)), done: `Unmounted ${bindOf(removed)} from ${app.name}` };
         });
       },
@@ -152,7 +155,11 @@ export const storagePart: Part = {
         topic: 'storage',
         namespace: 'storage',
         properties: [],
-        fields: (app) => ({ 'build-mounts': flagsOf(app.id, 'build'), 'deploy-mounts': flagsOf(app.id, 'deploy'), 'run-mounts': flagsOf(app.id, 'run') }),
+        fields: (app) => ({
+          'build-mounts': flagsOf(app.id, 'build'),
+          'deploy-mounts': flagsOf(app.id, 'deploy'),
+          'run-mounts': flagsOf(app.id, 'run'),
+        }),
       },
       { setCommand: false, reportSummary: "Show an app's mounts per phase (build, deploy, run)", reportExampleKey: 'deploy-mounts' },
     );

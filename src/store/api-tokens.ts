@@ -24,9 +24,7 @@ export class ApiTokensTable {
   constructor(private readonly db: Db) {}
 
   add(name: string, tokenHash: string): void {
-    this.db
-      .prepare('INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)')
-      .run(name, tokenHash, now());
+    this.db.prepare('INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)').run(name, tokenHash, now());
   }
 
   exists(name: string): boolean {
@@ -35,9 +33,7 @@ export class ApiTokensTable {
 
   /** The token's name if the hash is known, recording the use. */
   use(tokenHash: string): string | undefined {
-    const row = this.db.prepare('SELECT name FROM api_tokens WHERE token_hash = ?').get(tokenHash) as
-      | { name: string }
-      | undefined;
+    const row = this.db.prepare('SELECT name FROM api_tokens WHERE token_hash = ?').get(tokenHash) as { name: string } | undefined;
     if (row) this.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE name = ?').run(now(), row.name);
     return row?.name;
   }

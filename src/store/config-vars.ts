@@ -8,9 +8,10 @@ export class ConfigVarsTable {
 
   /** The scope's own vars, sorted by key. */
   all(scope: ConfigScope): Record<string, string> {
-    const rows = this.db
-      .prepare('SELECT key, value FROM config_vars WHERE app_id IS ? ORDER BY key')
-      .all(scope) as Array<{ key: string; value: string }>;
+    const rows = this.db.prepare('SELECT key, value FROM config_vars WHERE app_id IS ? ORDER BY key').all(scope) as Array<{
+      key: string;
+      value: string;
+    }>;
     return Object.fromEntries(rows.map((row) => [row.key, row.value]));
   }
 

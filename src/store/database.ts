@@ -16,9 +16,7 @@ export function openDatabase(file: string): Db {
 export function migrate(db: Db): void {
   const applied = db.pragma('user_version', { simple: true }) as number;
   if (applied > MIGRATIONS.length) {
-    throw new Error(
-      `the state database is at schema version ${applied}, newer than this paas (${MIGRATIONS.length}); upgrade paas`,
-    );
+    throw new Error(`the state database is at schema version ${applied}, newer than this paas (${MIGRATIONS.length}); upgrade paas`);
   }
   for (let version = applied; version < MIGRATIONS.length; version++) {
     db.transaction(() => {

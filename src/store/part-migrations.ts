@@ -18,8 +18,7 @@ export function mergeSchemas(declared: ReadonlyArray<PartMigrations | undefined>
   for (const migrations of declared) {
     if (!migrations) continue;
     const known = bySchema.get(migrations.schema);
-    const [shorter, longer] =
-      !known || known.steps.length <= migrations.steps.length ? [known, migrations] : [migrations, known];
+    const [shorter, longer] = !known || known.steps.length <= migrations.steps.length ? [known, migrations] : [migrations, known];
     if (shorter?.steps.some((step, index) => step !== longer.steps[index])) {
       throw new Error(`two parts declare different migrations for the schema "${migrations.schema}"`);
     }

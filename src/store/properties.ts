@@ -18,13 +18,9 @@ export class PropertiesTable {
 
   set(appId: number | null, namespace: string, key: string, value: string | undefined): void {
     this.db.transaction(() => {
-      this.db
-        .prepare('DELETE FROM properties WHERE app_id IS ? AND namespace = ? AND key = ?')
-        .run(appId, namespace, key);
+      this.db.prepare('DELETE FROM properties WHERE app_id IS ? AND namespace = ? AND key = ?').run(appId, namespace, key);
       if (value !== undefined) {
-        this.db
-          .prepare('INSERT INTO properties (app_id, namespace, key, value) VALUES (?, ?, ?, ?)')
-          .run(appId, namespace, key, value);
+        this.db.prepare('INSERT INTO properties (app_id, namespace, key, value) VALUES (?, ?, ?, ?)').run(appId, namespace, key, value);
       }
     })();
   }
@@ -38,9 +34,11 @@ export class PropertiesTable {
 
   /** Copies an app's settings to another app, leaving out some namespaces (apps:clone). */
   copyApp(fromAppId: number, toAppId: number, skipNamespaces: readonly string[]): void {
-    const rows = this.db
-      .prepare('SELECT namespace, key, value FROM properties WHERE app_id = ?')
-      .all(fromAppId) as Array<{ namespace: string; key: string; value: string }>;
+    const rows = this.db.prepare('SELECT namespace, key, value FROM properties WHERE app_id = ?').all(fromAppId) as Array<{
+      namespace: string;
+      key: string;
+      value: string;
+    }>;
     this.db.transaction(() => {
       for (const row of rows) if (!skipNamespaces.includes(row.namespace)) this.set(toAppId, row.namespace, row.key, row.value);
     })();

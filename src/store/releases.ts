@@ -106,22 +106,18 @@ export class ReleasesTable {
   }
 
   current(appId: number): ReleaseRow | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM releases WHERE app_id = ? ORDER BY version DESC LIMIT 1')
-      .get(appId) as RawRelease | undefined;
+    const row = this.db.prepare('SELECT * FROM releases WHERE app_id = ? ORDER BY version DESC LIMIT 1').get(appId) as
+      | RawRelease
+      | undefined;
     return row && toRelease(row);
   }
 
   version(appId: number, version: number): ReleaseRow | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM releases WHERE app_id = ? AND version = ?')
-      .get(appId, version) as RawRelease | undefined;
+    const row = this.db.prepare('SELECT * FROM releases WHERE app_id = ? AND version = ?').get(appId, version) as RawRelease | undefined;
     return row && toRelease(row);
   }
 
   forApp(appId: number): ReleaseRow[] {
-    return (this.db.prepare('SELECT * FROM releases WHERE app_id = ? ORDER BY version DESC').all(appId) as RawRelease[]).map(
-      toRelease,
-    );
+    return (this.db.prepare('SELECT * FROM releases WHERE app_id = ? ORDER BY version DESC').all(appId) as RawRelease[]).map(toRelease);
   }
 }

@@ -40,9 +40,7 @@ export class SshKeysTable {
   }
 
   byFingerprint(fingerprint: string): SshKeyRow | undefined {
-    const row = this.db.prepare('SELECT * FROM ssh_keys WHERE fingerprint = ?').get(fingerprint) as
-      | RawSshKey
-      | undefined;
+    const row = this.db.prepare('SELECT * FROM ssh_keys WHERE fingerprint = ?').get(fingerprint) as RawSshKey | undefined;
     return row && toSshKey(row);
   }
 

@@ -52,7 +52,9 @@ describe('the paas command over https', () => {
   it('trusts the certificate on first use, saying what to compare, then quietly', async () => {
     const first = await laptop(['apps:list']);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toContain(`paas: first connection to 127.0.0.1:${daemon.apiPort}: trusting its API certificate SHA-256 ${fingerprint}`);
+    expect(first.stderr).toContain(
+      `paas: first connection to 127.0.0.1:${daemon.apiPort}: trusting its API certificate SHA-256 ${fingerprint}`,
+    );
     expect(readFileSync(knownHosts(), 'utf8')).toBe(`127.0.0.1:${daemon.apiPort} ${fingerprint}\n`);
     expect(statSync(knownHosts()).mode & 0o777).toBe(0o600);
     const again = await laptop(['apps:create', 'pinned']);
@@ -64,7 +66,9 @@ describe('the paas command over https', () => {
     writeFileSync(knownHosts(), `127.0.0.1:${daemon.apiPort} ${other}\n`);
     const refused = await laptop(['apps:create', 'intercepted']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^error: the paas API at 127\.0\.0\.1:\d+ presented a different certificate than before .*nothing was sent.*paas api:fingerprint/);
+    expect(refused.stderr).toMatch(
+      /^error: the paas API at 127\.0\.0\.1:\d+ presented a different certificate than before .*nothing was sent.*paas api:fingerprint/,
+    );
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     const wrongPin = await laptop(['apps:create', 'intercepted'], { PAAS_API_FINGERPRINT: other });
     expect(wrongPin.code).toBe(1);
@@ -109,7 +113,14 @@ describe('git over https', () => {
     expect(push.code, push.stderr).toBe(0);
     expect(push.stderr).toContain('* [new branch]      main -> feature');
 
-    const wrongPin = await tree.git('-c', 'http.sslVerify=false', '-c', `http.pinnedPubkey=sha256//${'A'.repeat(43)}=`, 'ls-remote', remote);
+    const wrongPin = await tree.git(
+      '-c',
+      'http.sslVerify=false',
+      '-c',
+      `http.pinnedPubkey=sha256//${'A'.repeat(43)}=`,
+      'ls-remote',
+      remote,
+    );
     expect(wrongPin.code).not.toBe(0);
 
     const ca = join(config, 'api.pem');

@@ -22,7 +22,13 @@ interface Reply {
 async function call(
   method: string,
   template: string,
-  options: { params?: Record<string, string | number>; query?: string; body?: unknown; headers?: Record<string, string>; auth?: boolean } = {},
+  options: {
+    params?: Record<string, string | number>;
+    query?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    auth?: boolean;
+  } = {},
 ): Promise<Reply> {
   called.add(`${method} ${template}`);
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(options.params?.[name])));
@@ -78,18 +84,30 @@ describe('apps, releases, config, processes', () => {
     const reply = await call('GET', '/api/v1/apps');
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual([
-      expect.objectContaining({ name: 'web', status: 'running', release: 'v1', processes: { web: 1 }, urls: [expect.stringContaining(`http://web.${DOMAIN}`)], lastDeploy: expect.objectContaining({ status: 'succeeded' }) }),
+      expect.objectContaining({
+        name: 'web',
+        status: 'running',
+        release: 'v1',
+        processes: { web: 1 },
+        urls: [expect.stringContaining(`http://web.${DOMAIN}`)],
+        lastDeploy: expect.objectContaining({ status: 'succeeded' }),
+      }),
     ]);
     const one = await call('GET', '/api/v1/apps/{app}', { params: { app: 'web' } });
     expect(one.body).toMatchObject({ name: 'web', status: 'running' });
   });
 
   it('creates and destroys an app, with the CLI messages', async () => {
-    expect(await call('POST', '/api/v1/apps', { body: { name: 'extra' } })).toMatchObject({ status: 201, body: { output: '-----> Created extra\n' } });
+    expect(await call('POST', '/api/v1/apps', { body: { name: 'extra' } })).toMatchObject({
+      status: 201,
+      body: { output: '-----> Created extra\n' },
+    });
     expect(await daemon.paasOk(['apps:list'])).toContain('extra');
     const clash = await call('POST', '/api/v1/apps', { body: { name: 'extra' } });
     expect(clash.status).toBe(400);
-    expect((clash.body as { error: string }).error).toBe((await daemon.paas(['apps:create', 'extra'])).stderr.trim().replace(/^error: /, ''));
+    expect((clash.body as { error: string }).error).toBe(
+      (await daemon.paas(['apps:create', 'extra'])).stderr.trim().replace(/^error: /, ''),
+    );
     expect((await call('DELETE', '/api/v1/apps/{app}', { params: { app: 'extra' } })).status).toBe(200);
     expect(await call('GET', '/api/v1/apps/{app}', { params: { app: 'extra' } })).toMatchObject({
       status: 404,
@@ -104,7 +122,9 @@ describe('apps, releases, config, processes', () => {
     expect((set.body as { output: string }).output).toMatch(/Releasing web v2: Set COLOR/);
     expect((await viaNginx(daemon.httpPort, `web.${DOMAIN}`, '/cgi-bin/env')).body).toContain('COLOR=blue sky\n');
     expect((await call('GET', '/api/v1/apps/{app}/config', { params: { app: 'web' } })).body).toMatchObject({ COLOR: '********' });
-    expect((await call('GET', '/api/v1/apps/{app}/config', { params: { app: 'web' }, query: 'reveal=true' })).body).toMatchObject({ COLOR: 'blue sky' });
+    expect((await call('GET', '/api/v1/apps/{app}/config', { params: { app: 'web' }, query: 'reveal=true' })).body).toMatchObject({
+      COLOR: 'blue sky',
+    });
     const unset = await call('DELETE', '/api/v1/apps/{app}/config/{key}', { params: { app: 'web', key: 'COLOR' } });
     expect((unset.body as { output: string }).output).toMatch(/Unset COLOR/);
     expect((await call('GET', '/api/v1/apps/{app}/config', { params: { app: 'web' } })).body).not.toHaveProperty('COLOR');
@@ -184,28 +204,52 @@ describe('dashboard sessions', () => {
   });
 
   it('the session reads and, with its CSRF token, changes state', async () => {
-    expect(await call('GET', '/api/v1/session', { auth: false, headers: { cookie } })).toMatchObject({ status: 200, body: { owner: 'root', csrf } });
+    expect(await call('GET', '/api/v1/session', { auth: false, headers: { cookie } })).toMatchObject({
+      status: 200,
+      body: { owner: 'root', csrf },
+    });
     expect((await call('GET', '/api/v1/apps', { auth: false, headers: { cookie } })).status).toBe(200);
-    const scale = await call('PUT', '/api/v1/apps/{app}/processes', { auth: false, params: { app: 'web' }, body: { web: 1 }, headers: { cookie, 'x-csrf-token': csrf } });
+    const scale = await call('PUT', '/api/v1/apps/{app}/processes', {
+      auth: false,
+      params: { app: 'web' },
+      body: { web: 1 },
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
     expect(scale.status, scale.text).toBe(200);
     // The release records who did it.
     expect(await daemon.paasOk(['ps:scale', 'web'])).toContain('web: 1');
   });
 
   it('refuses a forged cookie, a missing CSRF token and cross-site requests', async () => {
-    const forged = await call('GET', '/api/v1/apps', { auth: false, headers: { cookie: 'paas_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    const forged = await call('GET', '/api/v1/apps', {
+      auth: false,
+      headers: { cookie: 'paas_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    });
     expect(forged.status).toBe(401);
     expect(forged.headers.get('www-authenticate')).toBeNull();
     const body = { vars: { EVIL: '1' } };
     const params = { app: 'web' };
     const noCsrf = await call('PATCH', '/api/v1/apps/{app}/config', { auth: false, params, body, headers: { cookie } });
     expect(noCsrf).toMatchObject({ status: 403, body: { error: 'missing or wrong X-CSRF-Token; reload the dashboard' } });
-    const crossOrigin = await call('PATCH', '/api/v1/apps/{app}/config', { auth: false, params, body, headers: { cookie, 'x-csrf-token': csrf, origin: 'https://evil.example' } });
+    const crossOrigin = await call('PATCH', '/api/v1/apps/{app}/config', {
+      auth: false,
+      params,
+      body,
+      headers: { cookie, 'x-csrf-token': csrf, origin: 'https://evil.example' },
+    });
     expect(crossOrigin).toMatchObject({ status: 403, body: { error: 'cross-site request refused' } });
-    const crossSite = await call('POST', '/api/v1/apps/{app}/restart', { auth: false, params, headers: { cookie, 'x-csrf-token': csrf, 'sec-fetch-site': 'cross-site' } });
+    const crossSite = await call('POST', '/api/v1/apps/{app}/restart', {
+      auth: false,
+      params,
+      headers: { cookie, 'x-csrf-token': csrf, 'sec-fetch-site': 'cross-site' },
+    });
     expect(crossSite.status).toBe(403);
     // A form post (text/plain needs no CORS preflight) is not even parsed.
-    const form = await fetch(`${base}/api/v1/apps/web/rollback`, { method: 'POST', headers: { cookie, 'content-type': 'text/plain' }, body: 'x' });
+    const form = await fetch(`${base}/api/v1/apps/web/rollback`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(form.status).toBe(415);
     expect(await daemon.paasOk(['config:keys', 'web'])).not.toContain('EVIL');
   });
@@ -216,7 +260,10 @@ describe('dashboard sessions', () => {
     expect((await call('GET', '/api/v1/apps', { auth: false, headers: { cookie } })).status).toBe(401);
     const login = await call('POST', '/api/v1/session', { auth: false, body: { token: await loginSecret() } });
     const fresh = login.headers.get('set-cookie')!.split(';')[0]!;
-    const logout = await call('DELETE', '/api/v1/session', { auth: false, headers: { cookie: fresh, 'x-csrf-token': (login.body as { csrf: string }).csrf } });
+    const logout = await call('DELETE', '/api/v1/session', {
+      auth: false,
+      headers: { cookie: fresh, 'x-csrf-token': (login.body as { csrf: string }).csrf },
+    });
     expect(logout.body).toEqual({ ended: true });
     expect((await call('GET', '/api/v1/session', { auth: false, headers: { cookie: fresh } })).status).toBe(401);
   });
@@ -238,7 +285,9 @@ describe('dashboard sessions', () => {
 describe('coverage', () => {
   it('every route of the OpenAPI document was called by a test above', async () => {
     const doc = (await call('GET', '/api/v1/openapi.json', { auth: false })).body as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(routes.filter((route) => !called.has(route))).toEqual([]);
   });
 });

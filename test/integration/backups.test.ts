@@ -23,7 +23,8 @@ let s3Dir: string;
 let folder: string;
 let token: string;
 
-const remote = (args: string[]) => daemon.paas(args, { env: { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token } });
+const remote = (args: string[]) =>
+  daemon.paas(args, { env: { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token } });
 const sql = async (service: string, query: string) => (await daemon.paasOk(['postgres:connect', service], { input: `${query}\n` })).trim();
 const value = (service: string, query: string) => sql(service, `\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\n${query}`);
 const rows = (service: string) => value(service, 'select name from items order by id;');
@@ -47,7 +48,10 @@ beforeAll(async () => {
   daemon = await startDaemon();
   token = (await daemon.paasOk(['tokens:create', 'backups-remote'])).trim();
   await create('src');
-  await sql('src', "create table items (id serial primary key, name text); insert into items (name) values ('first'), ('second'), ('third');");
+  await sql(
+    'src',
+    "create table items (id serial primary key, name text); insert into items (name) values ('first'), ('second'), ('third');",
+  );
 }, 900_000);
 
 afterAll(async () => {
@@ -77,10 +81,12 @@ describe('bad input changes nothing', () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
-    expect(await daemon.paasOk(['postgres:backup-report', 'src'])).toMatch(/Backup auth: +none\n[\s\S]*Backup encryption: +none[\s\S]*Backup last status: +never run/);
+    expect(await daemon.paasOk(['postgres:backup-report', 'src'])).toMatch(
+      /Backup auth: +none\n[\s\S]*Backup encryption: +none[\s\S]*Backup last status: +never run/,
+    );
   });
 
-  it('remote callers may not name server folders outside paas\'s own, nor a loopback endpoint', async () => {
+  it("remote callers may not name server folders outside paas's own, nor a loopback endpoint", async () => {
     const outside = await remote(['postgres:backup', 'src', `file://${folder}`]);
     expect(outside.code).not.toBe(0);
     expect(outside.stderr).toMatch(/is outside .*\/backups: from a remote client/);
@@ -95,7 +101,9 @@ describe('bad input changes nothing', () => {
 
 describe('postgres:backup and postgres:import --from', () => {
   it('to the S3-compatible server and back into a new service: same rows', async () => {
-    expect(await daemon.paasOk(['postgres:backup-auth', 'src', KEY, SECRET, 'us-east-1', 's3v4', endpoint])).toContain(`endpoint ${endpoint}`);
+    expect(await daemon.paasOk(['postgres:backup-auth', 'src', KEY, SECRET, 'us-east-1', 's3v4', endpoint])).toContain(
+      `endpoint ${endpoint}`,
+    );
     const output = await daemon.paasOk(['postgres:backup', 'src', `${BUCKET}/nightly`]);
     const location = savedAt(output);
     expect(location).toMatch(new RegExp(`^s3://${BUCKET}/nightly/postgres-src-\\d{4}(-\\d\\d){5}\\.dump$`));
@@ -116,7 +124,7 @@ describe('postgres:backup and postgres:import --from', () => {
     expect(report).not.toContain(SECRET);
   }, 600_000);
 
-  it('to a server folder (0600 file) and back: same rows; a remote caller may use paas\'s own folder', async () => {
+  it("to a server folder (0600 file) and back: same rows; a remote caller may use paas's own folder", async () => {
     await sql('src', "insert into items (name) values ('fourth');");
     const location = savedAt(await daemon.paasOk(['postgres:backup', 'src', `file://${folder}/pg`]));
     expect(location).toMatch(new RegExp(`^file://${folder}/pg/postgres-src-.*\\.dump$`));
@@ -141,7 +149,17 @@ describe('postgres:backup and postgres:import --from', () => {
     expect(readFileSync(file).subarray(0, 5).toString()).not.toBe('PGDMP');
     // gpg itself with another passphrase cannot open it.
     const home = mkdtempSync(join(tmpdir(), 'paas-gnupg-'));
-    const wrongGpg = await run('gpg', ['--batch', '--homedir', home, '--pinentry-mode', 'loopback', '--passphrase', 'not the one', '--decrypt', file]);
+    const wrongGpg = await run('gpg', [
+      '--batch',
+      '--homedir',
+      home,
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      'not the one',
+      '--decrypt',
+      file,
+    ]);
     await run('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']);
     rmSync(home, { recursive: true, force: true });
     expect(wrongGpg.code).not.toBe(0);
@@ -165,7 +183,8 @@ describe('postgres:backup and postgres:import --from', () => {
 });
 
 describe('redis backups (the same module through the service kit)', () => {
-  const redis = async (service: string, command: string) => (await daemon.paasOk(['redis:connect', service], { input: `${command}\n` })).trim();
+  const redis = async (service: string, command: string) =>
+    (await daemon.paasOk(['redis:connect', service], { input: `${command}\n` })).trim();
 
   it('redis:backup to the S3-compatible server, encrypted, and redis:import --from into a new service: same keys', async () => {
     await daemon.paasOk(['redis:create', 'rsrc'], { timeoutMs: 600_000 });
@@ -197,10 +216,14 @@ describe('scheduled backups', () => {
     expect((await daemon.paasOk(['postgres:backup-schedule-cat', 'src'])).trim()).toBe(`*/10 * * * * * paas postgres:backup src ${BUCKET}`);
     const started = Date.now();
     let report = await daemon.paas(['postgres:backup-report', 'src']);
-    await until('the scheduled backup to fail', async () => {
-      report = await daemon.paas(['postgres:backup-report', 'src']);
-      return /Backup last trigger: +schedule/.test(report.stdout);
-    }, 60_000);
+    await until(
+      'the scheduled backup to fail',
+      async () => {
+        report = await daemon.paas(['postgres:backup-report', 'src']);
+        return /Backup last trigger: +schedule/.test(report.stdout);
+      },
+      60_000,
+    );
     console.log(`scheduled failure reported after ${Math.round((Date.now() - started) / 1000)} s`);
     expect(report.code).not.toBe(0);
     expect(report.stdout).toMatch(/Backup last status: +failed/);

@@ -21,9 +21,13 @@ let remote: (app: string) => string;
 
 beforeAll(async () => {
   const started = Date.now();
-  const images = await ensureStackImages(docker, (line) => {
-    if (/^(Making|Building|No registry|Importing|Stack images|Waiting|Cannot pull)/.test(line)) console.log(`[stack] ${line}`);
-  }, TEST_LOCK_DIR);
+  const images = await ensureStackImages(
+    docker,
+    (line) => {
+      if (/^(Making|Building|No registry|Importing|Stack images|Waiting|Cannot pull)/.test(line)) console.log(`[stack] ${line}`);
+    },
+    TEST_LOCK_DIR,
+  );
   console.log(`[stack] ${images.build} and ${images.run} ready after ${Math.round((Date.now() - started) / 1000)} s`);
   daemon = await startDaemon();
   token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
@@ -36,7 +40,11 @@ afterAll(async () => {
   await daemon.stop();
   await removeDockerObjects(daemon.home);
   const { Volumes } = await docker.listVolumes({ filters: { label: [`paas.instance=${instance}`] } });
-  for (const volume of Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => undefined);
+  for (const volume of Volumes ?? [])
+    await docker
+      .getVolume(volume.Name)
+      .remove()
+      .catch(() => undefined);
   await daemon.destroy();
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
@@ -187,10 +195,13 @@ describe('choosing buildpacks', () => {
       chmodSync(join(buildpack, 'bin', name), 0o755);
     };
     script('detect', 'echo "Homemade"\n');
-    script('compile', 'echo "-----> homemade buildpack compiling as uid $(id -u)"\necho "built by the homemade buildpack" > "$1/built.txt"\n');
+    script(
+      'compile',
+      'echo "-----> homemade buildpack compiling as uid $(id -u)"\necho "built by the homemade buildpack" > "$1/built.txt"\n',
+    );
     script(
       'release',
-      "cat <<'YAML'\n---\nconfig_vars:\n  GREETING: \"hi from bin/release\"\ndefault_process_types:\n" +
+      'cat <<\'YAML\'\n---\nconfig_vars:\n  GREETING: "hi from bin/release"\ndefault_process_types:\n' +
         '  web: echo "$GREETING" > greeting.txt && exec python3 -m http.server "$PORT"\nYAML\n',
     );
     const git = (...args: string[]) => run('git', ['-c', 'user.email=t@paas.test', '-c', 'user.name=t', ...args], { cwd: buildpack });
@@ -208,14 +219,19 @@ describe('choosing buildpacks', () => {
     // buildpacks:add, BUILDPACK_URL; so is a loopback git URL, and opening that up.
     const refused = await push(tree, 'homemade');
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain(`.buildpacks line 2: buildpack "file://${buildpack}#main" is a folder on the server, which only the paas command on the server may use`);
+    expect(refused.stderr).toContain(
+      `.buildpacks line 2: buildpack "file://${buildpack}#main" is a folder on the server, which only the paas command on the server may use`,
+    );
     expect(refused.stderr).toContain('[remote rejected] main -> main (pre-receive hook declined)');
     const remoteCli = { env: { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token } };
     const attempts: Array<[string[], RegExp]> = [
       [['buildpacks:add', 'homemade', buildpack], /is a folder on the server, which only the paas command on the server may use/],
       [['buildpacks:set', 'homemade', `file://${buildpack}`], /is a folder on the server/],
       [['config:set', 'homemade', `BUILDPACK_URL=${buildpack}`], /^error: BUILDPACK_URL: buildpack ".*" is a folder on the server/],
-      [['buildpacks:add', 'homemade', `https://127.0.0.1:${daemon.apiPort}/homemade.git`], /a private or loopback address; to allow such URLs, run on the server: paas buildpacks:set-property --global allow-private-urls true/],
+      [
+        ['buildpacks:add', 'homemade', `https://127.0.0.1:${daemon.apiPort}/homemade.git`],
+        /a private or loopback address; to allow such URLs, run on the server: paas buildpacks:set-property --global allow-private-urls true/,
+      ],
       [['buildpacks:add', 'homemade', 'ext::sh -c id'], /invalid buildpack/],
       [['buildpacks:set-property', '--global', 'allow-private-urls', 'true'], /can only be changed with the paas command on the server/],
     ];
@@ -287,12 +303,14 @@ describe('choosing buildpacks', () => {
     const report = await daemon.paasOk(['buildpacks:report', 'homemade']);
     expect(report).toMatch(/Buildpacks list: +paas\/static/);
     expect(report).toMatch(/Buildpacks computed stack: +paas\/stack-build:bookworm\n/);
-    await daemon.paasOk(['deploy', 'homemade']).then(
-      (out) => expect(out).toMatch(/Buildpacks from buildpacks:add: paas\/static[\s\S]*Static site app detected/),
-    );
+    await daemon
+      .paasOk(['deploy', 'homemade'])
+      .then((out) => expect(out).toMatch(/Buildpacks from buildpacks:add: paas\/static[\s\S]*Static site app detected/));
     const bad = await daemon.paas(['buildpacks:add', 'homemade', 'heroku/ruby']);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/no built-in buildpack for "heroku\/ruby"; give its git URL instead.*\(built-in: paas\/nodejs, paas\/python, paas\/static, paas\/procfile\)/);
+    expect(bad.stderr).toMatch(
+      /no built-in buildpack for "heroku\/ruby"; give its git URL instead.*\(built-in: paas\/nodejs, paas\/python, paas\/static, paas\/procfile\)/,
+    );
     await daemon.paasOk(['buildpacks:clear', 'homemade']);
   });
 });

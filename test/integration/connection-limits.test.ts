@@ -36,23 +36,38 @@ const overSsh = (args: string[], input?: string) =>
   run(
     'ssh',
     [
-      '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes',
-      '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-i', join(keys, 'me'),
-      '-p', String(daemon.sshPort), 'paas@127.0.0.1', ...args,
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'LogLevel=ERROR',
+      '-i',
+      join(keys, 'me'),
+      '-p',
+      String(daemon.sshPort),
+      'paas@127.0.0.1',
+      ...args,
     ],
     { input },
   );
 
 /** Raw TCP connections from another loopback address, as a flood from one client would come. */
 function flood(port: number, count: number, behave: (socket: Socket, i: number) => void): Array<Promise<void>> {
-  return Array.from({ length: count }, (_, i) =>
-    new Promise<void>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
-      socket.on('error', () => undefined);
-      socket.on('data', () => undefined);
-      socket.once('connect', () => behave(socket, i));
-      socket.once('close', () => resolve());
-    }),
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      new Promise<void>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+        socket.on('error', () => undefined);
+        socket.on('data', () => undefined);
+        socket.once('connect', () => behave(socket, i));
+        socket.once('close', () => resolve());
+      }),
   );
 }
 
@@ -141,9 +156,24 @@ describe('a command that runs keeps its connection', () => {
     const viaSsh = await lateInput(
       'ssh',
       [
-        '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes',
-        '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-i', join(keys, 'me'),
-        '-p', String(quick.sshPort), 'paas@127.0.0.1', 'ssh-keys:add', 'late-ssh', '-',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'LogLevel=ERROR',
+        '-i',
+        join(keys, 'me'),
+        '-p',
+        String(quick.sshPort),
+        'paas@127.0.0.1',
+        'ssh-keys:add',
+        'late-ssh',
+        '-',
       ],
       {},
       key,
@@ -157,8 +187,22 @@ describe('a command that runs keeps its connection', () => {
     const idle = await run(
       'ssh',
       [
-        '-N', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes',
-        '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-i', join(keys, 'me'), '-p', String(quick.sshPort), 'paas@127.0.0.1',
+        '-N',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'LogLevel=ERROR',
+        '-i',
+        join(keys, 'me'),
+        '-p',
+        String(quick.sshPort),
+        'paas@127.0.0.1',
       ],
       { timeoutMs: 30_000 },
     );

@@ -122,7 +122,12 @@ describe('the dashboard in a browser', () => {
     await row.waitFor();
     expect(await row.textContent()).toMatch(/running.*hello/);
     await shot('services');
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, storageState: await page.context().storageState() });
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      storageState: await page.context().storageState(),
+    });
     await phone.goto(`http://127.0.0.1:${daemon.apiPort}/`);
     await phone.locator('[data-app="hello"]').waitFor();
     // Nothing wider than the screen.

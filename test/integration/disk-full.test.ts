@@ -65,7 +65,9 @@ describe('a full disk', () => {
     const refused = await push('v3\n');
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(
-      new RegExp(`not enough disk space: PAAS_HOME \\(${mount}\\) has \\d+(\\.\\d)? MB free, and a build needs at least 16 MB; free some with: paas cleanup`),
+      new RegExp(
+        `not enough disk space: PAAS_HOME \\(${mount}\\) has \\d+(\\.\\d)? MB free, and a build needs at least 16 MB; free some with: paas cleanup`,
+      ),
     );
     expect(await releases()).toEqual(before);
     expect(await get()).toEqual({ status: 200, body: 'v2\n' });

@@ -11,10 +11,23 @@ beforeAll(() => {
 const remote = suite.remote;
 
 /** Docker's view of the app's running process containers. */
-const running = async (app: string): Promise<Array<{ Config: { Labels: Record<string, string> }; HostConfig: Record<string, unknown> }>> => {
+const running = async (
+  app: string,
+): Promise<Array<{ Config: { Labels: Record<string, string> }; HostConfig: Record<string, unknown> }>> => {
   const ids = (
-    await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instanceOf(daemon)}`, '--filter', `label=paas.app=${app}`, '--filter', 'label=paas.role=process'])
-  ).stdout.split('\n').filter(Boolean);
+    await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=paas.instance=${instanceOf(daemon)}`,
+      '--filter',
+      `label=paas.app=${app}`,
+      '--filter',
+      'label=paas.role=process',
+    ])
+  ).stdout
+    .split('\n')
+    .filter(Boolean);
   expect(ids.length).toBeGreaterThan(0);
   return JSON.parse((await run('docker', ['inspect', ...ids])).stdout);
 };
@@ -32,7 +45,13 @@ describe('docker-options', () => {
     expect((await newest('opts')).Config.Labels.team).toBeUndefined();
 
     // From a remote client, as a CI job would.
-    const added = await remote(['docker-options:add', 'opts', 'deploy', '--label team=web', '--shm-size 64m --ulimit nofile=1024:2048 --init']);
+    const added = await remote([
+      'docker-options:add',
+      'opts',
+      'deploy',
+      '--label team=web',
+      '--shm-size 64m --ulimit nofile=1024:2048 --init',
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain('-----> Adding --label team=web to opts (deploy)');
     expect(await daemon.paasOk(['docker-options:report', 'opts', '--docker-options-deploy'])).toBe(
@@ -61,7 +80,11 @@ describe('docker-options', () => {
 
   it('refuses what it does not support, with the list, and stores nothing', async () => {
     const refusals: Array<[string[], RegExp, boolean]> = [
-      [['docker-options:add', 'opts', 'deploy', '--pid host'], /unsupported docker option --pid; paas supports: --label\/-l, --device/, false],
+      [
+        ['docker-options:add', 'opts', 'deploy', '--pid host'],
+        /unsupported docker option --pid; paas supports: --label\/-l, --device/,
+        false,
+      ],
       [['docker-options:add', 'opts', 'deploy', '--privileged'], /can only be added by the paas command on the server/, true],
       [['docker-options:add', 'opts', 'deploy', '--network host'], /can only be added by the paas command on the server/, true],
       [['docker-options:add', 'opts', 'deploy', '--cap-add SYS_ADMIN'], /can only be added by the paas command on the server/, true],
@@ -89,8 +112,12 @@ describe('docker-options', () => {
 
   it('remove matches however the option is quoted; clear empties the phases', async () => {
     await daemon.paasOk(['docker-options:remove', 'opts', 'deploy', `--label 'team=web'`]);
-    expect(await daemon.paasOk(['docker-options:report', 'opts', '--docker-options-deploy'])).toBe('--shm-size 64m --ulimit nofile=1024:2048 --init\n');
-    expect((await daemon.paas(['docker-options:remove', 'opts', 'deploy', '--label team=web'])).stderr).toMatch(/has no deploy option --label team=web/);
+    expect(await daemon.paasOk(['docker-options:report', 'opts', '--docker-options-deploy'])).toBe(
+      '--shm-size 64m --ulimit nofile=1024:2048 --init\n',
+    );
+    expect((await daemon.paas(['docker-options:remove', 'opts', 'deploy', '--label team=web'])).stderr).toMatch(
+      /has no deploy option --label team=web/,
+    );
     expect(await daemon.paasOk(['docker-options:clear', 'opts'])).toBe('-----> Clearing docker-options for opts on all phases\n');
     const report = JSON.parse(await daemon.paasOk(['docker-options:report', 'opts', '--format', 'json']));
     expect(report).toMatchObject({ build: '', deploy: '', run: '' });

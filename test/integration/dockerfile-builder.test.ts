@@ -29,8 +29,7 @@ function archive(source: Record<string, string> | string): string {
       writeFileSync(join(repo, name), content);
     }
   }
-  const git = (...args: string[]): Buffer =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
+  const git = (...args: string[]): Buffer => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'test');
@@ -82,7 +81,11 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const container of containers) await container.remove({ force: true }).catch(() => undefined);
   const images = await docker.listImages({ filters: { label: [`paas-test-build=${RUN_ID}`] } });
-  for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  for (const image of images)
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -274,9 +277,7 @@ describe('BuildOutput', () => {
 
 describe('exposedTcpPorts', () => {
   it('keeps TCP ports, ascending and unique', () => {
-    expect(exposedTcpPorts({ '8080/tcp': {}, '53/udp': {}, '5000': {}, '5000/tcp': {}, 'junk/tcp': {} })).toEqual([
-      5000, 8080,
-    ]);
+    expect(exposedTcpPorts({ '8080/tcp': {}, '53/udp': {}, '5000': {}, '5000/tcp': {}, 'junk/tcp': {} })).toEqual([5000, 8080]);
     expect(exposedTcpPorts(undefined)).toEqual([]);
   });
 });

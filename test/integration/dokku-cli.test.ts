@@ -52,7 +52,12 @@ describe('properties and reports, as Dokku has them', () => {
   it('prints Dokku JSON keys (flag names without the prefix, and the legacy prefixed ones)', async () => {
     await daemon.paasOk(['builder:set', 'node-js-app', 'selected', 'buildpacks']);
     const json = JSON.parse(await daemon.paasOk(['builder:report', 'node-js-app', '--format', 'json'])) as Record<string, string>;
-    expect(json).toMatchObject({ selected: 'buildpacks', 'global-selected': '', 'computed-selected': 'buildpacks', 'builder-selected': 'buildpacks' });
+    expect(json).toMatchObject({
+      selected: 'buildpacks',
+      'global-selected': '',
+      'computed-selected': 'buildpacks',
+      'builder-selected': 'buildpacks',
+    });
     const domains = JSON.parse(await daemon.paasOk(['domains:report', 'node-js-app', '--format', 'json'])) as Record<string, string>;
     expect(Object.keys(domains)).toEqual(expect.arrayContaining(['app-vhosts', 'domains-app-vhosts', 'app-enabled', 'global-vhosts']));
     const apps = JSON.parse(await daemon.paasOk(['apps:report', 'node-js-app', '--format', 'json'])) as Record<string, string>;
@@ -210,7 +215,9 @@ describe('apps:exists, apps:lock, apps:clone, config:import and config:export', 
     await daemon.paasOk(['config:set', '--no-restart', 'python-app', "B=it's two", 'C=x"y', 'SET=1']);
     expect(await daemon.paasOk(['config:export', 'python-app'])).toBe("export B='it'\\''s two'\nexport C='x\"y'\nexport SET='1'\n");
     expect(await daemon.paasOk(['config:export', '--format', 'shell', 'python-app'])).toBe("B='it'\\''s two' C='x\"y' SET='1'\n");
-    expect(await daemon.paasOk(['config:export', '--format', 'docker-args', 'python-app'])).toBe("--env=B='it'\\''s two' --env=C='x\"y' --env=SET='1'\n");
+    expect(await daemon.paasOk(['config:export', '--format', 'docker-args', 'python-app'])).toBe(
+      "--env=B='it'\\''s two' --env=C='x\"y' --env=SET='1'\n",
+    );
     const envfile = await daemon.paasOk(['config:export', '--format', 'envfile', 'python-app']);
     await daemon.paasOk(['apps:create', 'imported']);
     const imported = await daemon.paasOk(['config:import', '--no-restart', 'imported'], { input: envfile });
@@ -245,7 +252,9 @@ describe('ports:report and certs:show', () => {
     expect(detected).toBe(`http:${daemon.httpPort}:5000`);
     await daemon.paasOk(['ports:set', 'ported', 'http:8089:3000']);
     expect(await daemon.paasOk(['ports:report', 'ported', '--ports-map'])).toBe('http:8089:3000\n');
-    expect(await daemon.paasOk(['ports:report', 'ported'])).toMatch(/^=====> ported ports information\n {7}Ports map: +http:8089:3000\n {7}Ports map detected: +http:\d+:5000\n$/);
+    expect(await daemon.paasOk(['ports:report', 'ported'])).toMatch(
+      /^=====> ported ports information\n {7}Ports map: +http:8089:3000\n {7}Ports map detected: +http:\d+:5000\n$/,
+    );
   });
 
   it('certs:show prints the certificate or the key', async () => {
@@ -253,7 +262,9 @@ describe('ports:report and certs:show', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/has no certificate/);
     await daemon.paasOk(['certs:generate', 'ported', 'ported.example.test']);
-    expect(await daemon.paasOk(['certs:show', 'ported', 'crt'])).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/);
+    expect(await daemon.paasOk(['certs:show', 'ported', 'crt'])).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/,
+    );
     expect(await daemon.paasOk(['certs:show', 'ported', 'key'])).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(await daemon.paasOk(['certs:report', 'ported', '--ssl-hostnames'])).toBe('ported.example.test\n');
   });
@@ -276,15 +287,20 @@ describe('builds:info and builds:cancel', () => {
     expect(push.code).not.toBe(0);
     expect(push.stderr).toMatch(/cancel|abort/i);
     const [build] = JSON.parse(await daemon.paasOk(['builds:list', 'slowpoke', '--format', 'json'])) as Array<{ id: number }>;
-    const info = JSON.parse(await daemon.paasOk(['builds:info', 'slowpoke', String(build!.id), '--format', 'json'])) as Record<string, unknown>;
+    const info = JSON.parse(await daemon.paasOk(['builds:info', 'slowpoke', String(build!.id), '--format', 'json'])) as Record<
+      string,
+      unknown
+    >;
     expect(info).toMatchObject({ id: build!.id, app: 'slowpoke', status: 'failed' });
-    expect(await daemon.paasOk(['builds:info', 'slowpoke', String(build!.id)])).toMatch(new RegExp(`^=====> Build ${build!.id}\\n {7}Build ID: +${build!.id}\\n`));
+    expect(await daemon.paasOk(['builds:info', 'slowpoke', String(build!.id)])).toMatch(
+      new RegExp(`^=====> Build ${build!.id}\\n {7}Build ID: +${build!.id}\\n`),
+    );
     expect(await daemon.paasOk(['builds:cancel', 'slowpoke'])).toBe('-----> No build of slowpoke is running\n');
   });
 });
 
 describe('events', () => {
-  it('logs what paas did, as Dokku\'s events do, and events:off stops it', async () => {
+  it("logs what paas did, as Dokku's events do, and events:off stops it", async () => {
     await daemon.paasOk(['apps:create', 'eventful']);
     expect(await daemon.paasOk(['events'])).toMatch(/ paas\[\d+\]: INVOKED: post-create\( eventful \)\n/);
     expect(await daemon.paasOk(['events:list'])).toMatch(/^=====> Events currently logged\n(.+\n)*post-create\n/);
@@ -306,9 +322,14 @@ describe('logs:set, logs:report, logs:failed', () => {
     const bad = await daemon.paas(['logs:set', 'copy', 'max-size', 'huge']);
     expect(bad.code).toBe(1);
     await daemon.paasOk(['ps:restart', 'copy']);
-    const names = (await run('docker', ['ps', '--filter', `label=paas.app=copy`, '--format', '{{.Names}}'])).stdout.trim().split('\n').filter(Boolean);
+    const names = (await run('docker', ['ps', '--filter', `label=paas.app=copy`, '--format', '{{.Names}}'])).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     expect(names.length).toBeGreaterThan(0);
-    const config = JSON.parse((await run('docker', ['inspect', '--format', '{{json .HostConfig.LogConfig.Config}}', names[0]!])).stdout) as Record<string, string>;
+    const config = JSON.parse(
+      (await run('docker', ['inspect', '--format', '{{json .HostConfig.LogConfig.Config}}', names[0]!])).stdout,
+    ) as Record<string, string>;
     expect(config['max-size']).toBe('20m');
     expect(await daemon.paasOk(['logs:set', '--global', 'vector-sink', 'console://'])).toBe('-----> Setting vector-sink to console://\n');
     expect(await daemon.paasOk(['logs:report', 'copy', '--logs-computed-vector-sink'])).toBe('console://\n');
@@ -321,12 +342,16 @@ describe('logs:set, logs:report, logs:failed', () => {
 
 describe('global domains', () => {
   it('domains:set-global, add-global and remove-global take several domains; every app gets APP.D for each', async () => {
-    expect(await daemon.paasOk(['domains:set-global', 'one.test', 'two.test'])).toMatch(/^-----> Apps are served at APP\.one\.test APP\.two\.test\n/);
+    expect(await daemon.paasOk(['domains:set-global', 'one.test', 'two.test'])).toMatch(
+      /^-----> Apps are served at APP\.one\.test APP\.two\.test\n/,
+    );
     expect(await daemon.paasOk(['domains:report', 'python-app', '--domains-app-vhosts'])).toBe('python-app.one.test python-app.two.test\n');
     await daemon.paasOk(['domains:add-global', 'three.test']);
     expect(await daemon.paasOk(['domains:report', '--global', '--domains-global-vhosts'])).toBe('one.test two.test three.test\n');
     await daemon.paasOk(['domains:remove-global', 'one.test']);
-    expect(await daemon.paasOk(['domains:report', 'python-app', '--domains-app-vhosts'])).toBe('python-app.two.test python-app.three.test\n');
+    expect(await daemon.paasOk(['domains:report', 'python-app', '--domains-app-vhosts'])).toBe(
+      'python-app.two.test python-app.three.test\n',
+    );
     const missing = await daemon.paas(['domains:remove-global', 'nope.test']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope\.test is not a global domain/);

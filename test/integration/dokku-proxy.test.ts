@@ -26,14 +26,25 @@ afterAll(async () => {
 /** Host ports the app's running web containers publish, as Docker reports them. */
 async function publishedBindings(app: string): Promise<string[]> {
   const ids = (
-    await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instance}`, '--filter', `label=paas.app=${app}`, '--filter', 'label=paas.process=web'])
-  ).stdout.split('\n').filter(Boolean);
+    await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=paas.instance=${instance}`,
+      '--filter',
+      `label=paas.app=${app}`,
+      '--filter',
+      'label=paas.process=web',
+    ])
+  ).stdout
+    .split('\n')
+    .filter(Boolean);
   const inspected = await Promise.all(ids.map((id) => run('docker', ['inspect', '-f', '{{json .HostConfig.PortBindings}}', id])));
   return inspected.map((r) => r.stdout.trim());
 }
 
 describe('proxy:disable and proxy:enable', () => {
-  it('refuses to disable the proxy of an app that has only nginx\'s default port', async () => {
+  it("refuses to disable the proxy of an app that has only nginx's default port", async () => {
     const refused = await daemon.paas(['proxy:disable', 'site']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('site has no port mappings of its own');

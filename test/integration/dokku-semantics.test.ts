@@ -22,10 +22,14 @@ const remote = (app: string) => `http://paas:${token}@127.0.0.1:${daemon.apiPort
 async function processes(app: string): Promise<Record<string, string>> {
   const result = await run('docker', [
     'ps',
-    '--filter', `label=paas.instance=${instance}`,
-    '--filter', `label=paas.app=${app}`,
-    '--filter', 'label=paas.role=process',
-    '--format', '{{.ID}} {{.Label "paas.process"}}.{{.Label "paas.index"}}',
+    '--filter',
+    `label=paas.instance=${instance}`,
+    '--filter',
+    `label=paas.app=${app}`,
+    '--filter',
+    'label=paas.role=process',
+    '--format',
+    '{{.ID}} {{.Label "paas.process"}}.{{.Label "paas.index"}}',
   ]);
   return Object.fromEntries(
     result.stdout
@@ -38,10 +42,14 @@ async function processes(app: string): Promise<Record<string, string>> {
 /** Ids of the app's running process containers (old ones retiring included). */
 async function containerIds(app: string): Promise<string[]> {
   const result = await run('docker', [
-    'ps', '-q',
-    '--filter', `label=paas.instance=${instance}`,
-    '--filter', `label=paas.app=${app}`,
-    '--filter', 'label=paas.role=process',
+    'ps',
+    '-q',
+    '--filter',
+    `label=paas.instance=${instance}`,
+    '--filter',
+    `label=paas.app=${app}`,
+    '--filter',
+    'label=paas.role=process',
   ]);
   return result.stdout.split('\n').filter(Boolean);
 }
@@ -65,7 +73,7 @@ async function pushSample(app: string, edit?: (dir: string) => void) {
   return { tree, push };
 }
 
-describe("a Dokku sample app (comments in app.json, a release type, deploy tasks, a content check)", () => {
+describe('a Dokku sample app (comments in app.json, a release type, deploy tasks, a content check)', () => {
   let output = '';
 
   it('deploys on the first push and runs only web', async () => {
@@ -81,8 +89,13 @@ describe("a Dokku sample app (comments in app.json, a release type, deploy tasks
   });
 
   it('runs predeploy before the release command, and keeps what predeploy wrote in the image', async () => {
-    const order = ['Running predeploy', 'Running release phase', 'Starting web.1', 'Running postdeploy'].map((text) => output.indexOf(text));
-    expect(order.every((index) => index >= 0), output).toBe(true);
+    const order = ['Running predeploy', 'Running release phase', 'Starting web.1', 'Running postdeploy'].map((text) =>
+      output.indexOf(text),
+    );
+    expect(
+      order.every((index) => index >= 0),
+      output,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(await daemon.paas(['run', 'sample', 'ls', '/app/predeploy.test'])).toMatchObject({ code: 0, stdout: '/app/predeploy.test\n' });
     expect((await daemon.paas(['run', 'sample', 'ls', '/app/postdeploy.test'])).code).not.toBe(0);
@@ -112,14 +125,19 @@ describe("a Dokku sample app (comments in app.json, a release type, deploy tasks
     expect(Object.keys(two).sort()).toEqual(['web.1', 'worker.1', 'worker.2']);
     await daemon.paasOk(['ps:scale', 'sample', 'worker=0']);
     expect(Object.keys(await processes('sample'))).toEqual(['web.1']);
-    expect(JSON.parse(await daemon.paasOk(['ps:scale', 'sample', '--format', 'json']))).toContainEqual({ process_type: 'web', quantity: 1 });
+    expect(JSON.parse(await daemon.paasOk(['ps:scale', 'sample', '--format', 'json']))).toContainEqual({
+      process_type: 'web',
+      quantity: 1,
+    });
   });
 });
 
 describe('checks: disable, skip, wait-to-retire, run', () => {
   it('checks:disable web replaces web stop-then-start, without checks', async () => {
     const [before] = Object.values(await processes('sample'));
-    expect(await daemon.paasOk(['checks:disable', 'sample', 'web'])).toContain("Disabling zero downtime for app's (sample) proctypes (web)");
+    expect(await daemon.paasOk(['checks:disable', 'sample', 'web'])).toContain(
+      "Disabling zero downtime for app's (sample) proctypes (web)",
+    );
     expect(await daemon.paasOk(['checks:report', 'sample', '--checks-disabled-list'])).toBe('web\n');
     const out = await daemon.paasOk(['deploy', 'sample', '--force']);
     expect(out).toContain('Stopping the old web containers first');
@@ -156,7 +174,9 @@ describe('checks: disable, skip, wait-to-retire, run', () => {
     expect(await containerIds('sample')).toContain(old);
     await daemon.paasOk(['checks:set', 'sample', 'wait-to-retire', '0']);
     await daemon.paasOk(['deploy', 'sample', '--force']);
-    expect((await daemon.paas(['checks:set', 'sample', 'wait-to-retire', 'soon'])).stderr).toContain('wait-to-retire must be a whole number');
+    expect((await daemon.paas(['checks:set', 'sample', 'wait-to-retire', 'soon'])).stderr).toContain(
+      'wait-to-retire must be a whole number',
+    );
   });
 
   it('checks:run runs the checks against the running containers', async () => {
@@ -212,7 +232,13 @@ describe('scale before the first deploy, and app.json formation', () => {
   it('honours app.json formation quantities, and refuses ps:scale while it sets them', async () => {
     const { push } = await pushSample('formed', (dir) => {
       const file = join(dir, 'app.json');
-      writeFileSync(file, readFileSync(file, 'utf8').replace('"scripts"', '"formation": { "web": { "quantity": 2, "max_parallel": 1 }, "worker": { "quantity": 1 } },\n  "scripts"'));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          '"scripts"',
+          '"formation": { "web": { "quantity": 2, "max_parallel": 1 }, "worker": { "quantity": 1 } },\n  "scripts"',
+        ),
+      );
     });
     expect(push.code, push.stderr).toBe(0);
     expect(Object.keys(await processes('formed')).sort()).toEqual(['web.1', 'web.2', 'worker.1']);
@@ -239,10 +265,11 @@ describe('scale before the first deploy, and app.json formation', () => {
 });
 
 describe('app.json onFailure', () => {
-  it('runs the failed check\'s onFailure command in a container of the app, and never posts to a private address', async () => {
+  it("runs the failed check's onFailure command in a container of the app, and never posts to a private address", async () => {
     const { push } = await pushSample('hooked', (dir) => {
       const file = join(dir, 'app.json');
-      const check = '{ "type": "startup", "name": "missing page", "path": "/nope", "attempts": 1, "wait": 0, ' +
+      const check =
+        '{ "type": "startup", "name": "missing page", "path": "/nope", "attempts": 1, "wait": 0, ' +
         '"onFailure": { "command": ["/bin/sh", "-c", "echo hook for $PAAS_CHECK_NAME in $DYNO"], "url": "http://127.0.0.1:9/hook" } }';
       writeFileSync(file, readFileSync(file, 'utf8').replace(/\{ "type": "startup", "name": "web check"[^}]*\}/, check));
     });
@@ -261,7 +288,8 @@ describe('app.json cron tasks', () => {
   it('runs each task on its schedule in a one-off container and reports the exit code of the last run', async () => {
     const { push } = await pushSample('timed', (dir) => {
       const file = join(dir, 'app.json');
-      const cron = '"cron": [\n    { "command": "echo cron ran as $DYNO", "schedule": "* * * * *" },\n' +
+      const cron =
+        '"cron": [\n    { "command": "echo cron ran as $DYNO", "schedule": "* * * * *" },\n' +
         '    { "command": "echo failing on purpose; exit 3", "schedule": "* * * * *" },\n  ],\n  "scripts"';
       writeFileSync(file, readFileSync(file, 'utf8').replace('"scripts"', cron));
     });
@@ -316,11 +344,19 @@ describe('app.json cron tasks', () => {
     // Started by hand now, or by the schedule if a minute just began: either way one run goes on.
     const started = await daemon.paas(['cron:run', 'overlap', task!.id, '--detach']);
     if (started.code !== 0) expect(started.stderr).toContain('is running already');
-    const skipped = () => readFileSync(join(daemon.home, 'logs', 'paasd.log'), 'utf8')
-      .split('\n')
-      .some((line) => line.includes('this run is skipped') && line.includes(task!.id));
+    const skipped = () =>
+      readFileSync(join(daemon.home, 'logs', 'paasd.log'), 'utf8')
+        .split('\n')
+        .some((line) => line.includes('this run is skipped') && line.includes(task!.id));
     await until('a scheduled run skipped', async () => skipped(), 150_000);
-    const runs = await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instance}`, '--filter', `label=paas.cron-id=${task!.id}`]);
+    const runs = await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=paas.instance=${instance}`,
+      '--filter',
+      `label=paas.cron-id=${task!.id}`,
+    ]);
     expect(runs.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(await daemon.paasOk(['cron:list', 'overlap', '--format', 'json']))[0]).toMatchObject({ running: true });
     await daemon.paasOk(['cron:set', 'overlap', 'maintenance', 'true']);
@@ -349,11 +385,14 @@ describe('one-off containers', () => {
     expect(attached.stdout).toBe('begun\n');
     expect(attached.code).not.toBe(0);
     const name = (await daemon.paasOk(['run:detached', '--ttl-seconds', '1', 'sample', 'sleep 300'])).trim();
-    const names = async () => (JSON.parse(await daemon.paasOk(['run:list', 'sample', '--format', 'json'])) as Array<{ name: string }>).map((c) => c.name);
+    const names = async () =>
+      (JSON.parse(await daemon.paasOk(['run:list', 'sample', '--format', 'json'])) as Array<{ name: string }>).map((c) => c.name);
     expect(await names()).toContain(name);
     // The daemon stops expired one-off containers every 30 s.
     await until('the detached run stopped', async () => !(await names()).includes(name), 90_000);
-    expect((await daemon.paas(['run', '--ttl-seconds', 'soon', 'sample', 'true'])).stderr).toContain('--ttl-seconds must be a whole number');
+    expect((await daemon.paas(['run', '--ttl-seconds', 'soon', 'sample', 'true'])).stderr).toContain(
+      '--ttl-seconds must be a whole number',
+    );
   });
 });
 

@@ -180,7 +180,9 @@ describe('state survives a daemon restart', () => {
     expect(await daemon.paasOk(['apps:list'])).toContain('demo');
     expect(await daemon.paasOk(['config:get', 'demo', 'B'])).toBe('two words\n');
     expect(await daemon.paasOk(['config:get', '--global', 'TZ'])).toBe('UTC\n');
-    expect(await daemon.paasOk(['apps:list'], { env: { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token } })).toContain('demo');
+    expect(
+      await daemon.paasOk(['apps:list'], { env: { PAAS_API_URL: `http://127.0.0.1:${daemon.apiPort}`, PAAS_API_TOKEN: token } }),
+    ).toContain('demo');
   });
 });
 
@@ -188,9 +190,7 @@ describe('without a daemon', () => {
   it('says it is not running and how to start it', async () => {
     const result = await run(process.execPath, [PAAS_BIN, 'version'], { env: { PAAS_HOME: '/nonexistent-paas' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      'error: the paas daemon is not running (socket /nonexistent-paas/paas.sock); start it with: paas daemon\n',
-    );
+    expect(result.stderr).toBe('error: the paas daemon is not running (socket /nonexistent-paas/paas.sock); start it with: paas daemon\n');
   });
 
   it('still shows help', async () => {

@@ -22,13 +22,7 @@ afterAll(async () => {
 });
 
 const ssh = (key: string, ...command: string[]) =>
-  run('ssh', [
-    ...sshCommand(key).split(' ').slice(1),
-    '-p',
-    String(daemon.sshPort),
-    'paas@127.0.0.1',
-    ...command,
-  ]);
+  run('ssh', [...sshCommand(key).split(' ').slice(1), '-p', String(daemon.sshPort), 'paas@127.0.0.1', ...command]);
 
 describe('git push over SSH', () => {
   it('adds a key from a file, as the README says', async () => {

@@ -14,16 +14,25 @@ export default async function setup(): Promise<void> {
   const docker = new Docker();
   await ensureBusyboxImage(docker);
   let last = Date.now();
-  await ensureStackImages(docker, (line) => {
-    if (Date.now() - last > 10_000) {
-      last = Date.now();
-      console.log(`[global-setup] stack: ${line}`);
-    }
-  }, TEST_LOCK_DIR);
-  await ensureBuiltImage(docker, REDIS, (line) => {
-    if (Date.now() - last > 10_000) {
-      last = Date.now();
-      console.log(`[global-setup] redis image: ${line}`);
-    }
-  }, TEST_LOCK_DIR);
+  await ensureStackImages(
+    docker,
+    (line) => {
+      if (Date.now() - last > 10_000) {
+        last = Date.now();
+        console.log(`[global-setup] stack: ${line}`);
+      }
+    },
+    TEST_LOCK_DIR,
+  );
+  await ensureBuiltImage(
+    docker,
+    REDIS,
+    (line) => {
+      if (Date.now() - last > 10_000) {
+        last = Date.now();
+        console.log(`[global-setup] redis image: ${line}`);
+      }
+    },
+    TEST_LOCK_DIR,
+  );
 }

@@ -112,8 +112,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     sshPort,
     httpPort,
     httpsPort,
-    paas: (args, runOptions = {}) =>
-      run(process.execPath, [PAAS_BIN, ...args], { ...runOptions, env: { ...env, ...runOptions.env } }),
+    paas: (args, runOptions = {}) => run(process.execPath, [PAAS_BIN, ...args], { ...runOptions, env: { ...env, ...runOptions.env } }),
     async paasOk(args, runOptions) {
       const result = await handle.paas(args, runOptions);
       if (result.code !== 0) {
@@ -162,8 +161,7 @@ export async function appWorkTree(fixture: string): Promise<{ dir: string; git(.
   const { cpSync } = await import('node:fs');
   const dir = mkdtempSync(join(tmpdir(), `paas-app-${fixture}-`));
   cpSync(join(ROOT, 'test/fixtures/apps', fixture), dir, { recursive: true });
-  const git = (...args: string[]) =>
-    run('git', ['-c', 'user.email=test@paas.test', '-c', 'user.name=paas test', ...args], { cwd: dir });
+  const git = (...args: string[]) => run('git', ['-c', 'user.email=test@paas.test', '-c', 'user.name=paas test', ...args], { cwd: dir });
   await git('init', '-q', '-b', 'main');
   await git('add', '-A');
   await git('commit', '-q', '-m', 'first');

@@ -51,7 +51,20 @@ async function webReaches(app: string, host: string, port: number): Promise<bool
 
 const inspect = async (id: string) => JSON.parse((await run('docker', ['inspect', id])).stdout)[0];
 const webContainer = async (app: string) =>
-  (await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instance}`, '--filter', `label=paas.app=${app}`, '--filter', 'label=paas.process=web'])).stdout.trim().split('\n')[0]!;
+  (
+    await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=paas.instance=${instance}`,
+      '--filter',
+      `label=paas.app=${app}`,
+      '--filter',
+      'label=paas.process=web',
+    ])
+  ).stdout
+    .trim()
+    .split('\n')[0]!;
 const gateway = async () =>
   (await run('docker', ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', `paas-${instance}`])).stdout.trim();
 const serviceIp = async (name: string) => (await daemon.paasOk(['postgres:info', name, '--internal-ip'])).trim();
@@ -138,7 +151,14 @@ describe('app containers and the host', () => {
     await tree.git('commit', '-qm', 'probe at build time');
     await daemon.paasOk(['apps:create', 'builder']);
     const host = await gateway();
-    await daemon.paasOk(['config:set', '--no-restart', 'builder', `PROBE_HOST=${host}`, `PROBE_API_PORT=${daemon.apiPort}`, `PROBE_HTTP_PORT=${daemon.httpPort}`]);
+    await daemon.paasOk([
+      'config:set',
+      '--no-restart',
+      'builder',
+      `PROBE_HOST=${host}`,
+      `PROBE_API_PORT=${daemon.apiPort}`,
+      `PROBE_HTTP_PORT=${daemon.httpPort}`,
+    ]);
     await daemon.paasOk(['builder-dockerfile:set', 'builder', 'build-args', 'PROBE_HOST,PROBE_API_PORT,PROBE_HTTP_PORT']);
     const push = await tree.git('push', `http://paas:${token}@127.0.0.1:${daemon.apiPort}/builder.git`, 'main');
     expect(push.code, push.stderr).toBe(0);
@@ -146,7 +166,7 @@ describe('app containers and the host', () => {
     expect(push.stderr).toMatch(/probe nginx: open/);
   }, 300_000);
 
-  it('the rules live in the instance\'s own chain, which the daemon removes when it stops and sets again on start', async () => {
+  it("the rules live in the instance's own chain, which the daemon removes when it stops and sets again on start", async () => {
     expect((await run('iptables', ['-S', `PAAS-${instance}`])).stdout).toContain('--reject-with tcp-reset');
     await daemon.stop();
     expect((await run('iptables', ['-S', `PAAS-${instance}`])).code).not.toBe(0);
@@ -184,9 +204,21 @@ describe('the managed nginx', () => {
     // nginx writes the whole body to a temp file before it connects to the app: a worker that
     // cannot write there answers 500. The app's server answers a POST with 501, or resets the
     // connection before reading the body (nginx then says 502).
-    const post = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: beta.test', '--data-binary', `@${body}`, `http://127.0.0.1:${daemon.httpPort}/`]);
+    const post = await run('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      'Host: beta.test',
+      '--data-binary',
+      `@${body}`,
+      `http://127.0.0.1:${daemon.httpPort}/`,
+    ]);
     expect(['501', '502']).toContain(post.stdout);
     const logs = join(daemon.home, 'nginx/logs');
-    for (const log of ['error.log', 'beta-error.log']) expect(readFileSync(join(logs, log), 'utf8')).not.toMatch(/Permission denied|\[crit\]/);
+    for (const log of ['error.log', 'beta-error.log'])
+      expect(readFileSync(join(logs, log), 'utf8')).not.toMatch(/Permission denied|\[crit\]/);
   });
 });

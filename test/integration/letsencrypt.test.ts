@@ -70,7 +70,16 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
 function viaHttps(host: string, path = '/'): Promise<{ status: number; body: string; fingerprint: string }> {
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port: daemon.httpsPort, path, servername: host, headers: { Host: host }, ca: readFileSync(pebbleRoot), agent: false, timeout: 5000 },
+      {
+        host: '127.0.0.1',
+        port: daemon.httpsPort,
+        path,
+        servername: host,
+        headers: { Host: host },
+        ca: readFileSync(pebbleRoot),
+        agent: false,
+        timeout: 5000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256 ?? '';
@@ -92,8 +101,22 @@ beforeAll(async () => {
   ports = { acme: await freePort(), management: await freePort(), dns: await freePort(), dnsManagement: await freePort() };
   // pebble's own https certificate (its directory URL); the daemon trusts it through NODE_EXTRA_CA_CERTS.
   const made = await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
   ]);
   expect(made.code, made.stderr).toBe(0);
 
@@ -116,12 +139,27 @@ beforeAll(async () => {
   );
   // DNS: no default address, so only the names added below resolve (to 127.0.0.1).
   dns = startLogged('pebble-challtestsrv', [
-    '-defaultIPv4', '', '-defaultIPv6', '', '-dns01', `127.0.0.1:${ports.dns}`,
-    '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${ports.dnsManagement}`,
+    '-defaultIPv4',
+    '',
+    '-defaultIPv6',
+    '',
+    '-dns01',
+    `127.0.0.1:${ports.dns}`,
+    '-http01',
+    '',
+    '-https01',
+    '',
+    '-tlsalpn01',
+    '',
+    '-management',
+    `127.0.0.1:${ports.dnsManagement}`,
   ]);
   for (const [host, address] of [...GOOD.map((host) => [host, '127.0.0.1']), [LATER, '127.0.0.1'], [CLOSED, '127.0.0.2']]) {
     await waitFor('pebble-challtestsrv', async () => {
-      const response = await fetch(`http://127.0.0.1:${ports.dnsManagement}/add-a`, { method: 'POST', body: JSON.stringify({ host, addresses: [address] }) });
+      const response = await fetch(`http://127.0.0.1:${ports.dnsManagement}/add-a`, {
+        method: 'POST',
+        body: JSON.stringify({ host, addresses: [address] }),
+      });
       return response.ok ? true : undefined;
     });
   }
@@ -179,10 +217,26 @@ describe('letsencrypt against pebble', () => {
     expect((await daemon.paasOk(['letsencrypt:active', 'shop'])).trim()).toBe('true');
 
     for (const host of GOOD) {
-      const curl = await run('curl', ['-sS', '--cacert', pebbleRoot, '--resolve', `${host}:${daemon.httpsPort}:127.0.0.1`, `https://${host}:${daemon.httpsPort}/`]);
+      const curl = await run('curl', [
+        '-sS',
+        '--cacert',
+        pebbleRoot,
+        '--resolve',
+        `${host}:${daemon.httpsPort}:127.0.0.1`,
+        `https://${host}:${daemon.httpsPort}/`,
+      ]);
       expect(curl.stderr).toBe('');
       expect(curl.stdout).toBe('hello from paas\n');
-      const plain = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '--resolve', `${host}:${daemon.httpPort}:127.0.0.1`, `http://${host}:${daemon.httpPort}/x`]);
+      const plain = await run('curl', [
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{redirect_url}',
+        '--resolve',
+        `${host}:${daemon.httpPort}:127.0.0.1`,
+        `http://${host}:${daemon.httpPort}/x`,
+      ]);
       expect(plain.stdout).toBe(`301 https://${host}:${daemon.httpsPort}/x`);
     }
     const issuer = (await daemon.paasOk(['certs:report', 'shop', '--ssl-issuer'])).trim();
@@ -203,7 +257,11 @@ describe('letsencrypt against pebble', () => {
       async () => {
         // Pebble's certificates live 5 years: a 10-year grace period makes the renewal due now.
         await daemon.paasOk(['letsencrypt:set', 'shop', 'graceperiod', '315360000']);
-        await waitFor('the renewed certificate', async () => ((await viaHttps(GOOD[0]!)).fingerprint !== before ? true : undefined), 90_000);
+        await waitFor(
+          'the renewed certificate',
+          async () => ((await viaHttps(GOOD[0]!)).fingerprint !== before ? true : undefined),
+          90_000,
+        );
         await daemon.paasOk(['letsencrypt:set', 'shop', 'graceperiod']);
       },
     );
@@ -237,7 +295,11 @@ describe('letsencrypt against pebble', () => {
     expect(renew.stderr).toContain('renewal failed for shop');
     const list = await daemon.paasOk(['letsencrypt:list']);
     expect(list).toContain('cannot reach the ACME server');
-    const json = JSON.parse(await daemon.paasOk(['letsencrypt:list', '--format', 'json'])) as Array<{ app: string; failures: number; last_error: string }>;
+    const json = JSON.parse(await daemon.paasOk(['letsencrypt:list', '--format', 'json'])) as Array<{
+      app: string;
+      failures: number;
+      last_error: string;
+    }>;
     expect(json[0]).toMatchObject({ app: 'shop' });
     expect(json[0]!.failures).toBeGreaterThan(0);
     const log = readFileSync(join(daemon.home, 'logs/paasd.log'), 'utf8');

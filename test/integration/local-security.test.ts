@@ -1,15 +1,5 @@
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,10 +203,26 @@ describe('names, domains and values refused when they are set', () => {
   it('refuses config values no container could start with', async () => {
     const keys = ['config:keys', 'vault'];
     const nul = Buffer.from('a\0b').toString('base64');
-    await refused(['config:set', '--encoded', 'vault', `OK=${Buffer.from('fine').toString('base64')}`, `NUL=${nul}`], /NUL holds a NUL byte/, keys);
-    await refused(['config:set', 'vault', `HUGE=${'x'.repeat(130 * 1024)}`], /HUGE is 131 KB; one config var holds at most 128 KB/, keys, undefined, true);
+    await refused(
+      ['config:set', '--encoded', 'vault', `OK=${Buffer.from('fine').toString('base64')}`, `NUL=${nul}`],
+      /NUL holds a NUL byte/,
+      keys,
+    );
+    await refused(
+      ['config:set', 'vault', `HUGE=${'x'.repeat(130 * 1024)}`],
+      /HUGE is 131 KB; one config var holds at most 128 KB/,
+      keys,
+      undefined,
+      true,
+    );
     const many = Array.from({ length: 9 }, (_, i) => `PART${i}=${'y'.repeat(120 * 1024)}`);
-    await refused(['config:set', 'vault', ...many], /the config of vault would be \d+ KB; all config vars together hold at most 1024 KB/, keys, undefined, true);
+    await refused(
+      ['config:set', 'vault', ...many],
+      /the config of vault would be \d+ KB; all config vars together hold at most 1024 KB/,
+      keys,
+      undefined,
+      true,
+    );
   });
 
   it('refuses host ports of system services and a latent https mapping on the http port, and cpu the server lacks', async () => {
@@ -228,7 +234,10 @@ describe('names, domains and values refused when they are set', () => {
       ports,
     );
     await refused(['ports:add', 'vault', `http:${daemon.apiPort}:5000`, '--force'], /is taken by the paas API/, ports);
-    await refused(['resource:limit', 'vault', '--cpu', '1000'], /cpu 1000 is more than the \d+ CPUs this server has/, ['resource:report', 'vault']);
+    await refused(['resource:limit', 'vault', '--cpu', '1000'], /cpu 1000 is more than the \d+ CPUs this server has/, [
+      'resource:report',
+      'vault',
+    ]);
   });
 
   it('refuses weak ssh keys', async () => {
@@ -256,7 +265,21 @@ describe('names, domains and values refused when they are set', () => {
 
       const crt = join(dir, 'old.crt');
       const key = join(dir, 'old.key');
-      const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', join(dir, 'new.crt'), '-subj', '/CN=vault.example.test', '-days', '1']);
+      const made = await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        join(dir, 'new.crt'),
+        '-subj',
+        '/CN=vault.example.test',
+        '-days',
+        '1',
+      ]);
       expect(made.code, made.stderr).toBe(0);
       const expired = await run('openssl', ['x509', '-in', join(dir, 'new.crt'), '-signkey', key, '-days', '-1', '-out', crt]);
       expect(expired.code, expired.stderr).toBe(0);
@@ -273,7 +296,11 @@ describe('names, domains and values refused when they are set', () => {
     await daemon.paasOk(['domains:set-global', 'apps.test']);
     const report = ['domains:report', 'vault'];
     await refused(['domains:add', 'vault', 'victim.apps.test'], /victim\.apps\.test is the default URL of the app "victim"/, report);
-    await refused(['domains:set', 'vault', 'vault.example.test', '*.apps.test'], /\*\.apps\.test covers the global domain apps\.test/, report);
+    await refused(
+      ['domains:set', 'vault', 'vault.example.test', '*.apps.test'],
+      /\*\.apps\.test covers the global domain apps\.test/,
+      report,
+    );
     await daemon.paasOk(['domains:add', 'vault', 'vault.example.test']);
     await daemon.paasOk(['domains:add', 'vault', '*.apps.test', '--global-wildcard']);
     expect(await daemon.paasOk(['domains:report', 'vault', '--domains-app-vhosts'])).toContain('*.apps.test');

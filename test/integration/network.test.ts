@@ -39,7 +39,12 @@ describe('network', () => {
     expect((await daemon.paas(['network:exists', 'shared'])).code).toBe(0);
     expect((await daemon.paas(['network:exists', 'other'])).code).toBe(1);
     const [info] = JSON.parse(await daemon.paasOk(['network:list', '--format', 'json']));
-    expect(info).toMatchObject({ Name: 'shared', DockerName: `paas-${instanceOf(daemon)}-network-shared`, Driver: 'bridge', DokkuManaged: true });
+    expect(info).toMatchObject({
+      Name: 'shared',
+      DockerName: `paas-${instanceOf(daemon)}-network-shared`,
+      Driver: 'bridge',
+      DokkuManaged: true,
+    });
     expect((await daemon.paas(['network:set', 'nobody', 'attach-post-create', 'shared'])).stderr).toMatch(/does not exist/);
   });
 
@@ -47,7 +52,9 @@ describe('network', () => {
     await daemon.paasOk(['apps:create', 'front']);
     await daemon.paasOk(['apps:create', 'back']);
     expect((await daemon.paas(['network:set', 'back', 'attach-post-create', 'missing'])).stderr).toMatch(/network missing does not exist/);
-    expect(await daemon.paasOk(['network:set', 'back', 'attach-post-create', 'shared'])).toBe('-----> Setting attach-post-create to shared\n');
+    expect(await daemon.paasOk(['network:set', 'back', 'attach-post-create', 'shared'])).toBe(
+      '-----> Setting attach-post-create to shared\n',
+    );
     await daemon.paasOk(['network:set', 'front', 'initial-network', 'shared']);
     await deploy('back');
     await deploy('front');
@@ -59,7 +66,9 @@ describe('network', () => {
 
     // Neither by name nor by any address of the other apps.
     expect(await fetchFrom('alone', 'back.web:5000')).toBeUndefined();
-    const ids = (await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instanceOf(daemon)}`, '--filter', 'label=paas.app=back'])).stdout;
+    const ids = (
+      await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instanceOf(daemon)}`, '--filter', 'label=paas.app=back'])
+    ).stdout;
     const inspect = JSON.parse((await run('docker', ['inspect', ...ids.split('\n').filter(Boolean)])).stdout);
     const addresses = inspect.flatMap((c: { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }) =>
       Object.values(c.NetworkSettings.Networks).map((n) => n.IPAddress),

@@ -109,7 +109,9 @@ describe('a plugin from a folder outside the repository', () => {
   }, 120_000);
 
   it('built-in parts cannot be disabled, and bad names are refused', async () => {
-    expect((await daemon.paas(['plugin:disable', 'postgres'])).stderr).toBe('error: postgres is built into paas; only installed plugins can be changed\n');
+    expect((await daemon.paas(['plugin:disable', 'postgres'])).stderr).toBe(
+      'error: postgres is built into paas; only installed plugins can be changed\n',
+    );
     expect((await daemon.paas(['plugin:uninstall', '../x'])).stderr).toMatch(/^error: invalid plugin name/);
     expect((await daemon.paas(['plugin:install', 'relative/path'])).stderr).toMatch(/^error: give the plugin's folder as an absolute path/);
   });
@@ -131,7 +133,9 @@ describe('a plugin that fails', () => {
       writeFileSync(join(broken, 'index.mjs'), "export default { name: 'broken', description: 'x', topics: ['apps'], register() {} };\n");
       const result = await daemon.paas(['plugin:install', broken, '--name', 'broken']);
       expect(result.code).not.toBe(0);
-      expect(result.stderr).toBe('error: plugin broken failed to load, so it was not installed: the command topic "apps" is already used by other commands\n');
+      expect(result.stderr).toBe(
+        'error: plugin broken failed to load, so it was not installed: the command topic "apps" is already used by other commands\n',
+      );
       expect(existsSync(join(daemon.home, 'plugins/broken'))).toBe(false);
     } finally {
       rmSync(broken, { recursive: true, force: true });
@@ -147,7 +151,10 @@ describe('a plugin that fails', () => {
   it('is disabled with its reason when it breaks at daemon start, and the daemon runs on', async () => {
     const flaky = mkdtempSync(join(tmpdir(), 'paas-plugin-flaky-'));
     try {
-      writeFileSync(join(flaky, 'index.mjs'), "export default { name: 'flaky', description: 'flaky:ok', topics: ['flaky'], register() {} };\n");
+      writeFileSync(
+        join(flaky, 'index.mjs'),
+        "export default { name: 'flaky', description: 'flaky:ok', topics: ['flaky'], register() {} };\n",
+      );
       await daemon.paasOk(['plugin:install', flaky, '--name', 'flaky']);
     } finally {
       rmSync(flaky, { recursive: true, force: true });

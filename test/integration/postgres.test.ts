@@ -6,7 +6,16 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStackImages } from '../../src/build/buildpacks/stack.js';
 import { TEST_LOCK_DIR } from '../fixtures/images.js';
-import { appWorkTree, httpGet, paasBytes as paasBinary, waitUntil, removeDockerObjects, run, startDaemon, type DaemonHandle } from './harness.js';
+import {
+  appWorkTree,
+  httpGet,
+  paasBytes as paasBinary,
+  waitUntil,
+  removeDockerObjects,
+  run,
+  startDaemon,
+  type DaemonHandle,
+} from './harness.js';
 
 let daemon: DaemonHandle;
 let instance: string;
@@ -25,7 +34,9 @@ afterAll(async () => {
   if (!daemon) return;
   await daemon.stop();
   await removeDockerObjects(daemon.home);
-  const volumes = (await run('docker', ['volume', 'ls', '-q', '--filter', `label=paas.instance=${instance}`])).stdout.split('\n').filter(Boolean);
+  const volumes = (await run('docker', ['volume', 'ls', '-q', '--filter', `label=paas.instance=${instance}`])).stdout
+    .split('\n')
+    .filter(Boolean);
   if (volumes.length) await run('docker', ['volume', 'rm', '-f', ...volumes]);
   // The managed nginx outlives its daemon by design; this test's one goes with the test.
   try {
@@ -39,7 +50,8 @@ afterAll(async () => {
 const paasBytes = (args: readonly string[], input?: Buffer) => paasBinary(daemon, args, input);
 
 const sql = async (service: string, query: string) => (await daemon.paasOk(['postgres:connect', service], { input: `${query}\n` })).trim();
-const rows = (service: string) => sql(service, "\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\nselect name from items order by id;");
+const rows = (service: string) =>
+  sql(service, '\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\nselect name from items order by id;');
 const appUrl = async () => (await daemon.paasOk(['urls', 'pgapp'])).trim().split('\n')[0]!;
 const containerId = async (service: string) => (await daemon.paasOk(['postgres:info', service, '--id'])).trim();
 
@@ -52,7 +64,9 @@ describe('hostile input', () => {
       expect(result.stderr.trim().split('\n'), name).toHaveLength(1);
     }
     expect((await daemon.paas(['postgres:connect', "'; drop"])).stderr).toMatch(/invalid service name/);
-    expect((await daemon.paas(['postgres:info', 'nope'])).stderr).toContain('postgres service "nope" does not exist; create it with: paas postgres:create nope');
+    expect((await daemon.paas(['postgres:info', 'nope'])).stderr).toContain(
+      'postgres service "nope" does not exist; create it with: paas postgres:create nope',
+    );
   });
 
   it('refuses bad passwords, memory and images without echoing the password', async () => {
@@ -89,7 +103,9 @@ describe('a database linked to an app', () => {
     await daemon.paasOk(['apps:create', 'pgapp']);
     const link = await daemon.paasOk(['postgres:link', 'db', 'pgapp']);
     expect(link).toContain('Linking postgres service db to pgapp as DATABASE_URL');
-    expect((await daemon.paasOk(['config:get', 'pgapp', 'DATABASE_URL'])).trim()).toBe((await daemon.paasOk(['postgres:info', 'db', '--dsn'])).trim());
+    expect((await daemon.paasOk(['config:get', 'pgapp', 'DATABASE_URL'])).trim()).toBe(
+      (await daemon.paasOk(['postgres:info', 'db', '--dsn'])).trim(),
+    );
     const tree = await appWorkTree('pgapp');
     const push = await tree.git('push', remote, 'main');
     expect(push.code, push.stderr).toBe(0);
@@ -124,13 +140,17 @@ describe('a database linked to an app', () => {
   }, 600_000);
 
   it('a second link gets its own variable, and the restart is a new release the app sees', async () => {
-    const created = await daemon.paas(['postgres:create', 'db2', '--password', 'p@ss:w/rd$(touch${IFS}/tmp/pwned)%#?'], { timeoutMs: 300_000 });
+    const created = await daemon.paas(['postgres:create', 'db2', '--password', 'p@ss:w/rd$(touch${IFS}/tmp/pwned)%#?'], {
+      timeoutMs: 300_000,
+    });
     expect(created.code, created.stdout + created.stderr).toBe(0);
     const link = await daemon.paasOk(['postgres:link', 'db2', 'pgapp']);
     expect(link).toContain('as PAAS_POSTGRES_DB2_URL');
     expect(link).toContain('DATABASE_URL is already set');
     expect(link).toMatch(/Releasing pgapp v\d+: Set PAAS_POSTGRES_DB2_URL/);
-    expect((await daemon.paas(['postgres:link', 'db2', 'pgapp'])).stderr).toContain('db2 is already linked to pgapp as PAAS_POSTGRES_DB2_URL');
+    expect((await daemon.paas(['postgres:link', 'db2', 'pgapp'])).stderr).toContain(
+      'db2 is already linked to pgapp as PAAS_POSTGRES_DB2_URL',
+    );
     // The hostile-looking password works through the URL and ran nowhere as a command.
     const check = await daemon.paasOk(['run', 'pgapp', 'psql "$PAAS_POSTGRES_DB2_URL" -tAc "select 42"']);
     expect(check.trim()).toBe('42');
@@ -155,7 +175,10 @@ describe('the data survives', () => {
   it('docker restart of the postgres container keeps every row', async () => {
     await sql('db', "insert into items (name) values ('second row');");
     await run('docker', ['restart', await containerId('db')]);
-    await waitUntil('the app reading the table again', async () => (await httpGet(await appUrl())).body === 'items: first row, second row\n');
+    await waitUntil(
+      'the app reading the table again',
+      async () => (await httpGet(await appUrl())).body === 'items: first row, second row\n',
+    );
     expect(await rows('db')).toBe('first row\nsecond row');
   }, 120_000);
 
@@ -173,7 +196,10 @@ describe('the data survives', () => {
     await sql('db', 'select 1').catch(() => undefined);
     await daemon.start();
     await waitUntil('db2 running again', async () => (await daemon.paasOk(['postgres:info', 'db2', '--status'])).trim() === 'running');
-    await waitUntil('db2 accepting connections', async () => (await daemon.paas(['postgres:connect', 'db2'], { input: 'select 1;\n' })).code === 0);
+    await waitUntil(
+      'db2 accepting connections',
+      async () => (await daemon.paas(['postgres:connect', 'db2'], { input: 'select 1;\n' })).code === 0,
+    );
   }, 120_000);
 
   it('postgres:stop stays stopped; postgres:start brings it back', async () => {
@@ -238,6 +264,6 @@ describe('apps come and go', () => {
     const destroyed = await daemon.paasOk(['postgres:destroy', 'db-copy', '--force']);
     expect(destroyed).toContain('Removed');
     expect((await run('docker', ['volume', 'inspect', volume])).code).not.toBe(0);
-    expect((await daemon.paasOk(['postgres:list', '--format', 'json']))).not.toContain('db-copy');
+    expect(await daemon.paasOk(['postgres:list', '--format', 'json'])).not.toContain('db-copy');
   }, 120_000);
 });

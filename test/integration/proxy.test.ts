@@ -65,15 +65,12 @@ interface Reply {
 /** GET through the managed nginx with a Host header; a new connection each time; status 0 when nothing answers. */
 function viaNginx(host: string, path = '/'): Promise<Reply> {
   return new Promise((resolve) => {
-    const req = request(
-      { host: '127.0.0.1', port: daemon.httpPort, path, headers: { Host: host }, agent: false, timeout: 5000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-        res.on('error', () => resolve({ status: 0, body: '', headers: {} }));
-      },
-    );
+    const req = request({ host: '127.0.0.1', port: daemon.httpPort, path, headers: { Host: host }, agent: false, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', () => resolve({ status: 0, body: '', headers: {} }));
+    });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve({ status: 0, body: '', headers: {} }));
     req.end();
@@ -82,7 +79,16 @@ function viaNginx(host: string, path = '/'): Promise<Reply> {
 
 function curlHttps(domain: string, path = '/') {
   const port = daemon.httpsPort;
-  return run('curl', ['-sk', '--max-time', '5', '--resolve', `${domain}:${port}:127.0.0.1`, '-w', '\n%{http_code}', `https://${domain}:${port}${path}`]);
+  return run('curl', [
+    '-sk',
+    '--max-time',
+    '5',
+    '--resolve',
+    `${domain}:${port}:127.0.0.1`,
+    '-w',
+    '\n%{http_code}',
+    `https://${domain}:${port}${path}`,
+  ]);
 }
 
 /** Every file of the live tree nginx reads, with a hash of its bytes (the candidate tree left out). */
@@ -176,7 +182,8 @@ describe('managed nginx', () => {
   });
 
   it('switches a redeploy without failing a single request', async () => {
-    const upstreams = () => (readFileSync(join(nginxDir, 'apps', 'blog.conf'), 'utf8').match(/server \d+\.\d+\.\d+\.\d+:\d+/g) ?? []).join(' ');
+    const upstreams = () =>
+      (readFileSync(join(nginxDir, 'apps', 'blog.conf'), 'utf8').match(/server \d+\.\d+\.\d+\.\d+:\d+/g) ?? []).join(' ');
     const before = upstreams();
     expect(before).not.toBe('');
     let deploying = true;
@@ -209,7 +216,12 @@ describe('managed nginx', () => {
     const http = await viaNginx('blog.example.test', '/a?b=1');
     expect(http.status).toBe(301);
     expect(http.headers.location).toBe(`https://blog.example.test:${daemon.httpsPort}/a?b=1`);
-    const headers = await run('curl', ['-skI', '--resolve', `blog.example.test:${daemon.httpsPort}:127.0.0.1`, `https://blog.example.test:${daemon.httpsPort}/`]);
+    const headers = await run('curl', [
+      '-skI',
+      '--resolve',
+      `blog.example.test:${daemon.httpsPort}:127.0.0.1`,
+      `https://blog.example.test:${daemon.httpsPort}/`,
+    ]);
     expect(headers.stdout.toLowerCase()).toContain('strict-transport-security: max-age=15724800');
     expect(await daemon.paasOk(['certs:report', 'blog'])).toMatch(/Ssl hostnames: +blog\.example\.test/);
     expect((await daemon.paasOk(['urls', 'blog'])).trim()).toBe(`https://blog.example.test:${daemon.httpsPort}`);
@@ -224,7 +236,21 @@ describe('managed nginx', () => {
   it('takes a certificate as a tar on stdin, and refuses a key of another certificate', async () => {
     const dir = join(daemon.home, 'tmp');
     const make = (name: string) =>
-      run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)]);
+      run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${name}`,
+        '-keyout',
+        join(dir, `${name}.key`),
+        '-out',
+        join(dir, `${name}.crt`),
+      ]);
     await run('mkdir', ['-p', dir]);
     await make('one');
     await make('two');
@@ -252,7 +278,9 @@ describe('managed nginx', () => {
       expect(refused.stderr).toBe(`error: host port ${port} is in use by another program on this server; pick another, or add --force\n`);
       const result = await daemon.paas(['ports:add', 'blog', `http:${port}:5000`, '--force']);
       expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain(`nginx could not apply the change and kept its previous configuration: bind() to 127.0.0.1:${port} failed`);
+      expect(result.stderr).toContain(
+        `nginx could not apply the change and kept its previous configuration: bind() to 127.0.0.1:${port} failed`,
+      );
       expect(configSnapshot()).toEqual(before);
       expect(await daemon.paasOk(['ports:list', 'blog'])).not.toContain(String(port));
       expect((await viaNginx('blog.example.test')).status).toBe(200);
@@ -283,7 +311,9 @@ describe('managed nginx', () => {
 
     await daemon.paasOk(['domains:add', 'blog', 'blog2.example.test']);
     expect((await viaNginx('blog2.example.test')).status).toBe(200);
-    expect(readFileSync(join(nginxDir, 'apps', 'other.conf'), 'utf8')).toMatch(/^# paas: other is disabled: nginx refused its configuration: cannot load certificate/);
+    expect(readFileSync(join(nginxDir, 'apps', 'other.conf'), 'utf8')).toMatch(
+      /^# paas: other is disabled: nginx refused its configuration: cannot load certificate/,
+    );
     expect((await daemon.paas(['nginx:validate-config'])).code).toBe(0);
     const own = await daemon.paas(['domains:add', 'other', 'other2.example.test']);
     expect(own.stderr).toMatch(/^error: nginx refused the new configuration, so nothing changed: cannot load certificate/);

@@ -9,9 +9,14 @@ import { appWorkTree, instanceOf, run, startDaemon, stopNginx, viaNginx, type Da
 let daemon: DaemonHandle;
 
 const get = (app: string, path = '/') => viaNginx(daemon.httpPort, `${app}.example.test`, path);
-const releases = async (app: string) => JSON.parse(await daemon.paasOk(['releases', app, '--format', 'json'])) as Array<{ version: number }>;
+const releases = async (app: string) =>
+  JSON.parse(await daemon.paasOk(['releases', app, '--format', 'json'])) as Array<{ version: number }>;
 const sql = async (query: string) =>
-  (await daemon.paasOk(['postgres:connect', 'keep-db'], { input: `\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\n${query}\n` })).trim();
+  (
+    await daemon.paasOk(['postgres:connect', 'keep-db'], {
+      input: `\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\n${query}\n`,
+    })
+  ).trim();
 
 async function until(what: string, check: () => Promise<boolean>, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -40,7 +45,7 @@ beforeAll(async () => {
   await daemon.paasOk(['config:set', 'first', 'MARK=after-deploy']);
   await daemon.paasOk(['ps:scale', 'first', 'web=2']);
   await daemon.paasOk(['postgres:create', 'keep-db']);
-  await sql('create table items (name text); insert into items values (\'kept\');');
+  await sql("create table items (name text); insert into items values ('kept');");
 }, 900_000);
 
 afterAll(async () => {
@@ -68,7 +73,9 @@ describe('recovery after a reboot', () => {
     // Nothing was redeployed: the same releases, the same formation.
     expect(await releases('first')).toEqual(before.first);
     expect(await releases('second')).toEqual(before.second);
-    const web = (await run('docker', ['ps', '-q', '--filter', label, '--filter', 'label=paas.app=first'])).stdout.split('\n').filter(Boolean);
+    const web = (await run('docker', ['ps', '-q', '--filter', label, '--filter', 'label=paas.app=first'])).stdout
+      .split('\n')
+      .filter(Boolean);
     expect(web).toHaveLength(2);
     await until('keep-db to run', async () => (await daemon.paas(['postgres:connect', 'keep-db'], { input: 'select 1;\n' })).code === 0);
     expect(await sql('select name from items;')).toBe('kept');

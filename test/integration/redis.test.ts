@@ -53,7 +53,9 @@ describe('a redis service linked to an app', () => {
   it('link sets REDIS_URL; the app sets and gets a key through it', async () => {
     await daemon.paasOk(['apps:create', 'redisapp']);
     expect(await daemon.paasOk(['redis:link', 'cache', 'redisapp'])).toContain('Linking redis service cache to redisapp as REDIS_URL');
-    expect((await daemon.paasOk(['config:get', 'redisapp', 'REDIS_URL'])).trim()).toBe((await daemon.paasOk(['redis:info', 'cache', '--dsn'])).trim());
+    expect((await daemon.paasOk(['config:get', 'redisapp', 'REDIS_URL'])).trim()).toBe(
+      (await daemon.paasOk(['redis:info', 'cache', '--dsn'])).trim(),
+    );
     const tree = await appWorkTree('redisapp');
     const push = await tree.git('push', remote, 'main');
     expect(push.code, push.stderr).toBe(0);
@@ -74,7 +76,10 @@ describe('a redis service linked to an app', () => {
     await daemon.stop();
     await run('docker', ['rm', '-f', `paas-${instance}-redis-cache`]);
     await daemon.start();
-    await waitUntil('the redis service to run again', async () => (await daemon.paasOk(['redis:info', 'cache', '--status'])).trim() === 'running');
+    await waitUntil(
+      'the redis service to run again',
+      async () => (await daemon.paasOk(['redis:info', 'cache', '--status'])).trim() === 'running',
+    );
     await waitUntil('redis to answer', async () => (await greeting()).includes('hello-from-app'));
   }, 120_000);
 });

@@ -17,7 +17,18 @@ afterAll(async () => {
 const url = async () => (await daemon.paasOk(['urls', 'procs'])).trim().split('\n')[0]!;
 // This daemon's containers only: other suites (and other checkouts) may run an app called procs too.
 const containers = async (filter: string) =>
-  (await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instanceOf(daemon)}`, '--filter', `label=paas.app=procs`, '--filter', filter])).stdout
+  (
+    await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=paas.instance=${instanceOf(daemon)}`,
+      '--filter',
+      `label=paas.app=procs`,
+      '--filter',
+      filter,
+    ])
+  ).stdout
     .split('\n')
     .filter(Boolean);
 const until = async (what: string, check: () => Promise<boolean>, ms = 30_000) => {
@@ -49,7 +60,10 @@ describe('a deploy with process types and app.json scripts', () => {
       'first deploy setup ran',
       'Application deployed',
     ].map((text) => out.indexOf(text));
-    expect(order.every((index) => index >= 0), out).toBe(true);
+    expect(
+      order.every((index) => index >= 0),
+      out,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(await httpGet(await url())).toEqual({ status: 200, body: 'procs app\n' });
     const report = await daemon.paasOk(['ps:report', 'procs']);
@@ -80,7 +94,10 @@ describe('config changes are releases', () => {
   });
 
   it('rollback makes a new release from an earlier one', async () => {
-    const releases = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json'])) as Array<{ version: number; description: string }>;
+    const releases = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json'])) as Array<{
+      version: number;
+      description: string;
+    }>;
     const withHello = releases.find((r) => r.description.startsWith('Deploy'))!;
     const output = await daemon.paasOk(['rollback', 'procs', `v${withHello.version}`]);
     expect(output).toContain(`Rollback to v${withHello.version}`);
@@ -155,7 +172,9 @@ describe('resource limits', () => {
     const release = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json']))[0].version;
     const limits = async (type: string) => {
       const [id] = await containers(`label=paas.release=${release}`).then(async (ids) => {
-        const types = await Promise.all(ids.map(async (c) => [c, (await run('docker', ['inspect', '-f', '{{index .Config.Labels "paas.process"}}', c])).stdout.trim()]));
+        const types = await Promise.all(
+          ids.map(async (c) => [c, (await run('docker', ['inspect', '-f', '{{index .Config.Labels "paas.process"}}', c])).stdout.trim()]),
+        );
         return types.filter(([, t]) => t === type).map(([c]) => c);
       });
       return (await run('docker', ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', id!])).stdout.trim();
@@ -194,7 +213,12 @@ describe('release retention', () => {
     await daemon.paasOk(['config:set', 'procs', 'KEEP=2']);
     const tags = (await run('docker', ['images', repository, '--format', '{{.Tag}}'])).stdout.split('\n').filter(Boolean);
     const releases = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json'])) as Array<{ version: number }>;
-    expect(tags.sort()).toEqual(releases.slice(0, 2).map((r) => `v${r.version}`).sort());
+    expect(tags.sort()).toEqual(
+      releases
+        .slice(0, 2)
+        .map((r) => `v${r.version}`)
+        .sort(),
+    );
     const refused = await daemon.paas(['rollback', 'procs', 'v1']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('the image of v1 was removed (release retention)');
@@ -206,7 +230,9 @@ describe('one-off commands and logs', () => {
     const result = await daemon.paas(['run', 'procs', 'echo "running as $DYNO"; cat; exit 7'], { input: 'from stdin\n' });
     expect(result.code).toBe(7);
     expect(result.stdout).toBe('running as run.1\nfrom stdin\n');
-    expect(await run('docker', ['ps', '-aq', '--filter', 'label=paas.role=one-off', '--filter', 'label=paas.app=procs'])).toMatchObject({ stdout: '' });
+    expect(await run('docker', ['ps', '-aq', '--filter', 'label=paas.role=one-off', '--filter', 'label=paas.app=procs'])).toMatchObject({
+      stdout: '',
+    });
   });
 
   it('enter runs a command in a running container', async () => {

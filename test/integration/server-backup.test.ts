@@ -16,11 +16,24 @@ const PASSPHRASE = 'correct horse battery';
 const SECRET = 'value-only-in-the-database-7f3a';
 
 const sql = async (daemon: DaemonHandle, query: string) =>
-  (await daemon.paasOk(['postgres:connect', 'shop-db'], { input: `\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\n${query}\n` })).trim();
+  (
+    await daemon.paasOk(['postgres:connect', 'shop-db'], {
+      input: `\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\n${query}\n`,
+    })
+  ).trim();
 /** GET through the daemon's nginx over HTTPS (the app has a certificate, so plain HTTP redirects). */
 function get(daemon: DaemonHandle, path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const options = { host: '127.0.0.1', port: daemon.httpsPort, path, servername: 'shop.example.test', headers: { Host: 'shop.example.test' }, rejectUnauthorized: false, agent: false, timeout: 5000 };
+    const options = {
+      host: '127.0.0.1',
+      port: daemon.httpsPort,
+      path,
+      servername: 'shop.example.test',
+      headers: { Host: 'shop.example.test' },
+      rejectUnauthorized: false,
+      agent: false,
+      timeout: 5000,
+    };
     const req = httpsRequest(options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -63,7 +76,9 @@ describe('server backup and move', () => {
     writeFileSync(archive, exported.stdout);
     const listing = (await run('tar', ['-tf', archive])).stdout.split('\n');
     expect(listing[0]).toBe('manifest.json');
-    expect(listing).toEqual(expect.arrayContaining(['paas.db.enc', 'home/repos/shop.git/HEAD', 'data/postgres/shop-db.dump.enc', 'images.tar']));
+    expect(listing).toEqual(
+      expect.arrayContaining(['paas.db.enc', 'home/repos/shop.git/HEAD', 'data/postgres/shop-db.dump.enc', 'images.tar']),
+    );
     expect(listing.some((name) => /^home\/nginx\/certs\/shop\/.+\/server\.key\.enc$/.test(name))).toBe(true);
     // Sealed: the config value is nowhere in clear.
     expect(exported.stdout.includes(Buffer.from(SECRET))).toBe(false);
@@ -78,7 +93,12 @@ describe('server backup and move', () => {
     const wrong = await paasBytes(target, ['backup:import', '--passphrase', 'not the passphrase'], input);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('wrong passphrase for this backup');
-    expect((await target.paasOk(['apps:list'])).trim().split('\n').filter((line) => !line.startsWith('='))).toEqual([]);
+    expect(
+      (await target.paasOk(['apps:list']))
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('=')),
+    ).toEqual([]);
     const busy = await paasBytes(source, ['backup:import', '--passphrase', PASSPHRASE], input);
     expect(busy.stderr).toMatch(/^error: backup:import restores into a fresh install, and this one has 1 app \(shop\)/m);
   });
@@ -99,7 +119,9 @@ describe('server backup and move', () => {
     expect(await target.paasOk(['certs:show', 'shop', 'crt'])).toBe(await source.paasOk(['certs:show', 'shop', 'crt']));
     expect(await target.paasOk(['tokens:list'])).toContain('pusher');
     const label = `label=paas.instance=${instanceOf(target)}`;
-    const web = (await run('docker', ['ps', '-q', '--filter', label, '--filter', 'label=paas.app=shop'])).stdout.split('\n').filter(Boolean);
+    const web = (await run('docker', ['ps', '-q', '--filter', label, '--filter', 'label=paas.app=shop'])).stdout
+      .split('\n')
+      .filter(Boolean);
     expect(web).toHaveLength(2);
     expect(await sql(target, 'select item from orders order by item;')).toBe('kettle\nteapot');
     // The source server is untouched and still serves.

@@ -60,19 +60,21 @@ let abortSeen: (() => void) | undefined;
 const ANY_HOST_KEY = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null'];
 /** ssh keeps the first value it reads for an option, so host key options are chosen here, not appended. */
 const sshOptions = (identity: string, port = server.port, hostKeys = ANY_HOST_KEY) => [
-  '-F', '/dev/null',
+  '-F',
+  '/dev/null',
   ...hostKeys,
-  '-o', 'IdentitiesOnly=yes',
-  '-o', 'BatchMode=yes',
-  '-o', 'LogLevel=ERROR',
-  '-i', identity,
-  '-p', String(port),
+  '-o',
+  'IdentitiesOnly=yes',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'LogLevel=ERROR',
+  '-i',
+  identity,
+  '-p',
+  String(port),
 ];
-const ssh = (
-  identity: string,
-  command: readonly string[],
-  options?: RunOptions & { extra?: string[]; hostKeys?: string[] },
-) =>
+const ssh = (identity: string, command: readonly string[], options?: RunOptions & { extra?: string[]; hostKeys?: string[] }) =>
   run('ssh', [...sshOptions(identity, server.port, options?.hostKeys), ...(options?.extra ?? []), 'paas@127.0.0.1', ...command], {
     timeoutMs: 30_000,
     ...options,
@@ -269,7 +271,7 @@ async function runCommand(argv: string[]): Promise<RunResult> {
 }
 
 describe('ssh commands with a registered key', () => {
-  it('passes stdout, the exit status and quoted arguments through, as the key\'s actor', async () => {
+  it("passes stdout, the exit status and quoted arguments through, as the key's actor", async () => {
     const result = await ssh(key('alice'), ['echo-args', "'two words'", '"a \\"b\\" c"', 'x\\ y', "''", '$HOME', '--flag']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -279,7 +281,7 @@ describe('ssh commands with a registered key', () => {
     });
   });
 
-  it('keeps a value quoted inside the remote command, as in config:set blog \'B=two words\'', async () => {
+  it("keeps a value quoted inside the remote command, as in config:set blog 'B=two words'", async () => {
     const result = await ssh(key('alice'), ["echo-args blog 'B=two words'"]);
     expect(JSON.parse(result.stdout).args).toEqual(['blog', 'B=two words']);
   });
@@ -418,7 +420,9 @@ describe('ssh-keys commands', () => {
     const sameKey = await ssh(key('alice'), ['ssh-keys:add', 'other', '-'], { input: bobPub });
     expect(sameKey).toMatchObject({ code: 1, stderr: `error: this key is already added as "bob@laptop" (${fingerprint})\n` });
     const sameName = await ssh(key('alice'), ['ssh-keys:add', 'bob@laptop'], { input: readFileSync(`${key('mallory')}.pub`) });
-    expect(sameName.stderr).toMatch(/^error: an ssh key named "bob@laptop" exists; remove it first with: paas ssh-keys:remove bob@laptop\n$/);
+    expect(sameName.stderr).toMatch(
+      /^error: an ssh key named "bob@laptop" exists; remove it first with: paas ssh-keys:remove bob@laptop\n$/,
+    );
 
     const list = await ssh(key('alice'), ['ssh-keys:list', '--format', 'json']);
     expect(JSON.parse(list.stdout).map((k: { name: string; fingerprint: string }) => [k.name, k.fingerprint])).toEqual([
@@ -452,8 +456,12 @@ describe('ssh-keys commands', () => {
     // A FIFO or a device is refused at once, never waited on or read without end.
     const fifo = join(dir, 'key.fifo');
     expect((await run('mkfifo', [fifo])).code).toBe(0);
-    expect((await runCommand(['ssh-keys:add', 'carol', fifo])).stderr).toMatch(/^error: the public key file .*key\.fifo is not a regular file/);
-    expect((await runCommand(['ssh-keys:add', 'carol', '/dev/zero'])).stderr).toMatch(/^error: the public key file \/dev\/zero is not a regular file/);
+    expect((await runCommand(['ssh-keys:add', 'carol', fifo])).stderr).toMatch(
+      /^error: the public key file .*key\.fifo is not a regular file/,
+    );
+    expect((await runCommand(['ssh-keys:add', 'carol', '/dev/zero'])).stderr).toMatch(
+      /^error: the public key file \/dev\/zero is not a regular file/,
+    );
     const unknown = await runCommand(['ssh-keys:remove', 'carol']);
     expect(unknown.stderr).toBe('error: no ssh key named "carol"; see: paas ssh-keys:list\n');
   });
@@ -527,9 +535,7 @@ describe('host key', () => {
     expect(parsedKey instanceof Error ? parsedKey : parsedKey.type).toBe('ssh-ed25519');
 
     const knownHosts = join(dir, 'known_hosts');
-    const pinned = (mode: string) => [
-      '-o', `StrictHostKeyChecking=${mode}`, '-o', `UserKnownHostsFile=${knownHosts}`,
-    ];
+    const pinned = (mode: string) => ['-o', `StrictHostKeyChecking=${mode}`, '-o', `UserKnownHostsFile=${knownHosts}`];
     const first = await ssh(key('alice'), ['echo-args'], { hostKeys: pinned('accept-new') });
     expect(first.code, first.stderr).toBe(0);
 

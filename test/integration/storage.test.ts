@@ -17,8 +17,19 @@ const remote = suite.remote;
  */
 const webBinds = async (): Promise<string[]> => {
   const ids = (
-    await run('docker', ['ps', '-q', '--filter', `label=paas.instance=${instanceOf(daemon)}`, '--filter', 'label=paas.app=store', '--filter', 'label=paas.role=process'])
-  ).stdout.split('\n').filter(Boolean);
+    await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=paas.instance=${instanceOf(daemon)}`,
+      '--filter',
+      'label=paas.app=store',
+      '--filter',
+      'label=paas.role=process',
+    ])
+  ).stdout
+    .split('\n')
+    .filter(Boolean);
   const found: Array<{ created: number; binds: string[] }> = [];
   for (const id of ids) {
     const inspect = await run('docker', ['inspect', '--format', '{{.Created}} {{json .HostConfig.Binds}}', id]);
@@ -36,11 +47,24 @@ describe('persistent storage', () => {
   it('ensure-directory makes a folder owned by the app user', async () => {
     await daemon.paasOk(['apps:create', 'store']);
     const out = await daemon.paasOk(['storage:ensure-directory', 'store-data']);
-    expect(out).toBe(`-----> Ensuring ${folder()} exists\n       Setting directory ownership to 1000:1000\n       Directory ready for mounting\n`);
+    expect(out).toBe(
+      `-----> Ensuring ${folder()} exists\n       Setting directory ownership to 1000:1000\n       Directory ready for mounting\n`,
+    );
     const stats = statSync(folder());
     expect([stats.uid, stats.gid, stats.mode & 0o777]).toEqual([1000, 1000, 0o755]);
     // A process running as uid 1000 can write there, though PAAS_HOME itself is 0700 root's.
-    const write = await run('docker', ['run', '--rm', '--user', '1000:1000', '-v', `${folder()}:/d`, 'paas-test/busybox:1', 'sh', '-c', 'echo u > /d/by-1000']);
+    const write = await run('docker', [
+      'run',
+      '--rm',
+      '--user',
+      '1000:1000',
+      '-v',
+      `${folder()}:/d`,
+      'paas-test/busybox:1',
+      'sh',
+      '-c',
+      'echo u > /d/by-1000',
+    ]);
     expect(write.code, write.stderr).toBe(0);
     expect(readFileSync(join(folder(), 'by-1000'), 'utf8')).toBe('u\n');
   });

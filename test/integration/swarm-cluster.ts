@@ -171,21 +171,30 @@ async function startEngine(node: ClusterNode, registry: string): Promise<void> {
     [
       `--net=/run/netns/${node.netns}`,
       'dockerd',
-      '--data-root', join(node.dir, 'data'),
-      '--exec-root', join(node.dir, 'exec'),
-      '--pidfile', join(node.dir, 'dockerd.pid'),
-      '-H', node.host,
-      '--cgroup-parent', cgroupParent(node),
-      '--insecure-registry', registry,
-      '--default-address-pool', `base=${MANAGER_POOL},size=24`,
-      '--log-level', 'warn',
+      '--data-root',
+      join(node.dir, 'data'),
+      '--exec-root',
+      join(node.dir, 'exec'),
+      '--pidfile',
+      join(node.dir, 'dockerd.pid'),
+      '-H',
+      node.host,
+      '--cgroup-parent',
+      cgroupParent(node),
+      '--insecure-registry',
+      registry,
+      '--default-address-pool',
+      `base=${MANAGER_POOL},size=24`,
+      '--log-level',
+      'warn',
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );
   child.unref();
   const deadline = Date.now() + 60_000;
   while ((await run('docker', ['-H', node.host, 'version'])).code !== 0) {
-    if (Date.now() > deadline) throw new Error(`the engine of ${node.name} did not start:\n${readFileSync(join(node.dir, 'dockerd.log'), 'utf8')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the engine of ${node.name} did not start:\n${readFileSync(join(node.dir, 'dockerd.log'), 'utf8')}`);
     await sleep(300);
   }
 }
@@ -215,7 +224,17 @@ function startRegistry(registry: string): void {
   const config = join(BASE, 'registry.yml');
   writeFileSync(
     config,
-    ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${join(BASE, 'registry')}`, 'http:', `  addr: ${registry}`, ''].join('\n'),
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(BASE, 'registry')}`,
+      'http:',
+      `  addr: ${registry}`,
+      '',
+    ].join('\n'),
   );
   const log = openSync(join(BASE, 'registry.log'), 'a');
   const child = spawn('docker-registry', ['serve', config], { detached: true, stdio: ['ignore', log, log] });

@@ -57,7 +57,12 @@ describe('nodes and the registry', () => {
       const out = await paasOk(['nodes:add', worker.host, '--address', worker.address, '--label', `zone=z${i + 1}`]);
       expect(out).toContain(`${worker.address} joined the swarm as a worker`);
     }
-    const nodes = JSON.parse(await paasOk(['nodes:list', '--format', 'json'])) as Array<{ address: string; role: string; state: string; labels: string }>;
+    const nodes = JSON.parse(await paasOk(['nodes:list', '--format', 'json'])) as Array<{
+      address: string;
+      role: string;
+      state: string;
+      labels: string;
+    }>;
     expect(nodes.map((n) => n.address).sort()).toEqual(cluster!.nodes.map((n) => n.address).sort());
     expect(nodes.every((n) => n.state === 'ready')).toBe(true);
     expect(nodes.find((n) => n.address === cluster!.workers[1]!.address)?.labels).toBe('zone=z2');
@@ -105,11 +110,17 @@ describe('an app on the swarm', () => {
 
   it('a redeploy (config:set) and a rollback lose no request', async () => {
     const host = 'web3.example.test';
-    const redeploy = await loadDuring(() => get(host), () => paasOk(['config:set', 'web3', 'COLOR=blue']));
+    const redeploy = await loadDuring(
+      () => get(host),
+      () => paasOk(['config:set', 'web3', 'COLOR=blue']),
+    );
     expect(redeploy.failures).toEqual([]);
     expect(redeploy.requests).toBeGreaterThan(10);
     expect((await get(host, '/cgi-bin/env')).body).toContain('COLOR=blue');
-    const rollback = await loadDuring(() => get(host), () => paasOk(['rollback', 'web3']));
+    const rollback = await loadDuring(
+      () => get(host),
+      () => paasOk(['rollback', 'web3']),
+    );
     expect(rollback.failures).toEqual([]);
     await until('every task back on the old config', async () => !(await get(host, '/cgi-bin/env')).body.includes('COLOR=blue'), 30_000);
     const releases = JSON.parse(await paasOk(['releases', 'web3', '--format', 'json'])) as Array<{ version: number; description: string }>;
@@ -165,7 +176,9 @@ describe('apps:rename of a swarm app', () => {
     await paasOk(['apps:rename', 'web3', 'web4']);
     await paasOk(['ps:restart', 'web4']);
     expect(Object.keys(await tasks('web4'))).toHaveLength(2);
-    const services = (await cluster!.docker(cluster!.manager, ['service', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(Boolean);
+    const services = (await cluster!.docker(cluster!.manager, ['service', 'ls', '--format', '{{.Name}}'])).stdout
+      .split('\n')
+      .filter(Boolean);
     expect(services).toHaveLength(1);
     expect(services[0]).toMatch(/-web4-web$/);
   });

@@ -30,7 +30,20 @@ async function sshdPort(): Promise<number> {
   return free ? 22 : freePort();
 }
 
-const sshArgs = () => ['-p', String(port), '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'];
+const sshArgs = () => [
+  '-p',
+  String(port),
+  '-i',
+  key,
+  '-o',
+  'IdentitiesOnly=yes',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+];
 const ssh = (user: string, ...command: string[]) => run('ssh', [...sshArgs(), `${user}@127.0.0.1`, '--', ...command]);
 const gitSsh = () => ({ GIT_SSH_COMMAND: `ssh ${sshArgs().join(' ')}` });
 
@@ -72,11 +85,13 @@ beforeAll(async () => {
   let log = '';
   sshd.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const deadline = Date.now() + 10_000;
-  while (!(await new Promise<boolean>((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(true)); // taken: sshd listens
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-  }))) {
+  while (
+    !(await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(true)); // taken: sshd listens
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+    }))
+  ) {
     if (sshd.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -89,12 +104,14 @@ afterAll(async () => {
 });
 
 describe('the system sshd on port 22, as Dokku uses it', () => {
-  it('keeps the users\' authorized_keys in step with ssh-keys: forced command, restricted', async () => {
+  it("keeps the users' authorized_keys in step with ssh-keys: forced command, restricted", async () => {
     await daemon.paasOk(['ssh-keys:add', 'me', '-'], { input: readFileSync(`${key}.pub`) });
     for (const user of users) {
       const file = join('/home', user, '.ssh', 'authorized_keys');
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      const line = readFileSync(file, 'utf8').split('\n').find((l) => l.includes('ssh-ed25519'))!;
+      const line = readFileSync(file, 'utf8')
+        .split('\n')
+        .find((l) => l.includes('ssh-ed25519'))!;
       expect(line).toMatch(/^restrict,pty,command=".* ssh-forward --socket \S+ --key me --fingerprint SHA256:\S+" ssh-ed25519 \S+ me$/);
       // The forwarder runs from a copy beside the socket: the checkout may be unreadable to the user.
       expect(line).toContain(`command="${process.execPath} ${join(dir, 'forward', 'forwarder', 'main.js')} ssh-forward `);

@@ -28,14 +28,24 @@ afterAll(async () => {
 /** The request headers the app saw (busybox httpd's CGI environment), for a request carrying `headers`. */
 function appSees(headers: Record<string, string>): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: daemon.httpPort, path: '/cgi-bin/env', headers: { Host: HOST, ...headers }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}: ${body}`));
-        resolve(Object.fromEntries(body.split('\n').filter((l) => l.startsWith('HTTP_')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])));
-      });
-    });
+    const req = request(
+      { host: '127.0.0.1', port: daemon.httpPort, path: '/cgi-bin/env', headers: { Host: HOST, ...headers }, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}: ${body}`));
+          resolve(
+            Object.fromEntries(
+              body
+                .split('\n')
+                .filter((l) => l.startsWith('HTTP_'))
+                .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+            ),
+          );
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });

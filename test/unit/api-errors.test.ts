@@ -24,7 +24,8 @@ describe('API errors are the CLI line', () => {
 describe('service kinds', () => {
   it('are the topics with both a list and a link command', () => {
     const registry = new CommandRegistry();
-    const command = (name: string) => registry.register({ name, summary: name, usage: '', examples: [], arity: [0, 0], handler: () => undefined });
+    const command = (name: string) =>
+      registry.register({ name, summary: name, usage: '', examples: [], arity: [0, 0], handler: () => undefined });
     for (const name of ['postgres:list', 'postgres:link', 'redis:list', 'redis:link', 'apps:list', 'ssh-keys:list']) command(name);
     expect(serviceKinds(registry)).toEqual(['postgres', 'redis']);
   });

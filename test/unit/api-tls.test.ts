@@ -42,14 +42,18 @@ describe('pinning the API certificate', () => {
     expect(readFileSync(file, 'utf8')).toBe(`srv:8765 ${FP}\n`);
     checkPin('srv:8765', FP, { knownHostsFile: file }, (line) => notices.push(line));
     expect(notices).toHaveLength(1);
-    expect(() => checkPin('srv:8765', OTHER, { knownHostsFile: file }, () => undefined)).toThrow(/presented a different certificate than before/);
+    expect(() => checkPin('srv:8765', OTHER, { knownHostsFile: file }, () => undefined)).toThrow(
+      /presented a different certificate than before/,
+    );
     checkPin('other:8765', OTHER, { knownHostsFile: file }, () => undefined);
     expect(readFileSync(file, 'utf8')).toBe(`srv:8765 ${FP}\nother:8765 ${OTHER}\n`);
   });
 
   it('accepts only PAAS_API_FINGERPRINT when it is set', () => {
     const file = join(dir, 'b', 'known_api_hosts');
-    expect(() => checkPin('srv:8765', OTHER, { fingerprint: FP, knownHostsFile: file }, () => undefined)).toThrow(/not PAAS_API_FINGERPRINT/);
+    expect(() => checkPin('srv:8765', OTHER, { fingerprint: FP, knownHostsFile: file }, () => undefined)).toThrow(
+      /not PAAS_API_FINGERPRINT/,
+    );
     checkPin('srv:8765', FP, { fingerprint: FP, knownHostsFile: file }, () => undefined);
   });
 
@@ -58,7 +62,9 @@ describe('pinning the API certificate', () => {
     expect(targetFromEnv(env)).toMatchObject({ kind: 'http', tls: { knownHostsFile: '/cfg/paas/known_api_hosts' } });
     expect(knownHostsFile({ HOME: '/home/me' })).toBe('/home/me/.config/paas/known_api_hosts');
     expect(targetFromEnv({ ...env, PAAS_API_URL: 'http://127.0.0.1:8765' })).not.toHaveProperty('tls');
-    expect(() => targetFromEnv({ ...env, PAAS_API_URL: 'http://srv:8765', PAAS_API_FINGERPRINT: FP })).toThrow(/use an https:\/\/ PAAS_API_URL/);
+    expect(() => targetFromEnv({ ...env, PAAS_API_URL: 'http://srv:8765', PAAS_API_FINGERPRINT: FP })).toThrow(
+      /use an https:\/\/ PAAS_API_URL/,
+    );
     expect(() => targetFromEnv({ ...env, PAAS_API_URL: 'ftp://srv' })).toThrow(/must start with https:\/\//);
   });
 });

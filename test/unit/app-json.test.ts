@@ -95,7 +95,12 @@ describe('formation on deploy', () => {
     expect(() => parseScale(['web=x'])).toThrow('is not TYPE=COUNT');
     expect(() => parseScale(['release=1'])).toThrow('cannot be scaled');
     expect(() => parseScale(['nope=1'], { web: { count: 1, command: null } })).toThrow('no process type "nope"');
-    expect(changedTypes({ web: { count: 1, command: null }, worker: { count: 1, command: 'w' } }, { web: { count: 1, command: null }, worker: { count: 2, command: 'w' } })).toEqual(['worker']);
+    expect(
+      changedTypes(
+        { web: { count: 1, command: null }, worker: { count: 1, command: 'w' } },
+        { web: { count: 1, command: null }, worker: { count: 2, command: 'w' } },
+      ),
+    ).toEqual(['worker']);
     expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(batches([1, 2, 3], undefined)).toEqual([[1, 2, 3]]);
   });

@@ -10,7 +10,10 @@ const NAMED_IN = /`([A-Za-z_][\w.]*)`(?: \(| in )`(src\/[\w./-]+\.ts)`/g;
 
 /** A top-level declaration of `name`, or a method or property of that name in a class or object. */
 const definition = (name: string) =>
-  new RegExp(`(?:\\b(?:function|class|interface|type|const|let)\\s+${name}\\b)|(?:^\\s+(?:(?:private|public|readonly|static|async)\\s+)*${name}\\s*[(<:=])`, 'm');
+  new RegExp(
+    `(?:\\b(?:function|class|interface|type|const|let)\\s+${name}\\b)|(?:^\\s+(?:(?:private|public|readonly|static|async)\\s+)*${name}\\s*[(<:=])`,
+    'm',
+  );
 
 describe('docs/architecture.md', () => {
   it('names only files and folders that exist', () => {

@@ -15,7 +15,11 @@ describe('authorized_keys for the system sshd', () => {
       'restrict,pty,command="/usr/bin/node /opt/paas/bin/paas ssh-forward --socket /run/paas/ssh.sock --key alice@laptop --fingerprint SHA256:abc+/def=" ' +
         'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample alice@laptop',
     );
-    expect(renderAuthorizedKeys([], ['/usr/bin/node', '/opt/paas/bin/paas'], '/run/paas/ssh.sock').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([]);
+    expect(
+      renderAuthorizedKeys([], ['/usr/bin/node', '/opt/paas/bin/paas'], '/run/paas/ssh.sock')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#')),
+    ).toEqual([]);
   });
 
   it('refuses words a shell would read differently', () => {
@@ -24,7 +28,8 @@ describe('authorized_keys for the system sshd', () => {
   });
 
   it('finds the users in /etc/passwd, in the order asked, leaving out missing ones', () => {
-    const passwd = 'root:x:0:0:root:/root:/bin/bash\ndokku:x:998:997:paas git push and commands:/home/dokku:/bin/sh\npaas:x:999:997::/home/paas:/bin/sh\n';
+    const passwd =
+      'root:x:0:0:root:/root:/bin/bash\ndokku:x:998:997:paas git push and commands:/home/dokku:/bin/sh\npaas:x:999:997::/home/paas:/bin/sh\n';
     expect(systemUsers(['paas', 'dokku', 'ghost'], passwd)).toEqual([
       { name: 'paas', uid: 999, gid: 997, home: '/home/paas' },
       { name: 'dokku', uid: 998, gid: 997, home: '/home/dokku' },

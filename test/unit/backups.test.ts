@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { backupReport, parseAuth } from '../../src/backups/backup-commands.js';
-import { backupName, describeDestination, isEncryptedName, isInside, parseDestination, parseLocation } from '../../src/backups/destination.js';
+import {
+  backupName,
+  describeDestination,
+  isEncryptedName,
+  isInside,
+  parseDestination,
+  parseLocation,
+} from '../../src/backups/destination.js';
 import { describeS3Error } from '../../src/backups/object-store.js';
 import { assertBackupSchedule } from '../../src/backups/schedule.js';
 
@@ -14,13 +21,29 @@ describe('backup destinations', () => {
   });
 
   it('refuses what is not a bucket or an absolute folder', () => {
-    for (const bad of ['', 'ab', 'Bad_Bucket', 'a..b', '-bucket', 'bucket/../x', 'bucket/a b', 'file://relative', 'file:', 'file:///', 'file:///a\0b']) {
+    for (const bad of [
+      '',
+      'ab',
+      'Bad_Bucket',
+      'a..b',
+      '-bucket',
+      'bucket/../x',
+      'bucket/a b',
+      'file://relative',
+      'file:',
+      'file:///',
+      'file:///a\0b',
+    ]) {
       expect(() => parseDestination(bad), bad).toThrow(/invalid|cannot go to \//);
     }
   });
 
   it('reads one backup to restore', () => {
-    expect(parseLocation('bk1/nightly/postgres-db-2026-12-01-03-00-00.dump')).toEqual({ kind: 's3', bucket: 'bk1', key: 'nightly/postgres-db-2026-12-01-03-00-00.dump' });
+    expect(parseLocation('bk1/nightly/postgres-db-2026-12-01-03-00-00.dump')).toEqual({
+      kind: 's3',
+      bucket: 'bk1',
+      key: 'nightly/postgres-db-2026-12-01-03-00-00.dump',
+    });
     expect(parseLocation('file:///var/backups/x.dump.gpg')).toEqual({ kind: 'file', path: '/var/backups/x.dump.gpg' });
     expect(() => parseLocation('bk1')).toThrow(/names a bucket but no object/);
   });
@@ -44,7 +67,12 @@ describe('backup destinations', () => {
 
 describe('backup-auth arguments', () => {
   it('defaults region and signature; keeps an endpoint without a trailing slash', () => {
-    expect(parseAuth('KEY', 'SECRET', undefined, undefined, undefined, false)).toEqual({ accessKeyId: 'KEY', secretAccessKey: 'SECRET', region: 'us-east-1', signatureVersion: 's3v4' });
+    expect(parseAuth('KEY', 'SECRET', undefined, undefined, undefined, false)).toEqual({
+      accessKeyId: 'KEY',
+      secretAccessKey: 'SECRET',
+      region: 'us-east-1',
+      signatureVersion: 's3v4',
+    });
     expect(parseAuth('K', 'S', 'eu-west-1', 's3v4', 'https://minio.example.com/', false).endpoint).toBe('https://minio.example.com');
   });
 
@@ -79,20 +107,41 @@ describe('backup report', () => {
   it('never shows the secret or the passphrase', () => {
     const report = backupReport(
       {
-        auth: { accessKeyId: 'AKIAKEY', secretAccessKey: 'topsecret', region: 'us-east-1', signatureVersion: 's3v4', endpoint: 'https://m.example.com' },
+        auth: {
+          accessKeyId: 'AKIAKEY',
+          secretAccessKey: 'topsecret',
+          region: 'us-east-1',
+          signatureVersion: 's3v4',
+          endpoint: 'https://m.example.com',
+        },
         passphrase: 'very secret words',
         schedule: { cron: '0 3 * * *', destination: 'bk1', useIam: false },
-        last: { status: 'failed', trigger: 'schedule', startedAt: 'a', finishedAt: 'b', destination: 'bk1', encrypted: true, error: 'ECONNREFUSED' },
+        last: {
+          status: 'failed',
+          trigger: 'schedule',
+          startedAt: 'a',
+          finishedAt: 'b',
+          destination: 'bk1',
+          encrypted: true,
+          error: 'ECONNREFUSED',
+        },
       },
       null,
     );
     expect(JSON.stringify(report)).not.toMatch(/topsecret|very secret|AKIAKEY/);
-    expect(report).toMatchObject({ 'Backup auth': 'set, region us-east-1, endpoint https://m.example.com', 'Backup encryption': 'gpg passphrase', 'Backup last status': 'failed', 'Backup last error': 'ECONNREFUSED' });
+    expect(report).toMatchObject({
+      'Backup auth': 'set, region us-east-1, endpoint https://m.example.com',
+      'Backup encryption': 'gpg passphrase',
+      'Backup last status': 'failed',
+      'Backup last error': 'ECONNREFUSED',
+    });
     expect(backupReport({}, null)['Backup last status']).toBe('never run');
   });
 
   it('describes S3 and network errors in one line', () => {
-    expect(describeS3Error(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED (the endpoint cannot be reached)');
+    expect(describeS3Error(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(
+      'ECONNREFUSED (the endpoint cannot be reached)',
+    );
     const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     expect(describeS3Error(denied)).toBe('AccessDenied: HTTP 403: Access Denied');
   });

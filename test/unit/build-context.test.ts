@@ -115,7 +115,9 @@ describe('readTarEntry', () => {
 
   it('refuses to read a file larger than MAX_READ_FILE into memory', async () => {
     const tarPath = await makeTar([{ name: 'app.json', content: Buffer.alloc(MAX_READ_FILE + 1, 32) }]);
-    await expect(readTarEntry(tarPath, 'app.json')).rejects.toThrow(/app\.json in the pushed code is 1025 KB; paas reads at most 1024 KB of it/);
+    await expect(readTarEntry(tarPath, 'app.json')).rejects.toThrow(
+      /app\.json in the pushed code is 1025 KB; paas reads at most 1024 KB of it/,
+    );
   });
 
   it('matches names written with ./ in the tar', async () => {
@@ -158,15 +160,7 @@ describe('contextStream', () => {
     const ignore = parseDockerIgnore(app[1]!.content!.toString());
     const entries = await unpack(contextStream(tarPath, { ignore }));
     // `secrets` itself is excluded; its re-included child still comes through.
-    expect(names(entries)).toEqual([
-      'Dockerfile',
-      '.dockerignore',
-      'index.html',
-      'bin/',
-      'bin/start',
-      'current',
-      'secrets/public.pem',
-    ]);
+    expect(names(entries)).toEqual(['Dockerfile', '.dockerignore', 'index.html', 'bin/', 'bin/start', 'current', 'secrets/public.pem']);
   });
 
   it('keeps a Dockerfile at a custom path even when ignored', async () => {
@@ -234,8 +228,7 @@ describe('contextStream', () => {
     writeFileSync(join(repo, 'www/index.html'), 'hello\n');
     writeFileSync(join(repo, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
     symlinkSync('www/index.html', join(repo, 'index.html'));
-    const git = (...args: string[]): Buffer =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
+    const git = (...args: string[]): Buffer => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
     git('init', '-q');
     git('add', '.');
     git('commit', '-qm', 'init');
@@ -255,8 +248,6 @@ describe('contextStream', () => {
 
   it('refuses a subdir or dockerfile path that leaves the repository', () => {
     expect(() => contextStream(join(dir, 'x.tar'), { subdir: '../up' })).toThrow(UserError);
-    expect(() => contextStream(join(dir, 'x.tar'), { dockerfile: '/etc/passwd' })).toThrow(
-      /invalid dockerfile path "\/etc\/passwd"/,
-    );
+    expect(() => contextStream(join(dir, 'x.tar'), { dockerfile: '/etc/passwd' })).toThrow(/invalid dockerfile path "\/etc\/passwd"/);
   });
 });

@@ -12,7 +12,13 @@ const identity: BuildIdentity = {
 describe('build fingerprint', () => {
   it('does not depend on key order', () => {
     expect(stableJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
-    const reordered: BuildIdentity = { settings: identity.settings, inputs: identity.inputs, builder: 'dockerfile', subdir: '', tree: identity.tree };
+    const reordered: BuildIdentity = {
+      settings: identity.settings,
+      inputs: identity.inputs,
+      builder: 'dockerfile',
+      subdir: '',
+      tree: identity.tree,
+    };
     expect(buildFingerprint(reordered)).toBe(buildFingerprint(identity));
   });
 

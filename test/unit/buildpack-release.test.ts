@@ -39,7 +39,9 @@ describe('parseReleaseYaml', () => {
   });
 
   it('unescapes double-quoted values and keeps colons in commands', () => {
-    const parsed = parseReleaseYaml('default_process_types:\n    web: "echo \\"hi\\"\\tthere"\n    api: python -m http.server 0.0.0.0:$PORT\n');
+    const parsed = parseReleaseYaml(
+      'default_process_types:\n    web: "echo \\"hi\\"\\tthere"\n    api: python -m http.server 0.0.0.0:$PORT\n',
+    );
     expect(parsed.defaultProcessTypes).toEqual({ web: 'echo "hi"\tthere', api: 'python -m http.server 0.0.0.0:$PORT' });
   });
 
@@ -53,13 +55,17 @@ describe('parseReleaseYaml', () => {
 
 describe('what the app image gets from the release', () => {
   it('writes the default process types in the Procfile format the launcher reads', () => {
-    expect(processTypesFile({ web: 'npm start', worker: 'node w.js', 'bad type': 'x', multi: 'a\nb' })).toBe('web: npm start\nworker: node w.js\n');
+    expect(processTypesFile({ web: 'npm start', worker: 'node w.js', 'bad type': 'x', multi: 'a\nb' })).toBe(
+      'web: npm start\nworker: node w.js\n',
+    );
   });
 
   it('makes config_vars defaults that app config vars override, whatever the quotes', () => {
-    const script = releaseDefaultsScript({ GREETING: "it's \"quoted\" $HOME `id`", SET_BY_APP: 'default', 'BAD-KEY': 'x' });
+    const script = releaseDefaultsScript({ GREETING: 'it\'s "quoted" $HOME `id`', SET_BY_APP: 'default', 'BAD-KEY': 'x' });
     const run = (env: Record<string, string>) =>
-      execFileSync('bash', ['-c', `${script}\nprintf '%s|%s' "$GREETING" "$SET_BY_APP"`], { env: { PATH: process.env.PATH, ...env } }).toString();
+      execFileSync('bash', ['-c', `${script}\nprintf '%s|%s' "$GREETING" "$SET_BY_APP"`], {
+        env: { PATH: process.env.PATH, ...env },
+      }).toString();
     expect(run({})).toBe('it\'s "quoted" $HOME `id`|default');
     expect(run({ SET_BY_APP: 'mine' })).toBe('it\'s "quoted" $HOME `id`|mine');
     expect(run({ SET_BY_APP: '' })).toBe('it\'s "quoted" $HOME `id`|');

@@ -3,7 +3,14 @@ import { mirrorFromSources, parseAptSources } from '../../src/build/buildpacks/d
 import { LineSplitter } from '../../src/build/buildpacks/lines.js';
 import { assertImageReference, cacheVolumeName } from '../../src/build/buildpacks/settings.js';
 import { formatMemory, parseCpu, parseMemory } from '../../src/deploy/resource-limits.js';
-import { RUN_PACKAGES, STACK_IMAGES, runDockerfile, sourcesList, stackDefinition, stackHashes } from '../../src/build/buildpacks/stack-definition.js';
+import {
+  RUN_PACKAGES,
+  STACK_IMAGES,
+  runDockerfile,
+  sourcesList,
+  stackDefinition,
+  stackHashes,
+} from '../../src/build/buildpacks/stack-definition.js';
 import { UserError } from '../../src/core/errors.js';
 
 const DEB822 = `Types: deb
@@ -30,14 +37,21 @@ describe('the Debian mirror of the stack', () => {
       { uri: 'http://mirror.local/debian/', suites: ['bookworm', 'bookworm-updates'] },
       { uri: 'http://mirror.local/debian-security', suites: ['bookworm-security'] },
     ]);
-    expect(parseAptSources('deb [arch=amd64 signed-by=/k.gpg] http://ftp.de.debian.org/debian bookworm main\n# deb http://x/ y\ndeb cdrom:[x]/ bookworm main\n')).toEqual([
-      { uri: 'http://ftp.de.debian.org/debian', suites: ['bookworm'] },
-    ]);
+    expect(
+      parseAptSources(
+        'deb [arch=amd64 signed-by=/k.gpg] http://ftp.de.debian.org/debian bookworm main\n# deb http://x/ y\ndeb cdrom:[x]/ bookworm main\n',
+      ),
+    ).toEqual([{ uri: 'http://ftp.de.debian.org/debian', suites: ['bookworm'] }]);
   });
 
   it('uses the host mirror for the suite, else deb.debian.org', () => {
-    expect(mirrorFromSources([DEB822], 'bookworm')).toEqual({ main: 'http://mirror.local/debian', security: 'http://mirror.local/debian-security' });
-    expect(mirrorFromSources(['deb http://archive.ubuntu.com/ubuntu noble main\n'], 'bookworm')).toEqual({ main: 'http://deb.debian.org/debian' });
+    expect(mirrorFromSources([DEB822], 'bookworm')).toEqual({
+      main: 'http://mirror.local/debian',
+      security: 'http://mirror.local/debian-security',
+    });
+    expect(mirrorFromSources(['deb http://archive.ubuntu.com/ubuntu noble main\n'], 'bookworm')).toEqual({
+      main: 'http://deb.debian.org/debian',
+    });
   });
 });
 
@@ -47,7 +61,8 @@ describe('the stack definition', () => {
   it('installs the runtimes and psql without recommends or docs, and makes the app user', () => {
     const dockerfile = runDockerfile();
     expect(dockerfile).toMatch(/^FROM paas\/stack-base:bookworm\n/);
-    for (const name of ['nodejs', 'npm', 'python3-venv', 'postgresql-client', 'nginx-light', 'libpq5']) expect(RUN_PACKAGES).toContain(name);
+    for (const name of ['nodejs', 'npm', 'python3-venv', 'postgresql-client', 'nginx-light', 'libpq5'])
+      expect(RUN_PACKAGES).toContain(name);
     expect(dockerfile).toContain('--no-install-recommends');
     expect(dockerfile).toContain('rm -rf /var/lib/apt/lists/*');
     expect(dockerfile).toContain('useradd --uid 1000 --gid 1000 --home-dir /app');

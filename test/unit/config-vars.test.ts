@@ -96,14 +96,18 @@ describe('parseConfigImport', () => {
 describe('values a container could never be started with', () => {
   it('refuses NUL bytes and variables over 128 KB, and accepts what fits', () => {
     expect(() => assertApplicableValues({ A: 'x\0y' })).toThrow(/A holds a NUL byte/);
-    expect(() => assertApplicableValues({ BIG: 'x'.repeat(MAX_CONFIG_VAR_BYTES) })).toThrow(/BIG is 129 KB; one config var holds at most 128 KB/);
+    expect(() => assertApplicableValues({ BIG: 'x'.repeat(MAX_CONFIG_VAR_BYTES) })).toThrow(
+      /BIG is 129 KB; one config var holds at most 128 KB/,
+    );
     expect(() => assertApplicableValues({ OK: 'x'.repeat(MAX_CONFIG_VAR_BYTES - 10), Z: 'é\n"' })).not.toThrow();
   });
 
   it('refuses a config whose vars together exceed what a process can be given', () => {
     const chunk = 'x'.repeat(100 * 1024);
     const vars = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`V${i}`, chunk]));
-    expect(() => assertConfigFits(vars, 'blog')).toThrow(/the config of blog would be \d+ KB; all config vars together hold at most 1024 KB/);
+    expect(() => assertConfigFits(vars, 'blog')).toThrow(
+      /the config of blog would be \d+ KB; all config vars together hold at most 1024 KB/,
+    );
     delete vars.V10;
     expect(() => assertConfigFits(vars, 'blog')).not.toThrow();
   });

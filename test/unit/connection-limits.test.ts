@@ -18,7 +18,9 @@ describe('readLimits', () => {
 
   it('refuses values that are not whole numbers from 1', () => {
     for (const value of ['0', '-1', '1.5', 'ten']) {
-      expect(() => readLimits({ PAAS_LOGIN_TIMEOUT: value }), value).toThrow(`PAAS_LOGIN_TIMEOUT must be a whole number from 1 (got "${value}")`);
+      expect(() => readLimits({ PAAS_LOGIN_TIMEOUT: value }), value).toThrow(
+        `PAAS_LOGIN_TIMEOUT must be a whole number from 1 (got "${value}")`,
+      );
     }
   });
 });

@@ -58,7 +58,11 @@ describe('archives', () => {
   it('reads tar, tar.gz and zip, found from their first bytes', async () => {
     const files = { 'app-1.0/Dockerfile': 'FROM x\n', 'app-1.0/bin/run.sh': 'echo hi\n' };
     const tarball = await tarOf(files);
-    for (const [data, type] of [[tarball, 'tar'], [gzipSync(tarball), 'tar.gz'], [zipOf(files), 'zip']] as const) {
+    for (const [data, type] of [
+      [tarball, 'tar'],
+      [gzipSync(tarball), 'tar.gz'],
+      [zipOf(files), 'zip'],
+    ] as const) {
       expect(detectArchiveType(data)).toBe(type);
       const entries = stripTopFolder(await readArchive(data, type, LIMITS));
       expect(entries.map((e) => [e.path, e.data?.toString()])).toEqual([
@@ -70,21 +74,34 @@ describe('archives', () => {
   });
 
   it('keeps a top folder that is not alone, and refuses unsafe paths and oversized content', async () => {
-    expect(stripTopFolder([{ path: 'Dockerfile', type: 'file' }, { path: 'www/index.html', type: 'file' }]).map((e) => e.path)).toEqual(['Dockerfile', 'www/index.html']);
+    expect(
+      stripTopFolder([
+        { path: 'Dockerfile', type: 'file' },
+        { path: 'www/index.html', type: 'file' },
+      ]).map((e) => e.path),
+    ).toEqual(['Dockerfile', 'www/index.html']);
     expect(entryPath('./a/./b/')).toBe('a/b');
     expect(entryPath('./')).toBeUndefined();
     expect(() => entryPath('../etc/passwd')).toThrow(/unsafe path/);
     expect(() => entryPath('/etc/passwd')).toThrow(/unsafe path/);
     await expect(readArchive(await tarOf({ '../x': 'y' }), 'tar', LIMITS)).rejects.toThrow(/unsafe path/);
-    await expect(readArchive(await tarOf({ big: 'x'.repeat(2000) }), 'tar', { maxBytes: 1000, maxEntries: 10 })).rejects.toThrow(/unpacks to more than/);
-    await expect(readArchive(zipOf({ big: 'x'.repeat(2000) }), 'zip', { maxBytes: 1000, maxEntries: 10 })).rejects.toThrow(/more than the size limit/);
+    await expect(readArchive(await tarOf({ big: 'x'.repeat(2000) }), 'tar', { maxBytes: 1000, maxEntries: 10 })).rejects.toThrow(
+      /unpacks to more than/,
+    );
+    await expect(readArchive(zipOf({ big: 'x'.repeat(2000) }), 'zip', { maxBytes: 1000, maxEntries: 10 })).rejects.toThrow(
+      /more than the size limit/,
+    );
     await expect(readArchive(Buffer.from('plain text, not an archive'), 'tar', LIMITS)).rejects.toThrow(/not a readable tar|empty/);
   });
 });
 
 describe('source rules', () => {
   it('parses git and archive locations', () => {
-    expect(parseGitSource('https://example.com/me/app.git')).toEqual({ url: 'https://example.com/me/app.git', transport: 'https', host: 'example.com' });
+    expect(parseGitSource('https://example.com/me/app.git')).toEqual({
+      url: 'https://example.com/me/app.git',
+      transport: 'https',
+      host: 'example.com',
+    });
     expect(parseGitSource('git@example.com:me/app.git')).toMatchObject({ transport: 'ssh', host: 'example.com' });
     expect(parseGitSource('/srv/git/app.git')).toMatchObject({ transport: 'file' });
     expect(() => parseGitSource('--upload-pack=x')).toThrow(/invalid git repository/);
@@ -106,7 +123,8 @@ describe('source rules', () => {
   });
 
   it('checks image references', () => {
-    for (const good of ['alpine', 'alpine:3.20', 'registry.example.com:5000/team/app:1', `app@sha256:${'a'.repeat(64)}`]) expect(assertImageRef(good)).toBe(good);
+    for (const good of ['alpine', 'alpine:3.20', 'registry.example.com:5000/team/app:1', `app@sha256:${'a'.repeat(64)}`])
+      expect(assertImageRef(good)).toBe(good);
     for (const bad of ['Bad Image', '-rm', 'app:', 'a//b']) expect(() => assertImageRef(bad), bad).toThrow(/invalid image/);
   });
 });

@@ -9,7 +9,16 @@ const local: OptionContext = { ...remote, local: true };
 
 describe('shellWords', () => {
   it('splits like a shell without expanding anything', () => {
-    expect(shellWords(`--label "a=b c" --x 'it''s' \\$HOME $(id) \`x\` *`)).toEqual(['--label', 'a=b c', '--x', 'its', '$HOME', '$(id)', '`x`', '*']);
+    expect(shellWords(`--label "a=b c" --x 'it''s' \\$HOME $(id) \`x\` *`)).toEqual([
+      '--label',
+      'a=b c',
+      '--x',
+      'its',
+      '$HOME',
+      '$(id)',
+      '`x`',
+      '*',
+    ]);
     expect(shellWords(`"say \\"hi\\" \\\\ \\n"`)).toEqual(['say "hi" \\ \\n']);
     expect(shellWords('  ')).toEqual([]);
     expect(shellWords(`''`)).toEqual(['']);
@@ -41,7 +50,9 @@ describe('parseOptions', () => {
   });
 
   it('refuses unsupported options with the supported list', () => {
-    expect(() => parseOptions(['--pid host'], local)).toThrow(/unsupported docker option --pid; paas supports: --label\/-l, --device, --cap-add/);
+    expect(() => parseOptions(['--pid host'], local)).toThrow(
+      /unsupported docker option --pid; paas supports: --label\/-l, --device, --cap-add/,
+    );
     expect(() => parseOptions(['team=web'], local)).toThrow(/expected a docker option, got "team=web"/);
     expect(() => parseOptions([''], local)).toThrow(/no docker option given/);
   });
@@ -125,9 +136,16 @@ describe('container overrides', () => {
   });
 
   it('gives a one-off no restart policy, and host networking replaces the paas network', () => {
-    const overrides = overridesOf([{ flag: 'restart', value: 'always' }, { flag: 'network', value: 'host' }, { flag: 'network', value: 'backend' }]);
+    const overrides = overridesOf([
+      { flag: 'restart', value: 'always' },
+      { flag: 'network', value: 'host' },
+      { flag: 'network', value: 'backend' },
+    ]);
     expect(overrides.networks).toEqual(['backend']);
-    const spec = applyOverrides({ ExposedPorts: { '5000/tcp': {} }, NetworkingConfig: {}, HostConfig: { NetworkMode: 'paas-x', AutoRemove: true } }, overrides);
+    const spec = applyOverrides(
+      { ExposedPorts: { '5000/tcp': {} }, NetworkingConfig: {}, HostConfig: { NetworkMode: 'paas-x', AutoRemove: true } },
+      overrides,
+    );
     expect(spec.HostConfig).toEqual({ NetworkMode: 'host', AutoRemove: true });
     expect(spec.NetworkingConfig).toBeUndefined();
     expect(spec.ExposedPorts).toBeUndefined();

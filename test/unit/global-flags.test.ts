@@ -20,7 +20,10 @@ describe('global flags', () => {
       flags: { quiet: true, trace: false, force: true, app: 'blog' },
       rest: ['apps:destroy', '--trace'],
     });
-    expect(takeGlobalFlags(['--app=blog', '--app-hint', 'web', 'config'])).toMatchObject({ flags: { app: 'blog', appHint: 'web' }, rest: ['config'] });
+    expect(takeGlobalFlags(['--app=blog', '--app-hint', 'web', 'config'])).toMatchObject({
+      flags: { app: 'blog', appHint: 'web' },
+      rest: ['config'],
+    });
     expect(() => takeGlobalFlags(['--app'])).toThrow(/--app needs an app name/);
   });
 

@@ -59,7 +59,10 @@ function configureDocker(file: string) {
 describe('install.sh configure_docker', () => {
   it('merges live-restore and address pools into an existing daemon.json, keeps every other setting and says so', () => {
     const file = join(scratch, 'daemon.json');
-    writeFileSync(file, JSON.stringify({ 'log-driver': 'local', 'registry-mirrors': ['https://mirror.example'], 'data-root': '/srv/docker' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ 'log-driver': 'local', 'registry-mirrors': ['https://mirror.example'], 'data-root': '/srv/docker' }),
+    );
     const result = configureDocker(file);
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
@@ -108,7 +111,9 @@ describe('install.sh configure_docker', () => {
 
   it('leaves live-restore off on a Swarm engine, which refuses it', () => {
     const file = join(scratch, 'swarm.json');
-    const result = spawnSync('node', [new URL('../../scripts/docker-daemon-config.mjs', import.meta.url).pathname, file, '--swarm'], { encoding: 'utf8' });
+    const result = spawnSync('node', [new URL('../../scripts/docker-daemon-config.mjs', import.meta.url).pathname, file, '--swarm'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(10);
     expect(result.stdout).toContain('live-restore left off: this engine is in Swarm mode');
     expect(JSON.parse(readFileSync(file, 'utf8'))).not.toHaveProperty('live-restore');

@@ -39,7 +39,9 @@ describe('renewal schedule', () => {
 
 describe('ACME errors explained', () => {
   it('names a domain that does not resolve', () => {
-    expect(explainAcmeError('DNS problem: NXDOMAIN looking up A for x.example.com', 'x.example.com')).toMatch(/^x\.example\.com does not resolve/);
+    expect(explainAcmeError('DNS problem: NXDOMAIN looking up A for x.example.com', 'x.example.com')).toMatch(
+      /^x\.example\.com does not resolve/,
+    );
   });
   it('names an unreachable port 80', () => {
     expect(explainAcmeError('Connection refused', 'x.example.com')).toMatch(/^port 80 of x\.example\.com cannot be reached/);
@@ -48,7 +50,9 @@ describe('ACME errors explained', () => {
     expect(explainAcmeError('urn:ietf:params:acme:error:rateLimited: too many certificates already issued')).toMatch(/rate limit/);
   });
   it('says when the ACME server itself cannot be reached', () => {
-    expect(explainServerError('https://ca.test/dir', 'ECONNREFUSED')).toBe('cannot reach the ACME server https://ca.test/dir: ECONNREFUSED');
+    expect(explainServerError('https://ca.test/dir', 'ECONNREFUSED')).toBe(
+      'cannot reach the ACME server https://ca.test/dir: ECONNREFUSED',
+    );
   });
 });
 

@@ -31,7 +31,9 @@ describe('cleanup report', () => {
     expect(describeCleanup({ containers: 1, images: 2, buildLogs: 0, sources: 0, bytes: 3 * 1024 ** 2 }, humanSize)).toBe(
       'Removed 1 stopped one-off container, 2 dangling images: freed 3.0 MB',
     );
-    expect(describeCleanup({ containers: 0, images: 0, buildLogs: 0, sources: 0, bytes: 0 }, humanSize)).toBe('Nothing to remove: freed 0 B');
+    expect(describeCleanup({ containers: 0, images: 0, buildLogs: 0, sources: 0, bytes: 0 }, humanSize)).toBe(
+      'Nothing to remove: freed 0 B',
+    );
   });
 
   it('sizes read like a person writes them', () => {
@@ -70,7 +72,9 @@ describe('disk space for builds', () => {
     expect(diskOf(Object.assign(new Error(), { code: 'ENOSPC' }), disks).label).toBe('PAAS_HOME');
     expect(diskOf(new Error('no space left on device'), disks).label).toBe("Docker's data root");
     expect(diskOf(new Error('no space left on device'), disks.slice(0, 1)).label).toBe('PAAS_HOME');
-    expect(noSpaceMessage(disks[0]!, undefined, 1024 ** 2)).toMatch(/^not enough disk space: PAAS_HOME \(\/var\/lib\/paas\) is full, and a build needs at least 1\.0 MB/);
+    expect(noSpaceMessage(disks[0]!, undefined, 1024 ** 2)).toMatch(
+      /^not enough disk space: PAAS_HOME \(\/var\/lib\/paas\) is full, and a build needs at least 1\.0 MB/,
+    );
   });
 });
 

@@ -35,7 +35,9 @@ describe('command topics', () => {
 
   it('refuses commands outside the declared topics or in another part’s topic', () => {
     const owners = topicOwners([part('postgres', { topics: ['postgres'] })]);
-    expect(() => assertOwnCommands(part('redis', { topics: ['redis'] }), ['redis:create', 'apps:list'], owners)).toThrow(/outside its topics/);
+    expect(() => assertOwnCommands(part('redis', { topics: ['redis'] }), ['redis:create', 'apps:list'], owners)).toThrow(
+      /outside its topics/,
+    );
     expect(() => assertOwnCommands(part('core'), ['postgres:create'], owners)).toThrow(/belongs to part "postgres"/);
     expect(() => assertOwnCommands(part('postgres', { topics: ['postgres'] }), ['postgres', 'postgres:create'], owners)).not.toThrow();
   });
@@ -43,13 +45,24 @@ describe('command topics', () => {
   it('registers in declared order and checks each part as it registers', () => {
     const seen: string[] = [];
     const api = { commands: new CommandRegistry() } as unknown as PartApi;
-    const spec = (name: string) => ({ name, summary: name, usage: '', examples: [], arity: [0, 0] as [number, number], handler: () => undefined });
+    const spec = (name: string) => ({
+      name,
+      summary: name,
+      usage: '',
+      examples: [],
+      arity: [0, 0] as [number, number],
+      handler: () => undefined,
+    });
     const ordered = registerParts(
       [
-        part('b', { after: ['a'], topics: ['b'], register: ({ commands }) => {
-          seen.push('b');
-          commands.register(spec('b:x'));
-        } }),
+        part('b', {
+          after: ['a'],
+          topics: ['b'],
+          register: ({ commands }) => {
+            seen.push('b');
+            commands.register(spec('b:x'));
+          },
+        }),
         part('a', { register: () => void seen.push('a') }),
       ],
       api,
@@ -107,8 +120,18 @@ describe('part migrations', () => {
   });
 
   it('take the longer of two copies of one schema, and refuse copies that differ', () => {
-    expect(mergeSchemas([{ schema: 's', steps: ['a'] }, { schema: 's', steps: ['a', 'b'] }])).toEqual([{ schema: 's', steps: ['a', 'b'] }]);
-    expect(() => mergeSchemas([{ schema: 's', steps: ['a'] }, { schema: 's', steps: ['x', 'b'] }])).toThrow(/different migrations/);
+    expect(
+      mergeSchemas([
+        { schema: 's', steps: ['a'] },
+        { schema: 's', steps: ['a', 'b'] },
+      ]),
+    ).toEqual([{ schema: 's', steps: ['a', 'b'] }]);
+    expect(() =>
+      mergeSchemas([
+        { schema: 's', steps: ['a'] },
+        { schema: 's', steps: ['x', 'b'] },
+      ]),
+    ).toThrow(/different migrations/);
   });
 });
 

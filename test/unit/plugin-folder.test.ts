@@ -17,7 +17,8 @@ describe('plugin sources and names', () => {
   });
 
   it('refuses names that are not plain folder names', () => {
-    for (const name of ['../etc', 'a/b', 'Hello', '', '-x', '.hidden']) expect(() => assertPluginName(name), name).toThrow(/invalid plugin name/);
+    for (const name of ['../etc', 'a/b', 'Hello', '', '-x', '.hidden'])
+      expect(() => assertPluginName(name), name).toThrow(/invalid plugin name/);
     expect(assertPluginName('hello-2')).toBe('hello-2');
   });
 });

@@ -54,7 +54,19 @@ describe('passwords', () => {
   });
 
   it('refuses quotes, backslashes, whitespace, control and non-ASCII characters, and bad lengths', () => {
-    for (const password of ["it's-secret", 'say"hello"', 'back\\slash', 'two words', 'tab\there1', 'new\nline1', 'bell\u0007abc', 'pässwörd1', 'back`tick`', 'short', 'x'.repeat(129)]) {
+    for (const password of [
+      "it's-secret",
+      'say"hello"',
+      'back\\slash',
+      'two words',
+      'tab\there1',
+      'new\nline1',
+      'bell\u0007abc',
+      'pässwörd1',
+      'back`tick`',
+      'short',
+      'x'.repeat(129),
+    ]) {
       expect(() => assertPassword(password), password).toThrow(/invalid --password/);
     }
   });
@@ -73,9 +85,11 @@ describe('other flags', () => {
   it('image names and tags', () => {
     expect(assertImage('postgres')).toBe('postgres');
     expect(assertImage('registry.local:5000/team/postgres')).toBe('registry.local:5000/team/postgres');
-    for (const image of ['postgres:15', 'Postgres', 'a b', '--rm', 'x;y']) expect(() => assertImage(image), image).toThrow(/invalid --image/);
+    for (const image of ['postgres:15', 'Postgres', 'a b', '--rm', 'x;y'])
+      expect(() => assertImage(image), image).toThrow(/invalid --image/);
     expect(assertImageVersion('15.6-bookworm')).toBe('15.6-bookworm');
-    for (const version of ['', '-1', '15 6', "15'", 'x'.repeat(129)]) expect(() => assertImageVersion(version), version).toThrow(/invalid --image-version/);
+    for (const version of ['', '-1', '15 6', "15'", 'x'.repeat(129)])
+      expect(() => assertImageVersion(version), version).toThrow(/invalid --image-version/);
   });
 
   it('aliases are config-key-like and uppercased', () => {
@@ -86,7 +100,9 @@ describe('other flags', () => {
 
 describe('link URLs and keys', () => {
   it('builds the URL on the stable hostname, with the password percent-encoded', () => {
-    expect(serviceUrl(serviceHost('postgres', 'blog-db'), 'abc123', 'blog_db')).toBe('postgres://postgres:abc123@paas-postgres-blog-db:5432/blog_db');
+    expect(serviceUrl(serviceHost('postgres', 'blog-db'), 'abc123', 'blog_db')).toBe(
+      'postgres://postgres:abc123@paas-postgres-blog-db:5432/blog_db',
+    );
     const url = serviceUrl('h', 'p@ss:w/rd$(x)%#?', 'd');
     expect(url).toBe('postgres://postgres:p%40ss%3Aw%2Frd%24(x)%25%23%3F@h:5432/d');
     const parsed = new URL(url);

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
-import {
-  appReport,
-  globalReport,
-  planChange,
-  reportJson,
-  reportLabel,
-  singleValue,
-  type TopicSpec,
-} from '../../src/core/properties.js';
+import { appReport, globalReport, planChange, reportJson, reportLabel, singleValue, type TopicSpec } from '../../src/core/properties.js';
 import { Store } from '../../src/store/store.js';
 
 const topic: TopicSpec = {
@@ -44,7 +36,9 @@ describe('planChange', () => {
 
   it('refuses unknown keys and the wrong scope', () => {
     const { app } = fixture();
-    expect(() => planChange(topic, { app, global: false }, 'nope', '1')).toThrow(/unknown demo property "nope"; the properties are: size, mode, switch/);
+    expect(() => planChange(topic, { app, global: false }, 'nope', '1')).toThrow(
+      /unknown demo property "nope"; the properties are: size, mode, switch/,
+    );
     expect(() => planChange(topic, { app: undefined, global: true }, 'mode', 'x')).toThrow(/per app/);
     expect(() => planChange(topic, { app, global: false }, 'switch', 'true')).toThrow(/global only/);
   });

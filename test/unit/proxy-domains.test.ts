@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { appDomains, domainConflicts, globalVhost, isValidDomain, normalizeDomain, reservedDomainProblem } from '../../src/proxy/domains.js';
+import {
+  appDomains,
+  domainConflicts,
+  globalVhost,
+  isValidDomain,
+  normalizeDomain,
+  reservedDomainProblem,
+} from '../../src/proxy/domains.js';
 
 describe('normalizeDomain', () => {
   it('accepts host names and a leading wildcard, lowercased', () => {

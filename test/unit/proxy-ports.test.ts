@@ -106,7 +106,13 @@ describe('upstreams', () => {
   });
 
   it('sorts and dedupes, and drops what it cannot read back', () => {
-    expect(normalizeUpstreams([{ host: '10.0.0.10', port: 5000 }, { host: '10.0.0.9', port: 5000 }, { host: '10.0.0.9', port: 5000 }])).toEqual([
+    expect(
+      normalizeUpstreams([
+        { host: '10.0.0.10', port: 5000 },
+        { host: '10.0.0.9', port: 5000 },
+        { host: '10.0.0.9', port: 5000 },
+      ]),
+    ).toEqual([
       { host: '10.0.0.9', port: 5000 },
       { host: '10.0.0.10', port: 5000 },
     ]);
@@ -148,15 +154,26 @@ describe('publishClash', () => {
   const map = (...texts: string[]) => texts.map(parsePortMapping);
   const reserved = reservedPorts({ httpPort: 80, httpsPort: 443, apiPort: 8765, sshPort: 2222 });
 
-  it('a published port belongs to its app alone: not nginx\'s, not paas\'s, not another app\'s', () => {
-    expect(publishClash([{ app: 'a', ports: map('http:8080:5000') }], [{ app: 'b', ports: map('http:80:5000') }], reserved)).toBeUndefined();
-    expect(publishClash([{ app: 'a', ports: map('http:80:5000') }], [], reserved)).toContain('a cannot have port 80 to itself: PAAS_HTTP_PORT uses it');
+  it("a published port belongs to its app alone: not nginx's, not paas's, not another app's", () => {
+    expect(
+      publishClash([{ app: 'a', ports: map('http:8080:5000') }], [{ app: 'b', ports: map('http:80:5000') }], reserved),
+    ).toBeUndefined();
+    expect(publishClash([{ app: 'a', ports: map('http:80:5000') }], [], reserved)).toContain(
+      'a cannot have port 80 to itself: PAAS_HTTP_PORT uses it',
+    );
     expect(publishClash([{ app: 'a', ports: map('http:8765:5000') }], [], reserved)).toContain('the paas API');
     expect(publishClash([{ app: 'a', ports: map('http:9000:5000') }], [{ app: 'b', ports: map('http:9000:5000') }], reserved)).toContain(
       'app b (through nginx) uses it',
     );
-    expect(publishClash([{ app: 'a', ports: map('http:9000:5000') }, { app: 'c', ports: map('https:9000:443') }], [], reserved)).toContain(
-      'c cannot have port 9000 to itself: app a uses it',
-    );
+    expect(
+      publishClash(
+        [
+          { app: 'a', ports: map('http:9000:5000') },
+          { app: 'c', ports: map('https:9000:443') },
+        ],
+        [],
+        reserved,
+      ),
+    ).toContain('c cannot have port 9000 to itself: app a uses it');
   });
 });

@@ -40,7 +40,7 @@ function app(overrides: Partial<AppProxyState> = {}): AppProxyState {
 }
 
 describe('domains:disable and proxy:disable in the rendering', () => {
-  it('an app with domains disabled is its port\'s default server, for any host name', () => {
+  it("an app with domains disabled is its port's default server, for any host name", () => {
     const state = app({ vhostsDisabled: true, ports: [parsePortMapping('http:12000:5000')] });
     const text = renderAppConfig(state, options);
     expect(text).toContain('listen 0.0.0.0:12000 default_server;');
@@ -52,7 +52,10 @@ describe('domains:disable and proxy:disable in the rendering', () => {
   it('an app with its proxy disabled is not rendered at all', () => {
     expect(isRouted(app({ proxyDisabled: true }))).toBe(false);
     expect(isRouted(app({ vhostsDisabled: true, domains: [] }))).toBe(true);
-    expect(listenPorts([app({ proxyDisabled: true, ports: [parsePortMapping('http:8080:5000')] })], 80, 443)).toEqual({ http: [80], https: [443] });
+    expect(listenPorts([app({ proxyDisabled: true, ports: [parsePortMapping('http:8080:5000')] })], 80, 443)).toEqual({
+      http: [80],
+      https: [443],
+    });
   });
 });
 
@@ -62,7 +65,10 @@ describe('renderAppConfig', () => {
       app({
         ports: [parsePortMapping('http:80:5000'), parsePortMapping('https:443:5000')],
         cert: { crt: '/c/server.crt', key: '/c/server.key' },
-        challenges: [{ token: 'tok_1', keyAuthorization: 'tok_1.thumb-2' }, { token: 'bad"', keyAuthorization: 'bad".x' }],
+        challenges: [
+          { token: 'tok_1', keyAuthorization: 'tok_1.thumb-2' },
+          { token: 'bad"', keyAuthorization: 'bad".x' },
+        ],
       }),
       options,
     );
@@ -147,7 +153,12 @@ describe('renderAppConfig', () => {
 
   it('marks old containers kept during a rollout as backup servers', () => {
     const text = renderAppConfig(
-      app({ upstreams: [{ host: '172.18.0.4', port: 5000 }, { host: '172.18.0.2', port: 5000, backup: true }] }),
+      app({
+        upstreams: [
+          { host: '172.18.0.4', port: 5000 },
+          { host: '172.18.0.2', port: 5000, backup: true },
+        ],
+      }),
       options,
     );
     expect(text).toContain('  server 172.18.0.4:5000;\n  server 172.18.0.2:5000 backup;\n');
@@ -156,7 +167,11 @@ describe('renderAppConfig', () => {
 
 describe('default and main config', () => {
   it('listens on the configured ports and every mapped one, with a 404 default server', () => {
-    const ports = listenPorts([app({ ports: [parsePortMapping('http:8080:5000')] }), app({ name: 'x', domains: [], ports: [parsePortMapping('http:9090:5000')] })], 80, 443);
+    const ports = listenPorts(
+      [app({ ports: [parsePortMapping('http:8080:5000')] }), app({ name: 'x', domains: [], ports: [parsePortMapping('http:9090:5000')] })],
+      80,
+      443,
+    );
     expect(ports).toEqual({ http: [80, 8080], https: [443] });
     const text = renderDefaultServers(ports, options);
     expect(text).toContain('listen 0.0.0.0:8080 default_server;');
@@ -187,9 +202,15 @@ describe('default and main config', () => {
     expect(none).not.toContain('set_real_ip_from');
     expect(none).toContain('  geo $realip_remote_addr $paas_trusted_proxy {\n    default 0;\n  }');
     expect(none).toContain('    default $scheme;\n    "~*^1:(?<proto>https?)$" $proto;');
-    const text = renderMainConfig({ layout, includes: [], clientAddress: { trustedProxies: ['173.245.48.0/20', '::1/128'], realIpHeader: 'cf-connecting-ip' } });
+    const text = renderMainConfig({
+      layout,
+      includes: [],
+      clientAddress: { trustedProxies: ['173.245.48.0/20', '::1/128'], realIpHeader: 'cf-connecting-ip' },
+    });
     expect(text).toContain('    default 0;\n    173.245.48.0/20 1;\n    ::1/128 1;\n  }');
-    expect(text).toContain('  set_real_ip_from 173.245.48.0/20;\n  set_real_ip_from ::1/128;\n  real_ip_header cf-connecting-ip;\n  real_ip_recursive on;');
+    expect(text).toContain(
+      '  set_real_ip_from 173.245.48.0/20;\n  set_real_ip_from ::1/128;\n  real_ip_header cf-connecting-ip;\n  real_ip_recursive on;',
+    );
   });
 
   it('refuses paths nginx would misread', () => {
@@ -257,7 +278,25 @@ describe.skipIf(!existsSync(NGINX))('rendered configs pass nginx -t', () => {
   it('accepts a tree with plain, TLS, wildcard, IPv6 and unrouted apps', () => {
     const local = nginxLayout(scratch);
     for (const dir of [local.appsDir, local.confDir, local.logsDir, local.tmpDir, join(scratch, 'c')]) mkdirSync(dir, { recursive: true });
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=t.test', '-keyout', join(scratch, 'c/k'), '-out', join(scratch, 'c/c')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=t.test',
+        '-keyout',
+        join(scratch, 'c/k'),
+        '-out',
+        join(scratch, 'c/c'),
+      ],
+      { stdio: 'ignore' },
+    );
     const opts = { listen: '127.0.0.1', layout: local };
     const apps = [
       app({ ports: [parsePortMapping('http:18080:5000')] }),

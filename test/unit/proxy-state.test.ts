@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PROXY_KEYS, loadAppState, publishedPorts, serializeDomains, serializePortMap, type StateContext } from '../../src/proxy/app-state.js';
+import {
+  PROXY_KEYS,
+  loadAppState,
+  publishedPorts,
+  serializeDomains,
+  serializePortMap,
+  type StateContext,
+} from '../../src/proxy/app-state.js';
 import { publishedUrls } from '../../src/proxy/app-urls.js';
 import { isRouted } from '../../src/proxy/render.js';
 import { nginxLayout } from '../../src/proxy/layout.js';
@@ -29,7 +36,15 @@ describe('loadAppState', () => {
       ports: [{ scheme: 'http', host: 80, container: 3000 }],
       upstreams: [],
       cert: undefined,
-      settings: { 'client-max-body-size': '1m', 'proxy-connect-timeout': '2s', 'proxy-read-timeout': '60s', 'proxy-buffering': 'on', hsts: 'true', 'trusted-proxies': '', 'real-ip-header': 'x-forwarded-for' },
+      settings: {
+        'client-max-body-size': '1m',
+        'proxy-connect-timeout': '2s',
+        'proxy-read-timeout': '60s',
+        'proxy-buffering': 'on',
+        hsts: 'true',
+        'trusted-proxies': '',
+        'real-ip-header': 'x-forwarded-for',
+      },
       challenges: [],
       proxyDisabled: false,
       vhostsDisabled: false,
@@ -68,7 +83,10 @@ describe('loadAppState', () => {
     const state = loadAppState(context(properties), app);
     expect(state.domains).toEqual(['blog.com']);
     expect(state.ports.map((m) => `${m.scheme}:${m.host}`)).toEqual(['http:8080']);
-    expect(state.cert).toEqual({ crt: '/srv/paas/nginx/certs/blog/abcdef0123456789/server.crt', key: '/srv/paas/nginx/certs/blog/abcdef0123456789/server.key' });
+    expect(state.cert).toEqual({
+      crt: '/srv/paas/nginx/certs/blog/abcdef0123456789/server.crt',
+      key: '/srv/paas/nginx/certs/blog/abcdef0123456789/server.key',
+    });
     expect(state.upstreams).toEqual([{ host: '10.1.0.2', port: 5000 }]);
     expect(state.settings['proxy-buffering']).toBe('off');
   });

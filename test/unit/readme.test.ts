@@ -15,7 +15,16 @@ describe('README', () => {
   });
 
   it('documents every setting the daemon reads', () => {
-    for (const name of ['PAAS_HOME', 'PAAS_SSH_PORT', 'PAAS_API_PORT', 'PAAS_HTTP_PORT', 'PAAS_HTTPS_PORT', 'PAAS_LISTEN', 'PAAS_DOMAIN', 'DOCKER_HOST']) {
+    for (const name of [
+      'PAAS_HOME',
+      'PAAS_SSH_PORT',
+      'PAAS_API_PORT',
+      'PAAS_HTTP_PORT',
+      'PAAS_HTTPS_PORT',
+      'PAAS_LISTEN',
+      'PAAS_DOMAIN',
+      'DOCKER_HOST',
+    ]) {
       expect(readme).toContain(`\`${name}\``);
     }
   });

@@ -35,12 +35,7 @@ describe('redactArgv: what the daemon log keeps of a command line', () => {
   });
 
   it('keeps only the name of an unknown command (a typo of one that takes a secret)', () => {
-    expect(logged('postgres:craete', 'db', '--password', 'hunter2hunter2')).toEqual([
-      'postgres:craete',
-      REDACTED,
-      '--password',
-      REDACTED,
-    ]);
+    expect(logged('postgres:craete', 'db', '--password', 'hunter2hunter2')).toEqual(['postgres:craete', REDACTED, '--password', REDACTED]);
     expect(logged('postgres:craete', '--password=hunter2hunter2')).toEqual(['postgres:craete', `--password=${REDACTED}`]);
   });
 

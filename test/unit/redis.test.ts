@@ -19,7 +19,9 @@ describe('redis service definition', () => {
     // DEBUG (redis:import's reload) only from inside the container, never from a linked app.
     expect(args.join(' ')).toContain('--enable-debug-command local');
     expect(REDIS.dataPath('7')).toBe('/data');
-    expect(REDIS.container({ name: 'c', password: 'pw', image: 'redis:7', memoryMb: null, dataPath: '/data' }).cmd).toEqual(redisServerArgs('pw'));
+    expect(REDIS.container({ name: 'c', password: 'pw', image: 'redis:7', memoryMb: null, dataPath: '/data' }).cmd).toEqual(
+      redisServerArgs('pw'),
+    );
   });
 
   it('leaves out --enable-debug-command for redis 6 and older, which would refuse to start with it', () => {

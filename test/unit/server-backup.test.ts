@@ -36,7 +36,16 @@ describe('backup archive entries', () => {
   });
 
   it('reads a manifest paas wrote and refuses anything else', () => {
-    const good = { format: 1, paas: '0.1.0', createdAt: 'now', instance: 'abcd1234', apps: ['blog'], sealed: true, withData: false, withImages: true };
+    const good = {
+      format: 1,
+      paas: '0.1.0',
+      createdAt: 'now',
+      instance: 'abcd1234',
+      apps: ['blog'],
+      sealed: true,
+      withData: false,
+      withImages: true,
+    };
     expect(parseManifest(good)).toEqual(good);
     expect(() => parseManifest({ ...good, format: 2 })).toThrow('this backup has format 2, which this paas cannot read');
     expect(() => parseManifest({ ...good, instance: '../x' })).toThrow('no valid instance');
@@ -50,7 +59,11 @@ describe('database copy', () => {
     const app = live.apps.create('blog');
     live.configVars.set(app.id, { SECRET: 'x' });
     live.apiTokens.add('pusher', 'hash');
-    live.db.prepare("INSERT INTO releases (app_id, version, image, config, formation, port, description, actor, created_at) VALUES (?, 1, 'paas-old00000/blog:v1', '{}', '{}', 5000, 'Deploy', 'root', 'now')").run(app.id);
+    live.db
+      .prepare(
+        "INSERT INTO releases (app_id, version, image, config, formation, port, description, actor, created_at) VALUES (?, 1, 'paas-old00000/blog:v1', '{}', '{}', 5000, 'Deploy', 'root', 'now')",
+      )
+      .run(app.id);
     await snapshotDatabase(live.db, join(scratch, 'snapshot.db'));
     live.close();
 

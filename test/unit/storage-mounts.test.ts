@@ -69,7 +69,9 @@ describe('checkHostPath', () => {
 
 describe('stored mounts', () => {
   it("render as Docker's binds and ignore what is unreadable", () => {
-    const mounts = parseStoredMounts(JSON.stringify([{ host: '/a', container: '/b', readonly: true }, { host: 1 }, { host: '/c', container: '/d' }]));
+    const mounts = parseStoredMounts(
+      JSON.stringify([{ host: '/a', container: '/b', readonly: true }, { host: 1 }, { host: '/c', container: '/d' }]),
+    );
     expect(mounts.map(bindOf)).toEqual(['/a:/b:ro', '/c:/d']);
     expect(parseStoredMounts('not json')).toEqual([]);
     expect(parseStoredMounts(undefined)).toEqual([]);

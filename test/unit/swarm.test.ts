@@ -43,7 +43,11 @@ describe('the Swarm service of a process type', () => {
     expect(web.Mode).toEqual({ Replicated: { Replicas: 3 } });
     expect(web.EndpointSpec.Ports).toEqual([{ Protocol: 'tcp', TargetPort: 5000, PublishMode: 'host' }]);
     expect(web.UpdateConfig).toMatchObject({ Order: 'start-first', Parallelism: 1, FailureAction: 'rollback' });
-    expect(web.TaskTemplate.ContainerSpec).toMatchObject({ Image: 'reg:5000/paas-abc/blog:v4', Args: ['/bin/sh', '-c', 'httpd -f'], StopGracePeriod: 30e9 });
+    expect(web.TaskTemplate.ContainerSpec).toMatchObject({
+      Image: 'reg:5000/paas-abc/blog:v4',
+      Args: ['/bin/sh', '-c', 'httpd -f'],
+      StopGracePeriod: 30e9,
+    });
     expect(web.TaskTemplate.ContainerSpec.Env).toEqual(expect.arrayContaining(['SECRET=s', 'PORT=5000', 'DYNO=web.{{.Task.Slot}}']));
     expect(web.TaskTemplate.ContainerSpec.Labels).toMatchObject({ 'paas.release': '4', 'paas.role': 'swarm-task', 'paas.process': 'web' });
     expect(web.TaskTemplate.Resources.Limits).toMatchObject({ MemoryBytes: 256 * 1024 ** 2, NanoCPUs: 5e8 });

@@ -35,7 +35,11 @@ export const DEPENDENCY_DIRS: readonly string[] = ['.venv', 'node_modules'];
  * under a dependency folder → `deps/…`; undefined for the archive's top folder itself. Pure.
  */
 export function contextNameFor(slugEntry: string): string | undefined {
-  const parts = slugEntry.replace(/^\.?\//, '').split('/').filter(Boolean).slice(1);
+  const parts = slugEntry
+    .replace(/^\.?\//, '')
+    .split('/')
+    .filter(Boolean)
+    .slice(1);
   if (parts.length === 0) return undefined;
   return `${DEPENDENCY_DIRS.includes(parts[0]) ? 'deps' : 'app'}/${parts.join('/')}`;
 }

@@ -9,7 +9,12 @@ export function registerBuilderCommands(api: PartApi): void {
       'build-dir: the folder of the repository that is built, for both builders: its Dockerfile, Procfile and\n' +
       'app.json are the ones read. selected: unset, a Dockerfile in that folder (the root without build-dir)\n' +
       'picks dockerfile, else buildpacks.',
-    setExamples: ['paas builder:set blog selected buildpacks', 'paas builder:set blog build-dir apps/web', 'paas builder:set --global selected dockerfile', 'paas builder:set blog selected'],
+    setExamples: [
+      'paas builder:set blog selected buildpacks',
+      'paas builder:set blog build-dir apps/web',
+      'paas builder:set --global selected dockerfile',
+      'paas builder:set blog selected',
+    ],
     reportSummary: "Show an app's builder settings",
   });
 }

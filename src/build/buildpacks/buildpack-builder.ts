@@ -1,3 +1,4 @@
+// Longer than 300 lines: one build container's life in order (detect, compile, release, commit), with the error paths of each step beside it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -85,7 +86,11 @@ export class BuildpackBuilder implements Builder {
     const fetched: FetchedBuildpack[] = [];
     for (const source of selection.sources) {
       fetched.push(
-        await fetchBuildpack(source, { cacheDir: join(this.deps.paths.home, 'buildpacks-cache'), onLine: request.detail, allowPrivateUrls }),
+        await fetchBuildpack(source, {
+          cacheDir: join(this.deps.paths.home, 'buildpacks-cache'),
+          onLine: request.detail,
+          allowPrivateUrls,
+        }),
       );
     }
     const limits = resourceLimits(this.deps.store.properties, app.id, BUILD_PROCESS_TYPE);
@@ -172,7 +177,9 @@ export class BuildpackBuilder implements Builder {
       } catch {
         throw new UserError(
           `the stack image "${printable(custom)}" (${origin}) is not on this server; build or load it first, ` +
-            'or go back to the default stack with: paas buildpacks:set-property ' + (own ? 'APP' : '--global') + ' stack',
+            'or go back to the default stack with: paas buildpacks:set-property ' +
+            (own ? 'APP' : '--global') +
+            ' stack',
         );
       }
       const run = labels[STACK_LABELS.run];
@@ -239,7 +246,9 @@ export class BuildpackBuilder implements Builder {
     const state = (await failed.container.container.inspect().catch(() => undefined))?.State;
     if (state?.OOMKilled) {
       const limit = failed.limits.memory ? `its limit of ${formatMemory(failed.limits.memory)}` : 'the memory available';
-      return new UserError(`the build ran out of memory (${limit}); raise it with: paas resource:limit ${app} --process-type build --memory 2g`);
+      return new UserError(
+        `the build ran out of memory (${limit}); raise it with: paas resource:limit ${app} --process-type build --memory 2g`,
+      );
     }
     if (failed.problem) return new UserError(`build failed: ${failed.problem}`);
     if (failed.reason) return new UserError(`build failed: ${failed.reason}`);
@@ -270,7 +279,8 @@ function releaseOf(text: Buffer | undefined): ReleaseInfo {
   try {
     return parseReleaseYaml(text?.toString('utf8') ?? '');
   } catch (error) {
-    if (error instanceof ReleaseYamlError) throw new UserError(`the buildpack's bin/release printed YAML paas cannot read: ${error.message}`);
+    if (error instanceof ReleaseYamlError)
+      throw new UserError(`the buildpack's bin/release printed YAML paas cannot read: ${error.message}`);
     throw error;
   }
 }

@@ -22,7 +22,6 @@ export interface BuildpackPolicy {
   allowPrivateUrls: boolean;
 }
 
-
 const REMOTE_TRANSPORTS: readonly GitTransport[] = ['https', 'ssh'];
 
 export function trustOf(actor: Actor): BuildpackTrust {

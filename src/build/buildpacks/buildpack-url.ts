@@ -18,7 +18,8 @@ const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
 const SCP_LIKE = /^([A-Za-z0-9._][A-Za-z0-9._-]*)@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):([^\s]+)$/;
 const GIT_SCHEMES = /^(https?|git|ssh|git\+ssh|git\+https?):\/\/([^\s/]+)\/\S+$/i;
 /** `[user[:password]@]host[:port]`; a host never starts with "-" (ssh would read it as an option). */
-const AUTHORITY = /^(?:([A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[^@]*)?@)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+const AUTHORITY =
+  /^(?:([A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[^@]*)?@)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 const TARBALL = /\.(tgz|tar\.gz|tbz|tar\.bz2?|tar)$/i;
 
 /** Heroku's short names of its official buildpacks, and the built-in serving the same language. */
@@ -111,7 +112,12 @@ export function buildpackDirName(source: BuildpackSource, index: number): string
   const raw =
     source.kind === 'builtin'
       ? source.id.slice('paas/'.length)
-      : (source.kind === 'git' ? source.remote : source.path).replace(/\/+$/, '').split(/[/:]/).pop() ?? 'buildpack';
-  const name = raw.replace(/\.git$/, '').replace(/^heroku-buildpack-/, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'buildpack';
+      : ((source.kind === 'git' ? source.remote : source.path).replace(/\/+$/, '').split(/[/:]/).pop() ?? 'buildpack');
+  const name =
+    raw
+      .replace(/\.git$/, '')
+      .replace(/^heroku-buildpack-/, '')
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40) || 'buildpack';
   return `${String(index + 1).padStart(2, '0')}_${name}`;
 }

@@ -17,10 +17,7 @@ const INDEX_FLAG: Record<string, FlagSpec> = {
   index: { type: 'string', description: 'position in the list, from 1', placeholder: 'N' },
 };
 /** buildpacks:set-property and buildpacks:report: the stack, and the list as read-only fields. */
-export function buildpacksTopic(
-  api: Pick<PartApi, 'store' | 'instance'>,
-  cacheExists: (volume: string) => Promise<boolean>,
-): TopicSpec {
+export function buildpacksTopic(api: Pick<PartApi, 'store' | 'instance'>, cacheExists: (volume: string) => Promise<boolean>): TopicSpec {
   return {
     topic: 'buildpacks',
     namespace: SETTINGS.buildpacksNamespace,
@@ -38,7 +35,8 @@ export function buildpacksTopic(
         summary: 'true lets buildpack git URLs reach private and loopback addresses (an internal git server); set on the server only',
         default: 'false',
         validate: (value) => {
-          if (value !== 'true' && value !== 'false') throw new UserError(`${SETTINGS.allowPrivateUrls} must be true or false (got "${printable(value)}")`);
+          if (value !== 'true' && value !== 'false')
+            throw new UserError(`${SETTINGS.allowPrivateUrls} must be true or false (got "${printable(value)}")`);
           return value === 'true' ? value : '';
         },
       },
@@ -134,7 +132,8 @@ export function registerBuildpacksCommands(api: PartApi, cacheExists: (volume: s
         let at: number;
         if (url !== undefined) {
           at = urls.indexOf(url.trim());
-          if (at === -1) throw new UserError(`${app.name} has no buildpack ${printable(url)}; see them with: paas buildpacks:list ${app.name}`);
+          if (at === -1)
+            throw new UserError(`${app.name} has no buildpack ${printable(url)}; see them with: paas buildpacks:list ${app.name}`);
         } else if (ctx.flags.index !== undefined) {
           at = position(ctx.flags.index, urls.length);
         } else {
@@ -193,6 +192,7 @@ function position(raw: string | boolean | undefined, size: number): number {
   const text = String(raw);
   const index = Number(text);
   if (!/^\d+$/.test(text) || index < 1) throw new UserError(`--index must be a number from 1 (got "${printable(text)}")`);
-  if (index > size) throw new UserError(`--index ${index} is past the end of the list (${Math.max(size, 0)} ${size === 1 ? 'place' : 'places'})`);
+  if (index > size)
+    throw new UserError(`--index ${index} is past the end of the list (${Math.max(size, 0)} ${size === 1 ? 'place' : 'places'})`);
   return index - 1;
 }

@@ -64,7 +64,6 @@ export const buildpacksPart: Part = {
       const row = store.apps.find(app);
       if (row) await removeCache(docker, api, row.id).catch(() => undefined);
     });
-
   },
 };
 

@@ -71,7 +71,9 @@ async function networkReach(source: Extract<BuildpackSource, { kind: 'git' }>, a
   try {
     addresses = (await lookup(source.host, { all: true, verbatim: true })).map((entry) => entry.address);
   } catch (error) {
-    throw new UserError(`could not clone buildpack ${printable(source.url)}: cannot resolve ${printable(source.host)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UserError(
+      `could not clone buildpack ${printable(source.url)}: cannot resolve ${printable(source.host)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   const blocked = addresses.find(isPrivateAddress);
   if (!allowPrivateUrls && blocked !== undefined) throw privateHostError(source.url, source.host, blocked);
@@ -117,7 +119,9 @@ async function gitBuildpack(
   try {
     await runGit(['cat-file', '-e', `${commit}:bin/compile`], mirror);
   } catch {
-    throw new UserError(`buildpack ${printable(url)} has no bin/compile at ${commit.slice(0, 7)}; a buildpack needs bin/detect, bin/compile and bin/release`);
+    throw new UserError(
+      `buildpack ${printable(url)} has no bin/compile at ${commit.slice(0, 7)}; a buildpack needs bin/detect, bin/compile and bin/release`,
+    );
   }
   return {
     url,
@@ -161,10 +165,15 @@ function isGitRepository(path: string): boolean {
 function runGit(args: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = GIT_ENV): Promise<string> {
   const argv = cwd ? ['-C', cwd, ...args] : [...args];
   return new Promise((resolve, reject) => {
-    execFile('git', argv, { env: { ...process.env, ...env }, timeout: GIT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(error, { stderr }));
-      else resolve(stdout);
-    });
+    execFile(
+      'git',
+      argv,
+      { env: { ...process.env, ...env }, timeout: GIT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(Object.assign(error, { stderr }));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -181,7 +190,9 @@ function spawnTar(command: string, args: readonly string[]): { stream: Readable;
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<void>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed: ${oneLine(stderr) || `exit code ${code}`}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} failed: ${oneLine(stderr) || `exit code ${code}`}`)),
+    );
   });
   return { stream: child.stdout, done };
 }

@@ -128,7 +128,11 @@ async function makeBase(docker: Docker, definition: StackDefinition, hash: strin
   emit(`No registry reachable: bootstrapping Debian ${STACK_SUITE} from ${definition.mirror.main}`);
   const rootfs = mkdtempSync(join(existsSync('/var/tmp') ? '/var/tmp' : tmpdir(), 'paas-stack-rootfs-'));
   try {
-    await debootstrap(definition.base.args.map((arg) => (arg === 'ROOTFS' ? rootfs : arg)), rootfs, emit);
+    await debootstrap(
+      definition.base.args.map((arg) => (arg === 'ROOTFS' ? rootfs : arg)),
+      rootfs,
+      emit,
+    );
     for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) removeFilesIn(join(rootfs, dir));
     emit(`Importing the root file system as ${STACK_IMAGES.base}`);
     const [repo, tag] = STACK_IMAGES.base.split(':') as [string, string];

@@ -36,7 +36,10 @@ export const appsPart: Part = {
       handler({ flags, stdout }) {
         const apps = store.apps.list();
         if (flags.format === 'json') {
-          writeJson(stdout, apps.map((app) => ({ name: app.name, createdAt: app.createdAt })));
+          writeJson(
+            stdout,
+            apps.map((app) => ({ name: app.name, createdAt: app.createdAt })),
+          );
           return;
         }
         writeLine(stdout, '=====> My Apps');

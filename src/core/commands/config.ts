@@ -99,7 +99,8 @@ export const configPart: Part = {
         noExtra(resolved.rest);
         const text = await readStdin(ctx.stdin);
         const vars = parseConfigImport(text, ctx.flags.format === 'json' ? 'json' : 'envfile');
-        if (Object.keys(vars).length === 0) throw new UserError('config:import: no KEY=VALUE in the input (pipe a file: paas config:import APP < .env)');
+        if (Object.keys(vars).length === 0)
+          throw new UserError('config:import: no KEY=VALUE in the input (pipe a file: paas config:import APP < .env)');
         await setVars(ctx, resolved, vars);
       },
     });
@@ -182,10 +183,14 @@ export const configPart: Part = {
       summary: "Export the app's environment (global vars included) for a shell, a .env file or JSON",
       usage: `[--global] APP [--format ${EXPORT_FORMATS.join('|')}]`,
       description:
-        'exports (the default): export KEY=\'value\' lines for eval. shell: KEY=\'value\' pairs on one line.\n' +
-        "docker-args: --env=KEY='value' on one line, for docker run. envfile: KEY=\"value\" lines (.env).\n" +
+        "exports (the default): export KEY='value' lines for eval. shell: KEY='value' pairs on one line.\n" +
+        'docker-args: --env=KEY=\'value\' on one line, for docker run. envfile: KEY="value" lines (.env).\n' +
         'json: an object; json-list: [{"name", "value"}]; pretty: aligned KEY: value lines.',
-      examples: ['paas config:export blog --format envfile > .env', 'eval "$(paas config:export blog)"', 'docker run $(paas config:export blog --format docker-args) ...'],
+      examples: [
+        'paas config:export blog --format envfile > .env',
+        'eval "$(paas config:export blog)"',
+        'docker run $(paas config:export blog --format docker-args) ...',
+      ],
       flags: {
         ...GLOBAL,
         format: {

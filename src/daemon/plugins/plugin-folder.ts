@@ -27,7 +27,11 @@ export function assertPluginName(name: string): string {
 /** The name a plugin is installed under when --name is not given: its folder or repository name. Pure. */
 export function defaultPluginName(source: string): string {
   const last = basename(source.replace(/\/+$/, '')).replace(/\.git$/, '');
-  return last.toLowerCase().replace(/^(paas|dokku)-(plugin-)?/, '').replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
+  return last
+    .toLowerCase()
+    .replace(/^(paas|dokku)-(plugin-)?/, '')
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '');
 }
 
 /** `https://`, `ssh://`, `git://` URLs and scp-like `git@host:repo.git` are cloned; everything else is a folder. Pure. */

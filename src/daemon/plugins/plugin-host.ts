@@ -69,7 +69,10 @@ export class PluginHost {
     const api = this.gatedApi(plugin);
     try {
       this.checkNames(parts);
-      migrateParts(this.api.store.db, parts.map((part) => part.migrations));
+      migrateParts(
+        this.api.store.db,
+        parts.map((part) => part.migrations),
+      );
       const owners = topicOwners([...this.builtins, ...this.loadedParts(), ...parts]);
       for (const part of parts) {
         const before = new Set(this.api.commands.names());
@@ -119,7 +122,9 @@ export class PluginHost {
     for (const part of parts) {
       const candidate = part as Partial<Part> | undefined;
       if (!candidate || typeof candidate.name !== 'string' || typeof candidate.register !== 'function') {
-        throw new Error('its default export must be a part ({ name, description, topics, register }) or a function of the kit returning one');
+        throw new Error(
+          'its default export must be a part ({ name, description, topics, register }) or a function of the kit returning one',
+        );
       }
       if (!candidate.topics?.length) throw new Error(`part "${candidate.name}" declares no command topics (topics: ['${candidate.name}'])`);
     }

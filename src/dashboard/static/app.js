@@ -15,7 +15,8 @@ function el(spec, attrs = {}, ...children) {
     else if (key === 'text') node.textContent = value;
     else node.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : String(child));
+  for (const child of children.flat())
+    if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : String(child));
   return node;
 }
 
@@ -42,7 +43,12 @@ async function api(method, path, body) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
-  const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, data.error || `${response.status} ${response.statusText}`);
   return data;
@@ -90,16 +96,39 @@ const ago = (iso) => {
   return `${Math.round(seconds / 86400)} d ago`;
 };
 const duration = (build) => (build.finishedAt ? (Date.parse(build.finishedAt) - Date.parse(build.startedAt)) / 1000 : undefined);
-const badge = (text) => el(`span.badge.${/^(running|succeeded)$/.test(text) ? 'ok' : /fail|stopped/.test(text) ? 'bad' : 'warn'}`, { text });
-const counts = (processes) => Object.entries(processes).map(([type, count]) => `${type}=${count}`).join(' ') || 'none';
-const table = (header, rows) => el('div.table-wrap', {}, el('table', {}, el('thead', {}, el('tr', {}, header.map((h) => el('th', { text: h })))), el('tbody', {}, rows)));
+const badge = (text) =>
+  el(`span.badge.${/^(running|succeeded)$/.test(text) ? 'ok' : /fail|stopped/.test(text) ? 'bad' : 'warn'}`, { text });
+const counts = (processes) =>
+  Object.entries(processes)
+    .map(([type, count]) => `${type}=${count}`)
+    .join(' ') || 'none';
+const table = (header, rows) =>
+  el(
+    'div.table-wrap',
+    {},
+    el(
+      'table',
+      {},
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          header.map((h) => el('th', { text: h })),
+        ),
+      ),
+      el('tbody', {}, rows),
+    ),
+  );
 const enc = encodeURIComponent;
 
 // ------------------------------------------------------------------------------------------ pages
 
 async function appsPage(main) {
   const apps = await api('GET', '/apps');
-  render(main, 
+  render(
+    main,
     el('h1', { text: 'Apps' }),
     apps.length === 0 ? el('p.muted', { text: 'No apps yet. Create one with: paas apps:create NAME, then git push.' }) : null,
     el(
@@ -113,10 +142,18 @@ async function appsPage(main) {
           el(
             'dl',
             {},
-            el('dt', { text: 'State' }), el('dd', {}, badge(app.status)),
-            el('dt', { text: 'Release' }), el('dd', { text: app.release || '–' }),
-            el('dt', { text: 'Processes' }), el('dd', { text: counts(app.processes) }),
-            el('dt', { text: 'URLs' }), el('dd', {}, app.urls.length ? app.urls.map((url) => el('div', {}, el('a', { href: url, text: url, rel: 'noreferrer' }))) : '–'),
+            el('dt', { text: 'State' }),
+            el('dd', {}, badge(app.status)),
+            el('dt', { text: 'Release' }),
+            el('dd', { text: app.release || '–' }),
+            el('dt', { text: 'Processes' }),
+            el('dd', { text: counts(app.processes) }),
+            el('dt', { text: 'URLs' }),
+            el(
+              'dd',
+              {},
+              app.urls.length ? app.urls.map((url) => el('div', {}, el('a', { href: url, text: url, rel: 'noreferrer' }))) : '–',
+            ),
             el('dt', { text: 'Last deploy' }),
             el('dd', {}, app.lastDeploy ? [badge(app.lastDeploy.status), ' ', ago(app.lastDeploy.startedAt)] : '–'),
           ),
@@ -138,14 +175,28 @@ async function appPage(main, name) {
     api('GET', `${path}/certs`).catch(() => ({})),
   ]);
   const current = releases[0];
-  const restartNote = app.status === 'running'
-    ? `Saving makes a new release and restarts ${counts(processes.scale)} with zero downtime.`
-    : 'Saving stores the value; the app gets it at its next deploy.';
+  const restartNote =
+    app.status === 'running'
+      ? `Saving makes a new release and restarts ${counts(processes.scale)} with zero downtime.`
+      : 'Saving stores the value; the app gets it at its next deploy.';
 
-  render(main, 
+  render(
+    main,
     el('h1', {}, name, ' ', badge(app.status)),
-    el('p', {}, `Release ${app.release || '–'} · ${counts(app.processes)} · `, app.urls.map((url) => el('a', { href: url, text: url, rel: 'noreferrer' })).flatMap((a) => [a, ' '])),
-    el('div.row', {}, el('button.secondary', { text: 'Restart', onclick: (e) => confirm(`Restart ${name}?`) && act(e.target, () => api('POST', `${path}/restart`)) })),
+    el(
+      'p',
+      {},
+      `Release ${app.release || '–'} · ${counts(app.processes)} · `,
+      app.urls.map((url) => el('a', { href: url, text: url, rel: 'noreferrer' })).flatMap((a) => [a, ' ']),
+    ),
+    el(
+      'div.row',
+      {},
+      el('button.secondary', {
+        text: 'Restart',
+        onclick: (e) => confirm(`Restart ${name}?`) && act(e.target, () => api('POST', `${path}/restart`)),
+      }),
+    ),
     buildsSection(path, builds),
     releasesSection(path, releases, current),
     configSection(path, config, restartNote),
@@ -179,10 +230,23 @@ function buildsSection(path, builds) {
     durationsPlot(builds),
     builds.length === 0
       ? el('p.muted', { text: 'No builds yet: git push to deploy.' })
-      : table(['Build', 'Status', 'Started', 'Took', 'By', ''], builds.slice(0, 10).map((b) =>
-          el('tr', {}, el('td', { text: `#${b.id}` }), el('td', {}, badge(b.status)), el('td', { text: ago(b.startedAt) }),
-            el('td', { text: duration(b) === undefined ? '…' : `${duration(b).toFixed(0)} s` }), el('td', { text: b.actor }),
-            el('td', {}, el('button.link', { text: b.status === 'running' ? 'Watch live' : 'Log', onclick: () => open(b) }))))),
+      : table(
+          ['Build', 'Status', 'Started', 'Took', 'By', ''],
+          builds
+            .slice(0, 10)
+            .map((b) =>
+              el(
+                'tr',
+                {},
+                el('td', { text: `#${b.id}` }),
+                el('td', {}, badge(b.status)),
+                el('td', { text: ago(b.startedAt) }),
+                el('td', { text: duration(b) === undefined ? '…' : `${duration(b).toFixed(0)} s` }),
+                el('td', { text: b.actor }),
+                el('td', {}, el('button.link', { text: b.status === 'running' ? 'Watch live' : 'Log', onclick: () => open(b) })),
+              ),
+            ),
+        ),
     pre,
   );
   const running = builds.find((b) => b.status === 'running');
@@ -209,19 +273,39 @@ function watchForBuild(path, newest) {
 
 /** Bars of the last 20 builds' durations (seconds), green when they succeeded. */
 function durationsPlot(builds) {
-  const done = builds.filter((b) => duration(b) !== undefined).slice(0, 20).reverse();
+  const done = builds
+    .filter((b) => duration(b) !== undefined)
+    .slice(0, 20)
+    .reverse();
   if (done.length < 1) return null;
   const max = Math.max(...done.map(duration), 1);
   const width = 400;
   const bar = width / Math.max(done.length, 12);
-  const svg = svgEl('svg', { class: 'plot', viewBox: `0 0 ${width} 100`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'deploy durations' });
+  const svg = svgEl('svg', {
+    class: 'plot',
+    viewBox: `0 0 ${width} 100`,
+    preserveAspectRatio: 'none',
+    role: 'img',
+    'aria-label': 'deploy durations',
+  });
   done.forEach((b, i) => {
     const h = (duration(b) / max) * 85;
-    const rect = svgEl('rect', { x: i * bar + 1, y: 100 - h, width: Math.max(bar - 2, 1), height: h, fill: b.status === 'succeeded' ? '#2f855a' : '#c53030' });
+    const rect = svgEl('rect', {
+      x: i * bar + 1,
+      y: 100 - h,
+      width: Math.max(bar - 2, 1),
+      height: h,
+      fill: b.status === 'succeeded' ? '#2f855a' : '#c53030',
+    });
     rect.append(svgEl('title', {}, `#${b.id}: ${duration(b).toFixed(1)} s`));
     svg.append(rect);
   });
-  return el('div', {}, el('div.legend', { text: `Deploy durations of the last ${done.length} builds, longest ${max.toFixed(0)} s (red: failed)` }), svg);
+  return el(
+    'div',
+    {},
+    el('div.legend', { text: `Deploy durations of the last ${done.length} builds, longest ${max.toFixed(0)} s (red: failed)` }),
+    svg,
+  );
 }
 
 function svgEl(tag, attrs, text) {
@@ -236,13 +320,33 @@ function releasesSection(path, releases, current) {
     'section',
     { id: 'releases' },
     el('h2', { text: 'Releases' }),
-    releases.length === 0 ? el('p.muted', { text: 'No releases yet.' }) : table(['Version', 'Description', 'By', 'Created', ''], releases.slice(0, 15).map((r) =>
-      el('tr', { 'data-version': r.version },
-        el('td', { text: `v${r.version}` }), el('td', { text: r.description }), el('td', { text: r.actor }), el('td', { text: ago(r.createdAt) }),
-        el('td', {}, r === current ? el('span.muted', { text: 'current' }) : el('button.secondary', {
-          text: `Roll back to v${r.version}`,
-          onclick: (e) => confirm(`Roll back to v${r.version}? This makes a new release with v${r.version}'s code and config.`) && act(e.target, () => api('POST', `${path}/rollback`, { version: r.version })),
-        }))))),
+    releases.length === 0
+      ? el('p.muted', { text: 'No releases yet.' })
+      : table(
+          ['Version', 'Description', 'By', 'Created', ''],
+          releases.slice(0, 15).map((r) =>
+            el(
+              'tr',
+              { 'data-version': r.version },
+              el('td', { text: `v${r.version}` }),
+              el('td', { text: r.description }),
+              el('td', { text: r.actor }),
+              el('td', { text: ago(r.createdAt) }),
+              el(
+                'td',
+                {},
+                r === current
+                  ? el('span.muted', { text: 'current' })
+                  : el('button.secondary', {
+                      text: `Roll back to v${r.version}`,
+                      onclick: (e) =>
+                        confirm(`Roll back to v${r.version}? This makes a new release with v${r.version}'s code and config.`) &&
+                        act(e.target, () => api('POST', `${path}/rollback`, { version: r.version })),
+                    }),
+              ),
+            ),
+          ),
+        ),
   );
 }
 
@@ -252,51 +356,109 @@ function configSection(path, config, restartNote) {
   const save = (key, value, button) => act(button, () => api('PATCH', `${path}/config`, { vars: { [key]: value } }));
   const rows = Object.entries(config).map(([key, masked]) => {
     const cell = el('td.value', { text: masked });
-    return el('tr', { 'data-key': key },
+    return el(
+      'tr',
+      { 'data-key': key },
       el('td.value', { text: key }),
       cell,
-      el('td', {},
-        el('button.link', { text: 'Reveal', onclick: async () => {
-          try {
-            cell.textContent = (await api('GET', `${path}/config?reveal=true`))[key] ?? '';
-          } catch (error) { show(error.message); }
-        } }), ' · ',
-        el('button.link', { text: 'Edit', onclick: () => { keyInput.value = key; valueInput.value = ''; valueInput.focus(); } }), ' · ',
-        el('button.link', { text: 'Unset', onclick: (e) => confirm(`Unset ${key}? ${restartNote}`) && act(e.target, () => api('DELETE', `${path}/config/${enc(key)}`)) })));
+      el(
+        'td',
+        {},
+        el('button.link', {
+          text: 'Reveal',
+          onclick: async () => {
+            try {
+              cell.textContent = (await api('GET', `${path}/config?reveal=true`))[key] ?? '';
+            } catch (error) {
+              show(error.message);
+            }
+          },
+        }),
+        ' · ',
+        el('button.link', {
+          text: 'Edit',
+          onclick: () => {
+            keyInput.value = key;
+            valueInput.value = '';
+            valueInput.focus();
+          },
+        }),
+        ' · ',
+        el('button.link', {
+          text: 'Unset',
+          onclick: (e) => confirm(`Unset ${key}? ${restartNote}`) && act(e.target, () => api('DELETE', `${path}/config/${enc(key)}`)),
+        }),
+      ),
+    );
   });
   return el(
     'section',
     { id: 'config' },
     el('h2', { text: 'Config vars' }),
     rows.length ? table(['Key', 'Value', ''], rows) : el('p.muted', { text: 'No config vars.' }),
-    el('form.row', { onsubmit: (e) => { e.preventDefault(); save(keyInput.value.trim(), valueInput.value, e.submitter); } },
-      keyInput, valueInput, el('button', { type: 'submit', text: 'Save' })),
+    el(
+      'form.row',
+      {
+        onsubmit: (e) => {
+          e.preventDefault();
+          save(keyInput.value.trim(), valueInput.value, e.submitter);
+        },
+      },
+      keyInput,
+      valueInput,
+      el('button', { type: 'submit', text: 'Save' }),
+    ),
     el('p.muted', { text: restartNote }),
   );
 }
 
 function processesSection(path, processes) {
-  const inputs = Object.entries(processes.scale).map(([type, count]) => [type, el('input.count', { type: 'number', min: 0, max: 100, value: count, name: type, 'aria-label': `${type} count` })]);
-  const statuses = Object.entries(processes.report).filter(([key]) => /^status-/.test(key) || /^ps-status-/.test(key)).filter(([key]) => !key.startsWith('ps-'));
+  const inputs = Object.entries(processes.scale).map(([type, count]) => [
+    type,
+    el('input.count', { type: 'number', min: 0, max: 100, value: count, name: type, 'aria-label': `${type} count` }),
+  ]);
+  const statuses = Object.entries(processes.report)
+    .filter(([key]) => /^status-/.test(key) || /^ps-status-/.test(key))
+    .filter(([key]) => !key.startsWith('ps-'));
   return el(
     'section',
     { id: 'processes' },
     el('h2', { text: 'Processes' }),
-    inputs.length === 0 ? el('p.muted', { text: 'No process types until the first deploy.' }) : el('form.row', {
-      onsubmit: (e) => {
-        e.preventDefault();
-        const body = Object.fromEntries(inputs.map(([type, input]) => [type, Number(input.value)]));
-        act(e.submitter, () => api('PUT', `${path}/processes`, body));
-      },
-    }, inputs.map(([type, input]) => el('label', {}, `${type} `, input)), el('button', { type: 'submit', text: 'Scale' })),
-    statuses.length ? table(['Container', 'State'], statuses.map(([key, value]) => el('tr', {}, el('td', { text: key.replace(/^status-/, '').replace(/-(\d+)$/, '.$1') }), el('td', { text: value })))) : null,
+    inputs.length === 0
+      ? el('p.muted', { text: 'No process types until the first deploy.' })
+      : el(
+          'form.row',
+          {
+            onsubmit: (e) => {
+              e.preventDefault();
+              const body = Object.fromEntries(inputs.map(([type, input]) => [type, Number(input.value)]));
+              act(e.submitter, () => api('PUT', `${path}/processes`, body));
+            },
+          },
+          inputs.map(([type, input]) => el('label', {}, `${type} `, input)),
+          el('button', { type: 'submit', text: 'Scale' }),
+        ),
+    statuses.length
+      ? table(
+          ['Container', 'State'],
+          statuses.map(([key, value]) =>
+            el('tr', {}, el('td', { text: key.replace(/^status-/, '').replace(/-(\d+)$/, '.$1') }), el('td', { text: value })),
+          ),
+        )
+      : null,
   );
 }
 
 /** CPU and memory of the running containers from Docker stats, sampled every 5 s while the page is open. */
 function statsSection(path) {
   const samples = [];
-  const svg = svgEl('svg', { class: 'plot', viewBox: '0 0 400 100', preserveAspectRatio: 'none', role: 'img', 'aria-label': 'memory and CPU' });
+  const svg = svgEl('svg', {
+    class: 'plot',
+    viewBox: '0 0 400 100',
+    preserveAspectRatio: 'none',
+    role: 'img',
+    'aria-label': 'memory and CPU',
+  });
   const legend = el('div.legend', { text: 'Memory (blue) and CPU (orange) of all containers, sampled every 5 s' });
   const draw = () => {
     svg.replaceChildren();
@@ -304,11 +466,25 @@ function statsSection(path) {
     const points = samples.length === 1 ? [samples[0], samples[0]] : samples;
     const maxMem = Math.max(...samples.map((s) => s.memory), 1);
     const maxCpu = Math.max(...samples.map((s) => s.cpu), 1);
-    const line = (values, max, color) => svgEl('polyline', {
-      fill: 'none', stroke: color, 'stroke-width': 2,
-      points: values.map((v, i) => `${(i / (values.length - 1)) * 400},${95 - (v / max) * 85}`).join(' '),
-    });
-    svg.append(line(points.map((s) => s.memory), maxMem, '#2b6cb0'), line(points.map((s) => s.cpu), maxCpu, '#dd6b20'));
+    const line = (values, max, color) =>
+      svgEl('polyline', {
+        fill: 'none',
+        stroke: color,
+        'stroke-width': 2,
+        points: values.map((v, i) => `${(i / (values.length - 1)) * 400},${95 - (v / max) * 85}`).join(' '),
+      });
+    svg.append(
+      line(
+        points.map((s) => s.memory),
+        maxMem,
+        '#2b6cb0',
+      ),
+      line(
+        points.map((s) => s.cpu),
+        maxCpu,
+        '#dd6b20',
+      ),
+    );
     const last = samples[samples.length - 1];
     legend.textContent = `Memory ${(last.memory / 1048576).toFixed(1)} MB (blue, top ${(maxMem / 1048576).toFixed(1)} MB), CPU ${last.cpu.toFixed(1)} % (orange), sampled every 5 s`;
   };
@@ -326,7 +502,10 @@ function statsSection(path) {
     if (!stopped) timer = setTimeout(poll, 5000);
   };
   let timer = setTimeout(poll, 0);
-  state.stops.push(() => { stopped = true; clearTimeout(timer); });
+  state.stops.push(() => {
+    stopped = true;
+    clearTimeout(timer);
+  });
   return el('section', { id: 'stats' }, el('h2', { text: 'Memory and CPU' }), legend, svg);
 }
 
@@ -340,9 +519,25 @@ function domainsSection(domains, certs) {
     'section',
     { id: 'domains' },
     el('h2', { text: 'Domains and certificate' }),
-    el('p', {}, list.length ? list.join(', ') : el('span.muted', { text: `No app domains${global.length ? ` (global: ${global.join(', ')})` : ''}` })),
-    expiry ? el('p', {}, `Certificate expires: ${expiry}`) : el('p.muted', { text: 'No certificate (plain HTTP). Add one with: paas certs:add' }),
-    certRows.length ? el('details', {}, el('summary', { text: 'Certificate details' }), table(['Field', 'Value'], certRows.map(([k, v]) => el('tr', {}, el('td', { text: k }), el('td.value', { text: v }))))) : null,
+    el(
+      'p',
+      {},
+      list.length ? list.join(', ') : el('span.muted', { text: `No app domains${global.length ? ` (global: ${global.join(', ')})` : ''}` }),
+    ),
+    expiry
+      ? el('p', {}, `Certificate expires: ${expiry}`)
+      : el('p.muted', { text: 'No certificate (plain HTTP). Add one with: paas certs:add' }),
+    certRows.length
+      ? el(
+          'details',
+          {},
+          el('summary', { text: 'Certificate details' }),
+          table(
+            ['Field', 'Value'],
+            certRows.map(([k, v]) => el('tr', {}, el('td', { text: k }), el('td.value', { text: v }))),
+          ),
+        )
+      : null,
   );
 }
 
@@ -363,21 +558,59 @@ function logsSection(path) {
   };
   const follow = el('button.secondary', { text: 'Follow live', onclick: (e) => load(true, e.target) });
   setTimeout(() => load(false));
-  return el('section', { id: 'logs' }, el('h2', { text: 'Logs' }), el('div.row', {}, el('button.secondary', { text: 'Recent', onclick: () => { follow.textContent = 'Follow live'; load(false); } }), follow), pre);
+  return el(
+    'section',
+    { id: 'logs' },
+    el('h2', { text: 'Logs' }),
+    el(
+      'div.row',
+      {},
+      el('button.secondary', {
+        text: 'Recent',
+        onclick: () => {
+          follow.textContent = 'Follow live';
+          load(false);
+        },
+      }),
+      follow,
+    ),
+    pre,
+  );
 }
 
 async function servicesPage(main) {
   const kinds = await api('GET', '/services');
-  render(main, 
+  render(
+    main,
     el('h1', { text: 'Services' }),
     kinds.length === 0 ? el('p.muted', { text: 'No service plugin installed.' }) : null,
     kinds.map(({ kind, services }) =>
-      el('section', { id: `services-${kind}` }, el('h2', { text: kind }),
-        services.length === 0 ? el('p.muted', { text: `No ${kind} services. Create one with: paas ${kind}:create NAME` }) :
-          table(['Name', 'Version', 'Status', 'Linked apps', 'Backups'], services.map((s) =>
-            el('tr', {}, el('td', { text: s.name }), el('td', { text: s.version || '' }), el('td', {}, badge(s.status || 'unknown')),
-              el('td', {}, (s.links || []).map((app) => el('a', { href: `#/app/${enc(app)}`, text: app })).flatMap((a) => [a, ' '])),
-              el('td', { text: s.backups || s.backup || '–' })))))),
+      el(
+        'section',
+        { id: `services-${kind}` },
+        el('h2', { text: kind }),
+        services.length === 0
+          ? el('p.muted', { text: `No ${kind} services. Create one with: paas ${kind}:create NAME` })
+          : table(
+              ['Name', 'Version', 'Status', 'Linked apps', 'Backups'],
+              services.map((s) =>
+                el(
+                  'tr',
+                  {},
+                  el('td', { text: s.name }),
+                  el('td', { text: s.version || '' }),
+                  el('td', {}, badge(s.status || 'unknown')),
+                  el(
+                    'td',
+                    {},
+                    (s.links || []).map((app) => el('a', { href: `#/app/${enc(app)}`, text: app })).flatMap((a) => [a, ' ']),
+                  ),
+                  el('td', { text: s.backups || s.backup || '–' }),
+                ),
+              ),
+            ),
+      ),
+    ),
   );
 }
 
@@ -405,9 +638,16 @@ async function route() {
 function loginPage() {
   $('#who').textContent = '';
   $('#logout').hidden = true;
-  render($('#main'), 
+  render(
+    $('#main'),
     el('h1', { text: 'Log in' }),
-    el('p', {}, 'On the server, run ', el('code', { text: 'paas dashboard:login-link' }), ' and open the link it prints. Each link works once, for 5 minutes.'),
+    el(
+      'p',
+      {},
+      'On the server, run ',
+      el('code', { text: 'paas dashboard:login-link' }),
+      ' and open the link it prints. Each link works once, for 5 minutes.',
+    ),
   );
 }
 
@@ -436,7 +676,10 @@ async function start() {
     if (error.status === 401) return loginPage();
     return show(error.message);
   }
-  window.addEventListener('hashchange', () => { show(''); route(); });
+  window.addEventListener('hashchange', () => {
+    show('');
+    route();
+  });
   await route();
 }
 

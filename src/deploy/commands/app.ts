@@ -25,7 +25,14 @@ export async function deployCurrentRevision(
   for (const branch of deployBranches(store, app.id)) rev ??= await branchRevision(repo, branch);
   if (!rev) throw new UserError(`${app.name} has no code yet; push it first: git push paas main`);
   const source = { rev, gitEnv: { GIT_DIR: repo }, codeTrust: 'remote' as const };
-  await services.deployer.deploy({ app, source, output: options.output, actor: options.actor, signal: options.signal, force: options.force === true });
+  await services.deployer.deploy({
+    app,
+    source,
+    output: options.output,
+    actor: options.actor,
+    signal: options.signal,
+    force: options.force === true,
+  });
 }
 
 /** apps:clone, apps:lock, apps:unlock, apps:locked. */

@@ -51,22 +51,33 @@ export function registerChecksCommands(services: DeployServices): void {
   const { commands, store } = api;
   const show = (list: string[]) => (list.length ? list.join(',') : 'none');
 
-  registerTopic(api, {
-    topic: 'checks',
-    namespace: 'checks',
-    properties: CHECKS_PROPERTIES,
-    fields: (app) => ({
-      'disabled-list': show(checkList(store.properties, app.id, 'checksDisabled')),
-      'skipped-list': show(checkList(store.properties, app.id, 'checksSkipped')),
-    }),
-  }, {
-    setDescription: 'How a deploy checks new containers and retires old ones.',
-    setExamples: ['paas checks:set blog wait-to-retire 30', 'paas checks:set --global default-wait 10', 'paas checks:set blog wait-to-retire'],
-  });
+  registerTopic(
+    api,
+    {
+      topic: 'checks',
+      namespace: 'checks',
+      properties: CHECKS_PROPERTIES,
+      fields: (app) => ({
+        'disabled-list': show(checkList(store.properties, app.id, 'checksDisabled')),
+        'skipped-list': show(checkList(store.properties, app.id, 'checksSkipped')),
+      }),
+    },
+    {
+      setDescription: 'How a deploy checks new containers and retires old ones.',
+      setExamples: [
+        'paas checks:set blog wait-to-retire 30',
+        'paas checks:set --global default-wait 10',
+        'paas checks:set blog wait-to-retire',
+      ],
+    },
+  );
 
   const appTypes = (app: AppRow) => Object.keys(store.releases.current(app.id)?.formation ?? {});
   const save = (app: AppRow, lists: { disabled: string[]; skipped: string[] }) => {
-    for (const [name, list] of [['checksDisabled', lists.disabled], ['checksSkipped', lists.skipped]] as const) {
+    for (const [name, list] of [
+      ['checksDisabled', lists.disabled],
+      ['checksSkipped', lists.skipped],
+    ] as const) {
       store.properties.set(app.id, SETTING[name].namespace, SETTING[name].key, list.length ? list.join(',') : undefined);
     }
   };
@@ -123,7 +134,9 @@ export function registerChecksCommands(services: DeployServices): void {
       if (!release) throw new UserError(`${app.name} is not deployed yet`);
       const log = new DeployLog(stdout);
       log.step('Running pre-flight checks');
-      const running = (await scheduler.list(app.id)).filter((p) => p.running && p.release === release.version && !scheduler.retiring.has(p.id));
+      const running = (await scheduler.list(app.id)).filter(
+        (p) => p.running && p.release === release.version && !scheduler.retiring.has(p.id),
+      );
       const one = target === undefined ? null : /^([A-Za-z0-9][A-Za-z0-9_-]*)\.(\d+)$/.exec(target);
       let selected = running;
       if (one) {

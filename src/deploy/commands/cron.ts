@@ -30,27 +30,31 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
     return result ? `exit ${result.exitCode} at ${result.finishedAt}` : 'never';
   };
 
-  registerTopic(api, {
-    topic: 'cron',
-    namespace: CRON_MAINTENANCE.namespace,
-    properties: [
-      {
-        key: CRON_MAINTENANCE.key,
-        scope: 'app+global',
-        summary: 'true: the app\'s cron tasks do not run on their schedule (cron:run still runs one)',
-        default: 'false',
-        validate: trueOrFalse('maintenance'),
-      },
-    ],
-    fields: (app) => ({
-      'task-count': String(tasksOf(app).length),
-      ...Object.fromEntries(tasksOf(app).map((task) => [`maintenance-${task.id}`, String(runner.maintenance(app, task) === 'task')])),
-    }),
-  }, { setExamples: ['paas cron:set blog maintenance true', 'paas cron:set blog maintenance'] });
+  registerTopic(
+    api,
+    {
+      topic: 'cron',
+      namespace: CRON_MAINTENANCE.namespace,
+      properties: [
+        {
+          key: CRON_MAINTENANCE.key,
+          scope: 'app+global',
+          summary: "true: the app's cron tasks do not run on their schedule (cron:run still runs one)",
+          default: 'false',
+          validate: trueOrFalse('maintenance'),
+        },
+      ],
+      fields: (app) => ({
+        'task-count': String(tasksOf(app).length),
+        ...Object.fromEntries(tasksOf(app).map((task) => [`maintenance-${task.id}`, String(runner.maintenance(app, task) === 'task')])),
+      }),
+    },
+    { setExamples: ['paas cron:set blog maintenance true', 'paas cron:set blog maintenance'] },
+  );
 
   commands.register({
     name: 'cron:list',
-    summary: "List an app's cron tasks (app.json \"cron\"), with their last run",
+    summary: 'List an app\'s cron tasks (app.json "cron"), with their last run',
     usage: 'APP [--format json]',
     examples: ['paas cron:list blog', 'paas cron:list blog --format json'],
     flags: FORMAT_FLAG,
@@ -73,7 +77,9 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
               concurrency_policy: task.concurrencyPolicy,
               next_run: runner.nextRun(app.id, task.id)?.toISOString() ?? null,
               running: runner.isRunning(app.id, task.id),
-              last_run: result ? { started_at: result.startedAt, finished_at: result.finishedAt, exit_code: result.exitCode, output: result.output } : null,
+              last_run: result
+                ? { started_at: result.startedAt, finished_at: result.finishedAt, exit_code: result.exitCode, output: result.output }
+                : null,
             };
           }),
         );
@@ -89,7 +95,7 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
 
   commands.register({
     name: 'cron:run',
-    summary: 'Run one of an app\'s cron tasks now (ID from cron:list); output and exit code are passed through',
+    summary: "Run one of an app's cron tasks now (ID from cron:list); output and exit code are passed through",
     usage: 'APP ID [--detach] [--ttl-seconds N]',
     description: 'The run is stopped after --ttl-seconds (default 86400, a day, as scheduled runs are).',
     examples: ['paas cron:run blog ID', 'paas cron:run blog ID --detach --ttl-seconds 600'],
@@ -101,7 +107,9 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
       const ttl = ttlSeconds(flags['ttl-seconds']);
       if (runner.isRunning(app.id, task.id)) throw new UserError(`the cron task ${task.id} of ${app.name} is running already`);
       if (flags.detach === true) {
-        void runner.run(app, task, 'cron:run', undefined, ttl).catch((error: unknown) => api.logger.error({ err: error, app: app.name }, 'cron task could not run'));
+        void runner
+          .run(app, task, 'cron:run', undefined, ttl)
+          .catch((error: unknown) => api.logger.error({ err: error, app: app.name }, 'cron task could not run'));
         writeLine(stdout, `-----> Running cron task ${task.id} of ${app.name} in the background (see: paas cron:list ${app.name})`);
         return 0;
       }
@@ -109,7 +117,10 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
     },
   });
 
-  for (const [verb, suspend] of [['suspend', true], ['resume', false]] as const) {
+  for (const [verb, suspend] of [
+    ['suspend', true],
+    ['resume', false],
+  ] as const) {
     commands.register({
       name: `cron:${verb}`,
       summary: suspend
@@ -125,7 +136,10 @@ export function registerCronCommands(services: DeployServices, runner: CronRunne
         const app = requireApp(store, name);
         const task = taskOf(app, id);
         store.properties.set(app.id, CRON_MAINTENANCE.namespace, suspendedKey(task.id), suspend ? 'true' : undefined);
-        writeLine(stdout, `-----> ${suspend ? 'Suspended' : 'Resumed'} cron task ${task.id} of ${app.name} (${task.schedule} ${task.command})`);
+        writeLine(
+          stdout,
+          `-----> ${suspend ? 'Suspended' : 'Resumed'} cron task ${task.id} of ${app.name} (${task.schedule} ${task.command})`,
+        );
       },
     });
   }

@@ -29,7 +29,7 @@ export const LOGS_TOPIC: TopicSpec = {
     {
       key: 'vector-sink',
       scope: 'app+global',
-      summary: "kept and reported for Dokku compatibility; paas ships no logs to vector (it has no vector container)",
+      summary: 'kept and reported for Dokku compatibility; paas ships no logs to vector (it has no vector container)',
     },
   ],
 };

@@ -54,7 +54,9 @@ function describe(node: NodeInfo): Record<string, string> {
     role: node.ManagerStatus?.Leader ? 'manager (leader)' : node.Spec.Role,
     state: node.Status?.State ?? '',
     availability: node.Spec.Availability,
-    labels: Object.entries(node.Spec.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(' '),
+    labels: Object.entries(node.Spec.Labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
     engine: node.Description?.Engine?.EngineVersion ?? '',
   };
 }
@@ -86,7 +88,9 @@ export function registerNodesCommands(services: DeployServices): void {
     }
     const address = readProperty(store.properties, SWARM_TOPIC, 'manager-address', 0);
     if (!address) {
-      throw new UserError('the swarm is not started yet; first tell paas the address nodes reach this server at: paas scheduler-swarm:set --global manager-address IP');
+      throw new UserError(
+        'the swarm is not started yet; first tell paas the address nodes reach this server at: paas scheduler-swarm:set --global manager-address IP',
+      );
     }
     try {
       await docker.swarmInit({ ListenAddr: `${address}:2377`, AdvertiseAddr: address });
@@ -110,7 +114,12 @@ export function registerNodesCommands(services: DeployServices): void {
     examples: ['paas nodes:add ssh://root@10.0.0.2 --address 10.0.0.2 --label zone=eu1', 'paas nodes:add'],
     flags: {
       address: { type: 'string', description: 'the IP address the other nodes reach the new node at', placeholder: 'IP' },
-      label: { type: 'string', description: 'a node label for placement constraints (repeatable)', placeholder: 'KEY=VALUE', repeatable: true },
+      label: {
+        type: 'string',
+        description: 'a node label for placement constraints (repeatable)',
+        placeholder: 'KEY=VALUE',
+        repeatable: true,
+      },
     },
     arity: [0, 1],
     async handler({ args: [host], flags, stdout }) {
@@ -120,7 +129,8 @@ export function registerNodesCommands(services: DeployServices): void {
         throw new UserError('nodes:add DOCKER_HOST needs --address IP: the address the other nodes reach the new node at');
       }
       const options = host === undefined ? undefined : dockerHostOptions(host);
-      if (host === undefined && Object.keys(labels).length) throw new UserError('--label needs DOCKER_HOST (label a node joined by hand with nodes:label)');
+      if (host === undefined && Object.keys(labels).length)
+        throw new UserError('--label needs DOCKER_HOST (label a node joined by hand with nodes:label)');
       const manager = await managerAddress();
       const swarm = (await docker.swarmInspect()) as { JoinTokens: { Worker: string } };
       if (options === undefined) {
@@ -131,7 +141,12 @@ export function registerNodesCommands(services: DeployServices): void {
       const DockerClass = require('dockerode') as typeof Docker;
       const remote = new DockerClass(options);
       try {
-        await remote.swarmJoin({ ListenAddr: `${address}:2377`, AdvertiseAddr: address, RemoteAddrs: [`${manager}:2377`], JoinToken: swarm.JoinTokens.Worker });
+        await remote.swarmJoin({
+          ListenAddr: `${address}:2377`,
+          AdvertiseAddr: address,
+          RemoteAddrs: [`${manager}:2377`],
+          JoinToken: swarm.JoinTokens.Worker,
+        });
       } catch (error) {
         throw new UserError(`${printable(host!)} could not join the swarm: ${dockerMessage(error)}`);
       }
@@ -175,7 +190,12 @@ export function registerNodesCommands(services: DeployServices): void {
       const list = name === undefined ? await nodes() : [await findNode(name)];
       for (const node of list) {
         const d = describe(node);
-        stdout.write(renderReport(`${d.address || d.id} node information`, Object.entries(d).map(([k, v]) => [`Node ${k}`, v])));
+        stdout.write(
+          renderReport(
+            `${d.address || d.id} node information`,
+            Object.entries(d).map(([k, v]) => [`Node ${k}`, v]),
+          ),
+        );
       }
     },
   });
@@ -196,7 +216,14 @@ export function registerNodesCommands(services: DeployServices): void {
       const labels = { ...node.Spec.Labels, ...set };
       for (const key of unset) delete labels[key];
       await docker.getNode(node.ID).update({ version: node.Version.Index, ...node.Spec, Labels: labels });
-      writeLine(stdout, `-----> Labels of ${node.Status?.Addr ?? node.ID}: ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`);
+      writeLine(
+        stdout,
+        `-----> Labels of ${node.Status?.Addr ?? node.ID}: ${
+          Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || 'none'
+        }`,
+      );
     },
   });
 

@@ -1,3 +1,4 @@
+// Longer than 300 lines: the ps:* commands; each is short, and they share the same lookups and output.
 import type { Writable } from 'node:stream';
 import { requireApp, requireAppOrAll } from '../../core/app-lookup.js';
 import type { CommandContext } from '../../core/command.js';
@@ -20,7 +21,10 @@ import { schedulerOf } from '../scheduler-topics.js';
 
 export function registerPsCommands(services: DeployServices): void {
   const { api, scheduler, converger, locks, releases } = services;
-  const describeCounts = (counts: Record<string, number>) => Object.entries(counts).map(([t, c]) => `${t}=${c}`).join(' ');
+  const describeCounts = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([t, c]) => `${t}=${c}`)
+      .join(' ');
   const { commands, store } = api;
 
   commands.register({
@@ -45,7 +49,10 @@ export function registerPsCommands(services: DeployServices): void {
       if (pairs.length === 0) {
         const counts = { ...Object.fromEntries(Object.entries(current?.formation ?? {}).map(([t, f]) => [t, f.count])), ...pending };
         if (flags.format === 'json') {
-          return writeJson(stdout, Object.entries(counts).map(([type, quantity]) => ({ process_type: type, quantity })));
+          return writeJson(
+            stdout,
+            Object.entries(counts).map(([type, quantity]) => ({ process_type: type, quantity })),
+          );
         }
         writeLine(stdout, `-----> Scaling for ${app.name}`);
         writeLine(stdout, 'proctype: qty');
@@ -54,7 +61,9 @@ export function registerPsCommands(services: DeployServices): void {
         return;
       }
       if (current && managedByAppJson(appJsonOf(current).formation)) {
-        throw new UserError(`${app.name}'s app.json "formation" sets its process counts; change them there (ps:scale is off while it does)`);
+        throw new UserError(
+          `${app.name}'s app.json "formation" sets its process counts; change them there (ps:scale is off while it does)`,
+        );
       }
       if (!current || flags['skip-deploy'] === true) {
         const counts = parseScale(pairs);
@@ -98,38 +107,43 @@ export function registerPsCommands(services: DeployServices): void {
     });
   });
 
-  registerTopic(api, {
-    topic: 'ps',
-    namespace: 'ps',
-    properties: PS_PROPERTIES,
-    unprefixed: (key) => ['deployed', 'processes', 'restore', 'running', 'status'].includes(key) || key.startsWith('status-'),
-    async fields(app) {
-      const release = store.releases.current(app.id);
-      const processes = (await services.processesOf(app)).filter((p) => !release || p.release === release.version);
-      const fields: Record<string, string> = {
-        deployed: String(release !== undefined),
-        processes: String(Object.values(release?.formation ?? {}).reduce((sum, spec) => sum + spec.count, 0)),
-        running: String(processes.some((p) => p.running)),
-        // Dokku's `--restore` is the effective value (true unless set to false).
-        restore: String(converger.restores(app)),
-        status: !release ? 'not deployed' : converger.isStopped(app) ? 'stopped' : 'running',
-        release: release ? `v${release.version}` : '',
-        scale: release ? describeFormation(release.formation) : '',
-      };
-      for (const p of processes) fields[`status-${p.type}-${p.index}`] = `${p.running ? 'running' : 'stopped'} (${p.name}${p.node && p.ip ? ` on ${p.ip}` : ''})`;
-      return fields;
+  registerTopic(
+    api,
+    {
+      topic: 'ps',
+      namespace: 'ps',
+      properties: PS_PROPERTIES,
+      unprefixed: (key) => ['deployed', 'processes', 'restore', 'running', 'status'].includes(key) || key.startsWith('status-'),
+      async fields(app) {
+        const release = store.releases.current(app.id);
+        const processes = (await services.processesOf(app)).filter((p) => !release || p.release === release.version);
+        const fields: Record<string, string> = {
+          deployed: String(release !== undefined),
+          processes: String(Object.values(release?.formation ?? {}).reduce((sum, spec) => sum + spec.count, 0)),
+          running: String(processes.some((p) => p.running)),
+          // Dokku's `--restore` is the effective value (true unless set to false).
+          restore: String(converger.restores(app)),
+          status: !release ? 'not deployed' : converger.isStopped(app) ? 'stopped' : 'running',
+          release: release ? `v${release.version}` : '',
+          scale: release ? describeFormation(release.formation) : '',
+        };
+        for (const p of processes)
+          fields[`status-${p.type}-${p.index}`] = `${p.running ? 'running' : 'stopped'} (${p.name}${p.node && p.ip ? ` on ${p.ip}` : ''})`;
+        return fields;
+      },
     },
-  }, {
-    reportSummary: "Show an app's processes and their state",
-    reportExampleKey: 'release',
-    setDescription: 'How the app\'s containers run; restart-policy and stop-timeout-seconds apply from the next deploy or ps:restart.',
-    setExamples: [
-      'paas ps:set blog restart-policy always',
-      'paas ps:set blog stop-timeout-seconds 30',
-      'paas ps:set blog procfile-path deploy/Procfile',
-      'paas ps:set blog restore false',
-    ],
-  });
+    {
+      reportSummary: "Show an app's processes and their state",
+      reportExampleKey: 'release',
+      setDescription: "How the app's containers run; restart-policy and stop-timeout-seconds apply from the next deploy or ps:restart.",
+      setExamples: [
+        'paas ps:set blog restart-policy always',
+        'paas ps:set blog stop-timeout-seconds 30',
+        'paas ps:set blog procfile-path deploy/Procfile',
+        'paas ps:set blog restore false',
+      ],
+    },
+  );
 
   commands.register({
     name: 'ps:inspect',
@@ -145,12 +159,23 @@ export function registerPsCommands(services: DeployServices): void {
       const release = store.releases.current(app.id);
       const secrets = new Set(Object.keys(release?.config ?? {}));
       if (schedulerOf(store.properties, app) === 'swarm') {
-        return writeJson(stdout, (await services.swarm.services(app.id)).map((service) => redactServiceEnv(service, secrets)));
+        return writeJson(
+          stdout,
+          (await services.swarm.services(app.id)).map((service) => redactServiceEnv(service, secrets)),
+        );
       }
       const infos = await Promise.all(
-        (await scheduler.list(app.id)).map((p) => services.docker.getContainer(p.id).inspect().catch(() => undefined)),
+        (await scheduler.list(app.id)).map((p) =>
+          services.docker
+            .getContainer(p.id)
+            .inspect()
+            .catch(() => undefined),
+        ),
       );
-      writeJson(stdout, infos.filter((info) => info !== undefined).map((info) => redactInspect(info, secrets)));
+      writeJson(
+        stdout,
+        infos.filter((info) => info !== undefined).map((info) => redactInspect(info, secrets)),
+      );
     },
   });
 
@@ -212,11 +237,7 @@ export function registerPsCommands(services: DeployServices): void {
    * `[--parallel N] [--all|APP] ...`: the action for the named app, or with --all for every
    * deployed app, N at a time.
    */
-  const everyApp = async (
-    ctx: CommandContext,
-    usage: string,
-    action: (app: AppRow, rest: string[]) => Promise<void>,
-  ): Promise<void> => {
+  const everyApp = async (ctx: CommandContext, usage: string, action: (app: AppRow, rest: string[]) => Promise<void>): Promise<void> => {
     const { apps, all, rest } = targetApps(store, ctx.args, ctx.flags, usage);
     const parallel = parallelism(ctx.flags.parallel, cpuCount());
     const targets = all ? apps.filter((app) => store.releases.current(app.id) !== undefined) : apps;
@@ -296,7 +317,10 @@ export function redactInspect<T extends { Config?: { Env?: string[] } }>(info: T
 }
 
 /** A Swarm service's inspect data with the values of `secrets` in its task environment redacted. */
-export function redactServiceEnv<T extends { Spec: { TaskTemplate?: { ContainerSpec?: { Env?: string[] } } } }>(service: T, secrets: ReadonlySet<string>): T {
+export function redactServiceEnv<T extends { Spec: { TaskTemplate?: { ContainerSpec?: { Env?: string[] } } } }>(
+  service: T,
+  secrets: ReadonlySet<string>,
+): T {
   const template = service.Spec.TaskTemplate;
   const env = template?.ContainerSpec?.Env;
   if (!template || !env) return service;

@@ -15,8 +15,7 @@ export function registerReleaseCommands(services: DeployServices): void {
   events.on('post-config-update', async ({ app, restart, action, keys, output }) => {
     if (!restart) return;
     const apps = app ? [requireApp(store, app)] : store.apps.list();
-    const description =
-      action === 'set' ? `Set ${keys.join(', ')}` : action === 'unset' ? `Unset ${keys.join(', ')}` : 'Clear config';
+    const description = action === 'set' ? `Set ${keys.join(', ')}` : action === 'unset' ? `Unset ${keys.join(', ')}` : 'Clear config';
     for (const row of apps) {
       if (!store.releases.current(row.id)) continue;
       if (services.locks.isLocked(row.id)) {
@@ -74,10 +73,20 @@ export function registerReleaseCommands(services: DeployServices): void {
       const wanted = store.releases.version(app.id, version);
       if (!wanted) {
         throw new UserError(
-          target === undefined ? `${app.name} has no earlier release to roll back to` : `${app.name} has no release v${version}; see: paas releases ${app.name}`,
+          target === undefined
+            ? `${app.name} has no earlier release to roll back to`
+            : `${app.name} has no release v${version}; see: paas releases ${app.name}`,
         );
       }
-      if (!(await services.docker.getImage(wanted.image).inspect().then(() => true, () => false))) {
+      if (
+        !(await services.docker
+          .getImage(wanted.image)
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          ))
+      ) {
         throw new UserError(`the image of v${version} was removed (release retention); pick a newer release`);
       }
       const formation = Object.fromEntries(
@@ -89,20 +98,24 @@ export function registerReleaseCommands(services: DeployServices): void {
     },
   });
 
-  registerTopic(api, {
-    topic: 'releases',
-    namespace: RETENTION.namespace,
-    properties: [
-      {
-        key: RETENTION.key,
-        scope: 'app+global',
-        summary: 'how many release images to keep (older releases cannot be rolled back to)',
-        default: String(DEFAULT_RETENTION),
-        validate: wholeNumber('retention', 9999),
-      },
-    ],
-    fields: (app) => ({ current: `v${store.releases.current(app.id)?.version ?? 0}` }),
-  }, { setExamples: ['paas releases:set blog retention 5', 'paas releases:set --global retention 20', 'paas releases:set blog retention'] });
+  registerTopic(
+    api,
+    {
+      topic: 'releases',
+      namespace: RETENTION.namespace,
+      properties: [
+        {
+          key: RETENTION.key,
+          scope: 'app+global',
+          summary: 'how many release images to keep (older releases cannot be rolled back to)',
+          default: String(DEFAULT_RETENTION),
+          validate: wholeNumber('retention', 9999),
+        },
+      ],
+      fields: (app) => ({ current: `v${store.releases.current(app.id)?.version ?? 0}` }),
+    },
+    { setExamples: ['paas releases:set blog retention 5', 'paas releases:set --global retention 20', 'paas releases:set blog retention'] },
+  );
 }
 
 function parseVersion(text: string): number {

@@ -62,19 +62,23 @@ export type HostCpus = () => Promise<number>;
 export function registerResourceCommands(api: PartApi, hostCpus: HostCpus): void {
   const { commands, store } = api;
 
-  registerTopic(api, {
-    topic: 'resource',
-    namespace: RESOURCE_NAMESPACE,
-    properties: [],
-    fields: (app) => resourceFields(api, app.id),
-  }, { setCommand: false, reportSummary: "Show an app's resource limits", reportExampleKey: 'processes-memory-limit' });
+  registerTopic(
+    api,
+    {
+      topic: 'resource',
+      namespace: RESOURCE_NAMESPACE,
+      properties: [],
+      fields: (app) => resourceFields(api, app.id),
+    },
+    { setCommand: false, reportSummary: "Show an app's resource limits", reportExampleKey: 'processes-memory-limit' },
+  );
 
   commands.register({
     name: 'resource:limit',
     summary: "Cap an app's containers (or one process type, or its builds): memory and CPUs",
     usage: 'APP [--process-type TYPE|build] [--memory SIZE] [--cpu N]',
     description:
-      'Without --process-type the limits apply to every process of the app; a type\'s own limits win.\n' +
+      "Without --process-type the limits apply to every process of the app; a type's own limits win.\n" +
       'Running containers get new limits at the next deploy or ps:restart; builds at the next build.\n' +
       'SIZE: 512m, 1g, 1.5g (a bare number is megabytes). N: CPUs, e.g. 1 or 0.5.',
     examples: ['paas resource:limit blog --memory 512m', 'paas resource:limit blog --process-type build --memory 1g --cpu 1'],

@@ -42,7 +42,9 @@ function pick(list: readonly OneOff[], app: AppRow, wanted: string): OneOff {
 export function registerRunListCommands(services: DeployServices): void {
   const { api, docker } = services;
   const { commands, store } = api;
-  const CONTAINER_FLAG = { container: { type: 'string', description: 'one container (name or id) instead of all', placeholder: 'NAME' } } as const;
+  const CONTAINER_FLAG = {
+    container: { type: 'string', description: 'one container (name or id) instead of all', placeholder: 'NAME' },
+  } as const;
 
   commands.register({
     name: 'run:list',
@@ -55,10 +57,18 @@ export function registerRunListCommands(services: DeployServices): void {
       const app = requireApp(store, name);
       const list = await oneOffs(docker, api.instance, app);
       if (flags.format === 'json') {
-        return writeJson(stdout, list.map((c) => ({ name: c.name, state: c.state, command: c.command, created_at: c.createdAt })));
+        return writeJson(
+          stdout,
+          list.map((c) => ({ name: c.name, state: c.state, command: c.command, created_at: c.createdAt })),
+        );
       }
       writeLine(stdout, `=====> ${app.name} run containers`);
-      stdout.write(renderTable(['NAMES', 'STATE', 'COMMAND', 'CREATED'], list.map((c) => [c.name, c.state, c.command, c.createdAt])));
+      stdout.write(
+        renderTable(
+          ['NAMES', 'STATE', 'COMMAND', 'CREATED'],
+          list.map((c) => [c.name, c.state, c.command, c.createdAt]),
+        ),
+      );
     },
   });
 
@@ -82,7 +92,9 @@ export function registerRunListCommands(services: DeployServices): void {
       const chosen = wanted === undefined ? list : [pick(list, app, wanted)];
       if (chosen.length === 0) throw new UserError(`${app.name} has no one-off containers; see: paas run:list ${app.name}`);
       await Promise.all(
-        chosen.map((c) => streamContainerLogs(docker, c.id, { tail: lines, follow: flags.tail === true, out: stdout, signal }).catch(() => undefined)),
+        chosen.map((c) =>
+          streamContainerLogs(docker, c.id, { tail: lines, follow: flags.tail === true, out: stdout, signal }).catch(() => undefined),
+        ),
       );
     },
   });
@@ -100,7 +112,10 @@ export function registerRunListCommands(services: DeployServices): void {
       const wanted = positional ?? (typeof flags.container === 'string' ? flags.container : undefined);
       const chosen = wanted === undefined ? list : [pick(list, app, wanted)];
       for (const c of chosen) {
-        await docker.getContainer(c.id).stop({ t: 10 }).catch(() => undefined);
+        await docker
+          .getContainer(c.id)
+          .stop({ t: 10 })
+          .catch(() => undefined);
         writeLine(stdout, c.name);
       }
     },

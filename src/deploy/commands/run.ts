@@ -23,7 +23,13 @@ import { phaseOverrides } from '../../docker-options/app-options.js';
 import { applyOverrides } from '../../docker-options/container-overrides.js';
 
 const RUN_FLAGS: Record<string, FlagSpec> = {
-  env: { type: 'string', short: 'e', repeatable: true, description: 'an extra variable for this container (repeatable)', placeholder: 'KEY=VALUE' },
+  env: {
+    type: 'string',
+    short: 'e',
+    repeatable: true,
+    description: 'an extra variable for this container (repeatable)',
+    placeholder: 'KEY=VALUE',
+  },
   'no-tty': { type: 'boolean', description: "do not give the command the caller's terminal (ssh -t)" },
   ...TTL_FLAG,
 };
@@ -70,7 +76,7 @@ export function registerRunCommands(services: DeployServices): void {
       'The container is killed after --ttl-seconds (default 86400, a day).',
     examples: [
       'paas run blog ls -la',
-      "paas run blog 'psql \"$DATABASE_URL\" -c \"select 1\"'",
+      'paas run blog \'psql "$DATABASE_URL" -c "select 1"\'',
       'paas run --env MODE=debug blog ./bin/task',
       'paas run --ttl-seconds 600 blog npm run mytask',
     ],
@@ -108,7 +114,11 @@ export function registerRunCommands(services: DeployServices): void {
     description:
       'The container is removed when the command ends, and stopped after --ttl-seconds (default 86400, a day;\n' +
       'checked every 30 seconds, so it may run up to that much longer).',
-    examples: ['paas run:detached blog ./bin/cleanup', 'paas run:detached --env MODE=debug blog ./bin/task', 'paas run:detached --ttl-seconds 600 blog ./bin/task'],
+    examples: [
+      'paas run:detached blog ./bin/cleanup',
+      'paas run:detached --env MODE=debug blog ./bin/task',
+      'paas run:detached --ttl-seconds 600 blog ./bin/task',
+    ],
     flags: { env: RUN_FLAGS.env, ...TTL_FLAG },
     arity: [2, Infinity],
     passthroughAfter: 1,
@@ -117,14 +127,23 @@ export function registerRunCommands(services: DeployServices): void {
       const env = [...processEnv(release, 'run', 1), ...extraEnv(flags.env)];
       const ttl = ttlSeconds(flags['ttl-seconds']);
       const overrides = phaseOverrides(store.properties, app.id, 'run');
-      const container = await docker.createContainer(applyOverrides({
-        name: containerName(api.instance, app.name, 'run', 1),
-        Image: release.image,
-        Cmd: processCommand(procfileCommand(release, command)),
-        Env: env,
-        Labels: { ...oneOffLabels(app), ...expiryLabel(ttl) },
-        HostConfig: { NetworkMode: scheduler.network, AutoRemove: true, ...appContainerDefaults(storageBinds(store.properties, app.id, 'run')) },
-      }, overrides));
+      const container = await docker.createContainer(
+        applyOverrides(
+          {
+            name: containerName(api.instance, app.name, 'run', 1),
+            Image: release.image,
+            Cmd: processCommand(procfileCommand(release, command)),
+            Env: env,
+            Labels: { ...oneOffLabels(app), ...expiryLabel(ttl) },
+            HostConfig: {
+              NetworkMode: scheduler.network,
+              AutoRemove: true,
+              ...appContainerDefaults(storageBinds(store.properties, app.id, 'run')),
+            },
+          },
+          overrides,
+        ),
+      );
       if (!overrides?.hostNetwork) await scheduler.syncNetworks(container.id, app.id, [scheduler.network]);
       await container.start();
       const info = await container.inspect().catch(() => undefined);
@@ -183,7 +202,9 @@ export function registerRunCommands(services: DeployServices): void {
         (p) => p.release === release.version && (flags.ps === undefined || p.type === flags.ps),
       );
       if (processes.length === 0) {
-        throw new UserError(`${app.name} has no ${flags.ps ? `${printable(String(flags.ps))} ` : ''}containers; see: paas ps:report ${app.name}`);
+        throw new UserError(
+          `${app.name} has no ${flags.ps ? `${printable(String(flags.ps))} ` : ''}containers; see: paas ps:report ${app.name}`,
+        );
       }
       await Promise.all(
         processes.map(async (process) => {

@@ -30,7 +30,9 @@ export function registerStatsCommands(services: DeployServices): void {
       const release = store.releases.current(app.id);
       const running = (await scheduler.list(app.id)).filter((p) => p.running && p.release === release?.version);
       const stats = (
-        await Promise.all(running.map((p) => sample(docker, p.id).then((s) => s && { process: `${p.type}.${p.index}`, container: p.name, ...s })))
+        await Promise.all(
+          running.map((p) => sample(docker, p.id).then((s) => s && { process: `${p.type}.${p.index}`, container: p.name, ...s })),
+        )
       ).filter((s): s is ContainerStats => s !== undefined);
       if (flags.format === 'json') return writeJson(stdout, stats);
       stdout.write(

@@ -20,7 +20,9 @@ async function readPassword(stdin: Readable): Promise<string> {
     if (size > MAX_PASSWORD_BYTES) throw new UserError('the password on standard input is too long');
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** scheduler:*, scheduler-swarm:*, registry:*: choosing the swarm scheduler and its registry. */
@@ -32,12 +34,16 @@ export function registerSwarmCommands(services: DeployServices): void {
     setDescription:
       'docker-local runs the app as containers on this server; swarm runs it as Swarm services across the nodes ' +
       '(paas nodes:add) with images from the registry (paas registry:set). The change applies from the next deploy or ps:restart.',
-    setExamples: ['paas scheduler:set blog selected swarm', 'paas scheduler:set --global selected docker-local', 'paas scheduler:set blog selected'],
+    setExamples: [
+      'paas scheduler:set blog selected swarm',
+      'paas scheduler:set --global selected docker-local',
+      'paas scheduler:set blog selected',
+    ],
     reportSummary: 'Show which scheduler runs one app or every app',
   });
 
   registerTopic(api, SWARM_TOPIC, {
-    setDescription: 'Settings of the swarm scheduler: where an app\'s tasks may run, and the address the swarm is started with.',
+    setDescription: "Settings of the swarm scheduler: where an app's tasks may run, and the address the swarm is started with.",
     setExamples: [
       'paas scheduler-swarm:set --global manager-address 10.0.0.1',
       'paas scheduler-swarm:set blog placement node.labels.zone==eu1',
@@ -53,7 +59,8 @@ export function registerSwarmCommands(services: DeployServices): void {
       globalFields: () => ({ 'logged-in-servers': loggedInServers(store.properties).join(' ') }),
     },
     {
-      setDescription: 'Swarm nodes pull an app\'s release images from this registry; paas pushes each release there before the services change.',
+      setDescription:
+        "Swarm nodes pull an app's release images from this registry; paas pushes each release there before the services change.",
       setExamples: ['paas registry:set --global server registry.example.com:5000', 'paas registry:set blog image-repo team/blog'],
       reportSummary: 'Show the registry settings of one app or every app',
     },
@@ -64,9 +71,12 @@ export function registerSwarmCommands(services: DeployServices): void {
     summary: 'Store the credentials paas and the swarm nodes use for a registry',
     usage: '[--password-stdin] SERVER USERNAME [PASSWORD]',
     description:
-      'The registry checks the credentials first; they are kept in the daemon\'s database and never printed. ' +
+      "The registry checks the credentials first; they are kept in the daemon's database and never printed. " +
       'With --password-stdin the password is read from standard input (it stays out of shell history).',
-    examples: ['echo "$TOKEN" | paas registry:login --password-stdin registry.example.com:5000 deploy', 'paas registry:login ghcr.io me TOKEN'],
+    examples: [
+      'echo "$TOKEN" | paas registry:login --password-stdin registry.example.com:5000 deploy',
+      'paas registry:login ghcr.io me TOKEN',
+    ],
     flags: { 'password-stdin': { type: 'boolean', description: 'read the password from standard input' } },
     secrets: { args: 2 },
     arity: [2, 3],
@@ -100,5 +110,4 @@ export function registerSwarmCommands(services: DeployServices): void {
       writeLine(stdout, `-----> Logged out of ${server}`);
     },
   });
-
 }

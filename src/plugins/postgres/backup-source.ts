@@ -7,11 +7,28 @@ import type { ServiceRow } from '../service-kit/store.js';
 import { POSTGRES_USER, databaseName } from './postgres-service.js';
 
 /** pg_dump's custom format: compressed, and what pg_restore reads. */
-export const pgDumpCommand = (service: string): string[] => ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-U', POSTGRES_USER, '-d', databaseName(service)];
+export const pgDumpCommand = (service: string): string[] => [
+  'pg_dump',
+  '-Fc',
+  '--no-acl',
+  '--no-owner',
+  '-U',
+  POSTGRES_USER,
+  '-d',
+  databaseName(service),
+];
 
 /** Tables in the dump replace those with the same names. */
 const pgRestoreCommand = (service: string): string[] => [
-  'pg_restore', '--clean', '--if-exists', '--no-owner', '--no-acl', '-U', POSTGRES_USER, '-d', databaseName(service),
+  'pg_restore',
+  '--clean',
+  '--if-exists',
+  '--no-owner',
+  '--no-acl',
+  '-U',
+  POSTGRES_USER,
+  '-d',
+  databaseName(service),
 ];
 
 /** Runs pg_restore in the service's container on `input`; resolves with its exit code. */
@@ -30,7 +47,13 @@ export function postgresBackup(pg: ServiceContext): ServiceBackup {
     extension: 'dump',
     async dump(name, output, signal) {
       const errors = new TailBuffer(2048);
-      const code = await pg.exec(pg.requireService(name), { cmd: pgDumpCommand(name), user: 'postgres', stdout: output, stderr: errors.writer(), signal });
+      const code = await pg.exec(pg.requireService(name), {
+        cmd: pgDumpCommand(name),
+        user: 'postgres',
+        stdout: output,
+        stderr: errors.writer(),
+        signal,
+      });
       if (code !== 0) throw new UserError(`pg_dump exited with ${code}: ${oneLine(errors.text()) || 'no message'}`);
     },
     restore: (name, input, io) => restoreDump(pg, pg.requireService(name), input, io),

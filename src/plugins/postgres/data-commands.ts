@@ -50,7 +50,7 @@ export function registerDataCommands(pg: ServiceContext): void {
     usage: 'NAME < FILE | NAME --from BUCKET/OBJECT|file:///PATH [--use-iam]',
     description:
       'Runs pg_restore --clean --if-exists --no-owner: tables in the dump replace those with the same names.\n' +
-      '--from takes a backup made by postgres:backup, with the service\'s backup-auth (or --use-iam); an encrypted one\n' +
+      "--from takes a backup made by postgres:backup, with the service's backup-auth (or --use-iam); an encrypted one\n" +
       '(.gpg) needs the same passphrase set on this service with postgres:backup-set-encryption.',
     examples: [
       'paas postgres:import blog-db < blog-db.dump',

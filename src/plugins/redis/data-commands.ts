@@ -87,7 +87,10 @@ export async function importRdb(ctx: ServiceContext, service: ServiceRow, stdin:
   const check = await ctx.execText(service, { cmd: ['redis-check-rdb', IMPORT_FILE], user: 'redis' });
   if (check.code !== 0) {
     await ctx.execText(service, { cmd: ['rm', '-f', IMPORT_FILE], user: 'redis' });
-    const why = check.output.split('\n').find((line) => /error|invalid|wrong|unexpected/i.test(line))?.trim();
+    const why = check.output
+      .split('\n')
+      .find((line) => /error|invalid|wrong|unexpected/i.test(line))
+      ?.trim();
     throw new UserError(`the input is not a valid RDB file${why ? ` (${why.slice(0, 200)})` : ''}; nothing was changed`);
   }
   const save = (await cli(ctx, service, ['CONFIG', 'GET', 'save'])).split('\n')[1]?.trim() ?? '';
@@ -110,7 +113,10 @@ async function waitForAofRewrite(ctx: ServiceContext, service: ServiceRow): Prom
   for (;;) {
     const info = await cli(ctx, service, ['INFO', 'persistence']);
     if (/aof_enabled:1/.test(info) && /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) return;
-    if (Date.now() > deadline) throw new UserError(`redis service ${service.name} did not finish rewriting its append-only file; see: paas redis:logs ${service.name}`);
+    if (Date.now() > deadline)
+      throw new UserError(
+        `redis service ${service.name} did not finish rewriting its append-only file; see: paas redis:logs ${service.name}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

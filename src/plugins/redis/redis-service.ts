@@ -24,18 +24,7 @@ export function imageMajor(image: string): number | undefined {
 export function redisServerArgs(password: string, image = ''): string[] {
   const major = imageMajor(image);
   const debug = major !== undefined && major < 7 ? [] : ['--enable-debug-command', 'local'];
-  return [
-    'redis-server',
-    '--dir',
-    DATA_DIR,
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'everysec',
-    '--requirepass',
-    password,
-    ...debug,
-  ];
+  return ['redis-server', '--dir', DATA_DIR, '--appendonly', 'yes', '--appendfsync', 'everysec', '--requirepass', password, ...debug];
 }
 
 /** redis-cli against the server in its own container; the password goes by environment, not argv. */

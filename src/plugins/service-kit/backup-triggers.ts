@@ -35,7 +35,15 @@ export function registerBackupTriggers(ctx: ServiceContext, data: ServiceBackup 
       const { containers } = ctx;
       if ((await containers.state(service.name)).status === 'missing' && !(await containers.volumeExists(service.name))) {
         writeLine(output, `-----> Creating ${ctx.plugin} service ${service.name}`);
-        if (!(await ctx.docker.getImage(service.image).inspect().then(() => true, () => false))) {
+        if (
+          !(await ctx.docker
+            .getImage(service.image)
+            .inspect()
+            .then(
+              () => true,
+              () => false,
+            ))
+        ) {
           await ctx.prepareImage({}, (line) => writeLine(output, `       ${line}`));
         }
         await containers.createVolume(service.name);

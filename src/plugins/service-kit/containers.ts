@@ -159,9 +159,7 @@ export class ServiceContainers {
   /** The container's last log line, to say why it stopped. */
   async lastLogLine(service: string): Promise<string> {
     try {
-      const logs = await this.docker
-        .getContainer(this.containerName(service))
-        .logs({ stdout: true, stderr: true, tail: 5, follow: false });
+      const logs = await this.docker.getContainer(this.containerName(service)).logs({ stdout: true, stderr: true, tail: 5, follow: false });
       return oneLineOf(demuxLogBuffer(logs));
     } catch {
       return '';
@@ -196,7 +194,9 @@ export class ServiceContainers {
       const state = await this.state(service.name);
       if (state.status === 'missing' || state.status === 'stopped' || (state.restarts ?? 0) > restartsBefore) {
         const why = (await this.lastLogLine(service.name)) || 'no output';
-        throw new UserError(`${this.plugin} service ${service.name} exited while starting (${why}); see: paas ${this.plugin}:logs ${service.name}`);
+        throw new UserError(
+          `${this.plugin} service ${service.name} exited while starting (${why}); see: paas ${this.plugin}:logs ${service.name}`,
+        );
       }
       if (state.status === 'running' && state.id) {
         const result = await execText(this.docker, state.id, { cmd: check.cmd, env: check.env ?? [] }).catch((error: unknown) => ({

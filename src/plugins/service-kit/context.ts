@@ -67,7 +67,9 @@ export class ServiceContext {
   async runningContainer(service: ServiceRow): Promise<string> {
     const state = await this.containers.state(service.name);
     if (state.status !== 'running' || !state.id) {
-      throw new UserError(`${this.plugin} service ${service.name} is ${state.status}; start it with: paas ${this.plugin}:start ${service.name}`);
+      throw new UserError(
+        `${this.plugin} service ${service.name} is ${state.status}; start it with: paas ${this.plugin}:start ${service.name}`,
+      );
     }
     return state.id;
   }

@@ -41,7 +41,9 @@ export async function prepareServiceImage(
   if (!buildable) {
     throw new UserError(
       `cannot pull ${wanted} (${pullError}) and this server does not have it` +
-        (built ? `; without a registry paas can make ${definition.plugin} ${defaultVersion} only: leave out --image and --image-version` : ''),
+        (built
+          ? `; without a registry paas can make ${definition.plugin} ${defaultVersion} only: leave out --image and --image-version`
+          : ''),
     );
   }
   log(`Cannot pull ${wanted} (${pullError}); making ${built.tag} from Debian's packages instead (once per server)`);
@@ -52,7 +54,12 @@ const pending = new Map<string, Promise<string>>();
 const listeners = new Map<string, Set<(line: string) => void>>();
 
 /** The definition's built image, built when missing or out of date; concurrent callers share one build. */
-export function ensureBuiltImage(docker: Docker, definition: ServiceDefinition, log: (line: string) => void, lockDir: string): Promise<string> {
+export function ensureBuiltImage(
+  docker: Docker,
+  definition: ServiceDefinition,
+  log: (line: string) => void,
+  lockDir: string,
+): Promise<string> {
   const { plugin } = definition;
   const mine = listeners.get(plugin) ?? new Set();
   listeners.set(plugin, mine);

@@ -98,7 +98,12 @@ export function registerInfoCommands(pg: ServiceContext): void {
           rows.map((r) => ({ name: r.name, version: r.version, status: r.status, links: r.links ? r.links.split(' ') : [] })),
         );
       }
-      stdout.write(renderTable(['NAME', 'VERSION', 'STATUS', 'LINKS'], rows.map((r) => [r.name, r.version, r.status, r.links || '-'])));
+      stdout.write(
+        renderTable(
+          ['NAME', 'VERSION', 'STATUS', 'LINKS'],
+          rows.map((r) => [r.name, r.version, r.status, r.links || '-']),
+        ),
+      );
     },
   });
 
@@ -128,10 +133,17 @@ export function registerInfoCommands(pg: ServiceContext): void {
     async handler({ args: [name], flags, stdout, signal }) {
       const service = pg.requireService(name);
       const lines = flags.num === undefined ? 100 : Number(flags.num);
-      if (!Number.isInteger(lines) || lines < 0) throw new UserError(`-n must be a whole number of lines (got "${printable(String(flags.num))}")`);
+      if (!Number.isInteger(lines) || lines < 0)
+        throw new UserError(`-n must be a whole number of lines (got "${printable(String(flags.num))}")`);
       const { status } = await pg.containers.state(service.name);
-      if (status === 'missing') throw new UserError(`${plugin} service ${service.name} has no container; start it with: paas ${plugin}:start ${service.name}`);
-      await streamContainerLogs(pg.docker, pg.containers.containerName(service.name), { tail: lines, follow: flags.tail === true, out: stdout, signal });
+      if (status === 'missing')
+        throw new UserError(`${plugin} service ${service.name} has no container; start it with: paas ${plugin}:start ${service.name}`);
+      await streamContainerLogs(pg.docker, pg.containers.containerName(service.name), {
+        tail: lines,
+        follow: flags.tail === true,
+        out: stdout,
+        signal,
+      });
     },
   });
 }

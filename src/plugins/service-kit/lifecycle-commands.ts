@@ -105,7 +105,10 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
       await ctx.containers.remove(service.name, true);
       ctx.store.remove(service.name);
       ctx.backups?.forget(service.name);
-      writeLine(stdout, `       Removed ${ctx.containers.containerName(service.name)} and its volume ${ctx.containers.volumeName(service.name)}`);
+      writeLine(
+        stdout,
+        `       Removed ${ctx.containers.containerName(service.name)} and its volume ${ctx.containers.volumeName(service.name)}`,
+      );
     },
   });
 

@@ -25,7 +25,10 @@ export function registerLinkCommands(pg: ServiceContext): void {
       '(web, worker, release and run containers); apps that are not linked cannot reach it.\n' +
       `When ${linkKey} is already set, the URL goes to ${fallbackLinkKey(plugin, 'name')} instead (or pick a name with --alias).\n` +
       'The restart is a new release with zero downtime, like config:set.',
-    examples: [`paas ${plugin}:link ${example} blog`, `paas ${plugin}:link ${example} blog --alias REPORTS_${linkKey.replace(/_URL$/, '')}`],
+    examples: [
+      `paas ${plugin}:link ${example} blog`,
+      `paas ${plugin}:link ${example} blog --alias REPORTS_${linkKey.replace(/_URL$/, '')}`,
+    ],
     flags: {
       alias: { type: 'string', description: `set ENV_URL instead of ${linkKey}`, placeholder: 'ENV' },
       ...NO_RESTART,
@@ -57,7 +60,8 @@ export function registerLinkCommands(pg: ServiceContext): void {
       if (note) writeLine(stdout, `       ${note}`);
       else if (alias !== undefined && key in vars) writeLine(stdout, `       ${key} was set before; it now holds the link's URL`);
       const { status } = await pg.containers.state(service.name);
-      if (status !== 'running') writeLine(stdout, `       Warning: ${service.name} is ${status}; start it with: paas ${plugin}:start ${service.name}`);
+      if (status !== 'running')
+        writeLine(stdout, `       Warning: ${service.name} is ${status}; start it with: paas ${plugin}:start ${service.name}`);
       await events.emit('post-config-update', {
         app: app.name,
         action: 'set',
@@ -123,7 +127,11 @@ export function registerLinkCommands(pg: ServiceContext): void {
     handler({ args: [name], flags, stdout }) {
       const service = pg.requireService(name);
       const links = pg.store.linksOf(service.name);
-      if (flags.format === 'json') return writeJson(stdout, links.map((l) => ({ app: l.app, env: l.envKey, linkedAt: l.createdAt })));
+      if (flags.format === 'json')
+        return writeJson(
+          stdout,
+          links.map((l) => ({ app: l.app, env: l.envKey, linkedAt: l.createdAt })),
+        );
       for (const link of links) writeLine(stdout, link.app);
     },
   });
@@ -138,7 +146,11 @@ export function registerLinkCommands(pg: ServiceContext): void {
     handler({ args: [appName], flags, stdout }) {
       const app = requireApp(store, appName);
       const links = pg.store.linksOfApp(app.id);
-      if (flags.format === 'json') return writeJson(stdout, links.map((l) => ({ service: l.service, env: l.envKey, linkedAt: l.createdAt })));
+      if (flags.format === 'json')
+        return writeJson(
+          stdout,
+          links.map((l) => ({ service: l.service, env: l.envKey, linkedAt: l.createdAt })),
+        );
       for (const link of links) writeLine(stdout, link.service);
     },
   });

@@ -60,7 +60,9 @@ export function parseMemory(value: string): number {
 
 export function assertImage(image: string): string {
   if (image.length > 255 || !IMAGE.test(image)) {
-    throw new UserError(`invalid --image "${printable(image)}": give an image name without tag (e.g. postgres or redis); the tag goes in --image-version`);
+    throw new UserError(
+      `invalid --image "${printable(image)}": give an image name without tag (e.g. postgres or redis); the tag goes in --image-version`,
+    );
   }
   return image;
 }

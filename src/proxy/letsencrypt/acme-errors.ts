@@ -13,7 +13,12 @@ export function explainAcmeError(detail: string, domain?: string): string {
   if (/NXDOMAIN|no such host|no valid (A|AAAA)|DNS problem|SERVFAIL|could not resolve|no IP address|lookup .* (on|failed)/i.test(raw)) {
     return `${name} does not resolve to an address: point its DNS A/AAAA record at this server (ACME: ${raw})`;
   }
-  if (/connection refused|ECONNREFUSED|timed? ?out|i\/o timeout|no route to host|network is unreachable|Connection reset|connection/i.test(raw) && domain) {
+  if (
+    /connection refused|ECONNREFUSED|timed? ?out|i\/o timeout|no route to host|network is unreachable|Connection reset|connection/i.test(
+      raw,
+    ) &&
+    domain
+  ) {
     return `port 80 of ${name} cannot be reached from the ACME server: make sure the DNS record points at this server and port 80 is open (ACME: ${raw})`;
   }
   if (/unauthorized|invalid response|403|404|key ?authorization/i.test(raw) && domain) {

@@ -8,7 +8,8 @@ import { explainAcmeError, explainServerError } from './acme-errors.js';
 // (the daemon's own schedule retries later with backoff).
 acme.axios.defaults.timeout = 30_000;
 // acmeSettings is acme-client's own addition to its axios instance's defaults (src/axios.js), untyped.
-const acmeSettings = (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings;
+const acmeSettings = (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number } })
+  .acmeSettings;
 acmeSettings.retryMaxAttempts = 3;
 acmeSettings.retryDefaultDelay = 2;
 
@@ -43,7 +44,10 @@ export class ValidationFailed extends UserError {
 export async function orderCertificate(request: OrderRequest): Promise<CertPair> {
   const { directoryUrl, domains, log } = request;
   const client = new acme.Client({ directoryUrl, accountKey: request.accountKey, backoffAttempts: 20, backoffMin: 250, backoffMax: 3000 });
-  const server = <T>(step: Promise<T>) => step.catch(async (error: unknown) => Promise.reject(new UserError(explainServerError(directoryUrl, await networkCause(directoryUrl, error)))));
+  const server = <T>(step: Promise<T>) =>
+    step.catch(async (error: unknown) =>
+      Promise.reject(new UserError(explainServerError(directoryUrl, await networkCause(directoryUrl, error)))),
+    );
 
   await server(client.createAccount({ termsOfServiceAgreed: true, ...(request.email ? { contact: [`mailto:${request.email}`] } : {}) }));
   const order = await server(client.createOrder({ identifiers: domains.map((value) => ({ type: 'dns', value })) }));
@@ -72,7 +76,9 @@ export async function orderCertificate(request: OrderRequest): Promise<CertPair>
     }),
   );
   const failures = results.flatMap((result, i) =>
-    result.status === 'rejected' ? [{ domain: pending[i].domain, cause: explainAcmeError(messageOf(result.reason), pending[i].domain) }] : [],
+    result.status === 'rejected'
+      ? [{ domain: pending[i].domain, cause: explainAcmeError(messageOf(result.reason), pending[i].domain) }]
+      : [],
   );
   if (failures.length) throw new ValidationFailed(failures);
 

@@ -86,7 +86,10 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
       const rows = store.apps
         .list()
         .map((app) => ({ app: app.name, status: letsencrypt.status(app) }))
-        .filter((row): row is { app: string; status: LetsencryptStatus & { info: NonNullable<LetsencryptStatus['info']> } } => row.status.active && row.status.info !== undefined)
+        .filter(
+          (row): row is { app: string; status: LetsencryptStatus & { info: NonNullable<LetsencryptStatus['info']> } } =>
+            row.status.active && row.status.info !== undefined,
+        )
         .sort((a, b) => a.status.info.expiresAt.localeCompare(b.status.info.expiresAt));
       if (flags.format === 'json') {
         return writeJson(
@@ -111,7 +114,9 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
             status.info.expiresAt.slice(0, 19).replace('T', ' '),
             formatDuration(Date.parse(status.info.expiresAt) - now),
             formatDuration((status.renewAt?.getTime() ?? now) - now),
-            status.lastError ? `${status.lastError} (attempt ${status.failures}; next ${status.nextAttempt ? `in ${formatDuration(status.nextAttempt.getTime() - now)}` : 'at the next check'})` : '-',
+            status.lastError
+              ? `${status.lastError} (attempt ${status.failures}; next ${status.nextAttempt ? `in ${formatDuration(status.nextAttempt.getTime() - now)}` : 'at the next check'})`
+              : '-',
           ]),
         ),
       );
@@ -122,13 +127,15 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
     name: 'letsencrypt:auto-renew',
     summary: 'Renew now the certificates (of every app, or one) that are within their grace period',
     usage: '[APP]',
-    description: 'The daemon does this on its own every hour (PAAS_LETSENCRYPT_CHECK_INTERVAL); this runs it now, without waiting for the backoff after a failure.',
+    description:
+      'The daemon does this on its own every hour (PAAS_LETSENCRYPT_CHECK_INTERVAL); this runs it now, without waiting for the backoff after a failure.',
     examples: ['paas letsencrypt:auto-renew', 'paas letsencrypt:auto-renew blog'],
     arity: [0, 1],
     async handler({ args: [name], stdout }) {
       const apps = requireAppOrAll(store, name);
       const failed = await letsencrypt.renewDue(apps, { respectBackoff: false, log: (line) => writeLine(stdout, line) });
-      if (failed.length) throw new UserError(`renewal failed for ${failed.join(', ')}; the current certificates keep serving (see paas letsencrypt:list)`);
+      if (failed.length)
+        throw new UserError(`renewal failed for ${failed.join(', ')}; the current certificates keep serving (see paas letsencrypt:list)`);
       writeLine(stdout, '-----> Every letsencrypt certificate is current');
     },
   });
@@ -177,7 +184,11 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
     },
     {
       setDescription: 'Values apply to letsencrypt:enable and to renewals; the app value wins over --global.',
-      setExamples: ['paas letsencrypt:set --global email you@example.com', 'paas letsencrypt:set blog server staging', 'paas letsencrypt:set blog server'],
+      setExamples: [
+        'paas letsencrypt:set --global email you@example.com',
+        'paas letsencrypt:set blog server staging',
+        'paas letsencrypt:set blog server',
+      ],
       reportSummary: "Show an app's letsencrypt settings and certificate state",
     },
   );

@@ -25,7 +25,9 @@ export function validateServer(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UserError(`invalid server "${printable(value)}": use production, staging or an ACME directory URL like https://acme.example.com/directory`);
+    throw new UserError(
+      `invalid server "${printable(value)}": use production, staging or an ACME directory URL like https://acme.example.com/directory`,
+    );
   }
   if (url.protocol !== 'https:') throw new UserError(`invalid server "${printable(value)}": an ACME directory is served over https`);
   return url.toString();

@@ -74,7 +74,9 @@ export class Letsencrypt {
     const status = this.status(app);
     const domains = this.domainsOf(app, options.log);
     if (!options.force && status.active && status.info && !this.due(app, status.info)) {
-      options.log(`-----> ${app.name} already has a certificate for ${domains.join(' ')} until ${status.info.expiresAt.slice(0, 10)}; --force requests a new one`);
+      options.log(
+        `-----> ${app.name} already has a certificate for ${domains.join(' ')} until ${status.info.expiresAt.slice(0, 10)}; --force requests a new one`,
+      );
       return undefined;
     }
     return this.issue(app, domains, options.log);
@@ -124,13 +126,15 @@ export class Letsencrypt {
   async revoke(app: AppRow): Promise<void> {
     const status = this.status(app);
     const cert = this.proxy.appState(app.name)?.cert;
-    if (!status.active || !cert) throw new UserError(`letsencrypt is not active for ${app.name}, so there is no certificate of its to revoke`);
+    if (!status.active || !cert)
+      throw new UserError(`letsencrypt is not active for ${app.name}, so there is no certificate of its to revoke`);
     await revokeCertificate(this.directory(app), await this.accountKey(), readFileSync(cert.crt));
   }
 
   /** Challenge answers a daemon stopped mid-order left behind; call before nginx is rendered at start. */
   forgetChallenges(): void {
-    for (const app of this.api.store.apps.list()) this.api.store.properties.set(app.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key, undefined);
+    for (const app of this.api.store.apps.list())
+      this.api.store.properties.set(app.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key, undefined);
   }
 
   /** The daemon's own schedule: a first look soon after start, then every check interval. */
@@ -173,7 +177,9 @@ export class Letsencrypt {
         log,
         publish: async (answers) => {
           published = true;
-          await this.proxy.change({ subject: app.name }, (pending) => pending.set(app.id, challenges.namespace, challenges.key, JSON.stringify(answers)));
+          await this.proxy.change({ subject: app.name }, (pending) =>
+            pending.set(app.id, challenges.namespace, challenges.key, JSON.stringify(answers)),
+          );
         },
       });
       const version = certVersion(pair);
@@ -187,14 +193,20 @@ export class Letsencrypt {
       return result;
     } catch (error) {
       this.setState(app, STATE.failures, String(this.status(app).failures + 1));
-      this.setState(app, STATE.lastError, `${new Date().toISOString().slice(0, 16).replace('T', ' ')} ${error instanceof Error ? error.message : String(error)}`);
+      this.setState(
+        app,
+        STATE.lastError,
+        `${new Date().toISOString().slice(0, 16).replace('T', ' ')} ${error instanceof Error ? error.message : String(error)}`,
+      );
       throw error;
     } finally {
       this.busy.delete(app.id);
       if (published) {
         await this.proxy
           .change({ subject: app.name }, (pending) => pending.set(app.id, challenges.namespace, challenges.key, undefined))
-          .catch((error: unknown) => this.api.logger.warn({ err: error, app: app.name }, 'letsencrypt: the challenge answers were not removed from nginx'));
+          .catch((error: unknown) =>
+            this.api.logger.warn({ err: error, app: app.name }, 'letsencrypt: the challenge answers were not removed from nginx'),
+          );
       }
     }
   }
@@ -205,14 +217,16 @@ export class Letsencrypt {
     const domains = certifiable(all);
     const wildcards = all.filter((domain) => !domains.includes(domain));
     if (wildcards.length) log(`       (left out: ${wildcards.join(' ')}; a wildcard needs a DNS-01 challenge, which paas does not do)`);
-    if (domains.length === 0) throw new UserError(`${app.name} has no domains to get a certificate for; add one: paas domains:add ${app.name} DOMAIN`);
+    if (domains.length === 0)
+      throw new UserError(`${app.name} has no domains to get a certificate for; add one: paas domains:add ${app.name} DOMAIN`);
     const { httpPort } = this.api.settings;
     if (!state!.ports.some((m) => m.scheme === 'http' && m.host === httpPort)) {
-      throw new UserError(`the ACME server checks ${app.name} over http on port ${httpPort}, but it has no http:${httpPort} port mapping; add one: paas ports:add ${app.name} http:${httpPort}:5000`);
+      throw new UserError(
+        `the ACME server checks ${app.name} over http on port ${httpPort}, but it has no http:${httpPort} port mapping; add one: paas ports:add ${app.name} http:${httpPort}:5000`,
+      );
     }
     return domains;
   }
-
 
   /** Within the grace period, or the app has a domain the certificate does not cover (added since). */
   private due(app: AppRow, info: CertInfo, now = new Date()): boolean {

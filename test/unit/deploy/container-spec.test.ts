@@ -19,7 +19,14 @@ const release: ReleaseRow = {
   createdAt: '2026-12-01T00:00:00Z',
 };
 
-const base = { name: 'paas-abc-blog.web.1-0a0b0c', instance: 'abc', app: { id: 3, name: 'blog' }, release, network: 'paas-abc', publishAddress: '0.0.0.0' };
+const base = {
+  name: 'paas-abc-blog.web.1-0a0b0c',
+  instance: 'abc',
+  app: { id: 3, name: 'blog' },
+  release,
+  network: 'paas-abc',
+  publishAddress: '0.0.0.0',
+};
 
 const labels = (type: string, index: number) => ({
   'paas.instance': 'abc',
@@ -102,7 +109,14 @@ describe('processContainerSpec', () => {
 });
 
 describe('oneOffContainerSpec', () => {
-  const input = { image: 'paas-abc/blog:v7', cmd: ['/bin/sh', '-c', 'ls'], env: ['A=1'], labels: { 'paas.role': 'run' }, network: 'paas-abc', name: 'blog.run.1' };
+  const input = {
+    image: 'paas-abc/blog:v7',
+    cmd: ['/bin/sh', '-c', 'ls'],
+    env: ['A=1'],
+    labels: { 'paas.role': 'run' },
+    network: 'paas-abc',
+    name: 'blog.run.1',
+  };
 
   it('attaches output, takes no stdin unless given, and expires after the ttl', () => {
     expect(oneOffContainerSpec({ ...input, withStdin: false }, 60, 1_000_000)).toEqual({
@@ -127,6 +141,11 @@ describe('oneOffContainerSpec', () => {
   });
 
   it('with piped stdin: the input ends the session', () => {
-    expect(oneOffContainerSpec({ ...input, withStdin: true }, 60, 0)).toMatchObject({ Tty: false, OpenStdin: true, StdinOnce: true, AttachStdin: true });
+    expect(oneOffContainerSpec({ ...input, withStdin: true }, 60, 0)).toMatchObject({
+      Tty: false,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+    });
   });
 });
