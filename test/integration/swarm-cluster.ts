@@ -163,6 +163,12 @@ export async function cleanupCluster(): Promise<void> {
   rmSync(BASE, { recursive: true, force: true });
 }
 
+function engineConfigFile(node: ClusterNode): string {
+  const file = join(node.dir, 'daemon.json');
+  writeFileSync(file, '{}\n');
+  return file;
+}
+
 async function startEngine(node: ClusterNode, registry: string): Promise<void> {
   mkdirSync(node.dir, { recursive: true });
   const log = openSync(join(node.dir, 'dockerd.log'), 'a');
@@ -171,6 +177,10 @@ async function startEngine(node: ClusterNode, registry: string): Promise<void> {
     [
       `--net=/run/netns/${node.netns}`,
       'dockerd',
+      // Its own (empty) settings file: the machine's daemon.json (live-restore, address pools, set
+      // by install.sh) is for the shared engine, and live-restore refuses Swarm mode.
+      '--config-file',
+      engineConfigFile(node),
       '--data-root',
       join(node.dir, 'data'),
       '--exec-root',
