@@ -1,7 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import type { Actor } from '../core/command.js';
 import { executeCommand } from '../core/execute.js';
-import { redactArgv } from '../core/redact.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { Logger } from '../daemon/logger.js';
 
@@ -25,12 +24,11 @@ export interface CommandRunner {
 export function commandRunner(registry: CommandRegistry, logger: Logger): CommandRunner {
   const execute = async (argv: readonly string[], actor: Actor, stdout: Writable, signal: AbortSignal) => {
     const stderr: Buffer[] = [];
-    logger.info({ argv: redactArgv(registry, argv), actor }, 'api command');
     const code = await executeCommand(
       registry,
       argv,
       { stdout, stderr: collector(stderr), stdin: Readable.from([]), actor, signal },
-      { onInternalError: (error) => logger.error({ err: error, argv: redactArgv(registry, argv) }, 'command failed') },
+      { logger },
     );
     return { code, stderr: Buffer.concat(stderr).toString('utf8') };
   };

@@ -38,6 +38,7 @@ export async function printOfflineHelp(argv: readonly string[], stdout: Writable
     offlineRegistry(),
     argv,
     { stdout, stderr, stdin: process.stdin, actor: { name: 'local', transport: 'socket' }, signal: new AbortController().signal },
-    { onInternalError: () => undefined },
+    // Offline help runs no handler that could fail, and logs nowhere.
+    { logger: { info: () => undefined, error: () => undefined } },
   );
 }

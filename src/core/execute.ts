@@ -5,6 +5,7 @@ import { renderCommandHelp } from './help.js';
 import { checkArity, parseArgs } from './args.js';
 import { takeGlobalFlags, withApp, type GlobalFlags } from './global-flags.js';
 import { quietWriter } from './quiet-output.js';
+import { redactArgv } from './redact.js';
 import type { CommandRegistry } from './registry.js';
 
 export interface ExecuteIo {
@@ -16,9 +17,18 @@ export interface ExecuteIo {
   terminal?: Terminal;
 }
 
+/** Where a transport's log goes (pino's shape); executeCommand decides what reaches it. */
+export interface CommandLogger {
+  info(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 export interface ExecuteHooks {
-  /** Called for errors that are not the user's, to log them with their stack. */
-  onInternalError(error: unknown, argv: readonly string[]): void;
+  /**
+   * Every command line is logged here before it runs, and every error that is not the user's
+   * with its stack; both with the values the command declares secret hidden (core/redact.ts).
+   */
+  logger: CommandLogger;
   /** Whether an app exists, to tell a hinted app (--app-hint) from one on the command line. */
   appExists?(name: string): boolean;
 }
@@ -35,6 +45,7 @@ export async function executeCommand(
 ): Promise<number> {
   let global: GlobalFlags = { quiet: false, trace: false, force: false };
   let quiet: ReturnType<typeof quietWriter> | undefined;
+  hooks.logger.info({ argv: redactArgv(registry, argv), actor: io.actor }, 'command');
   try {
     const taken = takeGlobalFlags(argv);
     global = taken.flags;
@@ -62,7 +73,7 @@ export async function executeCommand(
       io.stderr.write(`error: ${oneLine(error.message)}\n`);
       return error.exitCode;
     }
-    hooks.onInternalError(error, argv);
+    hooks.logger.error({ err: error, argv: redactArgv(registry, argv), actor: io.actor }, 'command failed');
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`error: internal error: ${oneLine(message)} (details in the daemon log)\n`);
     if (global.trace && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);

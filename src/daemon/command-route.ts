@@ -3,7 +3,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Actor } from '../core/command.js';
 import { executeCommand } from '../core/execute.js';
 import { COMMAND_CONTENT_TYPE, COMMAND_PATH, FrameKind, encodeFrame, type CommandRequest } from '../core/frames.js';
-import { redactArgv } from '../core/redact.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { Logger } from './logger.js';
 
@@ -52,7 +51,6 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
     });
     const { argv } = parsed.command;
     const actor = options.actorOf(request);
-    options.logger.info({ argv: redactArgv(options.registry, argv), actor }, 'command');
     const code = await executeCommand(
       options.registry,
       argv,
@@ -64,7 +62,7 @@ export const commandRoute: FastifyPluginAsync<CommandRouteOptions> = async (app,
         signal: aborted.signal,
       },
       {
-        onInternalError: (error) => options.logger.error({ err: error, argv: redactArgv(options.registry, argv) }, 'command failed'),
+        logger: options.logger,
         appExists: options.appExists,
       },
     );

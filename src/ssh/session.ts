@@ -4,7 +4,6 @@ import type { ServerChannel, Session } from 'ssh2';
 import type { Actor, Terminal } from '../core/command.js';
 import { UserError, oneLine } from '../core/errors.js';
 import { executeCommand } from '../core/execute.js';
-import { redactArgv } from '../core/redact.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { Logger } from '../daemon/logger.js';
 import type { GitAccess } from '../git/git-access.js';
@@ -180,13 +179,12 @@ async function runCommand(exec: Exec, argv: string[]): Promise<void> {
     onResize: (listener) => exec.terminal.listeners.push(listener),
   };
 
-  deps.logger.info({ argv: redactArgv(deps.registry, argv), actor }, 'command');
   const code = await executeCommand(
     deps.registry,
     argv,
     { stdout, stderr, stdin, actor, signal, terminal },
     {
-      onInternalError: (error) => deps.logger.error({ err: error, argv: redactArgv(deps.registry, argv) }, 'command failed'),
+      logger: deps.logger,
       appExists: (name) => deps.store.apps.find(name) !== undefined,
     },
   );

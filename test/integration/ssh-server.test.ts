@@ -262,8 +262,11 @@ async function runCommand(argv: string[]): Promise<RunResult> {
     argv,
     { stdout, stderr, stdin, actor: { name: 'root', transport: 'socket' }, signal: new AbortController().signal },
     {
-      onInternalError: (error) => {
-        throw error;
+      logger: {
+        info: () => undefined,
+        error: (fields) => {
+          throw (fields as { err: unknown }).err;
+        },
       },
     },
   );

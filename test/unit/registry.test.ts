@@ -27,7 +27,8 @@ function collect() {
 async function exec(registry: CommandRegistry, argv: string[]) {
   const out = collect();
   const err = collect();
-  const internal: unknown[] = [];
+  const internal: object[] = [];
+  const logged: object[] = [];
   const code = await executeCommand(
     registry,
     argv,
@@ -38,9 +39,9 @@ async function exec(registry: CommandRegistry, argv: string[]) {
       actor: { name: 'test', transport: 'socket' },
       signal: new AbortController().signal,
     },
-    { onInternalError: (error) => internal.push(error) },
+    { logger: { info: (fields) => logged.push(fields), error: (fields) => internal.push(fields) } },
   );
-  return { code, stdout: out.text(), stderr: err.text(), internal };
+  return { code, stdout: out.text(), stderr: err.text(), internal, logged };
 }
 
 describe('CommandRegistry', () => {
@@ -83,6 +84,21 @@ describe('executeCommand', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: internal error: x is undefined/);
     expect(result.internal).toHaveLength(1);
+  });
+
+  it('logs every command line before it runs, with its declared secrets hidden, and internal errors likewise', async () => {
+    const registry = new CommandRegistry();
+    registry.register({
+      ...command('secret:set', () => {
+        throw new TypeError('broken');
+      }),
+      arity: [0, Infinity],
+      secrets: { args: 'assignments' },
+    });
+    const result = await exec(registry, ['secret:set', 'blog', 'TOKEN=hunter2']);
+    expect(result.logged).toEqual([{ argv: ['secret:set', 'blog', 'TOKEN=***'], actor: { name: 'test', transport: 'socket' } }]);
+    expect(result.internal).toEqual([expect.objectContaining({ argv: ['secret:set', 'blog', 'TOKEN=***'] })]);
+    expect(JSON.stringify(result.logged) + JSON.stringify(result.internal.map((e) => ({ ...e, err: undefined })))).not.toContain('hunter2');
   });
 
   it('answers --help with usage and an example', async () => {
