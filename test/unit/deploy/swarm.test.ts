@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { dockerHostOptions, parseLabels } from '../../../src/deploy/commands/nodes.js';
+import { parseConstraints } from '../../../src/deploy/scheduler-topics.js';
+import { serviceSpec } from '../../../src/deploy/swarm-spec.js';
+import { validServer } from '../../../src/deploy/image-registry.js';
+import type { ReleaseRow } from '../../../src/store/releases.js';
+
+const release: ReleaseRow = {
+  id: 1,
+  appId: 7,
+  version: 4,
+  image: 'paas-abc/blog:v4',
+  config: { SECRET: 's' },
+  formation: { web: { count: 3, command: 'httpd -f' }, worker: { count: 1, command: null } },
+  port: 5000,
+  gitRev: 'abc',
+  buildId: 2,
+  appJson: null,
+  releaseCommand: null,
+  description: 'Deploy abc',
+  actor: 'me',
+  createdAt: '2026-01-01T00:00:00Z',
+};
+
+const spec = (type: string, options = {}) =>
+  serviceSpec({
+    instance: 'abc',
+    app: { id: 7, name: 'blog' },
+    type,
+    release,
+    image: 'reg:5000/paas-abc/blog:v4',
+    replicas: release.formation[type]!.count,
+    options,
+    constraints: ['node.labels.zone==eu1'],
+    forceUpdate: 2,
+    // biome-ignore lint/suspicious/noExplicitAny: a Docker API body, read field by field
+  }) as Record<string, any>;
+
+describe('the Swarm service of a process type', () => {
+  it('web publishes the app port in host mode and updates start-first, rolling back on failure', () => {
+    const web = spec('web', { limits: { memory: 256 * 1024 ** 2, cpu: 0.5 }, stopTimeout: 30 });
+    expect(web.Name).toBe('paas-abc-blog-web');
+    expect(web.Mode).toEqual({ Replicated: { Replicas: 3 } });
+    expect(web.EndpointSpec.Ports).toEqual([{ Protocol: 'tcp', TargetPort: 5000, PublishMode: 'host' }]);
+    expect(web.UpdateConfig).toMatchObject({ Order: 'start-first', Parallelism: 1, FailureAction: 'rollback' });
+    expect(web.TaskTemplate.ContainerSpec).toMatchObject({
+      Image: 'reg:5000/paas-abc/blog:v4',
+      Args: ['/bin/sh', '-c', 'httpd -f'],
+      StopGracePeriod: 30e9,
+    });
+    expect(web.TaskTemplate.ContainerSpec.Env).toEqual(expect.arrayContaining(['SECRET=s', 'PORT=5000', 'DYNO=web.{{.Task.Slot}}']));
+    expect(web.TaskTemplate.ContainerSpec.Labels).toMatchObject({ 'paas.release': '4', 'paas.role': 'swarm-task', 'paas.process': 'web' });
+    expect(web.TaskTemplate.Resources.Limits).toMatchObject({ MemoryBytes: 256 * 1024 ** 2, NanoCPUs: 5e8 });
+    expect(web.TaskTemplate.Placement.Constraints).toEqual(['node.labels.zone==eu1']);
+    expect(web.TaskTemplate.ForceUpdate).toBe(2);
+    expect(web.Labels).toMatchObject({ 'paas.role': 'service', 'paas.app-id': '7' });
+  });
+
+  it('other types publish nothing and keep the image command; restart policies map to Swarm conditions', () => {
+    const worker = spec('worker', { restartPolicy: { Name: 'always' } });
+    expect(worker.EndpointSpec).toEqual({ Mode: 'vip' });
+    expect(worker.TaskTemplate.ContainerSpec.Args).toBeUndefined();
+    expect(worker.TaskTemplate.RestartPolicy).toEqual({ Condition: 'any' });
+    expect(spec('worker', { restartPolicy: { Name: 'no' } }).TaskTemplate.RestartPolicy).toEqual({ Condition: 'none' });
+    expect(spec('worker').TaskTemplate.RestartPolicy).toEqual({ Condition: 'on-failure', MaxAttempts: 10 });
+  });
+});
+
+describe('swarm settings', () => {
+  it('placement constraints', () => {
+    expect(parseConstraints('node.role==worker, node.labels.zone!=b;engine.labels.ssd==true')).toEqual([
+      'node.role==worker',
+      'node.labels.zone!=b',
+      'engine.labels.ssd==true',
+    ]);
+    for (const bad of ['node.role=worker', 'rm -rf /', 'node.labels.zone==a b', 'node.foo==1']) {
+      expect(() => parseConstraints(bad)).toThrow(/invalid placement constraint/);
+    }
+  });
+
+  it('Docker hosts of nodes:add', () => {
+    expect(dockerHostOptions('unix:///run/docker.sock')).toEqual({ socketPath: '/run/docker.sock' });
+    expect(dockerHostOptions('tcp://10.0.0.2:2376')).toEqual({ host: '10.0.0.2', port: 2376, protocol: 'http' });
+    expect(dockerHostOptions('ssh://deploy@10.0.0.2')).toEqual({ host: '10.0.0.2', port: 22, protocol: 'ssh', username: 'deploy' });
+    for (const bad of ['10.0.0.2', 'http://x', 'ssh://']) expect(() => dockerHostOptions(bad)).toThrow(/invalid Docker host/);
+  });
+
+  it('node labels and registry servers', () => {
+    expect(parseLabels(['zone=eu1', 'ssd='])).toEqual({ zone: 'eu1', ssd: '' });
+    expect(() => parseLabels(['zone'])).toThrow(/invalid label/);
+    expect(validServer('registry.example.com:5000')).toBe('registry.example.com:5000');
+    expect(() => validServer('https://registry')).toThrow(/invalid registry server/);
+  });
+});
