@@ -7,7 +7,7 @@ import { Store } from '../store/store.js';
 import { PAAS_VERSION } from '../version.js';
 import { actorOfApiRequest, requireApiToken } from './api-auth.js';
 import { apiHostNames, loadOrCreateApiCertificate, type ApiCertificate } from './api-tls.js';
-import { commandRoute } from './command-route.js';
+import { commandRoute } from '../http/command-route.js';
 import { PRIVATE_UMASK, secureHome } from './home-permissions.js';
 import { ConnectionGuard, type ConnectionLimits } from './connection-guard.js';
 import { instanceId } from './instance.js';

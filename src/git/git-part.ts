@@ -6,7 +6,7 @@ import { registerTopic } from '../core/property-commands.js';
 import type { TopicSpec } from '../core/properties.js';
 import type { Part, PartApi } from '../core/part.js';
 import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branch.js';
-import { gitHttpRoutes } from './http-backend.js';
+import { gitHttpRoutes } from '../http/git-http-backend.js';
 import { createGitAccess } from './repo-access.js';
 import { ensureRepo, removeRepo, renameRepo, repoPath } from './repositories.js';
 

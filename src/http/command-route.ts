@@ -4,7 +4,7 @@ import type { Actor } from '../core/command.js';
 import { executeCommand } from '../core/execute.js';
 import { COMMAND_CONTENT_TYPE, COMMAND_PATH, FrameKind, encodeFrame, type CommandRequest } from '../core/frames.js';
 import type { CommandRegistry } from '../core/registry.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../daemon/logger.js';
 
 export interface CommandRouteOptions {
   registry: CommandRegistry;

@@ -6,8 +6,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Actor } from '../core/command.js';
 import { UserError } from '../core/errors.js';
 import type { Logger } from '../daemon/logger.js';
-import type { GitAccess, GitRepoAccess, GitVerb } from './git-access.js';
-import { git } from './run-git.js';
+import type { GitAccess, GitRepoAccess, GitVerb } from '../git/git-access.js';
+import { git } from '../git/run-git.js';
 
 export interface GitHttpOptions {
   gitAccess: GitAccess;
