@@ -7,7 +7,7 @@ import { ssh2 } from './ssh2-module.js';
 export function loadOrCreateHostKey(path: string): string {
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const { private: privateKey } = ssh2().utils.generateKeyPairSync('ed25519');
+    const privateKey = newHostKey();
     // 'wx': never overwrite a key another process wrote meanwhile.
     try {
       writeFileSync(path, privateKey, { mode: 0o600, flag: 'wx' });
@@ -25,6 +25,18 @@ export function loadOrCreateHostKey(path: string): string {
     );
   }
   return key;
+}
+
+/**
+ * A new ed25519 key that ssh2 can read back. ssh2's generator writes a key its own parser
+ * refuses about once in 250 tries ("Malformed OpenSSH private key"): such a key is made again.
+ */
+function newHostKey(): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { private: privateKey } = ssh2().utils.generateKeyPairSync('ed25519');
+    if (!(ssh2().utils.parseKey(privateKey) instanceof Error)) return privateKey;
+  }
+  throw new Error('could not make an SSH host key that ssh2 reads back');
 }
 
 export function hostKeyFingerprint(privateKey: string): string | undefined {
