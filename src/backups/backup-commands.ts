@@ -3,7 +3,7 @@ import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import { renderReport } from '../core/reports.js';
 import type { CommandRegistry } from '../core/registry.js';
-import { isPrivateHost } from '../build/buildpacks/buildpack-policy.js';
+import { isPrivateHost } from '../core/private-addresses.js';
 import type { BackupAuth, BackupConfig } from './backup-config.js';
 import type { Backups } from './backups.js';
 import { assertBackupSchedule } from './schedule.js';

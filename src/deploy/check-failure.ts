@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
-import { isPrivateAddress } from '../build/buildpacks/buildpack-policy.js';
+import { isPrivateAddress } from '../core/private-addresses.js';
 import type { CheckFailureHook, HealthCheck } from './app-json.js';
 import { LABELS } from './naming.js';
 import { runOneOff } from './one-off.js';

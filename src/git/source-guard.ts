@@ -1,5 +1,4 @@
-import { lookup } from 'node:dns/promises';
-import { isPrivateAddress, isPrivateHost } from '../build/buildpacks/buildpack-policy.js';
+import { isPrivateAddress, isPrivateHost, resolveAll } from '../core/private-addresses.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 
@@ -84,7 +83,7 @@ export async function assertPublicHost(host: string, what: string, url: string):
   if (isPrivateHost(host)) throw refuse();
   let addresses: string[];
   try {
-    addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+    addresses = await resolveAll(host);
   } catch (error) {
     throw new UserError(
       `cannot resolve ${printable(host)} for ${what} "${printable(url)}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`,

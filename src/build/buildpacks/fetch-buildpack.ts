@@ -1,12 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { lookup } from 'node:dns/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserError, oneLine } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
-import { isPrivateAddress, privateHostError } from './buildpack-policy.js';
+import { isPrivateAddress, resolveAll } from '../../core/private-addresses.js';
+import { privateHostError } from './buildpack-policy.js';
 import type { BuildpackSource } from './buildpack-url.js';
 import { buildpacksRoot, findBuiltin } from './builtin.js';
 
@@ -69,7 +69,7 @@ export async function fetchBuildpack(source: BuildpackSource, options: FetchOpti
 async function networkReach(source: Extract<BuildpackSource, { kind: 'git' }>, allowPrivateUrls: boolean): Promise<GitReach> {
   let addresses: string[];
   try {
-    addresses = (await lookup(source.host, { all: true, verbatim: true })).map((entry) => entry.address);
+    addresses = await resolveAll(source.host);
   } catch (error) {
     throw new UserError(
       `could not clone buildpack ${printable(source.url)}: cannot resolve ${printable(source.host)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,

@@ -3,12 +3,8 @@ import { buildpackDirName, parseBuildpackUrl } from '../../../../src/build/build
 import { parseBuildpacksFile } from '../../../../src/build/buildpacks/buildpacks-file.js';
 import { selectBuildpacks } from '../../../../src/build/buildpacks/selection.js';
 import { UserError } from '../../../../src/core/errors.js';
-import {
-  assertBuildpackAllowed,
-  isPrivateAddress,
-  isPrivateHost,
-  type BuildpackPolicy,
-} from '../../../../src/build/buildpacks/buildpack-policy.js';
+import { assertBuildpackAllowed, type BuildpackPolicy } from '../../../../src/build/buildpacks/buildpack-policy.js';
+import { isPrivateAddress, isPrivateHost } from '../../../../src/core/private-addresses.js';
 
 const SERVER: BuildpackPolicy = { trust: 'server', allowPrivateUrls: false };
 const REMOTE: BuildpackPolicy = { trust: 'remote', allowPrivateUrls: false };
