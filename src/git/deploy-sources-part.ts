@@ -1,4 +1,5 @@
 // Longer than 300 lines: the three push-free deploy sources share their guards (size caps, remote-caller URL rules, redirects), which sit beside them.
+import { readCapped } from '../core/read-capped.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -233,15 +234,9 @@ async function pull(api: PartApi, image: string, ctx: CommandContext): Promise<v
 
 /** A stream's bytes, refused past `max`. */
 async function readLimited(stream: Readable, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw new UserError(`the archive is bigger than ${formatSize(max)}; raise PAAS_MAX_PUSH_SIZE to allow it`);
-    chunks.push(Buffer.from(chunk as Buffer));
-  }
-  if (size === 0) throw new UserError('no archive on standard input (pipe one in: tar -cz . | paas git:from-archive APP -)');
-  return Buffer.concat(chunks);
+  const bytes = await readCapped(stream, max, `the archive is bigger than ${formatSize(max)}; raise PAAS_MAX_PUSH_SIZE to allow it`);
+  if (bytes.length === 0) throw new UserError('no archive on standard input (pipe one in: tar -cz . | paas git:from-archive APP -)');
+  return bytes;
 }
 
 /** Downloads an archive (following redirects, each checked) or reads a server file, within `max` bytes. */

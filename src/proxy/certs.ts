@@ -1,3 +1,4 @@
+import { readCapped } from '../core/read-capped.js';
 import { execFile } from 'node:child_process';
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -180,14 +181,12 @@ export function validityWarning(info: CertInfo, now: Date): string | undefined {
 /** A tar on stdin holding one `.crt` and one `.key` (e.g. server.crt and server.key), as Dokku takes. */
 export async function readCertTar(stdin: Readable): Promise<CertPair> {
   const usage = 'pipe a tar holding server.crt and server.key, e.g.: tar cf - server.crt server.key | paas certs:add APP';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_TAR_BYTES) throw new UserError('the tar on stdin is larger than 8 MB; it should only hold the certificate and key');
-    chunks.push(Buffer.from(chunk as Buffer));
-  }
-  if (size === 0) throw new UserError(`give CRT and KEY files, or ${usage}`);
+  const tarBytes = await readCapped(
+    stdin,
+    MAX_TAR_BYTES,
+    'the tar on stdin is larger than 8 MB; it should only hold the certificate and key',
+  );
+  if (tarBytes.length === 0) throw new UserError(`give CRT and KEY files, or ${usage}`);
   const found: { crt: Buffer[]; key: Buffer[] } = { crt: [], key: [] };
   const extract = tar.extract();
   const done = (async () => {
@@ -199,7 +198,7 @@ export async function readCertTar(stdin: Readable): Promise<CertPair> {
       if (kind) found[kind].push(Buffer.concat(content));
     }
   })();
-  extract.end(Buffer.concat(chunks));
+  extract.end(tarBytes);
   try {
     await done;
   } catch {

@@ -1,3 +1,4 @@
+import { readCapped } from '../read-capped.js';
 import type { CommandContext, FlagSpec } from '../command.js';
 import { requireApp } from '../app-lookup.js';
 import { UserError } from '../errors.js';
@@ -262,12 +263,5 @@ function indent(text: string): string {
 const MAX_IMPORT = 1024 * 1024;
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    chunks.push(Buffer.from(chunk as Buffer));
-    size += chunks[chunks.length - 1].length;
-    if (size > MAX_IMPORT) throw new UserError('config:import: the input is larger than 1 MB');
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readCapped(stdin, MAX_IMPORT, 'config:import: the input is larger than 1 MB')).toString('utf8');
 }

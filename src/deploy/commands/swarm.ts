@@ -1,3 +1,4 @@
+import { readCapped } from '../../core/read-capped.js';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
@@ -12,17 +13,8 @@ import type { DeployServices } from '../services.js';
 const MAX_PASSWORD_BYTES = 4096;
 
 async function readPassword(stdin: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_PASSWORD_BYTES) throw new UserError('the password on standard input is too long');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
+  const bytes = await readCapped(stdin, MAX_PASSWORD_BYTES, 'the password on standard input is too long');
+  return bytes.toString('utf8').replace(/\r?\n$/, '');
 }
 
 /** scheduler:*, scheduler-swarm:*, registry:*: choosing the swarm scheduler and its registry. */
