@@ -3,7 +3,7 @@ import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import { renderReport } from '../core/reports.js';
 import type { CommandRegistry } from '../core/registry.js';
-import { isPrivateHost } from '../core/private-addresses.js';
+import { assertPublicHost, isPrivateHost } from '../core/private-addresses.js';
 import type { BackupAuth, BackupConfig } from './backup-config.js';
 import type { Backups } from './backups.js';
 import { assertBackupSchedule } from './schedule.js';
@@ -45,8 +45,12 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     ],
     secrets: { args: 1 },
     arity: [3, 6],
-    handler({ args: [name, key, secret, region, signature, endpoint], actor, stdout }) {
-      const auth = parseAuth(key, secret, region, signature, endpoint, actor.transport === 'socket');
+    async handler({ args: [name, key, secret, region, signature, endpoint], actor, stdout }) {
+      const local = actor.transport === 'socket';
+      const auth = parseAuth(key, secret, region, signature, endpoint, local);
+      // A name, not only a literal address, may lead to the server's own network.
+      if (auth.endpoint && !local)
+        await assertPublicHost(new URL(auth.endpoint).hostname.replace(/^\[|\]$/g, ''), 'endpoint', auth.endpoint);
       backups.config.update(service(name), (config) => ({ ...config, auth }));
       writeLine(stdout, `-----> Backup credentials set for ${topic} service ${name}${auth.endpoint ? ` (endpoint ${auth.endpoint})` : ''}`);
     },

@@ -16,7 +16,8 @@ import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branc
 import { branchRevision, repoPath } from './repositories.js';
 import { git } from './run-git.js';
 import { commitFolder, moveBranch } from './source-commit.js';
-import { assertPublicHost, assertSourceAllowed, parseArchiveSource, parseGitSource, registryHost, type GitSource } from './source-guard.js';
+import { assertPublicHost } from '../core/private-addresses.js';
+import { assertSourceAllowed, parseArchiveSource, parseGitSource, registryHost, type GitSource } from './source-guard.js';
 
 /** A Docker image reference: `[registry[:port]/]path[:tag][@sha256:digest]`. */
 const IMAGE_REF =

@@ -1,4 +1,4 @@
-import { isPrivateAddress, isPrivateHost, resolveAll } from '../core/private-addresses.js';
+import { assertPublicHost } from '../core/private-addresses.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 
@@ -72,23 +72,4 @@ export async function assertSourceAllowed(
     );
   }
   await assertPublicHost(source.host!, what, source.url);
-}
-
-/** Refuses a host that is, or resolves to, a private, loopback or link-local address. */
-export async function assertPublicHost(host: string, what: string, url: string): Promise<void> {
-  const refuse = (address?: string) =>
-    new UserError(
-      `${what} "${printable(url)}" points at ${printable(host)}${address && address !== host ? ` (${address})` : ''}, a private or loopback address, which remote clients may not reach`,
-    );
-  if (isPrivateHost(host)) throw refuse();
-  let addresses: string[];
-  try {
-    addresses = await resolveAll(host);
-  } catch (error) {
-    throw new UserError(
-      `cannot resolve ${printable(host)} for ${what} "${printable(url)}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  const blocked = addresses.find(isPrivateAddress);
-  if (blocked !== undefined) throw refuse(blocked);
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,10 @@ describe('bad input changes nothing', () => {
     expect(read.stderr).toMatch(/is outside .*\/backups: from a remote client/);
     const loopback = await remote(['postgres:backup-auth', 'src', KEY, SECRET, 'us-east-1', 's3v4', endpoint]);
     expect(loopback.stderr).toMatch(/private or loopback address/);
+    // A name is resolved: this machine's own host name leads to a loopback address (or nowhere).
+    const byName = await remote(['postgres:backup-auth', 'src', KEY, SECRET, 'us-east-1', 's3v4', `http://${hostname()}:9`]);
+    expect(byName.code).not.toBe(0);
+    expect(byName.stderr).toMatch(/^error: endpoint "[^"]+" points at .*a private or loopback address|^error: cannot resolve/);
     expect(readdirSync(folder)).toEqual([]);
     expect(await daemon.paasOk(['postgres:backup-report', 'src'])).toMatch(/Backup auth: +none/);
   });
