@@ -25,6 +25,11 @@ export interface PaasEvents {
     vars: Readonly<Record<string, string>>;
     actor: Actor;
   };
+  /**
+   * A rollback is about to put an earlier release's config back: a part adds the keys it manages
+   * (a service link's URL) to `keep`, and they keep their current value.
+   */
+  'pre-config-restore': { app: string; keep: Set<string> };
   'post-config-update': {
     /** null for --global config, which every app inherits. */
     app: string | null;

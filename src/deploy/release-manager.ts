@@ -29,6 +29,8 @@ import { phaseOverrides } from '../docker-options/app-options.js';
 export type ReleaseDraft = Omit<ReleaseRow, 'id' | 'version' | 'createdAt'> & {
   /** Whether the deploy tasks run (new code); config changes and rollbacks skip them. */
   runScripts: boolean;
+  /** The app's own stored vars to write in the same transaction that records the release (rollback). */
+  storedConfig?: Record<string, string>;
 };
 
 export const RETENTION = { namespace: 'releases', key: 'retention' } as const;
@@ -63,7 +65,7 @@ export class ReleaseManager {
 
   async publish(app: AppRow, draft: ReleaseDraft, log: DeployLog): Promise<ReleaseRow> {
     const { store } = this.api;
-    const { runScripts, ...fields } = draft;
+    const { runScripts, storedConfig, ...fields } = draft;
     const version = store.releases.nextVersion(app.id);
     const repository = imageRepository(this.api.instance, app.name);
     await this.docker.getImage(draft.image).tag({ repo: repository, tag: `v${version}` });
@@ -93,7 +95,10 @@ export class ReleaseManager {
         .catch(() => undefined);
       throw error;
     }
-    const release = store.releases.add(candidate);
+    const release = store.transaction(() => {
+      if (storedConfig) store.configVars.replace(app.id, storedConfig);
+      return store.releases.add(candidate);
+    });
     await this.pruneImages(app);
     await this.api.events.emit('post-deploy', { app: app.name, release: version, output: log.stream });
     if (runScripts) {

@@ -40,6 +40,14 @@ export class ConfigVarsTable {
     })();
   }
 
+  /** The scope's vars become exactly these, in one transaction. */
+  replace(scope: ConfigScope, vars: Record<string, string>): void {
+    this.db.transaction(() => {
+      this.clear(scope);
+      this.set(scope, vars);
+    })();
+  }
+
   clear(scope: ConfigScope): void {
     this.db.prepare('DELETE FROM config_vars WHERE app_id IS ?').run(scope);
   }

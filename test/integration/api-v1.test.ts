@@ -136,6 +136,11 @@ describe('apps, releases, config, processes', () => {
     const rollback = await call('POST', '/api/v1/apps/{app}/rollback', { params: { app: 'web' }, body: { version: 2 } });
     expect((rollback.body as { output: string }).output).toContain('Rollback to v2');
     expect((await viaNginx(daemon.httpPort, `web.${DOMAIN}`, '/cgi-bin/env')).body).toContain('COLOR=blue sky\n');
+    // The same command as the CLI: the stored config is v2's again.
+    expect((rollback.body as { output: string }).output).toContain('Added: COLOR');
+    expect((await call('GET', '/api/v1/apps/{app}/config', { params: { app: 'web' }, query: 'reveal=true' })).body).toMatchObject({
+      COLOR: 'blue sky',
+    });
     expect(await call('POST', '/api/v1/apps/{app}/rollback', { params: { app: 'web' }, body: { version: 99 } })).toMatchObject({
       status: 404,
       body: { error: 'web has no release v99; see: paas releases web' },

@@ -93,6 +93,23 @@ describe('config changes are releases', () => {
     expect((await httpGet(`${await url()}/cgi-bin/env`)).body).not.toContain('LATER=1');
   });
 
+  it('rollback puts the stored config back, so the next config:set builds on it', async () => {
+    await daemon.paasOk(['config:set', 'procs', 'A=1']);
+    const [{ version: withOne }] = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json'])) as Array<{ version: number }>;
+    await daemon.paasOk(['config:set', 'procs', 'A=2', 'ONLY_LATER=yes']);
+    const output = await daemon.paasOk(['rollback', 'procs', `v${withOne}`]);
+    expect(output).toContain('Changed: A');
+    expect(output).toContain('Removed: ONLY_LATER');
+    expect(output).not.toContain('A=1');
+    expect(await daemon.paasOk(['config:get', 'procs', 'A'])).toBe('1\n');
+    expect(await daemon.paasOk(['config:show', 'procs'])).not.toContain('ONLY_LATER');
+    await daemon.paasOk(['config:set', 'procs', 'B=x']);
+    const env = (await httpGet(`${await url()}/cgi-bin/env`)).body;
+    expect(env).toContain('A=1\n');
+    expect(env).toContain('B=x\n');
+    expect(env).not.toContain('ONLY_LATER');
+  });
+
   it('rollback makes a new release from an earlier one', async () => {
     const releases = JSON.parse(await daemon.paasOk(['releases', 'procs', '--format', 'json'])) as Array<{
       version: number;

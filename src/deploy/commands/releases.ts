@@ -7,6 +7,7 @@ import { registerTopic } from '../../core/property-commands.js';
 import { wholeNumber } from '../../core/properties.js';
 import type { DeployServices } from '../services.js';
 import { publishChange, releaseFrom } from '../release-changes.js';
+import { describeRollbackConfig, rollbackConfig } from '../rollback-config.js';
 
 export function registerReleaseCommands(services: DeployServices): void {
   const { api } = services;
@@ -62,7 +63,10 @@ export function registerReleaseCommands(services: DeployServices): void {
     name: 'rollback',
     summary: "Roll back to an earlier release's code and config (default: the previous release)",
     usage: 'APP [vN]',
-    description: 'Makes a new release from vN with zero downtime; the current scale is kept.',
+    description:
+      'Makes a new release from vN with zero downtime; the current scale is kept.\n' +
+      "The app's stored config becomes vN's too (config:show and the next config:set start from it);\n" +
+      "the output names the vars that change. Global vars and a linked service's URL stay as they are now.",
     examples: ['paas rollback blog', 'paas rollback blog v3'],
     arity: [1, 2],
     async handler({ args: [name, target], stdout, actor }) {
@@ -92,8 +96,28 @@ export function registerReleaseCommands(services: DeployServices): void {
       const formation = Object.fromEntries(
         Object.entries(wanted.formation).map(([type, spec]) => [type, { ...spec, count: current.formation[type]?.count ?? spec.count }]),
       );
+      const keep = new Set<string>();
+      await events.emit('pre-config-restore', { app: app.name, keep });
+      const restored = rollbackConfig({
+        target: wanted.config,
+        global: store.configVars.all(null),
+        own: store.configVars.all(app.id),
+        keep,
+      });
+      const setting = Object.fromEntries(
+        restored.changes.filter((c) => c.change !== 'removed').map((c) => [c.key, restored.effective[c.key]!]),
+      );
+      if (Object.keys(setting).length) await events.emit('pre-config-update', { app: app.name, vars: setting, actor });
+      writeLine(stdout, `-----> Restoring the config of v${version} (the stored config follows)`);
+      for (const line of describeRollbackConfig(restored)) writeLine(stdout, `       ${line}`);
       await publishChange(services, app, stdout, () =>
-        releaseFrom(wanted, { formation, description: `Rollback to v${version}`, actor: actor.name }),
+        releaseFrom(wanted, {
+          formation,
+          config: restored.effective,
+          storedConfig: restored.own,
+          description: `Rollback to v${version}`,
+          actor: actor.name,
+        }),
       );
     },
   });

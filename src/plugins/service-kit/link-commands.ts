@@ -175,6 +175,12 @@ export function registerLinkTriggers(pg: ServiceContext): void {
     }
   });
 
+  // A rollback keeps the link's URL: the link, not the old release, says where the service is.
+  events.on('pre-config-restore', ({ app, keep }) => {
+    const row = store.apps.find(app);
+    for (const link of row ? pg.store.linksOfApp(row.id) : []) keep.add(link.envKey);
+  });
+
   // Links are stored by app id, so app-rename needs no change here: the link follows the app.
 
   reports.add(plugin, (app) => {
