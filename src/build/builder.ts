@@ -18,6 +18,11 @@ export interface BuildRequest {
   /** The app's merged config; builders decide what the build may see. */
   config: Record<string, string>;
   /**
+   * What paas itself tells every build, whatever the builder: the deployed commit under
+   * git:set rev-env-var (GIT_REV). A Dockerfile build gets them as build args, buildpacks in ENV_DIR.
+   */
+  buildEnv: Record<string, string>;
+  /**
    * The Docker network build steps run on: the paas network, where the firewall keeps the code
    * being built (a pusher's) away from the host's ports, as it does for the app's containers.
    */

@@ -17,6 +17,8 @@ export interface DockerfileBuildOptions {
   /** Build from this folder of the code (monorepos); the Dockerfile path is relative to it. */
   subdir?: string;
   buildArgs?: Record<string, string>;
+  /** Build args passed only to a Dockerfile that declares them (`ARG GIT_REV`): no "not consumed" warning otherwise. */
+  declaredArgs?: Record<string, string>;
   labels?: Record<string, string>;
   /** The network RUN steps use (default: Docker's bridge). */
   network?: string;
@@ -70,6 +72,7 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
   const inSubdir = (path: string) => (subdir ? `${subdir}/${path}` : path);
   const files = await readTarEntries(options.tarPath, [inSubdir(dockerfile), inSubdir('.dockerignore')]);
   if (!files.has(inSubdir(dockerfile))) throw missingDockerfile(inSubdir(dockerfile));
+  const declared = declaredArgs(files.get(inSubdir(dockerfile))!.toString('utf8'), options.declaredArgs ?? {});
   const ignoreFile = files.get(inSubdir('.dockerignore'));
   const ignore = ignoreFile ? parseDockerIgnore(ignoreFile.toString('utf8')) : undefined;
   options.signal?.throwIfAborted();
@@ -81,7 +84,7 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
       buildOptions: {
         t: options.tag,
         dockerfile,
-        buildargs: options.buildArgs,
+        buildargs: { ...options.buildArgs, ...declared },
         labels: options.labels,
         ...(options.network ? { networkmode: options.network } : {}),
       },
@@ -98,6 +101,12 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
 
   const image = await docker.getImage(result.imageId).inspect();
   return { imageId: image.Id, exposedPorts: exposedTcpPorts(image.Config?.ExposedPorts) };
+}
+
+/** The args of `offered` that the Dockerfile declares with an ARG instruction. Pure. */
+export function declaredArgs(dockerfile: string, offered: Record<string, string>): Record<string, string> {
+  const names = new Set([...dockerfile.matchAll(/^[ \t]*ARG[ \t]+([A-Za-z_][A-Za-z0-9_]*)/gim)].map((m) => m[1]));
+  return Object.fromEntries(Object.entries(offered).filter(([name]) => names.has(name)));
 }
 
 /** The Engine refused the build before any step ran; `cause` is dockerode's error. */

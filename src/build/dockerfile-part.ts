@@ -65,7 +65,7 @@ export const dockerfileBuilderPart: Part = {
       },
       inputs(request) {
         const setting = store.properties.effective(request.app.id, BUILD_ARGS.namespace, BUILD_ARGS.key);
-        return { buildArgs: buildArgs(setting, { ...request, detail: () => undefined }) };
+        return { buildArgs: { ...buildArgs(setting, { ...request, detail: () => undefined }), ...request.buildEnv } };
       },
       async build(request) {
         request.step(`Building ${request.app.name} from Dockerfile`);
@@ -75,6 +75,7 @@ export const dockerfileBuilderPart: Part = {
           tag: request.tag,
           network: request.network,
           buildArgs: buildArgs(store.properties.effective(request.app.id, BUILD_ARGS.namespace, BUILD_ARGS.key), request),
+          declaredArgs: request.buildEnv,
           // No labels: the classic builder adds a LABEL step for them (a container and a commit,
           // 0.2 to 0.5 s a build); the image's repository (paas-INSTANCE/APP) names it.
           onLine: request.detail,

@@ -26,6 +26,8 @@ export interface BuildIdentity {
   inputs: unknown;
   /** Every build setting of the app and the global ones. */
   settings: Record<string, Record<string, string>>;
+  /** The commit, when the build keeps its .git folder (git:set keep-git-dir true). */
+  gitDir?: string;
 }
 
 /** One hash of everything an image is made from. Pure: same identity, same fingerprint. */

@@ -23,6 +23,8 @@ export interface ProcessOptions {
   docker?: ContainerOverrides;
   /** Host ports a web container publishes (its app's port mappings, once proxy:disable turned nginx off). */
   publish?: ReadonlyArray<{ host: number; container: number }>;
+  /** The env var of the deployed commit (git:set rev-env-var); undefined: GIT_REV, null: none. */
+  revEnvVar?: string | null;
 }
 
 export interface AppRef {
@@ -72,7 +74,7 @@ export function processContainerSpec({
       name,
       Image: release.image,
       Cmd: processCommand(release.formation[type]?.command ?? null),
-      Env: processEnv(release, type, index),
+      Env: processEnv(release, type, index, options.revEnvVar),
       Labels: processLabels({ instance, appId: app.id, app: app.name, release: release.version, type, index }),
       ExposedPorts: web ? Object.fromEntries([`${release.port}/tcp`, ...Object.keys(bindings)].map((key) => [key, {}])) : undefined,
       StopTimeout: options.stopTimeout,

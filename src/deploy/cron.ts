@@ -12,6 +12,7 @@ import { DEFAULT_TTL_SECONDS } from './one-off-ttl.js';
 import { storageBinds } from '../storage/app-mounts.js';
 import { phaseOverrides } from '../docker-options/app-options.js';
 import { processCommand, processEnv } from './process-env.js';
+import { revEnvVar } from '../git/git-settings.js';
 import { appJsonOf } from './release-manager.js';
 import type { DockerLocalScheduler } from './scheduler.js';
 
@@ -147,7 +148,7 @@ export class CronRunner {
       const exitCode = await runOneOff(this.scheduler.docker, {
         image: release.image,
         cmd: processCommand(command),
-        env: processEnv(release, 'cron', 1),
+        env: processEnv(release, 'cron', 1, revEnvVar(this.api.store.properties, app.id)),
         labels: {
           [LABELS.instance]: this.api.instance,
           [LABELS.app]: app.name,

@@ -7,6 +7,7 @@ import { publishedPorts } from '../proxy/app-state.js';
 import { processLimits } from './resource-limits.js';
 import { parseRestartPolicy } from './restart-policy.js';
 import type { ProcessOptions } from './scheduler.js';
+import { revEnvVar } from '../git/git-settings.js';
 
 /**
  * The deploy part's settings in store.properties (Dokku's ps, checks and app-json properties),
@@ -105,5 +106,6 @@ export function processOptions(properties: PropertiesTable, appId: number, type:
     binds: storageBinds(properties, appId, 'deploy'),
     docker: phaseOverrides(properties, appId, 'deploy'),
     publish: type === 'web' ? publishedPorts(properties, appId) : [],
+    revEnvVar: revEnvVar(properties, appId),
   };
 }

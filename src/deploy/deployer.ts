@@ -12,6 +12,9 @@ import { readProperty } from '../core/properties.js';
 import type { CodeTrust } from '../core/events.js';
 import type { PartApi } from '../core/part.js';
 import { archiveToFile, git } from '../git/run-git.js';
+import { appendGitDir } from '../git/git-dir.js';
+import { deployBranches } from '../git/deploy-branch.js';
+import { keepGitDir, revEnvVar } from '../git/git-settings.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { AppLocks } from './app-lock.js';
@@ -123,7 +126,14 @@ export class Deployer {
     const tarPath = sourceTarball(paths.tmp, build.id);
     const buildTag = `${imageRepository(this.api.instance, app.name)}:build-${build.id}`;
     try {
-      await archiveToFile(source.rev, tarPath, { env: source.gitEnv, maxBytes: 4 * this.api.settings.maxPushSize });
+      const maxBytes = 4 * this.api.settings.maxPushSize;
+      await archiveToFile(source.rev, tarPath, { env: source.gitEnv, maxBytes });
+      const withGitDir = keepGitDir(store.properties, app.id);
+      if (withGitDir) {
+        const branch = deployBranches(store, app.id)[0];
+        await appendGitDir(tarPath, { rev: source.rev, branch, gitEnv: source.gitEnv, tmpDir: paths.tmp, maxBytes });
+      }
+      const revVar = revEnvVar(store.properties, app.id);
       const subdir = buildDir(readProperty(store.properties, BUILDER_TOPIC, 'build-dir', app));
       const inBuildDir = (file: string) => (subdir ? `${subdir}/${file}` : file);
       const request: BuildRequest = {
@@ -135,6 +145,7 @@ export class Deployer {
         tag: buildTag,
         labels: { [LABELS.instance]: this.api.instance },
         config: store.configVars.effective(app.id),
+        buildEnv: revVar ? { [revVar]: source.rev } : {},
         network: this.scheduler.network,
         serviceNetworks: this.scheduler.serviceNetworks(app.id),
         step: (text) => log.step(text),
@@ -142,13 +153,14 @@ export class Deployer {
         signal,
       };
       log.step(`Receiving ${app.name} ${source.rev.slice(0, 7)} (build ${build.id})`);
+      if (withGitDir) log.detail('Keeping the .git folder in the build (git:set keep-git-dir true)');
       const appFiles = appFilePaths(store.properties, app.id);
       const custom = store.properties.effective(app.id, SETTING.procfilePath.namespace, SETTING.procfilePath.key);
       const files = await readTarEntries(tarPath, [inBuildDir(appFiles.procfile), inBuildDir(appFiles.appJson)]);
       const appJsonText = files.get(inBuildDir(appFiles.appJson))?.toString('utf8') ?? null;
       const appJson = appJsonText === null ? undefined : parseAppJson(appJsonText);
       const builder = await this.selectBuilder(request);
-      const fingerprint = await this.fingerprint(builder, request, source);
+      const fingerprint = await this.fingerprint(builder, request, source, withGitDir);
       const reused = force || !fingerprint ? undefined : await this.reusable(app, fingerprint);
       let built: BuildResult;
       let image = buildTag;
@@ -227,7 +239,12 @@ export class Deployer {
   }
 
   /** The fingerprint of what this build would make; undefined when the builder cannot tell. */
-  private async fingerprint(builder: Builder, request: BuildRequest, source: DeploySource): Promise<string | undefined> {
+  private async fingerprint(
+    builder: Builder,
+    request: BuildRequest,
+    source: DeploySource,
+    withGitDir: boolean,
+  ): Promise<string | undefined> {
     if (!builder.inputs) return undefined;
     const treeish = request.subdir ? `${source.rev}:${request.subdir}` : `${source.rev}^{tree}`;
     const tree = (await git(['rev-parse', '--verify', '--quiet', treeish], { env: source.gitEnv }).catch(() => '')).trim();
@@ -237,6 +254,8 @@ export class Deployer {
       subdir: request.subdir,
       builder: builder.name,
       inputs: builder.inputs(request),
+      // A kept .git folder holds the commit itself, not only its tree.
+      ...(withGitDir ? { gitDir: source.rev } : {}),
       settings: buildSettings(this.api.store.properties, request.app.id),
     });
   }

@@ -1,13 +1,16 @@
 import type { ReleaseRow } from '../store/releases.js';
 
-/** The environment of one process container: the release's config plus what paas sets. */
-export function processEnv(release: ReleaseRow, type: string, index: number): string[] {
+/**
+ * The environment of one process container: the release's config plus what paas sets. The
+ * deployed commit goes in `revVar` (git:set rev-env-var; GIT_REV by default, null: left out).
+ */
+export function processEnv(release: ReleaseRow, type: string, index: number, revVar: string | null = 'GIT_REV'): string[] {
   const env: Record<string, string> = {
     ...release.config,
     PORT: String(release.port),
     DYNO: `${type}.${index}`,
   };
-  if (release.gitRev) env.GIT_REV = release.gitRev;
+  if (release.gitRev && revVar) env[revVar] = release.gitRev;
   return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 

@@ -11,6 +11,7 @@ import { DEFAULT_WAIT, STAY_UP_MS, checkProcess, defaultWaitMs } from './health-
 import { LABELS, imageRepository } from './naming.js';
 import { runOneOff } from './one-off.js';
 import { processCommand, processEnv } from './process-env.js';
+import { revEnvVar } from '../git/git-settings.js';
 import { ProcessCheckFailed, type DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 import { schedulerOf } from './scheduler-topics.js';
 import type { SwarmScheduler } from './swarm-scheduler.js';
@@ -331,7 +332,7 @@ export class ReleaseManager {
   private taskContainer(app: AppRow, release: ReleaseRow, output: Writable) {
     return {
       image: release.image,
-      env: processEnv(release, 'run', 1),
+      env: processEnv(release, 'run', 1, revEnvVar(this.api.store.properties, app.id)),
       network: this.scheduler.network,
       serviceNetworks: this.scheduler.serviceNetworks(app.id),
       binds: storageBinds(this.api.store.properties, app.id, 'deploy'),

@@ -3,7 +3,9 @@ import { requireApp } from '../core/app-lookup.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { registerTopic } from '../core/property-commands.js';
-import type { TopicSpec } from '../core/properties.js';
+import { trueOrFalse, type TopicSpec } from '../core/properties.js';
+import { writeLine } from '../core/output.js';
+import { KEEP_GIT_DIR, PAAS_ENV_NAMES, REV_ENV_VAR } from './git-settings.js';
 import type { Part, PartApi } from '../core/part.js';
 import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branch.js';
 import { gitHttpRoutes } from '../http/git-http-backend.js';
@@ -28,6 +30,27 @@ function gitTopic(api: PartApi): TopicSpec {
           if (!isValidBranchName(value)) throw new UserError(`invalid branch name "${printable(value)}"`);
           return value;
         },
+      },
+      {
+        key: KEEP_GIT_DIR.key,
+        scope: 'app+global',
+        summary: 'true: builds get a .git folder (a clone at the deployed commit) beside the files',
+        default: 'false',
+        validate: trueOrFalse('keep-git-dir'),
+      },
+      {
+        key: REV_ENV_VAR.key,
+        scope: 'app',
+        summary: 'the env var that holds the deployed commit in builds and processes; set it to nothing to leave it out',
+        default: REV_ENV_VAR.default,
+        validate(value) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value) || PAAS_ENV_NAMES.has(value)) {
+            throw new UserError(`invalid rev-env-var "${printable(value)}": give an env var name such as GIT_REV (not PORT or DYNO)`);
+          }
+          return value;
+        },
+        // Stored empty once turned off; never set means the default.
+        computed: (values) => values.app ?? REV_ENV_VAR.default,
       },
     ],
     fields: (app) => ({
@@ -102,12 +125,23 @@ export function gitPart(): Part {
       });
 
       registerTopic(partApi, gitTopic(partApi), {
-        setDescription: 'deploy-branch: pushes to this branch deploy; while it is unset, main and master both do.',
+        setDescription:
+          'deploy-branch: pushes to this branch deploy; while it is unset, main and master both do.\n' +
+          'keep-git-dir and rev-env-var apply from the next build; rev-env-var reaches running processes on their next restart.\n' +
+          'rev-env-var without a value (or "") turns the variable off; set it to GIT_REV to have it back.',
         setExamples: [
           'paas git:set blog deploy-branch production',
           'paas git:set --global deploy-branch main',
-          'paas git:set blog deploy-branch',
+          'paas git:set blog keep-git-dir true',
+          'paas git:set blog rev-env-var DOKKU_GIT_REV',
+          'paas git:set blog rev-env-var',
         ],
+        apply(change, { stdout }) {
+          // An unset rev-env-var turns it off (Dokku's ""), which an empty stored value records.
+          const off = change.property.key === REV_ENV_VAR.key && change.value === undefined;
+          store.properties.set(change.app?.id ?? null, change.namespace, change.key, off ? '' : change.value);
+          if (off) writeLine(stdout, `       The deployed commit is no longer set in an env var (git:set ${change.app!.name} rev-env-var GIT_REV brings it back)`);
+        },
         reportSummary: "Show an app's git settings and remotes",
       });
     },

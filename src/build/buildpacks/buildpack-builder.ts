@@ -60,7 +60,7 @@ export class BuildpackBuilder implements Builder {
 
   /** Buildpacks see every config var (ENV_DIR), and who pushed decides which buildpacks may run. */
   inputs(request: BuildRequest): unknown {
-    return { config: request.config, codeTrust: request.codeTrust };
+    return { config: { ...request.config, ...request.buildEnv }, codeTrust: request.codeTrust };
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
@@ -266,7 +266,7 @@ async function fill(
 ): Promise<void> {
   const dirs = fetched.map((buildpack, i) => ({ dir: buildpackDirName(selection.sources[i], i), url: buildpack.description }));
   const driver = readFileSync(join(buildpacksRoot(), 'lib', 'driver.sh'), 'utf8');
-  await container.put(BUILD_PATHS.root, skeletonTar({ driver, env: request.config, buildpacks: dirs }));
+  await container.put(BUILD_PATHS.root, skeletonTar({ driver, env: { ...request.config, ...request.buildEnv }, buildpacks: dirs }));
   await container.put(BUILD_PATHS.build, contextStream(request.tarPath, subdir ? { subdir } : {}));
   for (const [i, buildpack] of fetched.entries()) {
     const { stream, done } = buildpack.archive();

@@ -19,6 +19,7 @@ import type { ProcessContainer } from '../scheduler.js';
 import type { DeployServices } from '../services.js';
 import { schedulerOf } from '../scheduler-topics.js';
 import { storageBinds } from '../../storage/app-mounts.js';
+import { revEnvVar } from '../../git/git-settings.js';
 import { phaseOverrides } from '../../docker-options/app-options.js';
 import { applyOverrides } from '../../docker-options/container-overrides.js';
 
@@ -93,7 +94,7 @@ export function registerRunCommands(services: DeployServices): void {
         name: containerName(api.instance, app.name, 'run', 1),
         image: release.image,
         cmd: processCommand(procfileCommand(release, command)),
-        env: [...processEnv(release, 'run', 1), ...extra],
+        env: [...processEnv(release, 'run', 1, revEnvVar(store.properties, app.id)), ...extra],
         labels: oneOffLabels(app),
         network: scheduler.network,
         serviceNetworks: scheduler.serviceNetworks(app.id),
@@ -124,7 +125,7 @@ export function registerRunCommands(services: DeployServices): void {
     passthroughAfter: 1,
     async handler({ args: [name, ...command], flags, stdout }) {
       const { app, release } = deployed(name);
-      const env = [...processEnv(release, 'run', 1), ...extraEnv(flags.env)];
+      const env = [...processEnv(release, 'run', 1, revEnvVar(store.properties, app.id)), ...extraEnv(flags.env)];
       const ttl = ttlSeconds(flags['ttl-seconds']);
       const overrides = phaseOverrides(store.properties, app.id, 'run');
       const container = await docker.createContainer(

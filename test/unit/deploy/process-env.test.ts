@@ -27,6 +27,16 @@ describe('processEnv', () => {
   it('leaves GIT_REV out for a release not built from git', () => {
     expect(processEnv({ ...release, gitRev: null }, 'web', 1)).not.toContainEqual(expect.stringMatching(/^GIT_REV=/));
   });
+
+  it('puts the commit under the name git:set rev-env-var gives, or nowhere when it is turned off', () => {
+    expect(processEnv(release, 'web', 1, 'DOKKU_GIT_REV')).toEqual([
+      'DATABASE_URL=postgres://x',
+      'PORT=5000',
+      'DYNO=web.1',
+      'DOKKU_GIT_REV=abc123',
+    ]);
+    expect(processEnv(release, 'web', 1, null)).toEqual(['DATABASE_URL=postgres://x', 'PORT=5000', 'DYNO=web.1']);
+  });
 });
 
 describe('processCommand', () => {
