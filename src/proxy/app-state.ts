@@ -22,6 +22,8 @@ export const PROXY_KEYS = {
   challenges: { namespace: 'letsencrypt', key: 'challenges' },
   /** `true` after proxy:disable (Dokku's `proxy` property `disabled`). */
   disabled: { namespace: 'proxy', key: 'disabled' },
+  /** `true` after proxy:clear-config: nginx leaves the app out until proxy:build-config or its next deploy. */
+  cleared: { namespace: 'proxy', key: 'config-cleared' },
   /** `true` after domains:disable: nginx serves the app on its proxy port, for any host name. */
   vhostsDisabled: { namespace: 'domains', key: 'disabled' },
   /** The ports nginx serves an app with domains disabled on (app, else global). */
@@ -112,6 +114,10 @@ function vhostlessPorts(reader: PropertyReader, appId: number, containerPort: nu
   ];
 }
 
+export function isConfigCleared(reader: PropertyReader, appId: number): boolean {
+  return reader.get(appId, PROXY_KEYS.cleared.namespace, PROXY_KEYS.cleared.key) === 'true';
+}
+
 export function isProxyDisabled(reader: PropertyReader, appId: number): boolean {
   return reader.get(appId, PROXY_KEYS.disabled.namespace, PROXY_KEYS.disabled.key) === 'true';
 }
@@ -169,6 +175,7 @@ export function loadAppState(context: StateContext, app: { id: number; name: str
     challenges: parseChallenges(reader.get(app.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key)),
     proxyDisabled: disabled,
     vhostsDisabled: noVhosts,
+    configCleared: isConfigCleared(reader, app.id),
   };
 }
 

@@ -72,6 +72,9 @@ export function registerNginxCommands(api: PartApi, proxy: NginxProxy): void {
     handler({ args: [name], stdout }) {
       const app = requireApp(store, name);
       const content = proxy.tree.read(TREE.app(app.name));
+      if (content === undefined && proxy.appState(app.name)?.configCleared) {
+        throw new UserError(`the nginx configuration of ${app.name} was cleared; write it again with: paas proxy:build-config ${app.name}`);
+      }
       if (content === undefined) {
         throw new UserError(
           `${app.name} is not routed by nginx, so it has no configuration; give it a domain: paas domains:add ${app.name} DOMAIN`,

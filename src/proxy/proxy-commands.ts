@@ -128,6 +128,7 @@ export function registerProxyCommands(api: PartApi, proxy: NginxProxy): void {
         const info = state?.cert && readCertInfo(state.cert.crt);
         return {
           enabled: String(!isProxyDisabled(store.properties, row.id)),
+          'config-cleared': String(state?.configCleared === true),
           domains: state?.domains.join(' ') ?? '',
           ports: state?.ports.map(formatPortMapping).join(' ') ?? '',
           upstreams: state?.upstreams.map((u) => hostPort(u.host, u.port)).join(' ') ?? '',

@@ -13,6 +13,7 @@ import { registerPortsCommands } from './ports-commands.js';
 import { Letsencrypt } from './letsencrypt/letsencrypt.js';
 import { registerLetsencryptCommands } from './letsencrypt/letsencrypt-commands.js';
 import { registerProxyCommands } from './proxy-commands.js';
+import { registerProxyConfigCommands } from './proxy-config-commands.js';
 import { registerVhostCommands } from './vhost-commands.js';
 import { NginxProxy } from './proxy.js';
 import { hostPort, isValidUpstream, serializeUpstreams } from './upstreams.js';
@@ -95,6 +96,7 @@ export function proxyPart(): Part {
       });
 
       registerProxyCommands(partApi, proxy);
+      registerProxyConfigCommands(partApi, proxy);
       registerVhostCommands(partApi, proxy);
     },
 

@@ -14,6 +14,7 @@ import { PendingProperties } from './pending-properties.js';
 import { publishClash, reservedPorts, schemeClash } from './port-map.js';
 import {
   isRouted,
+  isServed,
   listenPorts,
   renderAppConfig,
   renderControlServer,
@@ -119,9 +120,10 @@ export class NginxProxy {
         reader,
       ),
     );
-    tree.set(TREE.defaults, renderDefaultServers(listenPorts(states, settings.httpPort, settings.httpsPort), options));
-    // An app without domains (or port mappings) is not routed and has no file at all.
-    for (const state of states.filter(isRouted)) tree.set(TREE.app(state.name), renderAppConfig(state, options));
+    const served = states.filter(isServed);
+    tree.set(TREE.defaults, renderDefaultServers(listenPorts(served, settings.httpPort, settings.httpsPort), options));
+    // An app without domains (or port mappings), or with its config cleared, has no file at all.
+    for (const state of served) tree.set(TREE.app(state.name), renderAppConfig(state, options));
     return tree;
   }
 

@@ -26,6 +26,8 @@ export interface AppProxyState {
   proxyDisabled?: boolean;
   /** `domains:disable`: nginx serves the app on its `ports` (its proxy ports) for any host name. */
   vhostsDisabled?: boolean;
+  /** `proxy:clear-config`: its server blocks are left out until `proxy:build-config` or its next deploy. */
+  configCleared?: boolean;
 }
 
 export interface AcmeChallenge {
@@ -51,6 +53,11 @@ export function isValidChallenge(challenge: AcmeChallenge): boolean {
 /** An app nginx serves: its proxy is on, and it has a domain and a port to listen on. */
 export function isRouted(state: AppProxyState): boolean {
   return !state.proxyDisabled && (state.domains.length > 0 || state.vhostsDisabled === true) && state.ports.length > 0;
+}
+
+/** Routed and not cleared: the app has server blocks in the rendered tree. */
+export function isServed(state: AppProxyState): boolean {
+  return isRouted(state) && state.configCleared !== true;
 }
 
 export interface RenderOptions {

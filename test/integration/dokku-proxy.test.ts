@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWorkTree, freePort, httpGet, run, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
@@ -129,5 +129,47 @@ describe('domains:disable and domains:enable', () => {
     expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
     expect((await viaNginx(chosen, 'whatever.test')).status).not.toBe(200);
     expect(await daemon.paasOk(['domains:report', 'site', '--domains-app-enabled'])).toBe('true\n');
+  });
+});
+
+describe('proxy:build-config and proxy:clear-config', () => {
+  const conf = () => join(daemon.home, 'nginx', 'apps', 'site.conf');
+
+  it('build-config writes a removed configuration again and reloads nginx', async () => {
+    const before = readFileSync(conf(), 'utf8');
+    rmSync(conf());
+    const out = await daemon.paasOk(['proxy:build-config', 'site']);
+    expect(out).toContain('-----> Built the nginx configuration of site');
+    expect(out).toMatch(/nginx reloaded/);
+    expect(readFileSync(conf(), 'utf8')).toBe(before);
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+  });
+
+  it('clear-config stops serving the app, across other changes, until build-config', async () => {
+    const out = await daemon.paasOk(['proxy:clear-config', 'site']);
+    expect(out).toContain('-----> Cleared the nginx configuration of site');
+    expect(existsSync(conf())).toBe(false);
+    expect((await viaNginx(port, 'site.test')).status).not.toBe(200);
+    expect(await daemon.paasOk(['proxy:report', 'site', '--proxy-config-cleared'])).toBe('true\n');
+    expect((await daemon.paas(['nginx:show-config', 'site'])).stderr).toContain('paas proxy:build-config site');
+    // Another app's change renders the whole tree: the cleared app stays out.
+    await daemon.paasOk(['apps:create', 'bystander']);
+    await daemon.paasOk(['domains:add', 'bystander', 'bystander.test']);
+    expect(existsSync(conf())).toBe(false);
+    await daemon.paasOk(['proxy:build-config', '--all']);
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+    expect(await daemon.paasOk(['proxy:report', 'site', '--proxy-config-cleared'])).toBe('false\n');
+  });
+
+  it('a deploy writes a cleared configuration again; bad input changes nothing', async () => {
+    await daemon.paasOk(['proxy:clear-config', '--all']);
+    expect((await viaNginx(port, 'site.test')).status).not.toBe(200);
+    await daemon.paasOk(['ps:rebuild', 'site']);
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
+    const refused = await daemon.paas(['proxy:clear-config', 'site', '--parallel', '2']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--parallel goes with --all');
+    expect((await daemon.paas(['proxy:build-config', 'nope'])).code).not.toBe(0);
+    expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');
   });
 });

@@ -8,7 +8,7 @@ import {
   type StateContext,
 } from '../../../src/proxy/app-state.js';
 import { publishedUrls } from '../../../src/proxy/app-urls.js';
-import { isRouted } from '../../../src/proxy/render.js';
+import { isRouted, isServed } from '../../../src/proxy/render.js';
 import { nginxLayout } from '../../../src/proxy/layout.js';
 import { PendingProperties } from '../../../src/proxy/pending-properties.js';
 import { parsePortMapping } from '../../../src/proxy/port-map.js';
@@ -48,7 +48,17 @@ describe('loadAppState', () => {
       challenges: [],
       proxyDisabled: false,
       vhostsDisabled: false,
+      configCleared: false,
     });
+  });
+
+  it('after proxy:clear-config: still routed (its domains stay its own) but not served', () => {
+    store.properties.set(app.id, PROXY_KEYS.cleared.namespace, PROXY_KEYS.cleared.key, 'true');
+    const state = loadAppState(context(store.properties, 3000), app);
+    expect(isRouted(state)).toBe(true);
+    expect(isServed(state)).toBe(false);
+    store.properties.set(app.id, PROXY_KEYS.cleared.namespace, PROXY_KEYS.cleared.key, undefined);
+    expect(isServed(loadAppState(context(store.properties, 3000), app))).toBe(true);
   });
 
   it('with the proxy disabled: not routed, and its ports are the ones its web container publishes', () => {
