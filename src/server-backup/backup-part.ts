@@ -44,10 +44,11 @@ export function serverBackupPart(): Part {
         summary: 'Write the whole server (state, repos, certificates, keys, tokens) as a tar to standard output',
         usage: '[--with-data] [--with-images] [--passphrase P] > FILE',
         description: [
-          "The database is copied consistently while the daemon runs. --with-data adds the services' data (a dump",
-          'of each postgres service) and the storage folders; --with-images adds the release images, so an import',
-          'does not build again. With --passphrase the secrets inside are sealed (AES-256-GCM); without it, keep',
-          'the file as private as the server itself. Restore it with backup:import on a fresh install.',
+          "The database is copied consistently while the daemon runs. --with-data adds the services' data (pg_dump",
+          'of each postgres service, an RDB snapshot of each redis service) and the storage folders; --with-images',
+          'adds the release images, so an import does not build again. With --passphrase the secrets inside are',
+          'sealed (AES-256-GCM); without it, keep the file as private as the server itself. Restore it with',
+          'backup:import on a fresh install.',
         ].join('\n'),
         examples: ['paas backup:export > server.tar', 'paas backup:export --with-data --with-images --passphrase "$PASS" > server.tar'],
         flags: {

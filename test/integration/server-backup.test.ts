@@ -7,7 +7,7 @@ import { appWorkTree, instanceOf, paasBytes, run, startDaemon, viaNginx, type Da
 
 // Export on one daemon, import on a second one with its own PAAS_HOME (same Docker Engine, other
 // instance): the apps serve the same content, config, domains and certificate, the tokens work,
-// and --with-data brings the postgres rows along.
+// and --with-data brings the postgres rows and the redis keys along.
 let source: DaemonHandle;
 let target: DaemonHandle;
 const scratch = mkdtempSync(join(tmpdir(), 'paas-server-backup-'));
@@ -21,6 +21,8 @@ const sql = async (daemon: DaemonHandle, query: string) =>
       input: `\\set QUIET on\n\\pset tuples_only on\n\\pset format unaligned\n${query}\n`,
     })
   ).trim();
+const redis = async (daemon: DaemonHandle, command: string) =>
+  (await daemon.paasOk(['redis:connect', 'shop-cache'], { input: `${command}\n` })).trim();
 /** GET through the daemon's nginx over HTTPS (the app has a certificate, so plain HTTP redirects). */
 function get(daemon: DaemonHandle, path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
@@ -60,6 +62,8 @@ beforeAll(async () => {
   await source.paasOk(['certs:generate', 'shop', 'shop.example.test']);
   await source.paasOk(['postgres:create', 'shop-db']);
   await sql(source, "create table orders (item text); insert into orders values ('teapot'), ('kettle');");
+  await source.paasOk(['redis:create', 'shop-cache'], { timeoutMs: 600_000 });
+  expect(await redis(source, 'SET basket:7 "two teapots"')).toBe('OK');
 }, 900_000);
 
 afterAll(async () => {
@@ -77,7 +81,13 @@ describe('server backup and move', () => {
     const listing = (await run('tar', ['-tf', archive])).stdout.split('\n');
     expect(listing[0]).toBe('manifest.json');
     expect(listing).toEqual(
-      expect.arrayContaining(['paas.db.enc', 'home/repos/shop.git/HEAD', 'data/postgres/shop-db.dump.enc', 'images.tar']),
+      expect.arrayContaining([
+        'paas.db.enc',
+        'home/repos/shop.git/HEAD',
+        'data/postgres/shop-db.dump.enc',
+        'data/redis/shop-cache.dump.enc',
+        'images.tar',
+      ]),
     );
     expect(listing.some((name) => /^home\/nginx\/certs\/shop\/.+\/server\.key\.enc$/.test(name))).toBe(true);
     // Sealed: the config value is nowhere in clear.
@@ -103,12 +113,13 @@ describe('server backup and move', () => {
     expect(busy.stderr).toMatch(/^error: backup:import restores into a fresh install, and this one has 1 app \(shop\)/m);
   });
 
-  it('backup:import on a fresh PAAS_HOME restores and deploys: same content, config, domains, certificate, tokens and rows', async () => {
+  it('backup:import on a fresh PAAS_HOME restores and deploys: same content, config, domains, certificate, tokens, rows and keys', async () => {
     const imported = await paasBytes(target, ['backup:import', '--passphrase', PASSPHRASE], exported());
     const output = `${imported.stdout.toString()}${imported.stderr}`;
     expect(imported.code, output).toBe(0);
     expect(output).toContain('-----> Loading the release images');
     expect(output).toContain('-----> Restoring the data of postgres service shop-db');
+    expect(output).toContain('-----> Restoring the data of redis service shop-cache');
     expect(output).toContain('=====> Deploying shop');
     expect(output).toContain('-----> Restored; every app is deployed');
 
@@ -124,6 +135,7 @@ describe('server backup and move', () => {
       .filter(Boolean);
     expect(web).toHaveLength(2);
     expect(await sql(target, 'select item from orders order by item;')).toBe('kettle\nteapot');
+    expect(await redis(target, 'GET basket:7')).toBe('two teapots');
     // The source server is untouched and still serves.
     expect(await get(source)).toEqual({ status: 200, body: 'the shop\n' });
   });
