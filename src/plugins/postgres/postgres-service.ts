@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../service-kit/definition.js';
+import { imageMajor } from '../service-kit/image-ref.js';
 import { BUILDABLE_VERSION, BUILT_IMAGE, OFFICIAL_IMAGE, imageFiles } from './image-definition.js';
 
 /** What postgres adds to the service kit: its image, environment, URL and readiness check. Pure. */
@@ -47,6 +48,15 @@ export const POSTGRES: ServiceDefinition = {
     cmd: ['psql', '-h', '127.0.0.1', '-U', POSTGRES_USER, '-d', databaseName(service.name), '-tAc', 'select 1'],
     env: [`PGPASSWORD=${service.password}`, 'PGCONNECT_TIMEOUT=3'],
   }),
+  upgradeRefusal: (from, to) => {
+    const [before, after] = [imageMajor(from), imageMajor(to)];
+    if (before === undefined || after === undefined)
+      return `cannot tell the postgres major version of ${before === undefined ? from : to}; give a numbered --image-version`;
+    if (before !== after) {
+      return `postgres ${after} cannot read the data of postgres ${before}: a major upgrade goes through export and import into a new service (postgres:create NEW --image-version ${after}, then postgres:export | postgres:import)`;
+    }
+    return undefined;
+  },
   extraInfo: {
     database: { description: 'the database name', value: (service) => databaseName(service.name) },
   },

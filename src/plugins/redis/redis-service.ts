@@ -1,19 +1,16 @@
 import type { ServiceDefinition } from '../service-kit/definition.js';
+import { imageMajor } from '../service-kit/image-ref.js';
 import { BUILDABLE_VERSION, BUILT_IMAGE, DATA_DIR, OFFICIAL_IMAGE, imageFiles } from './image-definition.js';
 
 /** What redis adds to the service kit: its image, command line, URL and readiness check. Pure. */
 
 export const REDIS_PORT = 6379;
 
+export { imageMajor };
+
 /** `redis://:PASSWORD@HOST:6379`, the password percent-encoded (Dokku's shape). */
 export function redisUrl(host: string, password: string): string {
   return `redis://:${encodeURIComponent(password)}@${host}:${REDIS_PORT}`;
-}
-
-/** The major version in an image reference's tag (`redis:6.2` gives 6); undefined for `latest` and the like. Pure. */
-export function imageMajor(image: string): number | undefined {
-  const major = /:(\d+)(?:[.-][^/]*)?$/.exec(image);
-  return major ? Number(major[1]) : undefined;
 }
 
 /**

@@ -4,7 +4,9 @@ import { demuxLogBuffer } from '../../docker/logs.js';
 import { serviceNetworkName } from '../../deploy/naming.js';
 import { connectNetwork, disconnectNetwork, ensureBridgeNetwork, removeNetwork } from '../../deploy/networks.js';
 import { execText } from '../../docker/exec.js';
+import { dockerNetworkName } from '../../network/network-part.js';
 import type { ServiceDefinition } from './definition.js';
+import { extraNetworks } from './properties.js';
 import { serviceContainerName, serviceHost, serviceLabels, serviceVolumeName } from './docker-names.js';
 import type { ServiceRow, ServiceSpec } from './store.js';
 
@@ -102,11 +104,13 @@ export class ServiceContainers {
     await this.docker.createVolume({ Name: this.volumeName(service), Labels: this.labels(service) });
   }
 
-  /** Creates and starts the service's container on its (existing) volume. */
+  /** Creates and starts the service's container on its (existing) volume, its port published when exposed. */
   async createContainer(service: ServiceSpec): Promise<void> {
     await this.ensureNetwork(service.name);
     const network = this.networkOf(service.name);
     const { env, cmd } = this.definition.container(service);
+    const port = `${this.definition.port}/tcp`;
+    const exposed = service.exposed ?? [];
     const container = await this.docker.createContainer({
       name: this.containerName(service.name),
       Hostname: this.host(service.name),
@@ -114,15 +118,48 @@ export class ServiceContainers {
       Env: env ?? [],
       ...(cmd && { Cmd: cmd }),
       Labels: this.labels(service.name),
+      ...(exposed.length && { ExposedPorts: { [port]: {} } }),
       HostConfig: {
         NetworkMode: network,
+        ...(exposed.length && {
+          PortBindings: { [port]: exposed.map((p) => ({ HostIp: p.hostIp, HostPort: String(p.hostPort) })) },
+        }),
         Mounts: [{ Type: 'volume', Source: this.volumeName(service.name), Target: service.dataPath }],
         RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
         Memory: service.memoryMb ? service.memoryMb * 1024 * 1024 : 0,
       },
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [this.host(service.name)] } } },
     });
+    await this.syncNetworks(service);
     await container.start();
+  }
+
+  /**
+   * Puts the container on the networks `<plugin>:set` names (network:create'd ones, where it
+   * answers to its hostname) and takes it off such networks no longer named.
+   */
+  async syncNetworks(service: Pick<ServiceSpec, 'name' | 'properties'>): Promise<void> {
+    const name = this.containerName(service.name);
+    const info = await this.docker.getContainer(name).inspect();
+    const current = Object.keys(info.NetworkSettings.Networks ?? {});
+    const wanted = extraNetworks(service.properties ?? {}).map((network) => dockerNetworkName(this.instance, network));
+    const userPrefix = dockerNetworkName(this.instance, '');
+    for (const network of wanted)
+      if (!current.includes(network)) await connectNetwork(this.docker, network, info.Id, [this.host(service.name)]);
+    for (const network of current) {
+      if (network.startsWith(userPrefix) && !wanted.includes(network)) await disconnectNetwork(this.docker, network, info.Id);
+    }
+  }
+
+  /**
+   * Makes the container again on the same volume (expose, unexpose, upgrade): removed, then
+   * created from the row; left stopped when the service is stopped on purpose.
+   */
+  async recreate(service: ServiceRow): Promise<void> {
+    await this.remove(service.name, false);
+    await this.createContainer(service);
+    if (service.stopped) await this.stop(service.name);
+    else await this.waitReady(service);
   }
 
   /** Makes sure the service runs: starts its container, or makes it again on its volume if it is gone. */
@@ -130,6 +167,7 @@ export class ServiceContainers {
     const { status } = await this.state(service.name);
     if (status === 'running' || status === 'restarting') return 'running';
     if (status === 'stopped') {
+      await this.syncNetworks(service);
       await this.docker.getContainer(this.containerName(service.name)).start();
       return 'started';
     }

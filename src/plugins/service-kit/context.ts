@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { ServiceBackup } from '../../backups/backup-source.js';
 import type { Backups } from '../../backups/backups.js';
 import { UserError } from '../../core/errors.js';
 import type { PartApi } from '../../core/part.js';
@@ -16,6 +17,8 @@ export class ServiceContext {
   readonly plugin: string;
   /** `<plugin>:backup*` and restores, for plugins that give the kit their dump and restore. */
   backups: Backups | undefined;
+  /** The plugin's dump and restore (clone and the backups use them); undefined when it has none. */
+  data: ServiceBackup | undefined;
   private tables: ServiceStore | undefined;
   private boxes: ServiceContainers | undefined;
 

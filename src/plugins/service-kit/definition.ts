@@ -30,6 +30,11 @@ export interface ServiceDefinition {
    * app would; `expect`, when given, must match its output too.
    */
   readiness(service: Pick<ServiceRow, 'name' | 'password'>): { cmd: string[]; env?: string[]; expect?: RegExp };
+  /**
+   * Why the data on the volume cannot go from image `from` to image `to` with `<plugin>:upgrade`
+   * (postgres: another major version), or undefined when it can.
+   */
+  upgradeRefusal?(from: string, to: string): string | undefined;
   /** More `:info` fields: name, description and value. */
   extraInfo?: Record<string, { description: string; value(service: ServiceRow): string }>;
 }

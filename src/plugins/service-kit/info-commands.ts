@@ -4,6 +4,7 @@ import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/outpu
 import { renderReport } from '../../core/reports.js';
 import { streamContainerLogs } from '../../docker/logs.js';
 import type { ServiceContext } from './context.js';
+import { describeExposed } from './exposed-ports.js';
 import { assertServiceName } from './names.js';
 import type { ServiceRow } from './store.js';
 
@@ -19,6 +20,9 @@ const INFO_FIELDS = {
   volume: 'the data volume',
   'data-dir': 'where the volume is mounted in the container',
   memory: 'the memory limit in MB',
+  'exposed-ports': 'the host ports it is published on (expose), or -',
+  'post-create-network': 'the networks it joins after it is made (set)',
+  'post-start-network': 'the networks it joins when it starts (set)',
 } as const;
 
 /** `<plugin>:info`, `:list`, `:exists`, `:logs`. */
@@ -50,6 +54,9 @@ export function registerInfoCommands(pg: ServiceContext): void {
       volume: pg.containers.volumeName(service.name),
       'data-dir': service.dataPath,
       memory: service.memoryMb === null ? 'unlimited' : String(service.memoryMb),
+      'exposed-ports': service.exposed.length ? describeExposed(service.exposed, [definition.port]) : '-',
+      'post-create-network': service.properties['post-create-network'] ?? '',
+      'post-start-network': service.properties['post-start-network'] ?? '',
     };
   };
 

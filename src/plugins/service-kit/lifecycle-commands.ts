@@ -1,10 +1,12 @@
+import type { Writable } from 'node:stream';
+import type { FlagValues } from '../../core/command.js';
 import { UserError } from '../../core/errors.js';
 import { writeLine } from '../../core/output.js';
 import type { ServiceContext } from './context.js';
 import { assertImage, assertImageVersion, assertPassword, assertServiceName, generatePassword, parseMemory } from './names.js';
-import type { ServiceSpec } from './store.js';
+import type { ServiceRow, ServiceSpec } from './store.js';
 
-/** `<plugin>:create`, `:destroy`, `:start`, `:stop`, `:restart`. */
+/** `<plugin>:create`, `:destroy`, `:start`, `:stop`, `:pause`, `:restart`. */
 export function registerLifecycleCommands(ctx: ServiceContext): void {
   const { commands } = ctx.api;
   const { plugin, definition } = ctx;
@@ -21,62 +23,14 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
       `The service answers on its own network as ${host};\n` +
       `only the apps linked to it (${plugin}:link) join that network.`,
     examples: [`paas ${plugin}:create ${example}`, `paas ${plugin}:create ${example} --memory 512`],
-    flags: {
-      image: { type: 'string', description: `image name, default ${images.official}`, placeholder: 'IMG' },
-      'image-version': { type: 'string', description: `image tag, default ${images.defaultVersion}`, placeholder: 'V' },
-      password: {
-        type: 'string',
-        description: 'the service password (8-128 printable ASCII, no spaces, quotes or backslashes); default: generated',
-        placeholder: 'P',
-      },
-      memory: { type: 'string', description: 'memory limit in megabytes; default: none', placeholder: 'MB' },
-    },
+    flags: createFlags(ctx),
     secrets: { flags: ['password'] },
     arity: [1, 1],
     async handler({ args: [rawName], flags, stdout }) {
-      const name = assertServiceName(rawName);
-      if (ctx.store.find(name) || ctx.creating.has(name)) {
-        throw new UserError(`${plugin} service "${name}" already exists; see: paas ${plugin}:info ${name}`);
-      }
-      const password = flags.password === undefined ? generatePassword() : assertPassword(String(flags.password));
-      const memoryMb = flags.memory === undefined ? null : parseMemory(String(flags.memory));
-      const image = flags.image === undefined ? undefined : assertImage(String(flags.image));
-      const version = flags['image-version'] === undefined ? undefined : assertImageVersion(String(flags['image-version']));
-      const { containers } = ctx;
-      ctx.creating.add(name);
-      let madeVolume = false;
-      try {
-        if ((await containers.state(name)).status !== 'missing') {
-          throw new UserError(
-            `a container ${containers.containerName(name)} is left from an earlier service; remove it with: docker rm -f ${containers.containerName(name)}`,
-          );
-        }
-        if (await containers.volumeExists(name)) {
-          throw new UserError(
-            `the data volume ${containers.volumeName(name)} is left from an earlier service "${name}"; ` +
-              `pick another name, or delete that data with: docker volume rm ${containers.volumeName(name)}`,
-          );
-        }
-        writeLine(stdout, `-----> Creating ${plugin} service ${name}`);
-        const ref = await ctx.prepareImage({ image, version }, (line) => writeLine(stdout, `       ${line}`));
-        const dataPath = definition.dataPath(version ?? images.defaultVersion);
-        const spec: ServiceSpec = { name, image: ref, password, memoryMb, dataPath };
-        await containers.createVolume(name);
-        madeVolume = true;
-        writeLine(stdout, `-----> Starting ${containers.containerName(name)} (${ref}${memoryMb ? `, ${memoryMb} MB` : ''})`);
-        await containers.createContainer(spec);
-        writeLine(stdout, `       Waiting for ${name} to accept connections`);
-        await containers.waitReady(spec);
-        ctx.store.create(spec);
-        writeLine(stdout, `=====> ${definition.title} service ${name} created`);
-        writeLine(stdout, `       DSN: ${ctx.url(spec)}`);
-        writeLine(stdout, `       Link it to an app with: paas ${plugin}:link ${name} APP`);
-      } catch (error) {
-        if (madeVolume) await containers.remove(name, true).catch(() => undefined);
-        throw error;
-      } finally {
-        ctx.creating.delete(name);
-      }
+      const service = await createService(ctx, rawName, flags, stdout);
+      writeLine(stdout, `=====> ${definition.title} service ${service.name} created`);
+      writeLine(stdout, `       DSN: ${ctx.url(service)}`);
+      writeLine(stdout, `       Link it to an app with: paas ${plugin}:link ${service.name} APP`);
     },
   });
 
@@ -145,6 +99,26 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
   });
 
   commands.register({
+    name: `${plugin}:pause`,
+    summary: `Pause a ${plugin} service: its container stops but is kept, with its volume, links and ports`,
+    usage: 'NAME',
+    description:
+      `Dokku's pause stops the container without removing it. paas's ${plugin}:stop keeps the container too,\n` +
+      `so both do the same here: the service stays down, across restarts, until ${plugin}:start.`,
+    examples: [`paas ${plugin}:pause ${example}`],
+    arity: [1, 1],
+    async handler({ args: [name], stdout }) {
+      const service = ctx.requireService(name);
+      const { status } = await ctx.containers.state(service.name);
+      if (status === 'missing') throw new UserError(`${plugin} service ${service.name} has no container to pause`);
+      ctx.store.setStopped(service.name, true);
+      writeLine(stdout, `-----> Pausing ${plugin} service ${service.name}`);
+      await ctx.containers.stop(service.name);
+      writeLine(stdout, `       Paused; resume it with: paas ${plugin}:start ${service.name}`);
+    },
+  });
+
+  commands.register({
     name: `${plugin}:restart`,
     summary: `Restart a ${plugin} service (linked apps lose their connections for a moment)`,
     usage: 'NAME',
@@ -160,4 +134,81 @@ export function registerLifecycleCommands(ctx: ServiceContext): void {
       writeLine(stdout, `       ${service.name} accepts connections`);
     },
   });
+}
+
+/** create's (and clone's) flags, as Dokku's: the image, its tag, the password and a memory limit. */
+export function createFlags(ctx: ServiceContext) {
+  const images = ctx.definition.image;
+  return {
+    image: { type: 'string', short: 'i', description: `image name, default ${images.official}`, placeholder: 'IMG' },
+    'image-version': { type: 'string', short: 'I', description: `image tag, default ${images.defaultVersion}`, placeholder: 'V' },
+    password: {
+      type: 'string',
+      short: 'p',
+      description: 'the service password (8-128 printable ASCII, no spaces, quotes or backslashes); default: generated',
+      placeholder: 'P',
+    },
+    memory: { type: 'string', short: 'm', description: 'memory limit in megabytes; default: none', placeholder: 'MB' },
+  } as const;
+}
+
+/**
+ * Makes a service from create's flags: image, volume, container, ready, row; `fill` (clone) then
+ * loads its data. On any failure the row, container and volume go: nothing is left.
+ */
+export async function createService(
+  ctx: ServiceContext,
+  rawName: string,
+  flags: FlagValues,
+  stdout: Writable,
+  fill?: (service: ServiceRow) => Promise<void>,
+): Promise<ServiceRow> {
+  const { plugin, definition } = ctx;
+  const name = assertServiceName(rawName);
+  if (ctx.store.find(name) || ctx.creating.has(name)) {
+    throw new UserError(`${plugin} service "${name}" already exists; see: paas ${plugin}:info ${name}`);
+  }
+  const password = flags.password === undefined ? generatePassword() : assertPassword(String(flags.password));
+  const memoryMb = flags.memory === undefined ? null : parseMemory(String(flags.memory));
+  const image = flags.image === undefined ? undefined : assertImage(String(flags.image));
+  const version = flags['image-version'] === undefined ? undefined : assertImageVersion(String(flags['image-version']));
+  const { containers } = ctx;
+  ctx.creating.add(name);
+  let madeVolume = false;
+  try {
+    if ((await containers.state(name)).status !== 'missing') {
+      throw new UserError(
+        `a container ${containers.containerName(name)} is left from an earlier service; remove it with: docker rm -f ${containers.containerName(name)}`,
+      );
+    }
+    if (await containers.volumeExists(name)) {
+      throw new UserError(
+        `the data volume ${containers.volumeName(name)} is left from an earlier service "${name}"; ` +
+          `pick another name, or delete that data with: docker volume rm ${containers.volumeName(name)}`,
+      );
+    }
+    writeLine(stdout, `-----> Creating ${plugin} service ${name}`);
+    const ref = await ctx.prepareImage({ image, version }, (line) => writeLine(stdout, `       ${line}`));
+    const dataPath = definition.dataPath(version ?? definition.image.defaultVersion);
+    const spec: ServiceSpec = { name, image: ref, password, memoryMb, dataPath };
+    await containers.createVolume(name);
+    madeVolume = true;
+    writeLine(stdout, `-----> Starting ${containers.containerName(name)} (${ref}${memoryMb ? `, ${memoryMb} MB` : ''})`);
+    await containers.createContainer(spec);
+    writeLine(stdout, `       Waiting for ${name} to accept connections`);
+    await containers.waitReady(spec);
+    const row = ctx.store.create(spec);
+    try {
+      await fill?.(row);
+    } catch (error) {
+      ctx.store.remove(name);
+      throw error;
+    }
+    return row;
+  } catch (error) {
+    if (madeVolume) await containers.remove(name, true).catch(() => undefined);
+    throw error;
+  } finally {
+    ctx.creating.delete(name);
+  }
 }

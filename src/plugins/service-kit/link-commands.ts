@@ -6,7 +6,7 @@ import type { ServiceContext } from './context.js';
 import { chooseLinkKey, fallbackLinkKey } from './link-env.js';
 import { assertAlias } from './names.js';
 
-const NO_RESTART = {
+export const NO_RESTART = {
   'no-restart': { type: 'boolean', description: 'only store the change; the app picks it up on its next deploy or restart' },
 } as const;
 

@@ -34,5 +34,11 @@ export const SERVICE_SCHEMA: PartMigrations = {
       PRIMARY KEY (service_id, app_id)
     );
     `,
+    // expose: JSON list of {hostIp, hostPort}, one per port the service listens on ('[]': not exposed).
+    // properties: JSON object of `<plugin>:set` values (post-create-network, post-start-network).
+    `
+    ALTER TABLE services ADD COLUMN exposed TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE services ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+    `,
   ],
 };

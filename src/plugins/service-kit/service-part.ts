@@ -11,6 +11,11 @@ import { registerLifecycleCommands } from './lifecycle-commands.js';
 import { registerLinkCommands, registerLinkTriggers } from './link-commands.js';
 import { SERVICE_SCHEMA } from './schema.js';
 import { registerBackupTriggers } from './backup-triggers.js';
+import { registerCloneCommand } from './clone-command.js';
+import { registerExposeCommands } from './expose-commands.js';
+import { registerPromoteCommand } from './promote-command.js';
+import { registerSetCommand } from './set-command.js';
+import { registerUpgradeCommand } from './upgrade-command.js';
 
 export interface ServicePartOptions {
   description: string;
@@ -24,8 +29,9 @@ export interface ServicePartOptions {
 }
 
 /**
- * A service plugin as one part: the kit's `<plugin>:*` commands (create, destroy, start, stop,
- * restart, info, list, exists, logs, enter, link, unlink, linked, links, app-links), the links'
+ * A service plugin as one part: the kit's `<plugin>:*` commands (create, clone, destroy, start,
+ * stop, pause, restart, upgrade, expose, unexpose, set, info, list, exists, logs, enter, link,
+ * unlink, promote, linked, links, app-links), the links'
  * networks and triggers, the image on `plugin:install`, and every service running again at start.
  */
 export function servicePart(definition: ServiceDefinition, options: ServicePartOptions): Part {
@@ -47,12 +53,18 @@ export function servicePart(definition: ServiceDefinition, options: ServicePartO
       registerLinkTriggers(pg);
       registerInfoCommands(pg);
       registerEnterCommand(pg);
-      if (options.backup) {
-        pg.backups = new Backups(api, { plugin: pg.plugin, assertService: (name) => void pg.requireService(name), ...options.backup(pg) });
+      registerExposeCommands(pg);
+      registerPromoteCommand(pg);
+      registerSetCommand(pg);
+      registerUpgradeCommand(pg);
+      registerCloneCommand(pg);
+      pg.data = options.backup?.(pg);
+      if (pg.data) {
+        pg.backups = new Backups(api, { plugin: pg.plugin, assertService: (name) => void pg.requireService(name), ...pg.data });
         registerBackupCommands(api.commands, pg.backups);
       }
       options.register?.(pg, api);
-      registerBackupTriggers(pg, options.backup?.(pg));
+      registerBackupTriggers(pg, pg.data);
       // An app's containers join the networks of the services it is linked to, and no others.
       api.networks.add((appId) => pg.store.linksOfApp(appId).map((link) => pg.containers.networkOf(link.service)));
       api.events.on('install', async ({ output }) => {

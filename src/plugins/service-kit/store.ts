@@ -13,11 +13,22 @@ export interface ServiceRow {
   dataPath: string;
   /** Stopped on purpose (`<plugin>:stop`): the daemon leaves it so. */
   stopped: boolean;
+  /** `<plugin>:expose`: the host addresses its port is published on; empty when not exposed. */
+  exposed: ExposedPort[];
+  /** `<plugin>:set` values, by key. */
+  properties: Record<string, string>;
   createdAt: string;
 }
 
+/** One published port: the service's port on hostIp:hostPort. */
+export interface ExposedPort {
+  hostIp: string;
+  hostPort: number;
+}
+
 /** What a service is made from; the row adds its id, state and creation time. */
-export type ServiceSpec = Omit<ServiceRow, 'id' | 'createdAt' | 'stopped'>;
+export type ServiceSpec = Omit<ServiceRow, 'id' | 'createdAt' | 'stopped' | 'exposed' | 'properties'> &
+  Partial<Pick<ServiceRow, 'exposed' | 'properties'>>;
 
 export interface LinkRow {
   service: string;
@@ -35,6 +46,8 @@ interface RawService {
   memory_mb: number | null;
   data_path: string;
   stopped: number;
+  exposed: string;
+  properties: string;
   created_at: string;
 }
 
@@ -54,6 +67,8 @@ const toService = (row: RawService): ServiceRow => ({
   memoryMb: row.memory_mb,
   dataPath: row.data_path,
   stopped: row.stopped === 1,
+  exposed: JSON.parse(row.exposed) as ExposedPort[],
+  properties: JSON.parse(row.properties) as Record<string, string>,
   createdAt: row.created_at,
 });
 
@@ -89,10 +104,34 @@ export class ServiceStore {
     const createdAt = now();
     const info = this.db
       .prepare(
-        'INSERT INTO services (plugin, name, image, password, memory_mb, data_path, stopped, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)',
+        'INSERT INTO services (plugin, name, image, password, memory_mb, data_path, stopped, exposed, properties, created_at) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)',
       )
-      .run(this.plugin, service.name, service.image, service.password, service.memoryMb, service.dataPath, createdAt);
-    return { ...service, id: Number(info.lastInsertRowid), stopped: false, createdAt };
+      .run(
+        this.plugin,
+        service.name,
+        service.image,
+        service.password,
+        service.memoryMb,
+        service.dataPath,
+        JSON.stringify(service.exposed ?? []),
+        JSON.stringify(service.properties ?? {}),
+        createdAt,
+      );
+    return { exposed: [], properties: {}, ...service, id: Number(info.lastInsertRowid), stopped: false, createdAt };
+  }
+
+  setExposed(name: string, exposed: readonly ExposedPort[]): void {
+    this.db.prepare('UPDATE services SET exposed = ? WHERE plugin = ? AND name = ?').run(JSON.stringify(exposed), this.plugin, name);
+  }
+
+  setProperties(name: string, properties: Record<string, string>): void {
+    this.db.prepare('UPDATE services SET properties = ? WHERE plugin = ? AND name = ?').run(JSON.stringify(properties), this.plugin, name);
+  }
+
+  /** upgrade: the image it runs. */
+  setImage(name: string, image: string): void {
+    this.db.prepare('UPDATE services SET image = ? WHERE plugin = ? AND name = ?').run(image, this.plugin, name);
   }
 
   setStopped(name: string, stopped: boolean): void {
@@ -115,6 +154,11 @@ export class ServiceStore {
     this.db
       .prepare('INSERT INTO service_links (service_id, app_id, env_key, created_at) VALUES (?, ?, ?, ?)')
       .run(serviceId, appId, envKey, now());
+  }
+
+  /** promote: the config var a link sets. */
+  setLinkKey(serviceId: number, appId: number, envKey: string): void {
+    this.db.prepare('UPDATE service_links SET env_key = ? WHERE service_id = ? AND app_id = ?').run(envKey, serviceId, appId);
   }
 
   unlink(serviceId: number, appId: number): void {

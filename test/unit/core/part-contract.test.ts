@@ -85,7 +85,7 @@ describe('part migrations', () => {
     migrate(db);
     migrateParts(db, [SERVICE_SCHEMA, SERVICE_SCHEMA]);
     migrateParts(db, [SERVICE_SCHEMA]);
-    expect(schemaVersion(db, 'services')).toBe(1);
+    expect(schemaVersion(db, 'services')).toBe(SERVICE_SCHEMA.steps.length);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('services', 'service_links') ORDER BY name").pluck().all()).toEqual([
       'service_links',
       'services',
@@ -117,6 +117,8 @@ describe('part migrations', () => {
       { plugin: 'postgres', name: 'blog-db', password: 'secret123' },
     ]);
     expect(db.prepare('SELECT env_key FROM service_links').pluck().all()).toEqual(['DATABASE_URL']);
+    // Services made before expose and set are neither exposed nor have properties.
+    expect(db.prepare('SELECT exposed, properties FROM services').get()).toEqual({ exposed: '[]', properties: '{}' });
   });
 
   it('take the longer of two copies of one schema, and refuse copies that differ', () => {
