@@ -6,6 +6,7 @@ interface Holder {
   /** Background work (reconciling): a command waits for it instead of being refused. */
   background: boolean;
   done: Promise<void>;
+  free(): void;
 }
 
 /**
@@ -19,6 +20,24 @@ export class AppLocks {
   isLocked(appId: number): boolean {
     const holder = this.held.get(appId);
     return holder !== undefined && !holder.background;
+  }
+
+  /** What holds the app, when a deploy or another command does (background reconciling does not count). */
+  holder(appId: number): { since: Date; what: string } | undefined {
+    const holder = this.held.get(appId);
+    return holder && !holder.background ? { since: holder.since, what: holder.what } : undefined;
+  }
+
+  /**
+   * git:unlock --force: frees the app although the work that holds it has not ended (a deploy
+   * stuck on a Docker call that never answers). The work goes on; the next command may start.
+   */
+  release(appId: number): boolean {
+    const holder = this.held.get(appId);
+    if (!holder) return false;
+    this.held.delete(appId);
+    holder.free();
+    return true;
   }
 
   /** Runs fn under the lock as background work, or skips it (undefined) while something else holds it. */
@@ -40,14 +59,16 @@ export class AppLocks {
   }
 
   private async hold<T>(appId: number, what: string, background: boolean, fn: () => Promise<T>): Promise<T> {
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    this.held.set(appId, { since: new Date(), what, background, done });
+    let free!: () => void;
+    const done = new Promise<void>((resolve) => (free = resolve));
+    const holder: Holder = { since: new Date(), what, background, done, free };
+    this.held.set(appId, holder);
     try {
       return await fn();
     } finally {
-      this.held.delete(appId);
-      release();
+      // git:unlock --force may have freed the app already, and another command may hold it now.
+      if (this.held.get(appId) === holder) this.held.delete(appId);
+      free();
     }
   }
 }

@@ -31,6 +31,7 @@ import { registerCronCommands } from './commands/cron.js';
 import { APP_JSON_PROPERTIES } from './deploy-topics.js';
 import { registerTopic } from '../core/property-commands.js';
 import { registerReleaseCommands } from './commands/releases.js';
+import { registerGitUnlockCommand } from './commands/git-unlock.js';
 import { registerResourceCommands } from './commands/resource.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerRunListCommands } from './commands/run-list.js';
@@ -218,6 +219,7 @@ export function deployPart(): Part {
       });
 
       registerReleaseCommands(services);
+      registerGitUnlockCommand(services);
       registerPsCommands(services);
       registerStatsCommands(services);
       registerSwarmCommands(services);

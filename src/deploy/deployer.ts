@@ -102,7 +102,8 @@ export class Deployer {
       try {
         return await this.build({ ...request, signal: AbortSignal.any([request.signal, canceled.signal]) });
       } finally {
-        this.cancels.delete(app.id);
+        // After git:unlock --force another deploy may have registered its own.
+        if (this.cancels.get(app.id) === canceled) this.cancels.delete(app.id);
       }
     });
   }

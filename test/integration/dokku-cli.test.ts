@@ -2,7 +2,7 @@ import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAAS_BIN, appWorkTree, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
+import { PAAS_BIN, appWorkTree, buildRunning, httpGet, run, startDaemon, type DaemonHandle } from './harness.js';
 
 let daemon: DaemonHandle;
 
@@ -275,13 +275,7 @@ describe('builds:info and builds:cancel', () => {
     const token = (await daemon.paasOk(['tokens:create', 'canceler'])).trim();
     const tree = await appWorkTree('slow-build');
     const pushing = tree.git('push', `http://paas:${token}@127.0.0.1:${daemon.apiPort}/slowpoke.git`, 'main');
-    let running = false;
-    for (let i = 0; i < 300 && !running; i++) {
-      const list = await daemon.paas(['builds:list', 'slowpoke', '--format', 'json']);
-      running = list.code === 0 && (JSON.parse(list.stdout) as Array<{ status: string }>).some((b) => b.status === 'running');
-      if (!running) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(running).toBe(true);
+    expect(await buildRunning(daemon, 'slowpoke')).toBe(true);
     expect(await daemon.paasOk(['builds:cancel', 'slowpoke'])).toBe('-----> Canceling the running build of slowpoke\n');
     const push = await pushing;
     expect(push.code).not.toBe(0);

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, daemonWithToken, httpGet, run, type DaemonHandle } from './harness.js';
+import { appWorkTree, buildRunning, daemonWithToken, httpGet, run, type DaemonHandle } from './harness.js';
 
-/** git:set keep-git-dir and rev-env-var: what the build and the running app see. */
+/** git:set keep-git-dir and rev-env-var (what the build and the running app see), and git:unlock. */
 const suite = daemonWithToken();
 let daemon: DaemonHandle;
 let token: string;
@@ -119,5 +119,55 @@ describe('git:set keep-git-dir and rev-env-var', () => {
     await daemon.paasOk(['git:set', 'kept', 'keep-git-dir', 'false']);
     await daemon.paasOk(['deploy', 'kept']);
     expect(await gitDirOf('kept')).toBeUndefined();
+  });
+});
+
+describe('git:unlock', () => {
+  it('removes a git lock file a killed git left behind, so the branch can be pushed again', async () => {
+    const tree = await appWorkTree('hello');
+    const url = `http://paas:${token}@127.0.0.1:${daemon.apiPort}/locky.git`;
+    expect((await tree.git('push', url, 'main')).code).toBe(0);
+    expect(await daemon.paasOk(['git:unlock', 'locky'])).toBe('-----> No deploy lock held for locky; nothing to remove\n');
+
+    const lock = join(daemon.home, 'repos', 'locky.git', 'refs', 'heads', 'main.lock');
+    writeFileSync(lock, '');
+    // Just made: git may be using it right now, so only --force would take it.
+    expect(await daemon.paasOk(['git:unlock', 'locky'])).toMatch(/No stale deploy lock for locky: refs\/heads\/main.lock is newer than/);
+    expect(existsSync(lock)).toBe(true);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(lock, hourAgo, hourAgo);
+    writeFileSync(join(tree.dir, 'www/index.html'), 'after the unlock\n');
+    await tree.git('commit', '-qam', 'second');
+    const blocked = await tree.git('push', url, 'main');
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toMatch(/main\.lock/);
+
+    expect(await daemon.paasOk(['git:unlock', 'locky'])).toBe('-----> Removed the git lock file refs/heads/main.lock (left 60 min ago)\n');
+    expect(existsSync(lock)).toBe(false);
+    const pushed = await tree.git('push', url, 'main');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect((await httpGet(await urlOf('locky'))).body).toBe('after the unlock\n');
+    const unknown = await daemon.paas(['git:unlock', 'nosuchapp']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/nosuchapp/);
+  });
+
+  it('refuses while a deploy runs; --force frees the app without stopping the deploy', async () => {
+    const tree = await appWorkTree('slow-build');
+    const pushing = tree.git('push', `http://paas:${token}@127.0.0.1:${daemon.apiPort}/slowlock.git`, 'main');
+    expect(await buildRunning(daemon, 'slowlock')).toBe(true);
+    const refused = await daemon.paas(['git:unlock', 'slowlock']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/a deploy of slowlock is running \(since \d\d:\d\d:\d\d UTC: deploying [0-9a-f]{7}\)/);
+
+    const forced = await daemon.paas(['git:unlock', '--force', 'slowlock']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toBe('-----> Deploy lock of slowlock removed\n');
+    expect(forced.stderr).toMatch(/Removing its lock does not stop it/);
+    expect(await daemon.paasOk(['git:unlock', 'slowlock'])).toBe('-----> No deploy lock held for slowlock; nothing to remove\n');
+    // The deploy itself goes on, and can still be canceled.
+    expect(await daemon.paasOk(['builds:cancel', 'slowlock'])).toBe('-----> Canceling the running build of slowlock\n');
+    expect((await pushing).code).not.toBe(0);
   });
 });

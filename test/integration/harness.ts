@@ -86,6 +86,16 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Waits until a build of the app is running (builds:list); false after 30 s. */
+export async function buildRunning(daemon: DaemonHandle, app: string): Promise<boolean> {
+  for (let i = 0; i < 300; i++) {
+    const list = await daemon.paas(['builds:list', app, '--format', 'json']);
+    if (list.code === 0 && (JSON.parse(list.stdout) as Array<{ status: string }>).some((b) => b.status === 'running')) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 /** Starts `paas daemon` in a fresh PAAS_HOME on free ports, as a user would. */
 export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHandle> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'paas-test-'));
