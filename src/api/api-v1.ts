@@ -6,6 +6,7 @@ import { SESSION_TTL_MS, cookieValue, csrfMatches, sessionCookie, type Session, 
 import { appRoutes } from './app-routes.js';
 import { ApiError, HttpCommands } from './http-commands.js';
 import { openApiDocument, type RouteRecord } from './openapi.js';
+import { requestScheme } from './request-scheme.js';
 import { commandRunner } from './run-command.js';
 import { withErrors } from './schemas.js';
 import { serviceRoutes } from './service-routes.js';
@@ -131,24 +132,38 @@ const describe = (session: Session) => ({ owner: session.owner, csrf: session.cs
 /**
  * A state change must come from this origin: browsers say where a request comes from (Origin,
  * Sec-Fetch-Site), and a session must also echo its CSRF token, which another site cannot read.
+ * The origin is the scheme the browser spoke (see requestScheme: behind the managed nginx, its
+ * X-Forwarded-Proto) and the Host it asked for, so an http page of the same name is another origin.
  */
 export function refuseForgery(request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method)) return;
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ApiError(403, 'cross-site request refused');
   const origin = request.headers.origin;
-  if (origin !== undefined && originHost(origin) !== request.headers.host) throw new ApiError(403, 'cross-site request refused');
+  if (origin !== undefined && originOf(origin) !== ownOrigin(request)) throw new ApiError(403, 'cross-site request refused');
   if (request.dashboardSession && !csrfMatches(request.dashboardSession, header(request.headers['x-csrf-token']))) {
     throw new ApiError(403, 'missing or wrong X-CSRF-Token; reload the dashboard');
   }
 }
 
-function originHost(origin: string): string | undefined {
+function originOf(origin: string): string | undefined {
   try {
-    return new URL(origin).host;
+    const url = new URL(origin);
+    return `${url.protocol}//${url.host}`;
   } catch {
     return undefined;
   }
+}
+
+function ownOrigin(request: FastifyRequest): string | undefined {
+  const socket = request.raw.socket as import('node:net').Socket & { encrypted?: boolean };
+  const scheme = requestScheme({
+    encrypted: socket.encrypted === true,
+    remoteAddress: socket.remoteAddress,
+    forwardedProto: request.headers['x-forwarded-proto'],
+  });
+  // Through URL, as the browser's Origin was: a default port is dropped, the host lowercased.
+  return request.headers.host === undefined ? undefined : originOf(`${scheme}://${request.headers.host}`);
 }
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

@@ -60,6 +60,11 @@ export interface PaasEvents {
    * its web containers are replaced (stop-then-start) so the new ones publish them, or not.
    */
   'proxy-publish-changed': { app: string; output: Writable };
+  /**
+   * dashboard:set --global domain: the proxy serves the dashboard at `domain` (undefined: nowhere)
+   * and stores it, or throws (a clash with an app's domain, nginx refused) and nothing changes.
+   */
+  'dashboard-domain': { domain: string | undefined; output: Writable };
   /** `paas plugin:install`: each part prepares what it needs (images), showing progress. */
   install: { output: Writable };
   /** A running container was restarted because it stopped answering its liveness check. */

@@ -200,9 +200,10 @@ export function singleValue(topic: TopicSpec, rows: ReadonlyMap<string, string>,
 }
 
 /** The effective value of a property for an app (undefined when it is empty). */
-export function readProperty(properties: PropertiesTable, topic: TopicSpec, key: string, app: AppRow | number): string | undefined {
+/** The effective value for an app (row or id), or the global one for null. */
+export function readProperty(properties: PropertiesTable, topic: TopicSpec, key: string, app: AppRow | number | null): string | undefined {
   const property = findProperty(topic, key);
-  const [appId, row] = typeof app === 'number' ? [app, undefined] : [app.id, app];
+  const [appId, row] = app === null || typeof app === 'number' ? [app, undefined] : [app.id, app];
   const value = computedValue(property, propertyValues(properties, topic, property, appId), row);
   return value === '' ? undefined : value;
 }

@@ -5,6 +5,7 @@ import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.j
 import type { TopicSpec } from '../core/properties.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { Part, PartApi } from '../core/part.js';
+import { isWildcard, normalizeDomain } from '../proxy/domains.js';
 import { LINK_TTL_MS, SessionStore, type Session } from './sessions.js';
 import { staticRoutes } from './static-routes.js';
 
@@ -21,6 +22,17 @@ export const DASHBOARD_TOPIC: TopicSpec = {
       validate(value) {
         if (value !== 'true' && value !== 'false') throw new UserError('token-login is true or false');
         return value;
+      },
+    },
+    {
+      key: 'domain',
+      scope: 'global',
+      summary:
+        'where the managed nginx serves the dashboard (and the API), e.g. paas.example.com; give it TLS with certs:add --dashboard or letsencrypt:enable --dashboard',
+      validate(value) {
+        const domain = normalizeDomain(value);
+        if (isWildcard(domain)) throw new UserError(`the dashboard domain is one host name, not a wildcard like ${domain}`);
+        return domain;
       },
     },
   ],
@@ -41,11 +53,32 @@ export function dashboardPart(): Part {
       const tokenLogin = () => store.properties.get(null, DASHBOARD_TOPIC.namespace, 'token-login') !== 'false';
       const loginAllowed = (who: Pick<Session, 'transport'>) => who.transport === 'socket' || tokenLogin();
 
-      registerTopic(api, DASHBOARD_TOPIC, {
-        setDescription: 'Settings of the web dashboard.',
-        setExamples: ['paas dashboard:set --global token-login false', 'paas dashboard:set --global token-login'],
-        reportSummary: 'Show the dashboard settings',
-      });
+      registerTopic(
+        api,
+        {
+          ...DASHBOARD_TOPIC,
+          globalFields: () => {
+            const site = api.urls.dashboard();
+            return { url: site?.url ?? dashboardUrl(api), ...site?.fields };
+          },
+        },
+        {
+          setDescription:
+            'Settings of the web dashboard. With a domain, the managed nginx serves the dashboard there like an app\n' +
+            '(a domain an app serves is refused); an empty value stops that.',
+          setExamples: [
+            'paas dashboard:set --global domain paas.example.com',
+            'paas dashboard:set --global domain',
+            'paas dashboard:set --global token-login false',
+          ],
+          reportSummary: 'Show the dashboard settings, where it is served and its certificate',
+          async apply(change, { stdout }) {
+            if (change.key === 'domain' && api.events.listenerCount('dashboard-domain') > 0) {
+              await api.events.emit('dashboard-domain', { domain: change.value, output: stdout });
+            } else store.properties.set(null, change.namespace, change.key, change.value);
+          },
+        },
+      );
 
       commands.register({
         name: 'dashboard:login-link',
@@ -53,17 +86,26 @@ export function dashboardPart(): Part {
         usage: '',
         description:
           'Open the link in a browser: it logs in once and sets a session cookie for 12 hours. The secret is after the #,\n' +
-          'so it never reaches a server log. The link names the API port; it needs TLS there (or loopback).',
+          'so it never reaches a server log. The link names the dashboard domain (dashboard:set --global domain) when one\n' +
+          'is set, else the API port; the Secure cookie needs https there (or loopback).',
         examples: ['paas dashboard:login-link'],
         arity: [0, 0],
-        handler({ stdout, actor }) {
+        handler({ stdout, stderr, actor }) {
           if (!loginAllowed(actor)) {
             throw new UserError(
               'dashboard login is off for API token and SSH key holders; root can turn it on: paas dashboard:set --global token-login true',
             );
           }
-          writeLine(stdout, `${dashboardUrl(api)}login#${sessions.createLink(actor)}`);
+          const site = api.urls.dashboard();
+          writeLine(stdout, `${site?.url ?? dashboardUrl(api)}login#${sessions.createLink(actor)}`);
           writeLine(stdout, `(valid ${LINK_TTL_MS / 60_000} minutes, once)`);
+          if (site && !site.url.startsWith('https:')) {
+            writeLine(
+              stderr,
+              'The dashboard domain has no certificate yet, and browsers keep its Secure session cookie only over https; give it one:\n' +
+                '  paas letsencrypt:enable --dashboard   (or: paas certs:add --dashboard CRT KEY)',
+            );
+          }
         },
       });
 

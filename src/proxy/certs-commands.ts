@@ -4,7 +4,6 @@ import { UserError } from '../core/errors.js';
 import { writeLine } from '../core/output.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { PartApi } from '../core/part.js';
-import type { AppRow } from '../store/apps.js';
 import { PROXY_KEYS, globalDomains, ownDomains, serializeDomains } from './app-state.js';
 import {
   generateSelfSigned,
@@ -17,6 +16,7 @@ import {
   type CertPair,
 } from './certs.js';
 import { installCertificate } from './cert-install.js';
+import { DASHBOARD_FLAG, appCertTarget, certTargetOf, type CertTarget } from './cert-target.js';
 import { printChange } from './change-output.js';
 import { normalizeDomain, reservedDomainProblem } from './domains.js';
 import type { Mutation, NginxProxy } from './proxy.js';
@@ -27,22 +27,31 @@ const { cert: CERT, domains: OWN } = PROXY_KEYS;
 export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
   const { commands, store, paths } = api;
 
-  const install = (app: AppRow, pair: CertPair, also?: Mutation) => installCertificate(api, proxy, app, pair, also);
+  const install = (target: CertTarget, pair: CertPair, also?: Mutation) => installCertificate(api, proxy, target, pair, also);
 
   commands.register({
     name: 'certs:add',
     aliases: ['certs:update'],
-    summary: 'Add or replace the TLS certificate of an app',
-    usage: 'APP [CRT KEY]',
+    summary: 'Add or replace the TLS certificate of an app (or of the dashboard domain)',
+    usage: 'APP|--dashboard [CRT KEY]',
     description:
       'CRT and KEY are PEM files on the server, given as absolute paths (only through the local paas command).\n' +
       'From anywhere, pipe a tar holding one .crt and one .key file instead:\n' +
       '  tar cf - server.crt server.key | paas certs:add blog\n' +
-      'The app then answers on https, and plain http redirects there.',
-    examples: ['paas certs:add blog /root/blog.crt /root/blog.key', 'tar cf - server.crt server.key | paas certs:add blog'],
-    arity: [1, 3],
-    async handler({ args: [name, crt, key], stdin, stdout, stderr, actor }) {
-      const app = requireApp(store, name);
+      'The app then answers on https, and plain http redirects there. --dashboard in place of APP gives the\n' +
+      'certificate to the dashboard domain (paas dashboard:set --global domain NAME) instead.',
+    examples: [
+      'paas certs:add blog /root/blog.crt /root/blog.key',
+      'tar cf - server.crt server.key | paas certs:add blog',
+      'paas certs:add --dashboard /root/paas.crt /root/paas.key',
+    ],
+    flags: DASHBOARD_FLAG,
+    arity: [0, 3],
+    async handler({ args, flags, stdin, stdout, stderr, actor }) {
+      const { target, rest } = certTargetOf(store, 'certs:add', flags.dashboard === true, args, 2);
+      const [crt, key] = rest;
+      if (target.id === null && !proxy.dashboardState())
+        throw new UserError('the dashboard has no domain; set one first: paas dashboard:set --global domain paas.example.com');
       let pair: CertPair;
       if (crt !== undefined && key === undefined) throw new UserError('give both CRT and KEY, or neither and a tar on stdin');
       if (crt !== undefined && key !== undefined) {
@@ -55,17 +64,21 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
       } else {
         pair = await readCertTar(stdin);
       }
-      const { info, result } = await install(app, pair);
+      const { info, result } = await install(target, pair);
       writeLine(
         stdout,
-        `-----> Added a certificate for ${info.hostnames.join(' ') || 'no hostname'} to ${app.name} (expires ${info.expiresAt.slice(0, 10)})`,
+        `-----> Added a certificate for ${info.hostnames.join(' ') || 'no hostname'} to ${target.label} (expires ${info.expiresAt.slice(0, 10)})`,
       );
       const warning = validityWarning(info, new Date());
       if (warning) writeLine(stderr, ` !     ${warning}`);
-      const urls = proxy.urls(app.name);
+      const dashboard = proxy.dashboardUrl();
+      const urls = target.id === null ? (dashboard ? [dashboard] : []) : proxy.urls(target.dir);
       printChange(stdout, result, urls);
       if (urls.length === 0)
-        writeLine(stdout, `       ${app.name} has no domains yet, so nothing serves it; add one: paas domains:add ${app.name} DOMAIN`);
+        writeLine(
+          stdout,
+          `       ${target.label} has no domains yet, so nothing serves it; add one: paas domains:add ${target.label} DOMAIN`,
+        );
     },
   });
 
@@ -84,7 +97,7 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
         .find(Boolean);
       if (problem) throw new UserError(problem);
       const pair = await generateSelfSigned(domain, paths.tmp);
-      const { result } = await install(app, pair, (pending) => {
+      const { result } = await install(appCertTarget(app), pair, (pending) => {
         const state = proxy.appState(app.name);
         if (state?.domains.includes(domain)) return;
         pending.set(app.id, OWN.namespace, OWN.key, serializeDomains([...ownDomains(pending, app.id), domain]));
@@ -96,31 +109,36 @@ export function registerCertsCommands(api: PartApi, proxy: NginxProxy): void {
 
   commands.register({
     name: 'certs:remove',
-    summary: 'Remove the TLS certificate of an app (it is served on http only)',
-    usage: 'APP',
-    examples: ['paas certs:remove blog'],
-    arity: [1, 1],
-    async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name);
-      if (!store.properties.get(app.id, CERT.namespace, CERT.key)) throw new UserError(`${app.name} has no certificate`);
-      const result = await proxy.change({ subject: app.name }, (pending) => pending.set(app.id, CERT.namespace, CERT.key, undefined));
-      removeCertVersions(proxy.layout, app.name);
-      writeLine(stdout, `-----> Removed the certificate of ${app.name}`);
+    summary: 'Remove the TLS certificate of an app or the dashboard (it is served on http only)',
+    usage: 'APP|--dashboard',
+    examples: ['paas certs:remove blog', 'paas certs:remove --dashboard'],
+    flags: DASHBOARD_FLAG,
+    arity: [0, 1],
+    async handler({ args, flags, stdout }) {
+      const { target } = certTargetOf(store, 'certs:remove', flags.dashboard === true, args, 0);
+      if (!store.properties.get(target.id, CERT.namespace, CERT.key)) throw new UserError(`${target.label} has no certificate`);
+      const result = await proxy.change({ subject: target.subject }, (pending) =>
+        pending.set(target.id, CERT.namespace, CERT.key, undefined),
+      );
+      removeCertVersions(proxy.layout, target.dir);
+      writeLine(stdout, `-----> Removed the certificate of ${target.label}`);
       printChange(stdout, result);
     },
   });
 
   commands.register({
     name: 'certs:show',
-    summary: "Print an app's certificate (crt) or private key (key), e.g. to move it elsewhere",
-    usage: 'APP crt|key',
-    examples: ['paas certs:show blog crt > server.crt', 'paas certs:show blog key > server.key'],
-    arity: [2, 2],
-    handler({ args: [name, which], stdout }) {
-      const app = requireApp(store, name);
+    summary: "Print an app's (or the dashboard's) certificate (crt) or private key (key), e.g. to move it elsewhere",
+    usage: 'APP|--dashboard crt|key',
+    examples: ['paas certs:show blog crt > server.crt', 'paas certs:show blog key > server.key', 'paas certs:show --dashboard crt'],
+    flags: DASHBOARD_FLAG,
+    arity: [1, 2],
+    handler({ args, flags, stdout }) {
+      const { target, rest } = certTargetOf(store, 'certs:show', flags.dashboard === true, args, 1);
+      const [which] = rest;
       if (which !== 'crt' && which !== 'key') throw new UserError('certs:show: say which file: crt or key');
-      const cert = proxy.appState(app.name)?.cert;
-      if (!cert) throw new UserError(`${app.name} has no certificate; add one with: paas certs:add ${app.name} CRT KEY`);
+      const cert = proxy.served(target)?.cert;
+      if (!cert) throw new UserError(`${target.label} has no certificate; add one with: paas certs:add ${target.arg} CRT KEY`);
       stdout.write(readFileSync(which === 'crt' ? cert.crt : cert.key));
     },
   });

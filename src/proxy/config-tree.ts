@@ -38,7 +38,7 @@ export class ConfigTree {
   /** The managed files as they are now (the control file is left out: it changes on every reload). */
   live(): Tree {
     const tree: Tree = new Map();
-    for (const path of [TREE.main, TREE.defaults]) {
+    for (const path of [TREE.main, TREE.defaults, TREE.dashboard]) {
       const content = this.read(path);
       if (content !== undefined) tree.set(path, content);
     }

@@ -8,8 +8,10 @@ import { join } from 'node:path';
  *   nginx.pid, control.sock
  *   conf.d/control.conf    the generation marker that proves a reload took effect
  *   conf.d/default.conf    the default servers: a plain 404 for hosts no app owns
+ *   conf.d/dashboard.conf  the dashboard's domain (dashboard:set --global domain), proxied to the API port
  *   apps/APP.conf          one file per app
  *   certs/APP/VERSION/     server.crt and server.key of the app's current certificate
+ *   certs/_dashboard/      the same for the dashboard (no app name starts with "_")
  *   logs/                  error.log, access.log, APP-access.log, APP-error.log
  *   tmp/                   nginx's temp files (request bodies, proxied responses)
  */
@@ -52,6 +54,7 @@ export const TREE = {
   main: 'nginx.conf',
   control: 'conf.d/control.conf',
   defaults: 'conf.d/default.conf',
+  dashboard: 'conf.d/dashboard.conf',
   app: (app: string) => `apps/${app}.conf`,
 } as const;
 

@@ -6,6 +6,7 @@ import type { Part, PartApi } from '../core/part.js';
 import { PROXY_KEYS } from './app-state.js';
 import { removeCertVersions } from './certs.js';
 import { registerCertsCommands } from './certs-commands.js';
+import { registerDashboardSite } from './dashboard-site.js';
 import { registerDomainsCommands } from './domains-commands.js';
 import { TREE, appLogs } from './layout.js';
 import { registerNginxCommands } from './nginx-commands.js';
@@ -41,6 +42,7 @@ export function proxyPart(): Part {
       registerNginxCommands(partApi, proxy);
       letsencrypt = new Letsencrypt(partApi, proxy);
       registerLetsencryptCommands(partApi, proxy, letsencrypt);
+      registerDashboardSite(partApi, proxy, letsencrypt);
 
       urls.add((app) => proxy.urls(app));
 

@@ -4,6 +4,8 @@ import { UserError, oneLine } from '../core/errors.js';
 import type { PartApi } from '../core/part.js';
 import { loadAppState, type PropertyReader, type StateContext } from './app-state.js';
 import { publishedUrls, routedUrls } from './app-urls.js';
+import { DASHBOARD_CERT, type CertTarget } from './cert-target.js';
+import { dashboardDomain, loadDashboardState } from './dashboard-state.js';
 import { ConfigTree, diffTrees, type Tree, type TreeChange } from './config-tree.js';
 import { domainConflicts, isValidDomain } from './domains.js';
 import { TREE, nginxLayout, type NginxLayout } from './layout.js';
@@ -18,9 +20,11 @@ import {
   listenPorts,
   renderAppConfig,
   renderControlServer,
+  renderDashboardConfig,
   renderDefaultServers,
   renderMainConfig,
   type AppProxyState,
+  type DashboardProxyState,
   type RenderOptions,
 } from './render.js';
 import { SerialQueue } from './serial-queue.js';
@@ -99,6 +103,44 @@ export class NginxProxy {
       .map((app) => loadAppState(context, { id: app.id, name: options.renames?.get(app.name) ?? app.name }));
   }
 
+  /** The dashboard's site as nginx serves it (through pending changes), or undefined without a domain. */
+  dashboardState(reader: PropertyReader = this.api.store.properties): DashboardProxyState | undefined {
+    const { settings } = this.api;
+    return loadDashboardState({
+      reader,
+      layout: this.layout,
+      httpPort: settings.httpPort,
+      httpsPort: settings.httpsPort,
+      apiListen: settings.listen,
+      apiPort: settings.apiPort,
+      apiTls: settings.apiTls,
+    });
+  }
+
+  /** Where the dashboard answers through nginx: https once it has a certificate. */
+  dashboardUrl(): string | undefined {
+    const state = this.dashboardState();
+    if (!state) return undefined;
+    const [scheme, port, standard] = state.cert ? ['https', state.httpsPort, 443] : ['http', state.httpPort, 80];
+    return `${scheme}://${state.domain}${port === standard ? '' : `:${port}`}/`;
+  }
+
+  /** What a certificate of `target` is for: its domains, its port mappings and its current certificate. */
+  served(target: CertTarget): Pick<AppProxyState, 'domains' | 'ports' | 'cert'> | undefined {
+    if (target.id !== null) return this.appState(target.dir);
+    const state = this.dashboardState();
+    if (!state) return undefined;
+    const port = this.api.settings.apiPort;
+    return {
+      domains: [state.domain],
+      ports: [
+        { scheme: 'http', host: state.httpPort, container: port },
+        ...(state.cert ? [{ scheme: 'https' as const, host: state.httpsPort, container: port }] : []),
+      ],
+      cert: state.cert,
+    };
+  }
+
   urls(app: string): string[] {
     const state = this.appState(app);
     if (!state) return [];
@@ -109,19 +151,21 @@ export class NginxProxy {
     return { listen: this.api.settings.listen, layout: this.layout };
   }
 
-  renderTree(states: readonly AppProxyState[], reader: PropertyReader): Tree {
+  renderTree(states: readonly AppProxyState[], dashboard: DashboardProxyState | undefined, reader: PropertyReader): Tree {
     const { settings } = this.api;
     const options = this.renderOptions();
     const tree: Tree = new Map();
     tree.set(
       TREE.main,
       this.mainConfig(
-        [TREE.control, TREE.defaults, 'apps/*.conf'].map((path) => this.tree.absolute(path)),
+        [...SHARED, 'apps/*.conf'].map((path) => this.tree.absolute(path)),
         reader,
       ),
     );
     const served = states.filter(isServed);
     tree.set(TREE.defaults, renderDefaultServers(listenPorts(served, settings.httpPort, settings.httpsPort), options));
+    // Read before the apps: on a name both claim (a clash stored before the dashboard's), the dashboard wins.
+    tree.set(TREE.dashboard, renderDashboardConfig(dashboard, options));
     // An app without domains (or port mappings), or with its config cleared, has no file at all.
     for (const state of served) tree.set(TREE.app(state.name), renderAppConfig(state, options));
     return tree;
@@ -132,7 +176,7 @@ export class NginxProxy {
     return this.exclusive(async () => {
       if (app === undefined) return this.nginx.test(this.layout.mainConf);
       return this.testIncludes(
-        [TREE.control, TREE.defaults, TREE.app(app)].map((path) => this.tree.absolute(path)),
+        [...SHARED, TREE.app(app)].map((path) => this.tree.absolute(path)),
         this.api.store.properties,
       );
     });
@@ -153,8 +197,8 @@ export class NginxProxy {
     const pending = new PendingProperties(this.api.store);
     await mutate?.(pending);
     const states = this.states(pending, options);
-    this.refuseNewClashes(states, options);
-    const desired = this.renderTree(states, pending);
+    this.refuseNewClashes(states, pending, options);
+    const desired = this.renderTree(states, this.dashboardState(pending), pending);
     const live = this.tree.live();
     let changes = diffTrees(desired, live);
     // Nothing to reload; a stopped nginx is started by the next change that affects routing.
@@ -239,7 +283,7 @@ export class NginxProxy {
   }
 
   private checkCandidate(desired: Tree, changes: readonly TreeChange[], reader: PropertyReader): Promise<string | undefined> {
-    const includes = [TREE.control, TREE.defaults, ...[...desired.keys()].filter((path) => path.startsWith('apps/'))];
+    const includes = [...SHARED, ...[...desired.keys()].filter((path) => path.startsWith('apps/'))];
     return this.testIncludes(
       includes.map((path) => this.tree.candidatePath(path, changes)),
       reader,
@@ -257,7 +301,7 @@ export class NginxProxy {
     reader: PropertyReader,
   ): Promise<Map<string, string>> {
     const broken = new Map<string, string>();
-    const shared = [where(TREE.control), where(TREE.defaults)];
+    const shared = SHARED.map(where);
     if (await this.testIncludes(shared, reader)) return broken;
     for (const path of appPaths) {
       const complaint = await this.testIncludes([...shared, where(path)], reader);
@@ -277,25 +321,27 @@ export class NginxProxy {
    * change would create them. Ones already stored (e.g. PAAS_DOMAIN changed) only warn, so one
    * bad app never blocks every other change.
    */
-  private refuseNewClashes(after: readonly AppProxyState[], options: ChangeOptions): void {
+  private refuseNewClashes(after: readonly AppProxyState[], reader: PropertyReader, options: ChangeOptions): void {
     const before = this.states(this.api.store.properties).map((state) => ({
       ...state,
       name: options.renames?.get(state.name) ?? state.name,
     }));
+    // The dashboard's domain takes part under a name no app can have.
+    const withDashboard = (states: ReadonlyArray<{ name: string; domains: readonly string[] }>, domain: string | undefined) =>
+      domain ? [{ name: DASHBOARD_CERT.dir, domains: [domain] }, ...states] : states;
     const keyOf = (domain: string, apps: readonly string[]) => `${domain} ${[...apps].sort().join(' ')}`;
-    const known = new Set([...domainConflicts(before)].map(([domain, apps]) => keyOf(domain, apps)));
-    for (const [domain, apps] of domainConflicts(after)) {
+    const known = new Set(
+      [...domainConflicts(withDashboard(before, dashboardDomain(this.api.store.properties)))].map(([domain, apps]) => keyOf(domain, apps)),
+    );
+    for (const [domain, apps] of domainConflicts(withDashboard(after, dashboardDomain(reader)))) {
       if (known.has(keyOf(domain, apps))) {
-        this.api.logger.warn({ domain, apps }, 'a domain is served by several apps; nginx routes it to the first');
+        this.api.logger.warn(
+          { domain, apps },
+          'a domain is served by several apps (or an app and the dashboard); nginx routes it to the first',
+        );
         continue;
       }
-      const subject = options.subject && apps.includes(options.subject) ? options.subject : undefined;
-      const other = apps.find((app) => app !== subject)!;
-      throw new UserError(
-        subject
-          ? `the domain ${domain} is already used by app "${other}"; remove it there first: paas domains:remove ${other} ${domain}`
-          : `the domain ${domain} would belong to both "${apps[0]}" and "${apps[1]}"; remove it from one: paas domains:remove ${apps[1]} ${domain}`,
-      );
+      throw new UserError(clashMessage(domain, apps, options.subject));
     }
     const reserved = reservedPorts(this.api.settings);
     const routed = (states: readonly AppProxyState[]) => states.filter(isRouted).map((s) => ({ app: s.name, ports: s.ports }));
@@ -337,4 +383,22 @@ export class NginxProxy {
       releasePort: (appId) => store.releases.current(appId)?.port,
     };
   }
+}
+
+/** The files every configuration includes before the apps' (the dashboard's is shared: it has no app to disable). */
+const SHARED = [TREE.control, TREE.defaults, TREE.dashboard] as const;
+
+/** Why a change that gives `domain` to several of `owners` (apps, or the dashboard) is refused. Pure. */
+export function clashMessage(domain: string, owners: readonly string[], subject: string | undefined): string {
+  const apps = owners.filter((owner) => owner !== DASHBOARD_CERT.dir);
+  if (apps.length < owners.length) {
+    return subject !== undefined && apps.includes(subject)
+      ? `the domain ${domain} is the dashboard's (dashboard:set --global domain); give ${subject} another domain, or move the dashboard first`
+      : `the domain ${domain} is already used by app "${apps[0]}"; remove it there first: paas domains:remove ${apps[0]} ${domain}`;
+  }
+  const mine = subject !== undefined && apps.includes(subject) ? subject : undefined;
+  const other = apps.find((app) => app !== mine)!;
+  return mine
+    ? `the domain ${domain} is already used by app "${other}"; remove it there first: paas domains:remove ${other} ${domain}`
+    : `the domain ${domain} would belong to both "${apps[0]}" and "${apps[1]}"; remove it from one: paas domains:remove ${apps[1]} ${domain}`;
 }

@@ -128,37 +128,17 @@ function renderServer(
     `  access_log ${quote(logs.access)} paas;`,
     `  error_log ${quote(logs.error)};`,
   ];
-  if (tls && app.cert) {
-    out.push(`  ssl_certificate ${quote(app.cert.crt)};`, `  ssl_certificate_key ${quote(app.cert.key)};`);
-    if (app.settings.hsts === 'true') out.push(`  add_header Strict-Transport-Security "max-age=${HSTS_MAX_AGE}" always;`);
-  }
-  for (const challenge of (app.challenges ?? []).filter(isValidChallenge)) {
-    // An exact match wins over `location /`, so the answer is served even where http redirects.
-    out.push(
-      `  location = /.well-known/acme-challenge/${challenge.token} {`,
-      '    default_type text/plain;',
-      `    return 200 "${challenge.keyAuthorization}";`,
-      '  }',
-    );
-  }
+  if (tls && app.cert) out.push(...certificateLines(app.cert, app.settings));
+  out.push(...challengeLocations(app.challenges));
   if (redirectTo) {
-    const port = redirectTo.host === 443 ? '' : `:${redirectTo.host}`;
-    out.push(`  location / {`, `    return 301 https://$host${port}$request_uri;`, '  }', '}');
+    out.push(...httpsRedirect(redirectTo.host), '}');
     return out;
   }
   out.push(`  client_max_body_size ${app.settings['client-max-body-size']};`, '  location / {');
   if (hasUpstreams) {
     out.push(
       `    proxy_pass http://${upstreamName(app.name, mapping.container)};`,
-      '    proxy_http_version 1.1;',
-      '    proxy_set_header Host $http_host;',
-      '    proxy_set_header Upgrade $http_upgrade;',
-      '    proxy_set_header Connection $paas_connection_upgrade;',
-      '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-      '    proxy_set_header X-Forwarded-Proto $paas_forwarded_proto;',
-      '    proxy_set_header X-Forwarded-Port $server_port;',
-      '    proxy_set_header X-Request-Start "t=${msec}";',
-      '    proxy_set_header X-Real-IP $remote_addr;',
+      ...FORWARDED_HEADERS,
       `    proxy_connect_timeout ${app.settings['proxy-connect-timeout']};`,
       `    proxy_read_timeout ${app.settings['proxy-read-timeout']};`,
       `    proxy_buffering ${app.settings['proxy-buffering']};`,
@@ -171,6 +151,105 @@ function renderServer(
   }
   out.push('  }', '}');
   return out;
+}
+
+/**
+ * What a proxied request carries: the Host the client asked for (apps and the dashboard's
+ * origin check compare it), and the scheme nginx spoke ($paas_forwarded_proto: a client's own
+ * X-Forwarded-Proto counts only from a trusted proxy), replacing whatever the client sent.
+ */
+const FORWARDED_HEADERS = [
+  '    proxy_http_version 1.1;',
+  '    proxy_set_header Host $http_host;',
+  '    proxy_set_header Upgrade $http_upgrade;',
+  '    proxy_set_header Connection $paas_connection_upgrade;',
+  '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+  '    proxy_set_header X-Forwarded-Proto $paas_forwarded_proto;',
+  '    proxy_set_header X-Forwarded-Port $server_port;',
+  '    proxy_set_header X-Request-Start "t=${msec}";',
+  '    proxy_set_header X-Real-IP $remote_addr;',
+] as const;
+
+function certificateLines(cert: { crt: string; key: string }, settings: NginxSettings): string[] {
+  return [
+    `  ssl_certificate ${quote(cert.crt)};`,
+    `  ssl_certificate_key ${quote(cert.key)};`,
+    ...(settings.hsts === 'true' ? [`  add_header Strict-Transport-Security "max-age=${HSTS_MAX_AGE}" always;`] : []),
+  ];
+}
+
+/** HTTP-01 answers; an exact match wins over `location /`, so they are served even where http redirects. */
+function challengeLocations(challenges: readonly AcmeChallenge[] | undefined): string[] {
+  return (challenges ?? [])
+    .filter(isValidChallenge)
+    .flatMap((challenge) => [
+      `  location = /.well-known/acme-challenge/${challenge.token} {`,
+      '    default_type text/plain;',
+      `    return 200 "${challenge.keyAuthorization}";`,
+      '  }',
+    ]);
+}
+
+function httpsRedirect(httpsPort: number): string[] {
+  const port = httpsPort === 443 ? '' : `:${httpsPort}`;
+  return ['  location / {', `    return 301 https://$host${port}$request_uri;`, '  }'];
+}
+
+/** The dashboard's site: its domain on the http and https ports, proxied to the API server. */
+export interface DashboardProxyState {
+  /** Its certs/ directory and log name. */
+  name: string;
+  /** Validated, lowercased, no wildcard. */
+  domain: string;
+  httpPort: number;
+  httpsPort: number;
+  /** The API server as nginx reaches it (an IP, bracketed for IPv6, or PAAS_LISTEN's host name). */
+  api: { host: string; port: number; tls: boolean };
+  cert: { crt: string; key: string } | undefined;
+  challenges?: readonly AcmeChallenge[];
+  /** The global nginx settings (hsts). */
+  settings: NginxSettings;
+}
+
+/** Long enough for a build log or `logs -t` streamed to the dashboard while nothing is printed. */
+const DASHBOARD_READ_TIMEOUT = '3600s';
+
+/**
+ * The dashboard's server blocks (a comment without a domain): http serves it until it has a
+ * certificate, then only redirects (and answers ACME challenges); responses are not buffered,
+ * so live logs stream. Pure.
+ */
+export function renderDashboardConfig(state: DashboardProxyState | undefined, options: RenderOptions): string {
+  const header = "# paas: the dashboard's site, generated; edits here are overwritten. Change it with paas dashboard:set --global domain.";
+  if (!state) return lines([header, '# No dashboard domain is set, so nginx does not serve the dashboard.']);
+  const logs = appLogs(options.layout, state.name);
+  const server = (port: number, tls: boolean, body: string[]) => [
+    'server {',
+    `  listen ${listenAddress(options.listen, port)}${tls ? ' ssl http2' : ''};`,
+    `  server_name ${state.domain};`,
+    `  access_log ${quote(logs.access)} paas;`,
+    `  error_log ${quote(logs.error)};`,
+    ...body,
+    '}',
+  ];
+  const proxied = [
+    ...(state.cert ? certificateLines(state.cert, state.settings) : []),
+    // The API server caps each body itself (git pushes over HTTP are large).
+    '  client_max_body_size 0;',
+    '  location / {',
+    `    proxy_pass ${state.api.tls ? 'https' : 'http'}://${state.api.host}:${state.api.port};`,
+    ...FORWARDED_HEADERS,
+    `    proxy_read_timeout ${DASHBOARD_READ_TIMEOUT};`,
+    '    proxy_buffering off;',
+    '  }',
+  ];
+  const blocks = state.cert
+    ? [
+        server(state.httpPort, false, [...challengeLocations(state.challenges), ...httpsRedirect(state.httpsPort)]),
+        server(state.httpsPort, true, proxied),
+      ]
+    : [server(state.httpPort, false, [...challengeLocations(state.challenges), ...proxied])];
+  return lines([header, ...blocks.flatMap((block) => ['', ...block])]);
 }
 
 export interface MainConfigOptions {

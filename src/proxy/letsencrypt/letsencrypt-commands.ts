@@ -1,9 +1,10 @@
-import { requireApp, requireAppOrAll } from '../../core/app-lookup.js';
+import { requireAppOrAll } from '../../core/app-lookup.js';
 import { UserError } from '../../core/errors.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../../core/output.js';
 import { registerTopic } from '../../core/property-commands.js';
 import type { PartApi } from '../../core/part.js';
 import { PROXY_KEYS } from '../app-state.js';
+import { DASHBOARD_CERT, DASHBOARD_FLAG, appCertTarget, certTargetOf, type CertTarget } from '../cert-target.js';
 import { removeCertVersions } from '../certs.js';
 import { printChange } from '../change-output.js';
 import type { NginxProxy } from '../proxy.js';
@@ -13,35 +14,44 @@ import { formatDuration } from './renewal.js';
 /** letsencrypt:*: certificates from Let's Encrypt (or any ACME server), renewed by the daemon. */
 export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, letsencrypt: Letsencrypt): void {
   const { commands, store } = api;
+  const urlsOf = (target: CertTarget) => (target.id === null ? [proxy.dashboardUrl() ?? ''].filter(Boolean) : proxy.urls(target.dir));
 
   commands.register({
     name: 'letsencrypt:enable',
-    summary: "Get a Let's Encrypt certificate for every domain of an app (the daemon renews it)",
-    usage: 'APP|--all [--force]',
+    summary: "Get a Let's Encrypt certificate for every domain of an app, or the dashboard's (the daemon renews it)",
+    usage: 'APP|--all|--dashboard [--force]',
     description:
       'The ACME server checks each domain over http on port 80 (a challenge answered by nginx), so every\n' +
       'domain must resolve to this server and port 80 must be open. The certificate is installed like\n' +
       'certs:add: https on, http redirects there. Nothing is requested while the installed certificate\n' +
-      'covers the domains and is not due for renewal, unless --force.',
-    examples: ['paas letsencrypt:set --global email you@example.com', 'paas letsencrypt:enable blog', 'paas letsencrypt:enable --all'],
+      'covers the domains and is not due for renewal, unless --force. --dashboard does the same for the\n' +
+      'dashboard domain (paas dashboard:set --global domain NAME); --all means every app.',
+    examples: [
+      'paas letsencrypt:set --global email you@example.com',
+      'paas letsencrypt:enable blog',
+      'paas letsencrypt:enable --all',
+      'paas letsencrypt:enable --dashboard',
+    ],
     flags: {
       force: { type: 'boolean', short: 'f', description: 'request a new certificate even if the current one is valid' },
       all: { type: 'boolean', description: 'every app' },
+      ...DASHBOARD_FLAG,
     },
     arity: [0, 1],
     async handler({ args: [name], flags, stdout, stderr }) {
-      if ((name === undefined) === (flags.all !== true)) throw new UserError('letsencrypt:enable: give an APP or --all');
-      const apps = requireAppOrAll(store, name);
+      const given = [name !== undefined, flags.all === true, flags.dashboard === true].filter(Boolean).length;
+      if (given !== 1) throw new UserError('letsencrypt:enable: give an APP, --all or --dashboard');
+      const targets = flags.dashboard === true ? [DASHBOARD_CERT] : requireAppOrAll(store, name).map(appCertTarget);
       const log = (line: string) => writeLine(stdout, line);
       const failed: string[] = [];
-      for (const app of apps) {
+      for (const target of targets) {
         try {
-          const result = await letsencrypt.enable(app, { force: flags.force === true, log });
-          if (result) printChange(stdout, result, proxy.urls(app.name));
+          const result = await letsencrypt.enable(target, { force: flags.force === true, log });
+          if (result) printChange(stdout, result, urlsOf(target));
         } catch (error) {
-          if (apps.length === 1 || !(error instanceof UserError)) throw error;
-          failed.push(app.name);
-          writeLine(stderr, ` !     ${app.name}: ${error.message}`);
+          if (targets.length === 1 || !(error instanceof UserError)) throw error;
+          failed.push(target.label);
+          writeLine(stderr, ` !     ${target.label}: ${error.message}`);
         }
       }
       if (failed.length) throw new UserError(`no certificate for: ${failed.join(', ')}`);
@@ -50,42 +60,45 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
 
   commands.register({
     name: 'letsencrypt:disable',
-    summary: "Remove an app's Let's Encrypt certificate (it is served on http only)",
-    usage: 'APP',
-    examples: ['paas letsencrypt:disable blog'],
-    arity: [1, 1],
-    async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name);
-      const result = await letsencrypt.disable(app);
-      removeCertVersions(proxy.layout, app.name);
-      writeLine(stdout, `-----> Disabled letsencrypt for ${app.name}; it is served on http only`);
+    summary: "Remove an app's (or the dashboard's) Let's Encrypt certificate (it is served on http only)",
+    usage: 'APP|--dashboard',
+    examples: ['paas letsencrypt:disable blog', 'paas letsencrypt:disable --dashboard'],
+    flags: DASHBOARD_FLAG,
+    arity: [0, 1],
+    async handler({ args, flags, stdout }) {
+      const { target } = certTargetOf(store, 'letsencrypt:disable', flags.dashboard === true, args, 0);
+      const result = await letsencrypt.disable(target);
+      removeCertVersions(proxy.layout, target.dir);
+      writeLine(stdout, `-----> Disabled letsencrypt for ${target.label}; it is served on http only`);
       printChange(stdout, result);
     },
   });
 
   commands.register({
     name: 'letsencrypt:active',
-    summary: "Print true if the app's certificate came from letsencrypt:enable, else false",
-    usage: 'APP',
-    examples: ['paas letsencrypt:active blog'],
-    arity: [1, 1],
-    handler({ args: [name], stdout }) {
-      writeLine(stdout, String(letsencrypt.status(requireApp(store, name)).active));
+    summary: "Print true if the app's (or the dashboard's) certificate came from letsencrypt:enable, else false",
+    usage: 'APP|--dashboard',
+    examples: ['paas letsencrypt:active blog', 'paas letsencrypt:active --dashboard'],
+    flags: DASHBOARD_FLAG,
+    arity: [0, 1],
+    handler({ args, flags, stdout }) {
+      const { target } = certTargetOf(store, 'letsencrypt:active', flags.dashboard === true, args, 0);
+      writeLine(stdout, String(letsencrypt.status(target).active));
     },
   });
 
   commands.register({
     name: 'letsencrypt:list',
-    summary: "List the apps with a Let's Encrypt certificate: expiry, renewal, last renewal error",
+    summary: "List the apps (and the dashboard, as --dashboard) with a Let's Encrypt certificate: expiry, renewal, last renewal error",
     usage: '[--format json]',
     examples: ['paas letsencrypt:list', 'paas letsencrypt:list --format json'],
     flags: { ...FORMAT_FLAG },
     arity: [0, 0],
     handler({ flags, stdout }) {
       const now = Date.now();
-      const rows = store.apps
-        .list()
-        .map((app) => ({ app: app.name, status: letsencrypt.status(app) }))
+      const rows = letsencrypt
+        .targets()
+        .map((target) => ({ app: target.arg, status: letsencrypt.status(target) }))
         .filter(
           (row): row is { app: string; status: LetsencryptStatus & { info: NonNullable<LetsencryptStatus['info']> } } =>
             row.status.active && row.status.info !== undefined,
@@ -125,15 +138,19 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
 
   commands.register({
     name: 'letsencrypt:auto-renew',
-    summary: 'Renew now the certificates (of every app, or one) that are within their grace period',
-    usage: '[APP]',
+    summary: 'Renew now the certificates (of every app and the dashboard, or one) that are within their grace period',
+    usage: '[APP|--dashboard]',
     description:
       'The daemon does this on its own every hour (PAAS_LETSENCRYPT_CHECK_INTERVAL); this runs it now, without waiting for the backoff after a failure.',
-    examples: ['paas letsencrypt:auto-renew', 'paas letsencrypt:auto-renew blog'],
+    examples: ['paas letsencrypt:auto-renew', 'paas letsencrypt:auto-renew blog', 'paas letsencrypt:auto-renew --dashboard'],
+    flags: DASHBOARD_FLAG,
     arity: [0, 1],
-    async handler({ args: [name], stdout }) {
-      const apps = requireAppOrAll(store, name);
-      const failed = await letsencrypt.renewDue(apps, { respectBackoff: false, log: (line) => writeLine(stdout, line) });
+    async handler({ args: [name], flags, stdout }) {
+      const targets =
+        name === undefined && flags.dashboard !== true
+          ? letsencrypt.targets()
+          : [certTargetOf(store, 'letsencrypt:auto-renew', flags.dashboard === true, [name], 0).target];
+      const failed = await letsencrypt.renewDue(targets, { respectBackoff: false, log: (line) => writeLine(stdout, line) });
       if (failed.length)
         throw new UserError(`renewal failed for ${failed.join(', ')}; the current certificates keep serving (see paas letsencrypt:list)`);
       writeLine(stdout, '-----> Every letsencrypt certificate is current');
@@ -142,29 +159,34 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
 
   commands.register({
     name: 'letsencrypt:cleanup',
-    summary: "Remove an app's certificate directories other than the one in use",
-    usage: 'APP',
-    examples: ['paas letsencrypt:cleanup blog'],
-    arity: [1, 1],
-    handler({ args: [name], stdout }) {
-      const app = requireApp(store, name);
-      const current = store.properties.get(app.id, PROXY_KEYS.cert.namespace, PROXY_KEYS.cert.key);
-      removeCertVersions(proxy.layout, app.name, current);
-      writeLine(stdout, `-----> Removed the unused certificate directories of ${app.name}`);
+    summary: "Remove an app's (or the dashboard's) certificate directories other than the one in use",
+    usage: 'APP|--dashboard',
+    examples: ['paas letsencrypt:cleanup blog', 'paas letsencrypt:cleanup --dashboard'],
+    flags: DASHBOARD_FLAG,
+    arity: [0, 1],
+    handler({ args, flags, stdout }) {
+      const { target } = certTargetOf(store, 'letsencrypt:cleanup', flags.dashboard === true, args, 0);
+      const current = store.properties.get(target.id, PROXY_KEYS.cert.namespace, PROXY_KEYS.cert.key);
+      removeCertVersions(proxy.layout, target.dir, current);
+      writeLine(stdout, `-----> Removed the unused certificate directories of ${target.label}`);
     },
   });
 
   commands.register({
     name: 'letsencrypt:revoke',
-    summary: "Ask the ACME server to revoke an app's certificate (e.g. after its key leaked)",
-    usage: 'APP',
+    summary: "Ask the ACME server to revoke an app's (or the dashboard's) certificate (e.g. after its key leaked)",
+    usage: 'APP|--dashboard',
     description: 'The certificate stays installed; get a new one with: paas letsencrypt:enable APP --force',
-    examples: ['paas letsencrypt:revoke blog'],
-    arity: [1, 1],
-    async handler({ args: [name], stdout }) {
-      const app = requireApp(store, name);
-      await letsencrypt.revoke(app);
-      writeLine(stdout, `-----> Revoked the certificate of ${app.name}; replace it with: paas letsencrypt:enable ${app.name} --force`);
+    examples: ['paas letsencrypt:revoke blog', 'paas letsencrypt:revoke --dashboard'],
+    flags: DASHBOARD_FLAG,
+    arity: [0, 1],
+    async handler({ args, flags, stdout }) {
+      const { target } = certTargetOf(store, 'letsencrypt:revoke', flags.dashboard === true, args, 0);
+      await letsencrypt.revoke(target);
+      writeLine(
+        stdout,
+        `-----> Revoked the certificate of ${target.label}; replace it with: paas letsencrypt:enable ${target.arg} --force`,
+      );
     },
   });
 
@@ -173,7 +195,7 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
     {
       ...LETSENCRYPT_TOPIC,
       fields(app) {
-        const status = letsencrypt.status(app);
+        const status = letsencrypt.status(appCertTarget(app));
         return {
           active: String(status.active),
           'expires-at': status.info?.expiresAt ?? '',
