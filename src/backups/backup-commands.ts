@@ -3,7 +3,8 @@ import { printable } from '../core/names.js';
 import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.js';
 import { renderReport } from '../core/reports.js';
 import type { CommandRegistry } from '../core/registry.js';
-import { assertPublicHost, isPrivateHost } from '../core/private-addresses.js';
+import { pinPublicHost } from '../core/pinned-host.js';
+import { isPrivateHost } from '../core/private-addresses.js';
 import type { BackupAuth, BackupConfig } from './backup-config.js';
 import type { Backups } from './backups.js';
 import { assertBackupSchedule } from './schedule.js';
@@ -48,9 +49,9 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     async handler({ args: [name, key, secret, region, signature, endpoint], actor, stdout }) {
       const local = actor.transport === 'socket';
       const auth = parseAuth(key, secret, region, signature, endpoint, local);
-      // A name, not only a literal address, may lead to the server's own network.
-      if (auth.endpoint && !local)
-        await assertPublicHost(new URL(auth.endpoint).hostname.replace(/^\[|\]$/g, ''), 'endpoint', auth.endpoint);
+      // A name, not only a literal address, may lead to the server's own network: refused now, and
+      // checked and pinned again each time the endpoint is used (object-store.ts).
+      if (auth.endpoint && !local) await pinPublicHost(new URL(auth.endpoint).hostname, 'endpoint', auth.endpoint);
       backups.config.update(service(name), (config) => ({ ...config, auth }));
       writeLine(stdout, `-----> Backup credentials set for ${topic} service ${name}${auth.endpoint ? ` (endpoint ${auth.endpoint})` : ''}`);
     },
@@ -267,7 +268,7 @@ export function parseAuth(
     secretAccessKey: secret,
     region: region ?? 'us-east-1',
     signatureVersion: 's3v4',
-    ...(endpoint !== undefined ? { endpoint: parseEndpoint(endpoint, local) } : {}),
+    ...(endpoint !== undefined ? { endpoint: parseEndpoint(endpoint, local), ...(local ? { endpointFromServer: true } : {}) } : {}),
   };
 }
 

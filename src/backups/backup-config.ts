@@ -10,6 +10,12 @@ export interface BackupAuth {
   signatureVersion: string;
   /** An S3-compatible endpoint (MinIO, R2, B2...); AWS when unset. */
   endpoint?: string;
+  /**
+   * The endpoint was set by root on the server (the local socket), so it may be a private address.
+   * Unset (a remote caller's endpoint, or one saved before paas recorded this): each use resolves
+   * it, refuses private answers and pins the client to the checked address.
+   */
+  endpointFromServer?: boolean;
 }
 
 /** backup-schedule: a cron pattern and where its backups go. */

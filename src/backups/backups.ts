@@ -100,7 +100,7 @@ export class Backups {
         bytes = (await stat(target)).size;
         location = `file://${target}`;
       } else {
-        const client = s3Client(config.auth, request.useIam);
+        const client = await s3Client(config.auth, request.useIam);
         try {
           bytes = await uploadFile(client, destination.bucket, destination.prefix + name, file, request.signal);
         } finally {
@@ -150,7 +150,7 @@ export class Backups {
       if (location.kind === 'file') {
         file = await backupFileToRead(location.path, this.policy(options.local));
       } else {
-        const client = s3Client(config.auth, options.useIam);
+        const client = await s3Client(config.auth, options.useIam);
         file = join(work, 'download');
         try {
           await downloadFile(client, location.bucket, location.key, file, options.signal);
@@ -174,7 +174,7 @@ export class Backups {
     const destination = parseDestination(text);
     const prefix = `${this.source.plugin}-${service}-`;
     if (destination.kind === 's3') {
-      const client = s3Client(this.config.read(service).auth, options.useIam);
+      const client = await s3Client(this.config.read(service).auth, options.useIam);
       try {
         return await listObjects(client, destination.bucket, destination.prefix + prefix, options.signal);
       } finally {

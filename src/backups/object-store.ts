@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { UserError, oneLine } from '../core/errors.js';
+import { type PinnedHost, pinHost, pinOrThrow, pinnedAgents } from '../core/pinned-host.js';
 import type { BackupAuth } from './backup-config.js';
 
 /** How long reaching the endpoint may take before a backup is reported failed. */
@@ -14,19 +15,33 @@ const DEFAULT_REGION = 'us-east-1';
 /**
  * An S3 client for the service's backup-auth, or (`useIam`) for the credentials the server itself
  * has (environment, instance profile). An ENDPOINT means an S3-compatible store: path-style URLs,
- * and checksums only where S3 requires them, which every such store understands.
+ * and checksums only where S3 requires them, which every such store understands. Its host is
+ * resolved once here and the client connects only to those addresses (core/pinned-host.ts); unless
+ * root set the endpoint on the server, a private or loopback answer is refused first.
  */
-export function s3Client(auth: BackupAuth | undefined, useIam: boolean): S3Client {
+export async function s3Client(auth: BackupAuth | undefined, useIam: boolean): Promise<S3Client> {
   if (!auth && !useIam) throw new UserError('no backup credentials: set them with TOPIC:backup-auth, or pass --use-iam');
+  const agents = auth?.endpoint ? pinnedAgents(await endpointPin(auth.endpoint, auth.endpointFromServer === true)) : {};
   return new S3Client({
     region: auth?.region || DEFAULT_REGION,
     ...(auth && !useIam ? { credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey } } : {}),
     ...(auth?.endpoint ? { endpoint: auth.endpoint, forcePathStyle: true } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: 5 * 60_000 },
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: 5 * 60_000, ...agents },
     maxAttempts: 2,
   });
+}
+
+async function endpointPin(endpoint: string, fromServer: boolean): Promise<PinnedHost> {
+  const host = new URL(endpoint).hostname;
+  const outcome = await pinHost(host, fromServer);
+  if ('refused' in outcome && outcome.refused === 'private') {
+    throw new UserError(
+      `endpoint ${endpoint} now points at ${outcome.address ?? host}, a private or loopback address; only an endpoint set with backup-auth on the server may`,
+    );
+  }
+  return pinOrThrow(outcome, host, 'endpoint', endpoint);
 }
 
 /** Uploads a file (in parts when it is large); resolves with its size. */

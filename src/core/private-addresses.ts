@@ -1,7 +1,4 @@
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { UserError } from './errors.js';
-import { printable } from './names.js';
 
 /*
  * Private, loopback, link-local and reserved addresses: what a URL given by a remote caller (a
@@ -60,28 +57,4 @@ export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true; // not an address at all: refuse rather than guess
   return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-/** Every address a name resolves to, in the resolver's order (the first is the one a client uses). */
-export async function resolveAll(host: string): Promise<string[]> {
-  return (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
-}
-
-/** Refuses a host that is, or resolves to, a private, loopback or link-local address. */
-export async function assertPublicHost(host: string, what: string, url: string): Promise<void> {
-  const refuse = (address?: string) =>
-    new UserError(
-      `${what} "${printable(url)}" points at ${printable(host)}${address && address !== host ? ` (${address})` : ''}, a private or loopback address, which remote clients may not reach`,
-    );
-  if (isPrivateHost(host)) throw refuse();
-  let addresses: string[];
-  try {
-    addresses = await resolveAll(host);
-  } catch (error) {
-    throw new UserError(
-      `cannot resolve ${printable(host)} for ${what} "${printable(url)}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  const blocked = addresses.find(isPrivateAddress);
-  if (blocked !== undefined) throw refuse(blocked);
 }

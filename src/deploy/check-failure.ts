@@ -1,13 +1,9 @@
-import { lookup } from 'node:dns/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
-import { isPrivateAddress } from '../core/private-addresses.js';
+import { pinHost, pinnedRequest } from '../core/pinned-host.js';
 import type { CheckFailureHook, HealthCheck } from './app-json.js';
 import { LABELS } from './naming.js';
 import { runOneOff } from './one-off.js';
 import type { ContainerInspectInfo } from 'dockerode';
-import type { LookupFunction } from 'node:net';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
 
 /** A hook may run this long (its container, or the POST). */
@@ -90,8 +86,9 @@ async function runHookCommand(
 
 /**
  * POSTs the payload; '' when the URL answered below 400, else why not. Private, loopback and
- * link-local addresses are refused (checked on the address the name resolves to, which is the
- * one used), so pushed code cannot make the daemon call services of the server or its network.
+ * link-local addresses are refused (every address the name resolves to), and the POST goes to
+ * the address that was checked (core/pinned-host.ts), so pushed code cannot make the daemon call
+ * services of the server or its network, not even with a name whose next DNS answer changes.
  */
 export async function postFailure(url: string, payload: object): Promise<string> {
   let target: URL;
@@ -102,23 +99,20 @@ export async function postFailure(url: string, payload: object): Promise<string>
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return 'only http and https URLs are posted to';
   const host = target.hostname.replace(/^\[|\]$/g, '');
-  let address: string;
-  try {
-    address = (await lookup(host)).address;
-  } catch (cause) {
-    return `${host} does not resolve (${(cause as Error).message})`;
+  const outcome = await pinHost(host, false);
+  if ('refused' in outcome) {
+    return outcome.refused === 'unresolvable'
+      ? `${host} does not resolve (${outcome.code})`
+      : `not posted: ${host} is a private or loopback address${outcome.address && outcome.address !== host ? ` (${outcome.address})` : ''}`;
   }
-  if (isPrivateAddress(address)) return `not posted: ${host} is a private or loopback address (${address})`;
   const body = JSON.stringify(payload);
-  const requester = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
-    const req = requester(
+    const req = pinnedRequest(
       target,
+      outcome.pin,
       {
         method: 'POST',
         timeout: POST_TIMEOUT_MS,
-        servername: host,
-        lookup: pinnedLookup(address),
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
@@ -130,13 +124,4 @@ export async function postFailure(url: string, payload: object): Promise<string>
     req.on('error', (cause) => resolve(`not posted: ${cause.message}`));
     req.end(body);
   });
-}
-
-/** A lookup that always answers the address that was checked (single or `all` form). */
-function pinnedLookup(address: string): LookupFunction {
-  const family = address.includes(':') ? 6 : 4;
-  return ((_name: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  }) as unknown as LookupFunction; // Node's overloads of the callback do not narrow on `all`
 }

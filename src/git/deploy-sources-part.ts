@@ -2,6 +2,7 @@
 import { readCapped } from '../core/read-capped.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { requireApp } from '../core/app-lookup.js';
 import type { CommandContext } from '../core/command.js';
@@ -16,8 +17,8 @@ import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branc
 import { branchRevision, repoPath } from './repositories.js';
 import { git } from './run-git.js';
 import { commitFolder, moveBranch } from './source-commit.js';
-import { assertPublicHost } from '../core/private-addresses.js';
-import { assertSourceAllowed, parseArchiveSource, parseGitSource, registryHost, type GitSource } from './source-guard.js';
+import { type PinnedHost, gitHttpPin, gitSshPin, pinPublicHost, pinnedRequest } from '../core/pinned-host.js';
+import { assertSourceAllowed, parseArchiveSource, parseGitSource, registryHost, sourcePort, type GitSource } from './source-guard.js';
 
 /** A Docker image reference: `[registry[:port]/]path[:tag][@sha256:digest]`. */
 const IMAGE_REF =
@@ -118,7 +119,8 @@ function registerDeploySources(api: PartApi): void {
       const app = requireApp(store, name);
       assertImageRef(image);
       const registry = registryHost(image);
-      if (registry && !local(ctx)) await assertPublicHost(registry, 'image', image);
+      // Checked only: Docker resolves the registry's name itself, which paas cannot pin (README, Security model).
+      if (registry && !local(ctx)) await pinPublicHost(registry, 'image', image);
       const force = ctx.flags.force === true;
       const present = await api.docker
         .getImage(image)
@@ -176,7 +178,7 @@ function registerDeploySources(api: PartApi): void {
     description:
       "Without REF the repository's default branch is taken. A branch REF becomes the app's deploy-branch unless\n" +
       '--skip-deploy-branch. --build deploys it; --build-if-changes only when the revision is new. A remote client may\n' +
-      'only name https or ssh URLs of public hosts; on the server, paths and file:// URLs work too.',
+      'only name https or ssh URLs of public hosts (no redirect is followed); on the server, paths and file:// URLs work too.',
     examples: ['paas git:sync --build blog https://github.com/me/blog.git main', 'paas git:sync blog /srv/git/blog.git v1.4.2'],
     flags: {
       build: { type: 'boolean', description: 'deploy the fetched revision' },
@@ -190,11 +192,11 @@ function registerDeploySources(api: PartApi): void {
       const source = parseGitSource(url);
       if (ref !== undefined && (!GIT_REF.test(ref) || ref.includes('..')))
         throw new UserError(`invalid git ref "${printable(ref)}": give a branch, tag or commit`);
-      await assertSourceAllowed(source, local(ctx), 'git repository', ['https', 'ssh']);
+      const pin = await assertSourceAllowed(source, local(ctx), 'git repository', ['https', 'ssh']);
       const repo = repoPath(paths, app.name);
       writeLine(ctx.stdout, `-----> Syncing ${app.name} from ${url}${ref ? ` (${ref})` : ''}`);
       try {
-        const { rev, branch } = await fetchRef(repo, source, ref, local(ctx));
+        const { rev, branch } = await fetchRef(repo, source, ref, local(ctx), pin);
         const target = branch && ctx.flags['skip-deploy-branch'] !== true ? branch : await targetBranch(app);
         if (branch && ctx.flags['skip-deploy-branch'] !== true && isValidBranchName(branch)) {
           store.properties.set(app.id, DEPLOY_BRANCH.namespace, DEPLOY_BRANCH.key, branch);
@@ -240,9 +242,9 @@ async function readLimited(stream: Readable, max: number): Promise<Buffer> {
   return bytes;
 }
 
-/** Downloads an archive (following redirects, each checked) or reads a server file, within `max` bytes. */
+/** Downloads an archive (following redirects, each checked and pinned) or reads a server file, within `max` bytes. */
 async function fetchArchive(source: GitSource, local: boolean, max: number): Promise<Buffer> {
-  await assertSourceAllowed(source, local, 'archive', ['https']);
+  let pin = await assertSourceAllowed(source, local, 'archive', ['https']);
   if (source.transport === 'file') {
     const path = source.url.startsWith('file://') ? decodeURIComponent(source.url.slice('file://'.length)) : source.url;
     let size: number;
@@ -254,26 +256,34 @@ async function fetchArchive(source: GitSource, local: boolean, max: number): Pro
     if (size > max) throw new UserError(`the archive is bigger than ${formatSize(max)}; raise PAAS_MAX_PUSH_SIZE to allow it`);
     return readFileSync(path);
   }
+  const deadline = AbortSignal.timeout(300_000);
   let url = source.url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    let response: Response;
-    try {
-      response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(300_000) });
-    } catch (error) {
-      throw new UserError(
-        `could not download ${printable(url)}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
-      );
-    }
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
+    const response = await download(new URL(url), pin!, deadline);
+    const location = response.headers.location;
+    if (response.statusCode! >= 300 && response.statusCode! < 400 && location) {
+      response.resume();
       url = new URL(location, url).toString();
-      await assertSourceAllowed(parseArchiveSource(url), local, 'archive', ['https']);
+      pin = await assertSourceAllowed(parseArchiveSource(url), local, 'archive', ['https']);
+      if (!pin) throw new UserError(`could not download ${printable(source.url)}: it redirects to ${printable(url)}, not a web address`);
       continue;
     }
-    if (!response.ok || !response.body) throw new UserError(`could not download ${printable(url)}: HTTP ${response.status}`);
-    return readLimited(response.body as unknown as Readable, max);
+    if (response.statusCode! >= 400) {
+      response.resume();
+      throw new UserError(`could not download ${printable(url)}: HTTP ${response.statusCode}`);
+    }
+    return readLimited(response, max);
   }
   throw new UserError(`could not download ${printable(source.url)}: more than ${MAX_REDIRECTS} redirects`);
+}
+
+/** One GET of `url` at its pinned address; the response, whatever its status. */
+function download(url: URL, pin: PinnedHost, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = pinnedRequest(url, pin, { method: 'GET', signal }, resolve);
+    request.on('error', (error) => reject(new UserError(`could not download ${printable(url.toString())}: ${error.message}`)));
+    request.end();
+  });
 }
 
 /**
@@ -285,17 +295,29 @@ async function fetchRef(
   source: GitSource,
   ref: string | undefined,
   local: boolean,
+  pin: PinnedHost | undefined,
 ): Promise<{ rev: string; branch?: string }> {
   const env: NodeJS.ProcessEnv = {
     GIT_DIR: repo,
     GIT_TERMINAL_PROMPT: '0',
     GIT_ALLOW_PROTOCOL: local ? 'file:https:http:ssh:git' : 'https:ssh',
-    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+    GIT_SSH_COMMAND: pin && source.transport === 'ssh' ? gitSshPin(pin) : 'ssh -o BatchMode=yes',
   };
+  // Root keeps git's own redirect handling; a remote caller's https fetch follows none.
+  const config = pin && (source.transport === 'https' || source.transport === 'http') ? gitHttpPin(pin, sourcePort(source), local) : [];
   const remote = source.transport === 'file' && !source.url.startsWith('file://') ? `file://${source.url}` : source.url;
   try {
     await git(
-      ['fetch', '--quiet', '--no-tags', '--', remote, `+refs/heads/*:${SYNC_NAMESPACE}/heads/*`, `+refs/tags/*:${SYNC_NAMESPACE}/tags/*`],
+      [
+        ...config,
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--',
+        remote,
+        `+refs/heads/*:${SYNC_NAMESPACE}/heads/*`,
+        `+refs/tags/*:${SYNC_NAMESPACE}/tags/*`,
+      ],
       { env },
     );
   } catch (error) {
@@ -308,7 +330,7 @@ async function fetchRef(
     );
   let branch = ref;
   if (ref === undefined) {
-    const head = await git(['ls-remote', '--symref', '--', remote, 'HEAD'], { env }).catch(() => '');
+    const head = await git([...config, 'ls-remote', '--symref', '--', remote, 'HEAD'], { env }).catch(() => '');
     branch = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(head)?.[1];
     if (!branch) throw new UserError(`${printable(source.url)} has no default branch; give a REF (branch, tag or commit)`);
   }

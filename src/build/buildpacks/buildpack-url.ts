@@ -17,9 +17,13 @@ export type GitTransport = 'https' | 'http' | 'git' | 'ssh';
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
 const SCP_LIKE = /^([A-Za-z0-9._][A-Za-z0-9._-]*)@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):([^\s]+)$/;
 const GIT_SCHEMES = /^(https?|git|ssh|git\+ssh|git\+https?):\/\/([^\s/]+)\/\S+$/i;
-/** `[user[:password]@]host[:port]`; a host never starts with "-" (ssh would read it as an option). */
+/**
+ * `[user[:password]@]host[:port]`; a host never starts with "-" (ssh would read it as an option).
+ * User and password hold only URL userinfo characters: with `?`, `#` or `\` there, curl would read
+ * another host than this one (`https://inside:443?@public.example/x`), one that was never checked.
+ */
 const AUTHORITY =
-  /^(?:([A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[^@]*)?@)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+  /^(?:([A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[A-Za-z0-9._~%!$&'()*+,;=:-]*)?@)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 const TARBALL = /\.(tgz|tar\.gz|tbz|tar\.bz2?|tar)$/i;
 
 /** Heroku's short names of its official buildpacks, and the built-in serving the same language. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserError, oneLine } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
-import { isPrivateAddress, resolveAll } from '../../core/private-addresses.js';
+import { gitHttpPin, gitSshPin, pinHost } from '../../core/pinned-host.js';
 import { privateHostError } from './buildpack-policy.js';
 import type { BuildpackSource } from './buildpack-url.js';
 import { buildpacksRoot, findBuiltin } from './builtin.js';
@@ -63,29 +63,21 @@ export async function fetchBuildpack(source: BuildpackSource, options: FetchOpti
 
 /**
  * Resolves the host once, refuses private and loopback addresses unless allowed, and pins git to
- * the address that was checked (so a DNS answer that changes meanwhile cannot move it), to the
- * URL's own transport only, and, over http(s), to no redirects.
+ * the addresses that were checked (core/pinned-host.ts), to the URL's own transport only, and,
+ * over http(s), to no redirects.
  */
 async function networkReach(source: Extract<BuildpackSource, { kind: 'git' }>, allowPrivateUrls: boolean): Promise<GitReach> {
-  let addresses: string[];
-  try {
-    addresses = await resolveAll(source.host);
-  } catch (error) {
-    throw new UserError(
-      `could not clone buildpack ${printable(source.url)}: cannot resolve ${printable(source.host)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
+  const outcome = await pinHost(source.host, allowPrivateUrls);
+  if ('refused' in outcome) {
+    if (outcome.refused === 'private') throw privateHostError(source.url, source.host, outcome.address);
+    throw new UserError(`could not clone buildpack ${printable(source.url)}: cannot resolve ${printable(source.host)} (${outcome.code})`);
   }
-  const blocked = addresses.find(isPrivateAddress);
-  if (!allowPrivateUrls && blocked !== undefined) throw privateHostError(source.url, source.host, blocked);
-  const address = addresses[0];
   const env: NodeJS.ProcessEnv = { ...GIT_ENV, GIT_ALLOW_PROTOCOL: source.transport };
   const config: string[] = [];
   if (source.transport === 'https' || source.transport === 'http') {
-    const port = source.port ?? (source.transport === 'https' ? 443 : 80);
-    const pinned = address.includes(':') ? `[${address}]` : address;
-    config.push('-c', `http.curloptResolve=${source.host}:${port}:${pinned}`, '-c', 'http.followRedirects=false');
+    config.push(...gitHttpPin(outcome.pin, source.port ?? (source.transport === 'https' ? 443 : 80)));
   } else if (source.transport === 'ssh') {
-    env.GIT_SSH_COMMAND = `ssh -o BatchMode=yes -o HostName=${address} -o HostKeyAlias=${source.host}`;
+    env.GIT_SSH_COMMAND = gitSshPin(outcome.pin);
   }
   return { env, config };
 }
