@@ -1,3 +1,4 @@
+import type { ReleaseRow } from '../store/releases.js';
 import { Cron } from 'croner';
 import stripJsonComments from 'strip-json-comments';
 import { UserError } from '../core/errors.js';
@@ -263,4 +264,9 @@ function optionalNumber(value: unknown, where: string): number | undefined {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The app.json a release was made with (none: empty). */
+export function appJsonOf(release: Pick<ReleaseRow, 'appJson'>): AppJson {
+  return release.appJson ? parseAppJson(release.appJson) : EMPTY_APP_JSON;
 }

@@ -13,7 +13,7 @@ import { storageBinds } from '../storage/app-mounts.js';
 import { phaseOverrides } from '../docker-options/app-options.js';
 import { processCommand, processEnv } from './process-env.js';
 import { revEnvVar } from '../git/git-settings.js';
-import { appJsonOf } from './release-manager.js';
+import { appJsonOf } from './app-json.js';
 import type { DockerLocalScheduler } from './scheduler.js';
 
 /** An app.json cron entry with Dokku's id: base64 of `APP===COMMAND===SCHEDULE`. */

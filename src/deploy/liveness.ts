@@ -3,7 +3,7 @@ import type { AppLocks } from './app-lock.js';
 import type { HealthCheck } from './app-json.js';
 import { runFailureHook } from './check-failure.js';
 import { attemptCheck, withCheckSettings } from './app-checks.js';
-import { appJsonOf } from './release-manager.js';
+import { appJsonOf } from './app-json.js';
 import type { DockerLocalScheduler, ProcessContainer } from './scheduler.js';
 
 /** How often the monitor looks; a check's own `wait` can only make it look less often. */

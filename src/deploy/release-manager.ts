@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.js';
 import type { PartApi } from '../core/part.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
-import { EMPTY_APP_JSON, parseAppJson, type AppJson } from './app-json.js';
+import { appJsonOf } from './app-json.js';
 import type { DeployLog } from './deploy-log.js';
 import { DEFAULT_WAIT, STAY_UP_MS, checkProcess, defaultWaitMs } from './health-checks.js';
 import { LABELS, imageRepository } from './naming.js';
@@ -380,10 +380,6 @@ export class ReleaseManager {
           .catch(() => undefined);
     }
   }
-}
-
-export function appJsonOf(release: Pick<ReleaseRow, 'appJson'>): AppJson {
-  return release.appJson ? parseAppJson(release.appJson) : EMPTY_APP_JSON;
 }
 
 /**

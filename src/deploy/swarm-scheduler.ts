@@ -5,6 +5,7 @@ import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { DeployLog } from './deploy-log.js';
 import { processOptions } from './deploy-settings.js';
+import { gatingOf, taskFailures, typeHealth, type SwarmHealth } from './swarm-health.js';
 import { dockerMessage, statusOf } from '../docker/errors.js';
 import { pushImage, remoteImage } from './image-registry.js';
 import { LABELS } from './naming.js';
@@ -156,9 +157,16 @@ export class SwarmScheduler {
     }
     const existing = await this.services(app.id);
     const types = Object.keys(release.formation).filter((type) => options.onlyType === undefined || type === options.onlyType);
+    const health = new Map(types.map((type) => [type, typeHealth(this.api.store.properties, app, release, type)]));
+    const created: string[] = [];
     for (const type of types) {
       const identity = { instance: this.api.instance, app, type };
       const current = existing.find((s) => s.Spec.Name === serviceName(identity));
+      const gate = health.get(type)!;
+      if (gate.gating.length && release.formation[type].count > 0) {
+        log.step(`${type}: each new task must pass ${gate.gating.map((name) => `"${name}"`).join(', ')} before an old one stops`);
+      }
+      for (const note of gate.notes) log.detail(note);
       const replicas = release.formation[type].count;
       const forceUpdate = (current?.Spec.TaskTemplate?.ForceUpdate ?? 0) + (options.restart ? 1 : 0);
       const spec = serviceSpec({
@@ -169,6 +177,7 @@ export class SwarmScheduler {
         options: processOptions(properties, app.id, type),
         constraints: placementOf(properties, app),
         forceUpdate,
+        health: gate,
       });
       try {
         if (current) {
@@ -177,12 +186,13 @@ export class SwarmScheduler {
         } else {
           log.step(`Creating service ${serviceName(identity)} (${replicas} task${replicas === 1 ? '' : 's'})`);
           await this.docker.createService({ ...spec, authconfig: remote.auth });
+          created.push(serviceName(identity));
         }
       } catch (error) {
         throw new UserError(`Swarm refused the ${type} service: ${dockerMessage(error)}`);
       }
     }
-    const tasks = await this.follow(app, release, types, log, traffic);
+    const tasks = await this.follow(app, release, types, log, traffic, { created, health });
     if (options.onlyType === undefined) {
       // Services of process types the release no longer has, or of the app's old name (apps:rename).
       const wanted = new Set(Object.keys(release.formation).map((type) => serviceName({ instance: this.api.instance, app, type })));
@@ -198,6 +208,7 @@ export class SwarmScheduler {
     types: readonly string[],
     log: DeployLog,
     traffic: TrafficSwitch,
+    made: { created: readonly string[]; health: ReadonlyMap<string, SwarmHealth> },
   ): Promise<ProcessContainer[]> {
     const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
     const reported = new Set<string>();
@@ -209,13 +220,24 @@ export class SwarmScheduler {
         log.detail(`${task.type}.${task.index} runs on ${task.ip ?? task.node ?? 'a node'}${task.port ? ` (port ${task.port})` : ''}`);
       }
       const services = await this.services(app.id);
-      for (const service of services) {
+      for (const service of services.filter((s) => types.includes(s.Spec.Labels?.[LABELS.process] ?? ''))) {
         const state = service.UpdateStatus?.State ?? '';
         if (state.startsWith('rollback') || state === 'paused') {
+          const why = (await taskFailures(this.docker, service.Spec.Name, release.version))[0];
           throw new UserError(
-            `Swarm stopped the update of ${service.Spec.Name}${service.UpdateStatus?.Message ? `: ${service.UpdateStatus.Message}` : ''}; ` +
-              'its tasks keep running the previous release (paas ps:report shows them)',
+            `Swarm stopped the update of ${service.Spec.Name}: ${why ? `a new task ${why}` : (service.UpdateStatus?.Message ?? 'a new task failed')}` +
+              `${gatingOf(service.Spec.Labels?.[LABELS.process], made.health)}; its tasks keep running the previous release (paas ps:report shows them)`,
           );
+        }
+        if (made.created.includes(service.Spec.Name)) {
+          // A new service has no previous release to roll back to: it goes when its tasks keep failing.
+          const failed = await taskFailures(this.docker, service.Spec.Name, release.version);
+          if (failed.length >= Math.max(2, service.Spec.Mode?.Replicated?.Replicas ?? 1)) {
+            await this.removeService(service.ID);
+            throw new UserError(
+              `the tasks of ${service.Spec.Name} failed (${failed[0]})${gatingOf(service.Spec.Labels?.[LABELS.process], made.health)}; paas removed the service`,
+            );
+          }
         }
       }
       const done = types.every((type) => {

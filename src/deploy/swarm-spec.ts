@@ -3,6 +3,7 @@ import { APP_PIDS_LIMIT } from './container-defaults.js';
 import type { ProcessOptions } from './scheduler.js';
 import { LABELS, processLabels } from './naming.js';
 import { processCommand, processEnv } from './process-env.js';
+import type { SwarmHealth } from './swarm-health.js';
 
 export interface ServiceIdentity {
   instance: string;
@@ -34,6 +35,8 @@ export interface ServiceInput extends ServiceIdentity {
   constraints: readonly string[];
   /** Bumped to replace every task without another change (ps:restart). */
   forceUpdate: number;
+  /** The type's app.json checks as Swarm's health check and update settings. */
+  health: Pick<SwarmHealth, 'healthcheck' | 'order' | 'monitorSeconds'>;
 }
 
 const NS = 1e9;
@@ -41,8 +44,9 @@ const NS = 1e9;
 /**
  * The Swarm service of one process type of a release. Web tasks publish the app's port in host
  * mode on a port Docker picks per task, which nginx on the manager reaches at the node's address;
- * new tasks start before old ones stop (start-first), one at a time, and a failed update rolls
- * the service back to its previous spec. Pure.
+ * new tasks start before old ones stop (start-first), one at a time, each healthy by the app.json
+ * checks before its old one stops, and a failed update rolls the service back to its previous
+ * spec. Pure.
  */
 export function serviceSpec(input: ServiceInput): Record<string, unknown> {
   const { release, type, options } = input;
@@ -62,7 +66,15 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
   labels[LABELS.role] = 'swarm-task';
   const policy = options.restartPolicy ?? { Name: 'on-failure', MaximumRetryCount: 10 };
   const command = processCommand(release.formation[type]?.command ?? null);
-  const update = { Parallelism: 1, Delay: 1 * NS, Monitor: 5 * NS, Order: 'start-first', FailureAction: 'rollback', MaxFailureRatio: 0 };
+  const { health } = input;
+  const update = {
+    Parallelism: 1,
+    Delay: 1 * NS,
+    Monitor: health.monitorSeconds * NS,
+    Order: health.order,
+    FailureAction: 'rollback',
+    MaxFailureRatio: 0,
+  };
   return {
     Name: serviceName(input),
     Labels: serviceLabels(input),
@@ -73,6 +85,7 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
         Env: env,
         Labels: labels,
         ...(options.stopTimeout !== undefined ? { StopGracePeriod: options.stopTimeout * NS } : {}),
+        ...(health.healthcheck ? { Healthcheck: health.healthcheck } : {}),
       },
       Resources: {
         Limits: {

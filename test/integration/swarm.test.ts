@@ -6,12 +6,16 @@
  * earlier run when it starts and everything it made when it ends, also after a failure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, loadDuring, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appWorkTree, instanceOf, loadDuring, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
 import { startCluster, type SwarmCluster } from './swarm-cluster.js';
 
 let cluster: SwarmCluster | undefined;
 let daemon: DaemonHandle | undefined;
 let remote: (app: string) => string;
+/** web3's source, pushed again by later tests. */
+let web3Tree: Awaited<ReturnType<typeof appWorkTree>>;
 
 const BASE_IMAGE = 'paas-test/busybox:1';
 
@@ -88,8 +92,8 @@ describe('nodes and the registry', () => {
 
 describe('an app on the swarm', () => {
   it('web=3 runs on more than one node and nginx on the manager serves it', async () => {
-    const tree = await appWorkTree('hello');
-    const push = await tree.git('push', remote('web3'), 'main');
+    web3Tree = await appWorkTree('hello');
+    const push = await web3Tree.git('push', remote('web3'), 'main');
     expect(push.code, push.stderr).toBe(0);
     expect(push.stderr).toContain(`Pushing ${cluster!.registry}/`);
     expect(push.stderr).toMatch(/Creating service paas-\w+-web3-web \(3 tasks\)/);
@@ -125,6 +129,55 @@ describe('an app on the swarm', () => {
     await until('every task back on the old config', async () => !(await get(host, '/cgi-bin/env')).body.includes('COLOR=blue'), 30_000);
     const releases = JSON.parse(await paasOk(['releases', 'web3', '--format', 'json'])) as Array<{ version: number; description: string }>;
     expect(releases[0]!.description).toMatch(/^Rollback to v\d+/);
+  });
+
+  it('app.json checks gate the rolling update: a failing check is refused while the old tasks serve, a passing one deploys', async () => {
+    const host = 'web3.example.test';
+    const tree = web3Tree;
+    const commit = async (message: string) => {
+      await tree.git('add', '-A');
+      await tree.git('commit', '-q', '-m', message);
+    };
+    const before = (JSON.parse(await paasOk(['releases', 'web3', '--format', 'json'])) as unknown[]).length;
+    writeFileSync(join(tree.dir, 'www/index.html'), 'version two\n');
+    writeFileSync(
+      join(tree.dir, 'app.json'),
+      JSON.stringify({
+        healthchecks: {
+          web: [{ type: 'startup', name: 'health page', path: '/health.html', content: 'ok', attempts: 2, wait: 1, timeout: 2 }],
+        },
+      }),
+    );
+    await commit('a check its code fails');
+    // Only the old content may answer while Swarm tries the new release and rolls it back.
+    const oldOnly = async () => {
+      const reply = await get(host);
+      return reply.body.includes('hello from paas') ? reply : { status: 0, body: `${reply.status} ${reply.body}` };
+    };
+    let push: Awaited<ReturnType<typeof tree.git>> | undefined;
+    const refused = await loadDuring(oldOnly, async () => {
+      push = await tree.git('push', remote('web3'), 'main');
+    });
+    expect(push!.code).not.toBe(0);
+    expect(push!.stderr).toContain('each new task must pass "health page" before an old one stops');
+    expect(push!.stderr).toMatch(/Swarm stopped the update of paas-\w+-web3-web: .*\(app\.json checks: "health page"\)/);
+    expect(refused.failures).toEqual([]);
+    expect(JSON.parse(await paasOk(['releases', 'web3', '--format', 'json']))).toHaveLength(before);
+
+    writeFileSync(join(tree.dir, 'www/health.html'), 'ok\n');
+    await commit('the health page');
+    const accepted = await tree.git('push', remote('web3'), 'main');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect((await get(host)).body).toContain('version two');
+    expect(JSON.parse(await paasOk(['releases', 'web3', '--format', 'json']))).toHaveLength(before + 1);
+    const inspect = await cluster!.docker(cluster!.manager, [
+      'service',
+      'inspect',
+      '--format',
+      '{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}',
+      `paas-${instanceOf(daemon!)}-web3-web`,
+    ]);
+    expect(inspect.stdout).toContain('http://127.0.0.1:5000/health.html');
   });
 
   it('a worker engine that stops: its task moves to another node and the app keeps answering', async () => {

@@ -9,7 +9,7 @@ import { DeployLog } from '../deploy-log.js';
 import { SETTING, checkList } from '../deploy-settings.js';
 import { CHECKS_PROPERTIES } from '../deploy-topics.js';
 import { checkProcess } from '../health-checks.js';
-import { appJsonOf } from '../release-manager.js';
+import { appJsonOf } from '../app-json.js';
 import type { DeployServices } from '../services.js';
 
 const ALL = '_all_';

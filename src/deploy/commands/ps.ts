@@ -14,7 +14,7 @@ import { EVERY_APP_FLAGS, cpuCount, forEachApp, parallelism, targetApps } from '
 import { pendingScale, setPendingScale, stopTimeout } from '../deploy-settings.js';
 import { PS_PROPERTIES } from '../deploy-topics.js';
 import { changedTypes, describeFormation, managedByAppJson, parseScale, scaled } from '../formation.js';
-import { appJsonOf } from '../release-manager.js';
+import { appJsonOf } from '../app-json.js';
 import type { DeployServices } from '../services.js';
 import type { AppRow } from '../../store/apps.js';
 import { schedulerOf } from '../scheduler-topics.js';

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { dockerHostOptions, parseLabels } from '../../../src/deploy/commands/nodes.js';
 import { parseConstraints } from '../../../src/deploy/scheduler-topics.js';
 import { serviceSpec } from '../../../src/deploy/swarm-spec.js';
+import { checkWords, swarmHealth } from '../../../src/deploy/swarm-health.js';
+import { parseAppJson } from '../../../src/deploy/app-json.js';
 import { validServer } from '../../../src/deploy/image-registry.js';
 import type { ReleaseRow } from '../../../src/store/releases.js';
 
@@ -33,6 +35,7 @@ const spec = (type: string, options = {}) =>
     options,
     constraints: ['node.labels.zone==eu1'],
     forceUpdate: 2,
+    health: swarmHealth({ type, checks: [], port: 5000, disabled: false, skipped: false, defaultWaitMs: undefined }),
     // biome-ignore lint/suspicious/noExplicitAny: a Docker API body, read field by field
   }) as Record<string, any>;
 
@@ -63,6 +66,69 @@ describe('the Swarm service of a process type', () => {
     expect(worker.TaskTemplate.RestartPolicy).toEqual({ Condition: 'any' });
     expect(spec('worker', { restartPolicy: { Name: 'no' } }).TaskTemplate.RestartPolicy).toEqual({ Condition: 'none' });
     expect(spec('worker').TaskTemplate.RestartPolicy).toEqual({ Condition: 'on-failure', MaxAttempts: 10 });
+  });
+});
+
+describe('app.json checks on the swarm', () => {
+  const checks = (json: unknown) => parseAppJson(JSON.stringify({ healthchecks: { web: json } })).healthchecks.web!;
+  const health = (list: unknown, more = {}) =>
+    swarmHealth({ type: 'web', checks: checks(list), port: 5000, disabled: false, skipped: false, defaultWaitMs: undefined, ...more });
+
+  it("become the tasks' Docker health check, its timing from the checks", () => {
+    const gate = health([
+      { name: 'home', path: '/health', content: 'ok', attempts: 4, wait: 2, timeout: 3, initialDelay: 1 },
+      { name: 'port', listening: true, port: 6000, attempts: 2, wait: 5, timeout: 1 },
+      { name: 'alive', type: 'liveness', path: '/' },
+      { name: 'soft', path: '/soft', warn: true },
+    ]);
+    expect(gate.order).toBe('start-first');
+    expect(gate.gating).toEqual(['home', 'port']);
+    expect(gate.notes).toEqual([
+      'web: liveness check "alive" is not watched on the swarm',
+      'web: check "soft" only warns, so it does not gate the update',
+    ]);
+    const test = gate.healthcheck!.Test;
+    expect(test.slice(0, 3)).toEqual(['CMD', '/bin/sh', '-c']);
+    expect(test.slice(4)).toEqual(['paas-health', '4', 'http', 'http://127.0.0.1:5000/health', 'ok', '3', '3', 'listening', '6000', '1']);
+    expect(gate.healthcheck).toMatchObject({ Interval: 2e9, Timeout: 4e9, StartPeriod: 1e9, Retries: 4 });
+    expect(gate.monitorSeconds).toBe(5);
+  });
+
+  it('a lone command check is the health check itself; uptime is the update monitor; headers go along', () => {
+    expect(health([{ command: ['pg_isready'] }]).healthcheck!.Test).toEqual(['CMD', 'pg_isready']);
+    const uptime = health([{ uptime: 20 }]);
+    expect(uptime.healthcheck).toBeUndefined();
+    expect(uptime.monitorSeconds).toBe(20);
+    expect(uptime.gating).toEqual(['startup check uptime 20s']);
+    const [check] = checks([{ path: '/x', scheme: 'https', httpHeaders: [{ name: 'Host', value: 'a.test' }] }]);
+    expect(checkWords(check!, 5000)).toEqual(['5', 'http', 'https://127.0.0.1:5000/x', '', '5', 'Host: a.test']);
+  });
+
+  it("checks:disable stops each old task first, checks:skip and no checks leave the image's HEALTHCHECK; default-wait monitors", () => {
+    const list = [{ path: '/health' }];
+    expect(health(list, { disabled: true })).toMatchObject({ healthcheck: undefined, order: 'stop-first', gating: [] });
+    expect(health(list, { skipped: true })).toMatchObject({ healthcheck: undefined, order: 'start-first', notes: ['web: checks skipped'] });
+    expect(health([], { defaultWaitMs: 12_000 })).toMatchObject({ healthcheck: undefined, monitorSeconds: 12 });
+  });
+
+  it('go into the service: the health check in the container spec, order and monitor in the update config', () => {
+    const gate = health([{ path: '/health', wait: 2 }]);
+    const web = serviceSpec({
+      instance: 'abc',
+      app: { id: 7, name: 'blog' },
+      type: 'web',
+      release,
+      image: 'reg:5000/paas-abc/blog:v4',
+      replicas: 1,
+      options: {},
+      constraints: [],
+      forceUpdate: 0,
+      health: { ...gate, monitorSeconds: 9 },
+      // biome-ignore lint/suspicious/noExplicitAny: a Docker API body, read field by field
+    }) as Record<string, any>;
+    expect(web.TaskTemplate.ContainerSpec.Healthcheck).toEqual(gate.healthcheck);
+    expect(web.UpdateConfig).toMatchObject({ Order: 'start-first', Monitor: 9e9, FailureAction: 'rollback' });
+    expect(spec('web').TaskTemplate.ContainerSpec.Healthcheck).toBeUndefined();
   });
 });
 
