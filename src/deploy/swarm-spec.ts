@@ -52,7 +52,9 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
   const { release, type, options } = input;
   const web = type === 'web';
   // Swarm fills in each task's slot number, as docker-local numbers its containers.
-  const env = processEnv(release, type, 0, options.revEnvVar).map((entry) => (entry.startsWith('DYNO=') ? `DYNO=${type}.{{.Task.Slot}}` : entry));
+  const env = processEnv(release, type, 0, options.revEnvVar).map((entry) =>
+    entry.startsWith('DYNO=') ? `DYNO=${type}.{{.Task.Slot}}` : entry,
+  );
   const labels = processLabels({
     instance: input.instance,
     appId: input.app.id,
