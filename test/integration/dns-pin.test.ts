@@ -205,6 +205,16 @@ describe('a remote caller: a private answer is refused before any connection, an
     expect(await daemon.paasOk(['git:report', 'pinapp']).catch(() => '')).toBe(before);
     expect(canaryHits()).toBe(0);
   });
+
+  it('may not choose the ACME server by URL (the daemon would follow every URL its directory names)', async () => {
+    const refused = await remote(['letsencrypt:set', 'pinapp', 'server', `https://inside.pin.test:${port}/directory`]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/an ACME server URL can only be set with the paas command on the server/);
+    expect(await daemon.paasOk(['letsencrypt:report', 'pinapp', '--letsencrypt-server'])).not.toContain('inside');
+    await remote(['letsencrypt:set', 'pinapp', 'server', 'staging']).then((r) => expect(r.code, r.stderr).toBe(0));
+    await daemon.paasOk(['letsencrypt:set', 'pinapp', 'server', `https://inside.pin.test:${port}/directory`]);
+    expect(await daemon.paasOk(['letsencrypt:report', 'pinapp', '--letsencrypt-server'])).toContain('inside.pin.test');
+  });
 });
 
 describe("app.json healthcheck onFailure url (pushed code's choice)", () => {

@@ -9,6 +9,7 @@ import { removeCertVersions } from '../certs.js';
 import { printChange } from '../change-output.js';
 import type { NginxProxy } from '../proxy.js';
 import { LETSENCRYPT_TOPIC, type Letsencrypt, type LetsencryptStatus } from './letsencrypt.js';
+import { ACME_DIRECTORIES } from './letsencrypt-settings.js';
 import { formatDuration } from './renewal.js';
 
 /** letsencrypt:*: certificates from Let's Encrypt (or any ACME server), renewed by the daemon. */
@@ -205,7 +206,23 @@ export function registerLetsencryptCommands(api: PartApi, proxy: NginxProxy, let
       },
     },
     {
-      setDescription: 'Values apply to letsencrypt:enable and to renewals; the app value wins over --global.',
+      setDescription:
+        'Values apply to letsencrypt:enable and to renewals; the app value wins over --global. A server URL (not production\n' +
+        'or staging) can only be set with the paas command on the server.',
+      authorize(change, ctx) {
+        // The daemon sends requests to the directory URL and to every URL that directory names:
+        // which ACME server to trust is the server admin's call, not a remote caller's.
+        if (
+          change.key === 'server' &&
+          change.value !== undefined &&
+          !(change.value in ACME_DIRECTORIES) &&
+          ctx.actor.transport !== 'socket'
+        ) {
+          throw new UserError(
+            'an ACME server URL can only be set with the paas command on the server; from a remote client use production or staging',
+          );
+        }
+      },
       setExamples: [
         'paas letsencrypt:set --global email you@example.com',
         'paas letsencrypt:set blog server staging',
