@@ -16,6 +16,7 @@ import { ARCHIVE_TYPES, detectArchiveType, readArchive, stripTopFolder, writeEnt
 import { DEPLOY_BRANCH, deployBranches, isValidBranchName } from './deploy-branch.js';
 import { branchRevision, repoPath } from './repositories.js';
 import { git } from './run-git.js';
+import { fetchCapped } from './capped-fetch.js';
 import { commitFolder, moveBranch } from './source-commit.js';
 import { type PinnedHost, gitHttpPin, gitSshPin, pinPublicHost, pinnedRequest } from '../core/pinned-host.js';
 import { assertSourceAllowed, parseArchiveSource, parseGitSource, registryHost, sourcePort, type GitSource } from './source-guard.js';
@@ -178,7 +179,8 @@ function registerDeploySources(api: PartApi): void {
     description:
       "Without REF the repository's default branch is taken. A branch REF becomes the app's deploy-branch unless\n" +
       '--skip-deploy-branch. --build deploys it; --build-if-changes only when the revision is new. A remote client may\n' +
-      'only name https or ssh URLs of public hosts (no redirect is followed); on the server, paths and file:// URLs work too.',
+      'only name https or ssh URLs of public hosts (no redirect is followed); on the server, paths and file:// URLs work too.\n' +
+      `What is fetched is limited to PAAS_MAX_PUSH_SIZE (now ${formatSize(settings.maxPushSize)}), as a push is: a bigger fetch is stopped and removed.`,
     examples: ['paas git:sync --build blog https://github.com/me/blog.git main', 'paas git:sync blog /srv/git/blog.git v1.4.2'],
     flags: {
       build: { type: 'boolean', description: 'deploy the fetched revision' },
@@ -196,7 +198,7 @@ function registerDeploySources(api: PartApi): void {
       const repo = repoPath(paths, app.name);
       writeLine(ctx.stdout, `-----> Syncing ${app.name} from ${url}${ref ? ` (${ref})` : ''}`);
       try {
-        const { rev, branch } = await fetchRef(repo, source, ref, local(ctx), pin);
+        const { rev, branch } = await fetchRef(repo, source, ref, local(ctx), pin, { tmpDir: paths.tmp, maxBytes: settings.maxPushSize });
         const target = branch && ctx.flags['skip-deploy-branch'] !== true ? branch : await targetBranch(app);
         if (branch && ctx.flags['skip-deploy-branch'] !== true && isValidBranchName(branch)) {
           store.properties.set(app.id, DEPLOY_BRANCH.namespace, DEPLOY_BRANCH.key, branch);
@@ -296,6 +298,7 @@ async function fetchRef(
   ref: string | undefined,
   local: boolean,
   pin: PinnedHost | undefined,
+  limits: { tmpDir: string; maxBytes: number },
 ): Promise<{ rev: string; branch?: string }> {
   const env: NodeJS.ProcessEnv = {
     GIT_DIR: repo,
@@ -307,20 +310,18 @@ async function fetchRef(
   const config = pin && (source.transport === 'https' || source.transport === 'http') ? gitHttpPin(pin, sourcePort(source), local) : [];
   const remote = source.transport === 'file' && !source.url.startsWith('file://') ? `file://${source.url}` : source.url;
   try {
-    await git(
-      [
-        ...config,
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--',
-        remote,
-        `+refs/heads/*:${SYNC_NAMESPACE}/heads/*`,
-        `+refs/tags/*:${SYNC_NAMESPACE}/tags/*`,
-      ],
-      { env },
-    );
+    await fetchCapped({
+      repo,
+      remote,
+      refspecs: [`+refs/heads/*:${SYNC_NAMESPACE}/heads/*`, `+refs/tags/*:${SYNC_NAMESPACE}/tags/*`],
+      env,
+      config,
+      tmpDir: limits.tmpDir,
+      maxBytes: limits.maxBytes,
+      shown: source.url,
+    });
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`could not fetch ${printable(source.url)}: ${(error as Error).message.split('\n').slice(-1)[0]}`);
   }
   const resolve = (name: string) =>

@@ -140,7 +140,11 @@ export function gitPart(): Part {
           // An unset rev-env-var turns it off (Dokku's ""), which an empty stored value records.
           const off = change.property.key === REV_ENV_VAR.key && change.value === undefined;
           store.properties.set(change.app?.id ?? null, change.namespace, change.key, off ? '' : change.value);
-          if (off) writeLine(stdout, `       The deployed commit is no longer set in an env var (git:set ${change.app!.name} rev-env-var GIT_REV brings it back)`);
+          if (off)
+            writeLine(
+              stdout,
+              `       The deployed commit is no longer set in an env var (git:set ${change.app!.name} rev-env-var GIT_REV brings it back)`,
+            );
         },
         reportSummary: "Show an app's git settings and remotes",
       });

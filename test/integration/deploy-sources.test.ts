@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, appWorkTree, daemonWithToken, paasBytes, run, viaNginx, type DaemonHandle } from './harness.js';
+import { ROOT, appWorkTree, daemonWithToken, paasBytes, run, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
 
 /** Deploys without a push: an image on the server, a tarball on stdin, another git repository. */
 const suite = daemonWithToken();
@@ -102,5 +103,49 @@ describe('deploy sources', () => {
     const unchanged = await daemon.paasOk(['git:sync', '--build-if-changes', 'synced', bare, 'release']);
     expect(unchanged).toContain('was already at');
     expect(await releaseCount('synced')).toBe(1);
+  });
+});
+
+describe('git:sync within PAAS_MAX_PUSH_SIZE', () => {
+  let small: DaemonHandle;
+  beforeAll(async () => {
+    small = await startDaemon({ env: { PAAS_MAX_PUSH_SIZE: '1m' } });
+  });
+  afterAll(async () => {
+    await small?.destroy();
+  });
+
+  it('refuses a repository bigger than the push cap, keeping nothing of it; a small one still syncs', async () => {
+    const bare = join(scratch, 'huge.git');
+    expect((await run('git', ['init', '-q', '--bare', bare])).code).toBe(0);
+    const tree = await appWorkTree('hello');
+    // Random bytes do not compress: the fetch brings about 8 MB, eight times the cap.
+    writeFileSync(join(tree.dir, 'www/blob.bin'), randomBytes(8 * 1024 * 1024));
+    await tree.git('add', '-A');
+    await tree.git('commit', '-qm', 'a big file');
+    expect((await tree.git('push', '-q', bare, 'main:main')).code).toBe(0);
+
+    await small.paasOk(['apps:create', 'capped']);
+    const repo = join(small.home, 'repos', 'capped.git');
+    const sizeBefore = (await run('git', ['count-objects', '-v'], { env: { GIT_DIR: repo } })).stdout;
+    const refused = await small.paas(['git:sync', '--build', 'capped', bare, 'main']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/huge\.git is bigger than 1m \(PAAS_MAX_PUSH_SIZE, the cap of a push\); the fetch was stopped/);
+    // Nothing of it stayed: no objects, no refs, no staging folder, no release, deploy branch unchanged.
+    expect((await run('git', ['count-objects', '-v'], { env: { GIT_DIR: repo } })).stdout).toBe(sizeBefore);
+    expect((await run('git', ['for-each-ref'], { env: { GIT_DIR: repo } })).stdout).toBe('');
+    const tmp = join(small.home, 'tmp');
+    expect(existsSync(tmp) ? readdirSync(tmp).filter((name) => name.startsWith('sync-')) : []).toEqual([]);
+    expect(await small.paasOk(['releases', 'capped', '--format', 'json'])).toBe('[]\n');
+    expect(await small.paasOk(['git:report', 'capped', '--git-deploy-branch'])).toBe('\n');
+
+    // The history without the big file fits, and syncs as before.
+    const fits = join(scratch, 'fits.git');
+    expect((await run('git', ['init', '-q', '--bare', fits])).code).toBe(0);
+    const smallTree = await appWorkTree('hello');
+    expect((await smallTree.git('push', '-q', fits, 'main:release')).code).toBe(0);
+    const synced = await small.paasOk(['git:sync', 'capped', fits, 'release']);
+    expect(synced).toMatch(/Branch release is now at [0-9a-f]{7}/);
   });
 });
