@@ -3,6 +3,7 @@
  * certificate made here by openssl: curl with --resolve and --cacert reaches it as a browser would,
  * logs in with a printed login link over https, and gets a Secure session cookie.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,5 +202,17 @@ describe('the dashboard at its own domain through nginx', () => {
     expect(split(await curl(['-i', https('/')])).status).toBe(200);
     await daemon.paasOk(['certs:remove', '--dashboard']);
     expect(split(await curl(['-i', http('/')])).status).toBe(200);
+    expect(await report('ssl-enabled')).toBe('false');
+  });
+
+  it('takes the certificate as a tar on stdin too, as certs:add does for an app; a bad one changes nothing', async () => {
+    const garbage = await daemon.paas(['certs:add', '--dashboard'], { input: 'not a tar' });
+    expect(garbage.code).not.toBe(0);
+    expect(garbage.stderr).toContain('tar');
+    expect(await report('ssl-enabled')).toBe('false');
+    const tar = execFileSync('tar', ['cf', '-', '-C', dir, 'dash.crt', 'dash.key']);
+    await daemon.paasOk(['certs:add', '--dashboard'], { input: tar });
+    expect(await report('ssl-enabled')).toBe('true');
+    expect(split(await curl(['-i', https('/')])).status).toBe(200);
   });
 });

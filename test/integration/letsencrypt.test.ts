@@ -17,6 +17,8 @@ const UNRESOLVED = 'ghost.le.test';
 /** Resolves to 127.0.0.2, where nothing listens (the daemon's nginx is on 127.0.0.1 only). */
 const CLOSED = 'closed.le.test';
 const LATER = 'api.shop.le.test';
+/** The dashboard's domain (dashboard:set --global domain). */
+const DASHBOARD = 'paas.le.test';
 
 let dir: string;
 let daemon: DaemonHandle;
@@ -154,7 +156,12 @@ beforeAll(async () => {
     '-management',
     `127.0.0.1:${ports.dnsManagement}`,
   ]);
-  for (const [host, address] of [...GOOD.map((host) => [host, '127.0.0.1']), [LATER, '127.0.0.1'], [CLOSED, '127.0.0.2']]) {
+  for (const [host, address] of [
+    ...GOOD.map((host) => [host, '127.0.0.1']),
+    [LATER, '127.0.0.1'],
+    [DASHBOARD, '127.0.0.1'],
+    [CLOSED, '127.0.0.2'],
+  ]) {
     await waitFor('pebble-challtestsrv', async () => {
       const response = await fetch(`http://127.0.0.1:${ports.dnsManagement}/add-a`, {
         method: 'POST',
@@ -285,6 +292,43 @@ describe('letsencrypt against pebble', () => {
     expect(hostnames.sort()).toEqual([...GOOD, LATER].sort());
   });
 
+  it('gives the dashboard domain a certificate with letsencrypt:enable --dashboard, and renews it on schedule', async () => {
+    await daemon.paasOk(['dashboard:set', '--global', 'domain', DASHBOARD]);
+    const enabled = await daemon.paas(['letsencrypt:enable', '--dashboard']);
+    expect(enabled.code, `${enabled.stdout}\n${enabled.stderr}`).toBe(0);
+    expect(enabled.stdout).toContain(`Installed a certificate for ${DASHBOARD}`);
+    expect((await daemon.paasOk(['letsencrypt:active', '--dashboard'])).trim()).toBe('true');
+    const page = await viaHttps(DASHBOARD);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>paas</title>');
+    const plain = await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{redirect_url}',
+      '--resolve',
+      `${DASHBOARD}:${daemon.httpPort}:127.0.0.1`,
+      `http://${DASHBOARD}:${daemon.httpPort}/login`,
+    ]);
+    expect(plain.stdout).toBe(`301 https://${DASHBOARD}:${daemon.httpsPort}/login`);
+    expect(await daemon.paasOk(['letsencrypt:list'])).toMatch(/^--dashboard\s+\d{4}-\d\d-\d\d/m);
+    expect(await daemon.paasOk(['dashboard:login-link'])).toContain(`https://${DASHBOARD}:${daemon.httpsPort}/login#`);
+
+    // The daemon's renewal schedule covers the dashboard, with the global letsencrypt settings.
+    await daemon.paasOk(['letsencrypt:set', '--global', 'graceperiod', '315360000']);
+    try {
+      await waitFor(
+        "the dashboard's renewed certificate",
+        async () => ((await viaHttps(DASHBOARD)).fingerprint !== page.fingerprint ? true : undefined),
+        90_000,
+      );
+    } finally {
+      await daemon.paasOk(['letsencrypt:set', '--global', 'graceperiod']);
+    }
+    expect((await viaHttps(DASHBOARD)).status).toBe(200);
+  });
+
   it('keeps the working certificate when a renewal fails, and reports the failure', async () => {
     const before = await viaHttps(GOOD[0]!);
     expect(before.status).toBe(200);
@@ -300,8 +344,8 @@ describe('letsencrypt against pebble', () => {
       failures: number;
       last_error: string;
     }>;
-    expect(json[0]).toMatchObject({ app: 'shop' });
-    expect(json[0]!.failures).toBeGreaterThan(0);
+    const shop = json.find((row) => row.app === 'shop');
+    expect(shop?.failures).toBeGreaterThan(0);
     const log = readFileSync(join(daemon.home, 'logs/paasd.log'), 'utf8');
     expect(log).toContain('renewal failed');
     const after = await viaHttps(GOOD[0]!);
