@@ -96,6 +96,21 @@ function viaHttps(host: string, path = '/'): Promise<{ status: number; body: str
   });
 }
 
+/** `STATUS REDIRECT-URL` of a plain http request through the daemon's nginx. */
+async function plainHttp(host: string, path: string): Promise<string> {
+  const answer = await run('curl', [
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{redirect_url}',
+    '--resolve',
+    `${host}:${daemon.httpPort}:127.0.0.1`,
+    `http://${host}:${daemon.httpPort}${path}`,
+  ]);
+  return answer.stdout;
+}
+
 beforeAll(async () => {
   await requireBinary('pebble');
   await requireBinary('pebble-challtestsrv');
@@ -234,17 +249,7 @@ describe('letsencrypt against pebble', () => {
       ]);
       expect(curl.stderr).toBe('');
       expect(curl.stdout).toBe('hello from paas\n');
-      const plain = await run('curl', [
-        '-sS',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code} %{redirect_url}',
-        '--resolve',
-        `${host}:${daemon.httpPort}:127.0.0.1`,
-        `http://${host}:${daemon.httpPort}/x`,
-      ]);
-      expect(plain.stdout).toBe(`301 https://${host}:${daemon.httpsPort}/x`);
+      expect(await plainHttp(host, '/x')).toBe(`301 https://${host}:${daemon.httpsPort}/x`);
     }
     const issuer = (await daemon.paasOk(['certs:report', 'shop', '--ssl-issuer'])).trim();
     expect(issuer).toContain('Pebble Intermediate CA');
@@ -301,17 +306,7 @@ describe('letsencrypt against pebble', () => {
     const page = await viaHttps(DASHBOARD);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>paas</title>');
-    const plain = await run('curl', [
-      '-sS',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code} %{redirect_url}',
-      '--resolve',
-      `${DASHBOARD}:${daemon.httpPort}:127.0.0.1`,
-      `http://${DASHBOARD}:${daemon.httpPort}/login`,
-    ]);
-    expect(plain.stdout).toBe(`301 https://${DASHBOARD}:${daemon.httpsPort}/login`);
+    expect(await plainHttp(DASHBOARD, '/login')).toBe(`301 https://${DASHBOARD}:${daemon.httpsPort}/login`);
     expect(await daemon.paasOk(['letsencrypt:list'])).toMatch(/^--dashboard\s+\d{4}-\d\d-\d\d/m);
     expect(await daemon.paasOk(['dashboard:login-link'])).toContain(`https://${DASHBOARD}:${daemon.httpsPort}/login#`);
 
