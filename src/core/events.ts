@@ -18,6 +18,11 @@ export interface PaasEvents {
   'app-destroy': { app: string };
   'post-delete': { app: string };
   'app-rename': { oldName: string; newName: string };
+  /**
+   * apps:clone copied the config vars and settings to the new app, before it deploys: a part
+   * copies or adjusts its own state (Dokku's trigger of the same name). A throw undoes the clone.
+   */
+  'post-app-clone-setup': { oldApp: string; newApp: string; deploy: boolean; output: Writable };
   /** Before config:set stores anything: a throw refuses the whole change (a part checks its own keys). */
   'pre-config-update': {
     /** null for --global config. */

@@ -5,6 +5,7 @@ import { UserError } from '../core/errors.js';
 import type { Part, PartApi } from '../core/part.js';
 import { PROXY_KEYS } from './app-state.js';
 import { removeCertVersions } from './certs.js';
+import { registerProxyCloneSetup } from './clone-setup.js';
 import { registerCertsCommands } from './certs-commands.js';
 import { registerDashboardSite } from './dashboard-site.js';
 import { registerDomainsCommands } from './domains-commands.js';
@@ -99,6 +100,7 @@ export function proxyPart(): Part {
 
       registerProxyCommands(partApi, proxy);
       registerProxyConfigCommands(partApi, proxy);
+      registerProxyCloneSetup(partApi, proxy);
       registerVhostCommands(partApi, proxy);
     },
 

@@ -14,24 +14,25 @@ const { vhostsDisabled: VHOSTS, proxyPort: PROXY_PORT } = PROXY_KEYS;
 const FIRST_PROXY_PORT = 10000;
 const PROXY_PORT_TRIES = 50;
 
+/** A port from FIRST_PROXY_PORT up that nothing listens on and no app was given (domains:disable, apps:clone). */
+export async function freeProxyPort(api: PartApi, proxy: NginxProxy): Promise<number> {
+  const { store, settings } = api;
+  const taken = new Set(
+    store.apps
+      .list()
+      .flatMap((app) => proxy.appState(app.name)?.ports.map((m) => m.host) ?? [])
+      .concat(settings.httpPort, settings.httpsPort, settings.apiPort, settings.sshPort),
+  );
+  for (let i = 0; i < PROXY_PORT_TRIES; i++) {
+    const port = FIRST_PROXY_PORT + Math.floor(Math.random() * 20000);
+    if (!taken.has(port) && !(await portInUse(settings.listen, port))) return port;
+  }
+  throw new Error('found no free port for the app; give it one: paas proxy:set APP proxy-port PORT');
+}
+
 /** domains:enable and domains:disable: an app served at its domains, or on a port of its own. */
 export function registerVhostCommands(api: PartApi, proxy: NginxProxy): void {
-  const { commands, store, settings } = api;
-
-  /** A port from FIRST_PROXY_PORT up that nothing listens on and no app was given. */
-  const freeProxyPort = async (): Promise<number> => {
-    const taken = new Set(
-      store.apps
-        .list()
-        .flatMap((app) => proxy.appState(app.name)?.ports.map((m) => m.host) ?? [])
-        .concat(settings.httpPort, settings.httpsPort, settings.apiPort, settings.sshPort),
-    );
-    for (let i = 0; i < PROXY_PORT_TRIES; i++) {
-      const port = FIRST_PROXY_PORT + Math.floor(Math.random() * 20000);
-      if (!taken.has(port) && !(await portInUse(settings.listen, port))) return port;
-    }
-    throw new Error('found no free port for the app; give it one: paas proxy:set APP proxy-port PORT');
-  };
+  const { commands, store } = api;
 
   const setVhosts = async (app: AppRow, enabled: boolean, stdout: Writable): Promise<void> => {
     if (vhostsDisabled(store.properties, app.id) === !enabled) {
@@ -40,7 +41,7 @@ export function registerVhostCommands(api: PartApi, proxy: NginxProxy): void {
     }
     writeLine(stdout, `-----> ${enabled ? 'Enabling' : 'Disabling'} VHOST support for ${app.name}`);
     // As in Dokku, the port stays the app's across deploys and domains:enable/disable.
-    const port = enabled || proxyPortOf(store.properties, app.id, 'proxyPort') ? undefined : await freeProxyPort();
+    const port = enabled || proxyPortOf(store.properties, app.id, 'proxyPort') ? undefined : await freeProxyPort(api, proxy);
     const result = await proxy.change({ subject: app.name }, (pending) => {
       pending.set(app.id, VHOSTS.namespace, VHOSTS.key, enabled ? undefined : 'true');
       if (port !== undefined) pending.set(app.id, PROXY_PORT.namespace, PROXY_PORT.key, String(port));

@@ -32,15 +32,15 @@ export class PropertiesTable {
     return Object.fromEntries(rows.map((row) => [row.key, row.value]));
   }
 
-  /** Copies an app's settings to another app, leaving out some namespaces (apps:clone). */
-  copyApp(fromAppId: number, toAppId: number, skipNamespaces: readonly string[]): void {
+  /** Copies an app's settings to another app, leaving out those `skip` names (apps:clone). */
+  copyApp(fromAppId: number, toAppId: number, skip: (namespace: string, key: string) => boolean): void {
     const rows = this.db.prepare('SELECT namespace, key, value FROM properties WHERE app_id = ?').all(fromAppId) as Array<{
       namespace: string;
       key: string;
       value: string;
     }>;
     this.db.transaction(() => {
-      for (const row of rows) if (!skipNamespaces.includes(row.namespace)) this.set(toAppId, row.namespace, row.key, row.value);
+      for (const row of rows) if (!skip(row.namespace, row.key)) this.set(toAppId, row.namespace, row.key, row.value);
     })();
   }
 }

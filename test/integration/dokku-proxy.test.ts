@@ -89,6 +89,26 @@ describe('proxy:disable and proxy:enable', () => {
     expect(forced.stderr).toContain(`site cannot have port ${port} to itself: app other (through nginx) uses it`);
   });
 
+  it('apps:clone copies the disabled proxy and the settings, and never the published host port', async () => {
+    await daemon.paasOk(['docker-options:add', 'site', 'deploy', '--label cloned=yes']);
+    const refused = await daemon.paas(['apps:clone', 'site', 'site-copy']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`publishes host port ${port}, which a copy cannot share; clone with --skip-deploy`);
+    expect((await daemon.paas(['apps:exists', 'site-copy'])).code).toBe(1);
+
+    const out = await daemon.paasOk(['apps:clone', '--skip-deploy', 'site', 'site-copy']);
+    expect(out).toContain('give it host ports of its own before deploying it');
+    expect(await daemon.paasOk(['proxy:report', 'site-copy', '--proxy-enabled'])).toBe('false\n');
+    expect(await daemon.paasOk(['docker-options:list', 'site-copy', '--phase', 'deploy'])).toContain('--label cloned=yes');
+    const own = await freePort();
+    await daemon.paasOk(['ports:set', 'site-copy', `http:${own}:5000`]);
+    await daemon.paasOk(['deploy', 'site-copy']);
+    expect((await httpGet(`http://127.0.0.1:${own}/`)).body).toBe('dokku sample\n');
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).body).toBe('dokku sample\n');
+    await daemon.paasOk(['apps:destroy', 'site-copy', '--force']);
+    await daemon.paasOk(['docker-options:remove', 'site', 'deploy', '--label cloned=yes']);
+  });
+
   it('proxy:enable routes the app through nginx again and publishes nothing', async () => {
     const out = await daemon.paasOk(['proxy:enable', 'site']);
     expect(out).toContain('-----> Enabling proxy for app site');
@@ -124,6 +144,15 @@ describe('domains:disable and domains:enable', () => {
     expect(clash.code).not.toBe(0);
     expect(clash.stderr).toContain(`site cannot have port ${chosen} to itself`);
     expect((await daemon.paas(['proxy:set', 'site', 'proxy-port', 'high'])).stderr).toContain('proxy-port must be a port number');
+
+    // A copy keeps the domains disabled, on a port of its own.
+    const cloned = await daemon.paasOk(['apps:clone', 'site', 'site-port']);
+    const copyPort = Number(/nginx serves it on port (\d+)/.exec(cloned)?.[1]);
+    expect(copyPort).not.toBe(chosen);
+    expect(await daemon.paasOk(['domains:report', 'site-port', '--domains-app-enabled'])).toBe('false\n');
+    expect((await viaNginx(copyPort, 'any.test')).body).toBe('dokku sample\n');
+    expect((await viaNginx(chosen, 'whatever.test')).body).toBe('dokku sample\n');
+    await daemon.paasOk(['apps:destroy', 'site-port', '--force']);
 
     expect(await daemon.paasOk(['domains:enable', 'site'])).toContain('-----> Enabling VHOST support for site');
     expect((await viaNginx(port, 'site.test')).body).toBe('dokku sample\n');

@@ -82,6 +82,16 @@ describe('a redis service linked to an app', () => {
     );
     await waitUntil('redis to answer', async () => (await greeting()).includes('hello-from-app'));
   }, 120_000);
+
+  it('apps:clone links the copy too, so it reaches the service; destroying the copy unlinks it', async () => {
+    const out = await daemon.paasOk(['apps:clone', 'redisapp', 'redisclone']);
+    expect(out).toContain('Linked redis service cache to redisclone as REDIS_URL');
+    expect((await daemon.paas(['redis:linked', 'cache', 'redisclone'])).code).toBe(0);
+    const url = (await daemon.paasOk(['urls', 'redisclone'])).trim().split('\n')[0]!;
+    expect((await httpGet(`${url}/cgi-bin/kv`)).body).toContain('hello-from-app');
+    await daemon.paasOk(['apps:destroy', 'redisclone', '--force']);
+    expect(await daemon.paasOk(['redis:links', 'cache'])).toBe('redisapp\n');
+  }, 180_000);
 });
 
 describe('export and import', () => {

@@ -10,8 +10,29 @@ import { git } from '../../git/run-git.js';
 import type { AppRow } from '../../store/apps.js';
 import type { DeployServices } from '../services.js';
 
-/** Settings apps:clone leaves behind, as Dokku does: domains, certificates (and their letsencrypt state), and the app's own state. */
-const NOT_CLONED = ['domains', 'certs', 'letsencrypt', 'proxy', 'ps', 'build-reuse', 'apps'];
+/**
+ * Settings apps:clone leaves behind (a namespace, or one key of it): as Dokku, the domains and
+ * certificates (and their letsencrypt state); and the source's own state: its lock, stopped
+ * flag, build to reuse, nginx upstreams, cleared nginx config, and the proxy ports nginx serves
+ * it on with domains disabled (another app's alone; the proxy part picks new ones). Everything
+ * else is copied: proxy and domains disabled, ports (not https:443), ps settings, docker
+ * options, storage mounts, networks, scheduler, checks, nginx, resources, builder, git, cron.
+ */
+const NOT_CLONED: ReadonlyArray<readonly [string, string?]> = [
+  ['domains', 'vhosts'],
+  ['domains', 'global-vhost'],
+  ['certs'],
+  ['letsencrypt'],
+  ['build-reuse'],
+  ['apps'],
+  ['ps', 'stopped'],
+  ['proxy', 'upstreams'],
+  ['proxy', 'config-cleared'],
+  ['proxy', 'proxy-port'],
+  ['proxy', 'proxy-ssl-port'],
+];
+const notCloned = (namespace: string, key: string): boolean =>
+  NOT_CLONED.some(([ns, k]) => ns === namespace && (k === undefined || k === key));
 
 /** Builds and deploys the app's deploy branch as it is in its repository (deploy, apps:clone). */
 export async function deployCurrentRevision(
@@ -90,7 +111,10 @@ export function registerAppCommands(services: DeployServices): void {
     summary: 'Copy an app (code, config vars, settings) to a new app and deploy it',
     usage: '[--skip-deploy] [--ignore-existing] OLD NEW',
     description:
-      'Domains, certificates and https:443 port mappings are not copied; linked databases stay linked through the copied config.\n' +
+      'Domains, certificates and https:443 port mappings are not copied; the settings are (ports, proxy and\n' +
+      'domains disabled, docker options, storage mounts, networks, scheduler...), and linked databases are\n' +
+      'linked to the copy too. An app whose proxy is disabled publishes host ports the copy cannot share:\n' +
+      'clone it with --skip-deploy, then give the copy its own ports (ports:set) and deploy it.\n' +
       'The new app is deployed from the deploy branch of the old one unless --skip-deploy is given.',
     examples: ['paas apps:clone blog blog-staging', 'paas apps:clone --skip-deploy blog blog-staging'],
     flags: {
@@ -113,9 +137,11 @@ export function registerAppCommands(services: DeployServices): void {
       try {
         store.transaction(() => {
           store.configVars.set(to.id, store.configVars.all(from.id));
-          store.properties.copyApp(from.id, to.id, NOT_CLONED);
+          store.properties.copyApp(from.id, to.id, notCloned);
           dropHttps443(store.properties, to.id);
         });
+        // Each part copies or adjusts its own state (Dokku's post-app-clone-setup); a throw undoes the clone.
+        await events.emit('post-app-clone-setup', { oldApp: from.name, newApp: to.name, deploy: !flags['skip-deploy'], output: stdout });
         await git(['fetch', '--quiet', repoPath(paths, from.name), 'refs/heads/*:refs/heads/*'], { cwd: repoPath(paths, to.name) });
       } catch (error) {
         await events.emit('app-destroy', { app: to.name }).catch(() => undefined);

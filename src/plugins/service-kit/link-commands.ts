@@ -175,6 +175,21 @@ export function registerLinkTriggers(pg: ServiceContext): void {
     }
   });
 
+  // apps:clone copied the link's URL with the config: the copy is linked too, so it can reach the service.
+  events.on('post-app-clone-setup', async ({ oldApp, newApp, output }) => {
+    const from = store.apps.find(oldApp);
+    const to = store.apps.find(newApp);
+    if (!from || !to) return;
+    const links = pg.store.linksOfApp(from.id);
+    for (const link of links) {
+      const service = pg.store.find(link.service);
+      if (!service) continue;
+      pg.store.link(service.id, to.id, link.envKey);
+      writeLine(output, `       Linked ${plugin} service ${service.name} to ${newApp} as ${link.envKey}`);
+    }
+    if (links.length) await events.emit('app-networks-changed', { app: newApp });
+  });
+
   // A rollback keeps the link's URL: the link, not the old release, says where the service is.
   events.on('pre-config-restore', ({ app, keep }) => {
     const row = store.apps.find(app);
