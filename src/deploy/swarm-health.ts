@@ -6,6 +6,7 @@ import { withCheckSettings } from './app-checks.js';
 import { checkList, inCheckList } from './deploy-settings.js';
 import { DEFAULT_WAIT, defaultWaitMs } from './health-checks.js';
 import { LABELS } from './naming.js';
+import type { TaskInfo } from './swarm-objects.js';
 import { appJsonOf } from './app-json.js';
 
 /**
@@ -201,11 +202,7 @@ export function gatingOf(type: string | undefined, health: ReadonlyMap<string, S
 
 /** Why a service's tasks of this release failed, newest first ("failed: ..."). */
 export async function taskFailures(docker: Docker, service: string, version: number): Promise<string[]> {
-  const tasks = (await docker.listTasks({ filters: { service: [service] } })) as Array<{
-    CreatedAt?: string;
-    Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
-    Status?: { State?: string; Err?: string };
-  }>;
+  const tasks = (await docker.listTasks({ filters: { service: [service] } })) as TaskInfo[];
   return tasks
     .filter((t) => Number(t.Spec?.ContainerSpec?.Labels?.[LABELS.release] ?? 0) === version)
     .filter((t) => t.Status?.State === 'failed' || t.Status?.State === 'rejected')

@@ -5,6 +5,7 @@ import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { DeployLog } from './deploy-log.js';
 import { processOptions } from './deploy-settings.js';
+import { ensureServiceOverlays } from './swarm-networks.js';
 import { gatingOf, taskFailures, typeHealth, type SwarmHealth } from './swarm-health.js';
 import { dockerMessage, statusOf } from '../docker/errors.js';
 import { pushImage, remoteImage } from './image-registry.js';
@@ -12,39 +13,13 @@ import { LABELS } from './naming.js';
 import { acceptsTcp, type ProcessContainer } from './scheduler.js';
 import { placementOf } from './scheduler-topics.js';
 import { serviceName, serviceSpec } from './swarm-spec.js';
+import type { ServiceInfo, TaskInfo } from './swarm-objects.js';
 import type { Upstream } from '../core/events.js';
 import { storageBinds } from '../storage/app-mounts.js';
 
 /** How a rollout tells the proxy where the app's web tasks answer. */
 export interface TrafficSwitch {
   switchIfChanged(app: AppRow, upstreams: Upstream[]): Promise<void>;
-}
-
-export interface ServiceInfo {
-  ID: string;
-  Version: { Index: number };
-  Spec: {
-    Name: string;
-    Labels?: Record<string, string>;
-    TaskTemplate?: { ForceUpdate?: number; ContainerSpec?: { Env?: string[] } };
-    Mode?: { Replicated?: { Replicas?: number } };
-  };
-  UpdateStatus?: { State?: string; Message?: string };
-}
-
-interface TaskInfo {
-  ID: string;
-  ServiceID: string;
-  NodeID?: string;
-  Slot?: number;
-  DesiredState?: string;
-  Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
-  Status?: {
-    State?: string;
-    Err?: string;
-    ContainerStatus?: { ContainerID?: string };
-    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number }> };
-  };
 }
 
 /** How long a rollout may take before paas gives up waiting (Swarm keeps going). */
@@ -157,6 +132,8 @@ export class SwarmScheduler {
     }
     const existing = await this.services(app.id);
     const types = Object.keys(release.formation).filter((type) => options.onlyType === undefined || type === options.onlyType);
+    // Linked services: the tasks reach them on the services' overlay twins (swarm-networks.ts).
+    const networks = await ensureServiceOverlays(this.docker, this.api.networks.of(app.id));
     const health = new Map(types.map((type) => [type, typeHealth(this.api.store.properties, app, release, type)]));
     const created: string[] = [];
     for (const type of types) {
@@ -177,6 +154,7 @@ export class SwarmScheduler {
         options: processOptions(properties, app.id, type),
         constraints: placementOf(properties, app),
         forceUpdate,
+        networks,
         health: gate,
       });
       try {

@@ -35,6 +35,8 @@ export interface ServiceInput extends ServiceIdentity {
   constraints: readonly string[];
   /** Bumped to replace every task without another change (ps:restart). */
   forceUpdate: number;
+  /** Overlay networks the tasks join: those of the app's linked services (swarm-networks.ts). */
+  networks: readonly string[];
   /** The type's app.json checks as Swarm's health check and update settings. */
   health: Pick<SwarmHealth, 'healthcheck' | 'order' | 'monitorSeconds'>;
 }
@@ -103,6 +105,7 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
             ? { Condition: 'on-failure', ...(policy.MaximumRetryCount ? { MaxAttempts: policy.MaximumRetryCount } : {}) }
             : { Condition: 'any' },
       Placement: { Constraints: [...input.constraints] },
+      Networks: input.networks.map((network) => ({ Target: network })),
       LogDriver: {
         Name: 'json-file',
         Options:

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appWorkTree, instanceOf, loadDuring, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
-import { startCluster, type SwarmCluster } from './swarm-cluster.js';
+import { BASE, startCluster, type SwarmCluster } from './swarm-cluster.js';
+import { loadImage } from './netns-engine.js';
 
 let cluster: SwarmCluster | undefined;
 let daemon: DaemonHandle | undefined;
@@ -257,5 +258,38 @@ describe('docker-local beside the swarm', () => {
     expect((await paasOk(['scheduler:report', 'local1', '--scheduler-computed-selected'])).trim()).toBe('docker-local');
     expect((await get('local1.example.test', '/cgi-bin/env')).body).toContain('DYNO=web.1');
     expect((await get('web3.example.test')).status).toBe(200);
+  });
+});
+
+/** GET /cgi-bin/redis: AUTH and PING sent to the redis of REDIS_URL (redis://:PASSWORD@HOST:PORT), and its answers. */
+const REDIS_CGI = [
+  '#!/bin/sh',
+  "printf 'Content-Type: text/plain\\r\\n\\r\\n'",
+  'rest=${REDIS_URL#redis://:}',
+  'hostport=${rest#*@}',
+  'printf \'AUTH %s\\r\\nPING\\r\\nQUIT\\r\\n\' "${rest%%@*}" | nc -w 5 "${hostport%%:*}" "${hostport##*:}" 2>&1',
+  '',
+].join('\n');
+
+describe('a swarm app linked to a service on the manager', () => {
+  it('its task on a worker reaches the linked redis at REDIS_URL', async () => {
+    await loadImage(cluster!.manager, 'paas/redis:7', BASE);
+    await paasOk(['redis:create', 'cache']);
+    await paasOk(['apps:create', 'linked']);
+    await paasOk(['domains:add', 'linked', 'linked.example.test']);
+    await paasOk(['scheduler:set', 'linked', 'selected', 'swarm']);
+    await paasOk(['scheduler-swarm:set', 'linked', 'placement', 'node.role==worker']);
+    await paasOk(['redis:link', 'cache', 'linked']);
+    const tree = await appWorkTree('hello');
+    writeFileSync(join(tree.dir, 'www/cgi-bin/redis'), REDIS_CGI);
+    await tree.git('add', '-A');
+    await tree.git('commit', '-q', '-m', 'redis check');
+    const push = await tree.git('push', remote('linked'), 'main');
+    expect(push.code, push.stderr).toBe(0);
+    const status = Object.values(await tasks('linked'));
+    expect(status).toHaveLength(1);
+    expect(status[0]).not.toContain(`on ${cluster!.manager.address})`);
+    const reply = await get('linked.example.test', '/cgi-bin/redis');
+    expect(reply.body).toMatch(/\+OK\r?\n\+PONG/);
   });
 });

@@ -4,6 +4,7 @@ import { demuxLogBuffer } from '../../docker/logs.js';
 import { serviceNetworkName } from '../../deploy/naming.js';
 import { connectNetwork, disconnectNetwork, ensureBridgeNetwork, removeNetwork } from '../../deploy/networks.js';
 import { execText } from '../../docker/exec.js';
+import { joinOverlayTwin, overlayOf } from '../../deploy/swarm-networks.js';
 import { dockerNetworkName } from '../../network/network-part.js';
 import type { ServiceDefinition } from './definition.js';
 import { extraNetworks } from './properties.js';
@@ -131,6 +132,8 @@ export class ServiceContainers {
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [this.host(service.name)] } } },
     });
     await this.syncNetworks(service);
+    // Swarm apps linked to it reach it on the overlay twin of its network (deploy/swarm-networks.ts).
+    await joinOverlayTwin(this.docker, network, container.id, [this.host(service.name)]);
     await container.start();
   }
 
@@ -214,6 +217,7 @@ export class ServiceContainers {
       });
     if (!data) return;
     await removeNetwork(this.docker, this.networkOf(service));
+    await removeNetwork(this.docker, overlayOf(this.networkOf(service)));
     await this.docker
       .getVolume(this.volumeName(service))
       .remove()

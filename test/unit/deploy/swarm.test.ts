@@ -35,6 +35,7 @@ const spec = (type: string, options = {}) =>
     options,
     constraints: ['node.labels.zone==eu1'],
     forceUpdate: 2,
+    networks: ['paas-abc-postgres-db-swarm'],
     health: swarmHealth({ type, checks: [], port: 5000, disabled: false, skipped: false, defaultWaitMs: undefined }),
     // biome-ignore lint/suspicious/noExplicitAny: a Docker API body, read field by field
   }) as Record<string, any>;
@@ -55,6 +56,7 @@ describe('the Swarm service of a process type', () => {
     expect(web.TaskTemplate.ContainerSpec.Labels).toMatchObject({ 'paas.release': '4', 'paas.role': 'swarm-task', 'paas.process': 'web' });
     expect(web.TaskTemplate.Resources.Limits).toMatchObject({ MemoryBytes: 256 * 1024 ** 2, NanoCPUs: 5e8 });
     expect(web.TaskTemplate.Placement.Constraints).toEqual(['node.labels.zone==eu1']);
+    expect(web.TaskTemplate.Networks).toEqual([{ Target: 'paas-abc-postgres-db-swarm' }]);
     expect(web.TaskTemplate.ForceUpdate).toBe(2);
     expect(web.Labels).toMatchObject({ 'paas.role': 'service', 'paas.app-id': '7' });
   });
@@ -123,6 +125,7 @@ describe('app.json checks on the swarm', () => {
       options: {},
       constraints: [],
       forceUpdate: 0,
+      networks: [],
       health: { ...gate, monitorSeconds: 9 },
       // biome-ignore lint/suspicious/noExplicitAny: a Docker API body, read field by field
     }) as Record<string, any>;
