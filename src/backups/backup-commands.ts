@@ -8,6 +8,10 @@ import { isPrivateHost } from '../core/private-addresses.js';
 import type { BackupAuth, BackupConfig } from './backup-config.js';
 import type { Backups } from './backups.js';
 import { assertBackupSchedule } from './schedule.js';
+import { readCapped } from '../core/read-capped.js';
+
+/** A public key (with its user ids and subkeys) is a few KiB; more is not a key. */
+const MAX_KEY_BYTES = 256 * 1024;
 
 const USE_IAM = {
   'use-iam': {
@@ -22,7 +26,8 @@ const SIGNATURES = ['s3v4', 'v4'];
 
 /**
  * TOPIC:backup, backup-auth, backup-deauth, backup-schedule, backup-schedule-cat,
- * backup-unschedule, backup-set-encryption, backup-unset-encryption, backup-list and
+ * backup-unschedule, backup-set-encryption, backup-unset-encryption,
+ * backup-set-public-key-encryption, backup-unset-public-key-encryption, backup-list and
  * backup-report for one service plugin (TOPIC = its name), as Dokku's service plugins have them.
  */
 export function registerBackupCommands(commands: CommandRegistry, backups: Backups): void {
@@ -169,6 +174,35 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     },
   });
 
+  commands.register({
+    name: `${topic}:backup-set-public-key-encryption`,
+    summary: `Encrypt every later backup of a ${topic} service to a GPG public key (read from standard input)`,
+    usage: 'NAME [KEY-ID] < PUBLIC-KEY',
+    description:
+      'Give the public key on standard input (gpg --armor --export KEY-ID); KEY-ID picks one key when it holds several.\n' +
+      'Backups are then encrypted with gpg --encrypt to that key (named .gpg): only the private key, which never goes\n' +
+      `on the server, opens them (gpg --decrypt). It takes precedence over backup-set-encryption. Stored 0600.\n` +
+      'Dokku takes a key id and fetches the key from a keyserver; paas reads it from standard input instead.',
+    examples: [
+      `gpg --armor --export backups@example.com | paas ${topic}:backup-set-public-key-encryption blog-db`,
+      `paas ${topic}:backup-set-public-key-encryption blog-db 0x1234ABCD5678EF90 < keys.asc`,
+    ],
+    arity: [1, 2],
+    async handler({ args: [name, keyId], stdin, stdout }) {
+      service(name);
+      const data = await readCapped(stdin, MAX_KEY_BYTES, `the key on standard input is bigger than ${MAX_KEY_BYTES / 1024} KiB`);
+      if (!data.length)
+        throw new UserError(
+          `give the public key on standard input: gpg --armor --export KEY-ID | paas ${topic}:backup-set-public-key-encryption ${name}`,
+        );
+      const key = await backups.setPublicKey(name, data, keyId);
+      writeLine(
+        stdout,
+        `-----> Later backups of ${topic} service ${name} will be encrypted to ${key.fingerprint}${key.userIds.length ? ` (${key.userIds.join(', ')})` : ''}`,
+      );
+    },
+  });
+
   /** The commands that take one setting away: NAME only, one line of output. */
   const removal = (verb: string, summary: string, remove: (name: string) => void, done: (name: string) => string): void =>
     commands.register({
@@ -202,6 +236,13 @@ export function registerBackupCommands(commands: CommandRegistry, backups: Backu
     (name) => `Later backups of ${topic} service ${name} will not be encrypted`,
   );
 
+  removal(
+    'backup-unset-public-key-encryption',
+    `Stop encrypting the backups of a ${topic} service to a GPG public key`,
+    (name) => backups.config.update(name, ({ publicKey: _removed, ...config }) => config),
+    (name) => `Later backups of ${topic} service ${name} will not be encrypted to a public key`,
+  );
+
   commands.register({
     name: `${topic}:backup-report`,
     summary: `Show a ${topic} service's backup settings and last backup; exits non-zero when that failed`,
@@ -232,7 +273,11 @@ export function backupReport(config: BackupConfig, nextRun: Date | null): Record
   const { auth, schedule, last } = config;
   return {
     'Backup auth': auth ? ['set', `region ${auth.region}`, auth.endpoint ? `endpoint ${auth.endpoint}` : 'AWS'].join(', ') : 'none',
-    'Backup encryption': config.passphrase !== undefined ? 'gpg passphrase' : 'none',
+    'Backup encryption': config.publicKey
+      ? `gpg public key ${config.publicKey.fingerprint}`
+      : config.passphrase !== undefined
+        ? 'gpg passphrase'
+        : 'none',
     'Backup schedule': schedule ? `${schedule.cron} to ${schedule.destination}${schedule.useIam ? ' (IAM)' : ''}` : 'none',
     'Backup next run': nextRun?.toISOString() ?? '',
     'Backup last status': last ? last.status : 'never run',

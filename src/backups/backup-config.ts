@@ -45,6 +45,11 @@ export interface BackupConfig {
   auth?: BackupAuth;
   /** backup-set-encryption: the GPG passphrase every later backup is encrypted with. */
   passphrase?: string;
+  /**
+   * backup-set-public-key-encryption: the GPG public key (ASCII-armored, this one key only) every
+   * later backup is encrypted to; it takes precedence over the passphrase, as in Dokku.
+   */
+  publicKey?: { fingerprint: string; key: string };
   schedule?: BackupSchedule;
   last?: BackupResult;
 }

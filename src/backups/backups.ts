@@ -10,7 +10,7 @@ import type { BackupConfig, BackupResult, BackupSchedule } from './backup-config
 import { BackupConfigStore } from './backup-config.js';
 import type { BackupSource } from './backup-source.js';
 import { backupName, describeDestination, describeLocation, isEncryptedName, parseDestination, parseLocation } from './destination.js';
-import { gpgFile } from './gpg.js';
+import { gpgEncryptTo, gpgFile, readPublicKey, type PublicKey } from './gpg.js';
 import { assertAllowed, backupFileToRead, prepareBackupFolder, type FolderPolicy } from './local-folder.js';
 import { downloadFile, listObjects, s3Client, uploadFile, type StoredObject } from './object-store.js';
 
@@ -74,7 +74,7 @@ export class Backups {
   async backup(service: string, request: BackupRequest): Promise<BackupResult> {
     const startedAt = new Date();
     const config = this.config.read(service);
-    const encrypted = config.passphrase !== undefined;
+    const encrypted = config.publicKey !== undefined || config.passphrase !== undefined;
     const say = request.progress ?? (() => undefined);
     let location: string | undefined;
     let bytes: number | undefined;
@@ -86,7 +86,11 @@ export class Backups {
       say(`-----> Backing up ${this.source.plugin} service ${service} to ${describeDestination(destination)}`);
       let file = join(work, 'dump');
       await this.dumpTo(service, file, request.signal);
-      if (config.passphrase !== undefined) {
+      if (config.publicKey !== undefined) {
+        say(`       Encrypting it to the public key ${config.publicKey.fingerprint}`);
+        await gpgEncryptTo(config.publicKey, file, `${file}.gpg`, work);
+        file = `${file}.gpg`;
+      } else if (config.passphrase !== undefined) {
         say('       Encrypting it with the passphrase set by backup-set-encryption');
         await gpgFile('encrypt', config.passphrase, file, `${file}.gpg`, work);
         file = `${file}.gpg`;
@@ -137,6 +141,12 @@ export class Backups {
     const location = parseLocation(text);
     const config = this.config.read(service);
     const name = location.kind === 's3' ? location.key : location.path;
+    if (isEncryptedName(name) && config.passphrase === undefined && config.publicKey !== undefined) {
+      throw new UserError(
+        `${describeLocation(location)} is encrypted, and ${service}'s backups go to a public key whose private key the server ` +
+          `does not have: decrypt it where that key is (gpg --decrypt FILE > DUMP), then: paas ${this.source.plugin}:import ${service} < DUMP`,
+      );
+    }
     if (isEncryptedName(name) && config.passphrase === undefined) {
       throw new UserError(
         `${describeLocation(location)} is encrypted; give ${service} its passphrase first: ` +
@@ -166,6 +176,18 @@ export class Backups {
     } catch (error) {
       await cleanup();
       throw error;
+    }
+  }
+
+  /** backup-set-public-key-encryption: checks the key in `data` and keeps it (0600) for later backups. */
+  async setPublicKey(service: string, data: Buffer, keyId: string | undefined): Promise<PublicKey> {
+    const work = await this.workFolder();
+    try {
+      const key = await readPublicKey(data, keyId, work);
+      this.config.update(service, (config) => ({ ...config, publicKey: { fingerprint: key.fingerprint, key: key.armored } }));
+      return key;
+    } finally {
+      await rm(work, { recursive: true, force: true });
     }
   }
 

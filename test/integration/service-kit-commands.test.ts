@@ -1,5 +1,6 @@
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startDaemon, type DaemonHandle } from './harness.js';
@@ -246,5 +247,69 @@ describe('postgres: clone, promote, pause, set and upgrade', () => {
     expect(await items('db')).toBe('one\ntwo');
     // The link's URL still works: same host name, same password.
     expect((await daemon.paasOk(['config:get', 'shop', 'PAAS_POSTGRES_DB_URL'])).trim()).toBe(await info('postgres', 'db', 'dsn'));
+  }, 300_000);
+});
+
+describe('backups encrypted to a GPG public key', () => {
+  // The test's own keyring: the private key stays here; the daemon gets the public key only.
+  const gnupg = mkdtempSync(join(tmpdir(), 'paas-kit-gpg-'));
+  chmodSync(gnupg, 0o700);
+  const gpg = (...args: string[]) =>
+    run('gpg', ['--batch', '--homedir', gnupg, '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
+  const report = async () => (await daemon.paasOk(['postgres:backup-report', 'db', '--format', 'json'])).trim();
+  afterAll(async () => {
+    await run('gpgconf', ['--homedir', gnupg, '--kill', 'gpg-agent']);
+    rmSync(gnupg, { recursive: true, force: true });
+  });
+
+  it('refuses input that is not a public key, and a private key, with nothing stored', async () => {
+    const made = await gpg('--quick-gen-key', 'Backups <backups@example.com>', 'default', 'default', 'never');
+    expect(made.code, made.stderr).toBe(0);
+    expect(await paasFails(['postgres:backup-set-public-key-encryption', 'db'])).toMatch(/^error: give the public key on standard input/);
+    const garbage = await daemon.paas(['postgres:backup-set-public-key-encryption', 'db'], { input: 'not a key\n' });
+    expect(garbage.stderr).toMatch(/^error: standard input is not a GPG public key/);
+    const secret = await gpg('--armor', '--export-secret-keys', 'backups@example.com');
+    expect(secret.stdout).toContain('PRIVATE KEY BLOCK');
+    const refused = await daemon.paas(['postgres:backup-set-public-key-encryption', 'db'], { input: secret.stdout });
+    expect(refused.stderr).toMatch(/^error: that is a private key; give the public key only/);
+    const wrongId = await daemon.paas(['postgres:backup-set-public-key-encryption', 'db', '0xDEADBEEF'], {
+      input: (await gpg('--armor', '--export', 'backups@example.com')).stdout,
+    });
+    expect(wrongId.stderr).toMatch(/^error: no key with id 0xDEADBEEF on standard input/);
+    expect(JSON.parse(await report())['Backup encryption']).toBe('none');
+  }, 120_000);
+
+  it('a backup is encrypted to the key and opens with the private key only', async () => {
+    const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec((await gpg('--with-colons', '--list-keys', 'backups@example.com')).stdout)![1]!;
+    const publicKey = (await gpg('--armor', '--export', 'backups@example.com')).stdout;
+    const set = await daemon.paasOk(['postgres:backup-set-public-key-encryption', 'db', fingerprint.slice(-16)], { input: publicKey });
+    expect(set).toContain(`will be encrypted to ${fingerprint} (Backups <backups@example.com>)`);
+    expect(JSON.parse(await report())['Backup encryption']).toBe(`gpg public key ${fingerprint}`);
+    const settings = join(daemon.home, 'backup-settings/postgres/db.json');
+    expect(statSync(settings).mode & 0o777).toBe(0o600);
+    expect(readFileSync(settings, 'utf8')).not.toContain('PRIVATE');
+
+    const folder = join(daemon.home, 'backups/kit');
+    const backup = await daemon.paasOk(['postgres:backup', 'db', `file://${folder}`]);
+    expect(backup).toContain(`Encrypting it to the public key ${fingerprint}`);
+    const [name] = readdirSync(folder);
+    expect(name).toMatch(/^postgres-db-[\d-]+\.dump\.gpg$/);
+    const file = join(folder, name!);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file).subarray(0, 5).toString('latin1')).not.toBe('PGDMP');
+    const opened = await run('gpg', ['--batch', '--homedir', gnupg, '--decrypt', file]);
+    expect(opened.code, opened.stderr).toBe(0);
+    expect(opened.stdout.slice(0, 5)).toBe('PGDMP');
+    expect(opened.stdout).toContain('items');
+
+    // The server cannot open it: import says how to restore it instead, and changes nothing.
+    const restore = await daemon.paas(['postgres:import', 'db', '--from', `file://${file}`]);
+    expect(restore.stderr).toMatch(
+      /^error: .* is encrypted, and db's backups go to a public key whose private key the server does not have/,
+    );
+    expect(await sql('db', 'select name from items order by id;')).toBe('one\ntwo');
+
+    expect(await daemon.paasOk(['postgres:backup-unset-public-key-encryption', 'db'])).toContain('will not be encrypted to a public key');
+    expect(JSON.parse(await report())['Backup encryption']).toBe('none');
   }, 300_000);
 });
