@@ -28,6 +28,13 @@ export interface ConvergeResult {
  */
 export class Converger {
   private readonly lastUpstreams = new Map<number, string>();
+  /**
+   * True from the daemon's start, and from the moment Docker went away, until restoreAll has
+   * decided which apps with `restore` false stay down. Meanwhile the automatic paths (timer,
+   * container events) leave those apps alone: one of them restarting the app's containers
+   * first would make restoreAll find them running and keep the app up.
+   */
+  private restorePending = true;
 
   constructor(
     private readonly api: PartApi,
@@ -51,23 +58,36 @@ export class Converger {
    * would, instead of being started; `ps:start` brings it back. Then every app converges.
    */
   async restoreAll(): Promise<void> {
+    this.restorePending = true;
     for (const app of this.api.store.apps.list()) {
       const release = this.api.store.releases.current(app.id);
       if (!release || this.restores(app) || this.isStopped(app)) continue;
-      const containers = await this.scheduler.list(app.id);
-      if (containers.some((c) => c.running && c.release === release.version)) continue;
-      this.api.store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
-      this.api.logger.info({ app: app.name }, 'not restored: ps restore is false; start it with ps:start');
+      // Under the app's lock: a ps:start or deploy running now decides for itself.
+      await this.locks.ifFree(app.id, 'restoring', async () => {
+        if (this.restores(app) || this.isStopped(app)) return;
+        const containers = await this.scheduler.list(app.id);
+        if (containers.some((c) => c.running && c.release === release.version)) return;
+        this.api.store.properties.set(app.id, STOPPED.namespace, STOPPED.key, 'true');
+        this.api.logger.info({ app: app.name }, 'not restored: ps restore is false; start it with ps:start');
+      });
     }
+    this.restorePending = false;
     await this.convergeAll();
   }
 
-  /** Every app, each skipped while a deploy holds its lock. */
+  /** Docker's event stream ended (dockerd stopping or restarting): restoreAll decides again once it is back. */
+  dockerWentAway(): void {
+    this.restorePending = true;
+  }
+
+  /** Every app, each skipped while a deploy holds its lock; after Docker went away, restoreAll first. */
   async convergeAll(): Promise<void> {
+    if (this.restorePending) return this.restoreAll();
     for (const app of this.api.store.apps.list()) await this.convergeIfFree(app);
   }
 
   async convergeIfFree(app: AppRow): Promise<void> {
+    if (this.restorePending && !this.restores(app)) return;
     try {
       await this.locks.ifFree(app.id, 'reconciling', () => this.converge(app));
     } catch (error) {

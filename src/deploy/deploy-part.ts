@@ -275,6 +275,7 @@ export function deployPart(): Part {
           if (app) void converger.convergeIfFree(app);
         },
         () => void converger.restoreAll().catch(() => undefined),
+        () => converger.dockerWentAway(),
       );
       timer = setInterval(() => {
         if (!hostProtected) {

@@ -17,6 +17,7 @@ export function watchContainerEvents(
   logger: Logger,
   onAppChanged: (appId: number) => void,
   onReconnected: () => void,
+  onDisconnected: () => void = () => undefined,
 ): { stop(): void } {
   let connectedBefore = false;
   let stopped = false;
@@ -59,6 +60,7 @@ export function watchContainerEvents(
     const reconnect = () => {
       stream = undefined;
       if (!stopped) {
+        onDisconnected();
         logger.info('docker event stream ended; reconnecting');
         setTimeout(() => void connect(), RECONNECT_MS);
       }
