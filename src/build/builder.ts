@@ -1,5 +1,6 @@
 import type { CodeTrust } from '../core/events.js';
 import type { AppRow } from '../store/apps.js';
+import type { BuildOverrides } from '../docker-options/build-overrides.js';
 
 /** What a builder gets: the pushed code as a tar, and where to report progress. */
 export interface BuildRequest {
@@ -33,6 +34,11 @@ export interface BuildRequest {
    * do not: Docker runs RUN steps on one network only.
    */
   serviceNetworks?: readonly string[];
+  /**
+   * The app's build-phase docker options (docker-options:add APP build), with `network` already
+   * the Docker network's name (or `host`).
+   */
+  docker?: BuildOverrides;
   /** A `-----> ` headline. */
   step(text: string): void;
   /** An indented line of build output. */

@@ -6,6 +6,7 @@ import { UserError, oneLine } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { contextPath, contextStream, readTarEntries } from './build-context.js';
 import { parseDockerIgnore } from './dockerignore.js';
+import { buildApiParams, type BuildOverrides } from '../docker-options/build-overrides.js';
 
 export interface DockerfileBuildOptions {
   /** The pushed code as a tar file (`git archive --format=tar REV`). */
@@ -22,6 +23,8 @@ export interface DockerfileBuildOptions {
   labels?: Record<string, string>;
   /** The network RUN steps use (default: Docker's bridge). */
   network?: string;
+  /** The app's build-phase docker options: their build args win over the others, their network over `network`. */
+  overrides?: BuildOverrides;
   /** Each line of build output as it arrives, without its newline. */
   onLine: (line: string) => void;
   signal?: AbortSignal;
@@ -84,9 +87,10 @@ export async function buildDockerfileImage(docker: Docker, options: DockerfileBu
       buildOptions: {
         t: options.tag,
         dockerfile,
-        buildargs: { ...options.buildArgs, ...declared },
+        buildargs: { ...options.buildArgs, ...declared, ...options.overrides?.buildArgs },
         labels: options.labels,
         ...(options.network ? { networkmode: options.network } : {}),
+        ...(options.overrides ? buildApiParams(options.overrides, options.overrides.network) : {}),
       },
       onLine: options.onLine,
       signal: options.signal,

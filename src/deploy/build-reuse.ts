@@ -28,6 +28,8 @@ export interface BuildIdentity {
   settings: Record<string, Record<string, string>>;
   /** The commit, when the build keeps its .git folder (git:set keep-git-dir true). */
   gitDir?: string;
+  /** The app's build-phase docker options. */
+  dockerOptions?: ReadonlyArray<{ flag: string; value?: string }>;
 }
 
 /** One hash of everything an image is made from. Pure: same identity, same fingerprint. */

@@ -15,6 +15,9 @@ import { archiveToFile, git } from '../git/run-git.js';
 import { appendGitDir } from '../git/git-dir.js';
 import { deployBranches } from '../git/deploy-branch.js';
 import { keepGitDir, revEnvVar } from '../git/git-settings.js';
+import { phaseOptions } from '../docker-options/app-options.js';
+import { buildOverridesOf } from '../docker-options/build-overrides.js';
+import { formatOption, type DockerOption } from '../docker-options/option-parser.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
 import type { AppLocks } from './app-lock.js';
@@ -23,7 +26,7 @@ import { buildFingerprint, buildSettings, loadReusable, saveReusable, type Reusa
 import { DeployLog } from './deploy-log.js';
 import { appFilePaths, pendingScale, setPendingScale, SETTING } from './deploy-settings.js';
 import { formationFor } from './formation.js';
-import { LABELS, imageRepository } from './naming.js';
+import { LABELS, imageRepository, serviceNetworkName } from './naming.js';
 import { parseProcfile } from './procfile.js';
 import type { ReleaseManager } from './release-manager.js';
 import type { DockerLocalScheduler } from './scheduler.js';
@@ -135,6 +138,9 @@ export class Deployer {
         await appendGitDir(tarPath, { rev: source.rev, branch, gitEnv: source.gitEnv, tmpDir: paths.tmp, maxBytes });
       }
       const revVar = revEnvVar(store.properties, app.id);
+      const buildOptions = phaseOptions(store.properties, app.id, 'build');
+      const docker = buildOverridesOf(buildOptions);
+      if (docker?.network && docker.network !== 'host') docker.network = serviceNetworkName(this.api.instance, 'network', docker.network);
       const subdir = buildDir(readProperty(store.properties, BUILDER_TOPIC, 'build-dir', app));
       const inBuildDir = (file: string) => (subdir ? `${subdir}/${file}` : file);
       const request: BuildRequest = {
@@ -147,6 +153,7 @@ export class Deployer {
         labels: { [LABELS.instance]: this.api.instance },
         config: store.configVars.effective(app.id),
         buildEnv: revVar ? { [revVar]: source.rev } : {},
+        ...(docker ? { docker } : {}),
         network: this.scheduler.network,
         serviceNetworks: this.scheduler.serviceNetworks(app.id),
         step: (text) => log.step(text),
@@ -155,13 +162,14 @@ export class Deployer {
       };
       log.step(`Receiving ${app.name} ${source.rev.slice(0, 7)} (build ${build.id})`);
       if (withGitDir) log.detail('Keeping the .git folder in the build (git:set keep-git-dir true)');
+      if (buildOptions.length) log.detail(`Build options (docker-options): ${buildOptions.map(formatOption).join(' ')}`);
       const appFiles = appFilePaths(store.properties, app.id);
       const custom = store.properties.effective(app.id, SETTING.procfilePath.namespace, SETTING.procfilePath.key);
       const files = await readTarEntries(tarPath, [inBuildDir(appFiles.procfile), inBuildDir(appFiles.appJson)]);
       const appJsonText = files.get(inBuildDir(appFiles.appJson))?.toString('utf8') ?? null;
       const appJson = appJsonText === null ? undefined : parseAppJson(appJsonText);
       const builder = await this.selectBuilder(request);
-      const fingerprint = await this.fingerprint(builder, request, source, withGitDir);
+      const fingerprint = await this.fingerprint(builder, request, source, withGitDir, buildOptions);
       const reused = force || !fingerprint ? undefined : await this.reusable(app, fingerprint);
       let built: BuildResult;
       let image = buildTag;
@@ -245,6 +253,7 @@ export class Deployer {
     request: BuildRequest,
     source: DeploySource,
     withGitDir: boolean,
+    dockerOptions: readonly DockerOption[],
   ): Promise<string | undefined> {
     if (!builder.inputs) return undefined;
     const treeish = request.subdir ? `${source.rev}:${request.subdir}` : `${source.rev}^{tree}`;
@@ -257,6 +266,7 @@ export class Deployer {
       inputs: builder.inputs(request),
       // A kept .git folder holds the commit itself, not only its tree.
       ...(withGitDir ? { gitDir: source.rev } : {}),
+      ...(dockerOptions.length ? { dockerOptions } : {}),
       settings: buildSettings(this.api.store.properties, request.app.id),
     });
   }

@@ -1,8 +1,9 @@
 import type { PropertiesTable } from '../store/properties.js';
 import { overridesOf, type ContainerOverrides } from './container-overrides.js';
+import { buildOverridesOf, type BuildOverrides } from './build-overrides.js';
 import type { DockerOption } from './option-parser.js';
 
-/** Dokku's phases: build (paas refuses options there), deploy (processes, deploy tasks), run (one-offs, cron). */
+/** Dokku's phases: build (Dockerfile and buildpack builds), deploy (processes, deploy tasks), run (one-offs, cron). */
 export const PHASES = ['build', 'deploy', 'run'] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -30,4 +31,9 @@ export function savePhaseOptions(properties: PropertiesTable, appId: number, pha
 export function phaseOverrides(properties: PropertiesTable, appId: number, phase: 'deploy' | 'run'): ContainerOverrides | undefined {
   const options = phaseOptions(properties, appId, phase);
   return options.length ? overridesOf(options) : undefined;
+}
+
+/** What the app's build-phase options change in its builds; undefined when it has none. */
+export function buildPhaseOverrides(properties: PropertiesTable, appId: number): BuildOverrides | undefined {
+  return buildOverridesOf(phaseOptions(properties, appId, 'build'));
 }

@@ -18,7 +18,14 @@ export interface ContainerOverrides {
   hostNetwork: boolean;
 }
 
-const bytes = (value: string): number => (value === '-1' ? -1 : parseSize(value, 'b')!);
+/** A checked size option's bytes (`-1`: unlimited). */
+export const bytes = (value: string): number => (value === '-1' ? -1 : parseSize(value, 'b')!);
+
+/** A checked `--ulimit NAME=SOFT[:HARD]` as Docker's field. Pure. */
+export function ulimitOf(value: string): { Name: string; Soft: number; Hard: number } {
+  const [, name, soft, hard] = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(value)!;
+  return { Name: name, Soft: Number(soft), Hard: Number(hard ?? soft) };
+}
 
 /** The options (already checked by parseOptions) as Docker's fields. Pure. */
 export function overridesOf(options: readonly DockerOption[]): ContainerOverrides {
@@ -46,11 +53,9 @@ export function overridesOf(options: readonly DockerOption[]): ContainerOverride
       case 'shm-size':
         host.ShmSize = bytes(value);
         break;
-      case 'ulimit': {
-        const [, name, soft, hard] = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(value)!;
-        (host.Ulimits ??= []).push({ Name: name, Soft: Number(soft), Hard: Number(hard ?? soft) });
+      case 'ulimit':
+        (host.Ulimits ??= []).push(ulimitOf(value));
         break;
-      }
       case 'add-host': {
         const colon = value.indexOf(':');
         (host.ExtraHosts ??= []).push(`${value.slice(0, colon)}:${value.slice(colon + 1)}`);

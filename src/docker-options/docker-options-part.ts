@@ -10,7 +10,7 @@ import type { AppRow } from '../store/apps.js';
 import { resolveMountHost } from '../storage/host-folder.js';
 import { bindOf, parseMount } from '../storage/mount-spec.js';
 import { PHASES, phaseOptions, savePhaseOptions, type Phase } from './app-options.js';
-import { formatOption, parseOptions, sameOption, supportedList, type DockerOption } from './option-parser.js';
+import { assertPhaseOptions, formatOption, parseOptions, sameOption, supportedList, type DockerOption } from './option-parser.js';
 
 /** `deploy,run` into phases; Dokku's error for an unknown one. Pure. */
 export function parsePhases(text: string): Phase[] {
@@ -56,38 +56,31 @@ function registerDockerOptions(api: PartApi, checkNetwork: NetworkCheck): void {
     },
   });
 
-  const phasesOf = (text: string): Phase[] => {
-    const phases = parsePhases(text);
-    if (phases.includes('build')) {
-      throw new UserError(
-        'paas does not pass docker options to builds; use deploy (processes and deploy tasks) or run (run, run:detached, cron)',
-      );
-    }
-    return phases;
-  };
-
   const announce = (stdout: Writable, app: AppRow) =>
     writeLine(stdout, `       It applies to containers made from now on: paas ps:rebuild ${app.name} (or the next deploy)`);
 
   commands.register({
     name: 'docker-options:add',
-    summary: "Add Docker options to an app's containers of one or more phases (deploy, run)",
+    summary: "Add Docker options to an app's builds or containers, per phase (build, deploy, run)",
     usage: 'APP PHASE[,PHASE] OPTION...',
     description:
-      `Each OPTION string may hold several options, quoted as in a shell (nothing is expanded). Supported:\n${supportedList()}.\n` +
+      'Each OPTION string may hold several options, quoted as in a shell (nothing is expanded). Supported in the deploy\n' +
+      `and run phases: ${supportedList('deploy')}.\nIn the build phase (Dockerfile and buildpack builds): ${supportedList('build')}.\n` +
       '--privileged, --device, --network host and capabilities beyond the harmless ones only from the paas command\n' +
       'on the server. -v takes a storage name (storage:ensure-directory) or, from the server, a folder, as storage:mount does.\n' +
       'Options apply to containers made after the change: the next deploy, ps:rebuild or ps:restart.',
     examples: [
       'paas docker-options:add blog deploy "--label team=web"',
       'paas docker-options:add blog deploy,run "--ulimit nofile=4096" "--shm-size 256m"',
+      'paas docker-options:add blog build "--build-arg NODE_ENV=production" "--memory 2g"',
     ],
     arity: [3, Infinity],
     passthroughAfter: 2,
     async handler({ args: [name, phaseText, ...inputs], actor, stdout }) {
       const app = requireApp(store, name);
-      const phases = phasesOf(phaseText);
+      const phases = parsePhases(phaseText);
       const options = parseOptions(inputs, context(actor));
+      for (const phase of phases) assertPhaseOptions(phase, options);
       for (const option of options) if (option.flag === 'network' && option.value !== 'host') await checkNetwork(option.value!);
       for (const phase of phases) {
         const current = phaseOptions(store.properties, app.id, phase);

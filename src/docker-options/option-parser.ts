@@ -214,14 +214,55 @@ export const RULES: Readonly<Record<string, FlagRule>> = {
     },
   },
   privileged: { takes: false, localOnly: () => 'it gives the container the whole server' },
+  'build-arg': {
+    takes: 'KEY=VALUE',
+    check(value) {
+      const eq = value.indexOf('=');
+      if (eq < 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value.slice(0, eq))) {
+        throw bad('build-arg', value, 'use KEY=VALUE with KEY a variable name (e.g. NODE_ENV=production)');
+      }
+      return value;
+    },
+  },
 };
+
+/** The options of the build phase: what Docker's build API (and a buildpack build container) can take. */
+export const BUILD_FLAGS: readonly string[] = [
+  'build-arg',
+  'label',
+  'add-host',
+  'shm-size',
+  'ulimit',
+  'network',
+  'memory',
+  'memory-swap',
+  'cpus',
+];
+/** Options that only mean something to a build. */
+const BUILD_ONLY: readonly string[] = ['build-arg'];
+
+/** The flags a phase takes (long names). Pure. */
+export function phaseFlags(phase: 'build' | 'deploy' | 'run'): string[] {
+  return Object.keys(RULES).filter((flag) => (phase === 'build' ? BUILD_FLAGS.includes(flag) : !BUILD_ONLY.includes(flag)));
+}
+
+/** Refuses an option the phase does not take, naming the ones it does. Pure. */
+export function assertPhaseOptions(phase: 'build' | 'deploy' | 'run', options: readonly DockerOption[]): void {
+  const allowed = phaseFlags(phase);
+  const refused = options.find((option) => !allowed.includes(option.flag));
+  if (refused) {
+    throw new UserError(`--${refused.flag} is not supported in the ${phase} phase; there paas supports: ${supportedList(phase)}`);
+  }
+}
 
 /** Names that network:create accepts (and --network refers to). */
 export const NETWORK_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,30}[a-z0-9])?$/;
 
-/** `--label, --device, ...` for messages. */
-export function supportedList(): string {
+/** `--label, --device, ...` for messages: every option, or those of one phase. */
+export function supportedList(phase?: 'build' | 'deploy' | 'run'): string {
+  const flags = phase ? phaseFlags(phase) : Object.keys(RULES);
   return Object.entries(RULES)
+    .filter(([name]) => flags.includes(name))
     .map(([name, rule]) => [`--${name}`, ...(rule.aliases ?? []).map((a) => (a.length === 1 ? `-${a}` : `--${a}`))].join('/'))
     .join(', ');
 }

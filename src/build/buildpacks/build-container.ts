@@ -18,6 +18,8 @@ export interface BuildContainerSpec {
   network: string;
   /** Networks it joins too: those of the services linked to the app (see BuildRequest.serviceNetworks). */
   serviceNetworks?: readonly string[];
+  /** HostConfig fields of the app's build-phase docker options, laid over the above. */
+  host?: Record<string, unknown>;
 }
 
 /** Paths inside the build container (herokuish's layout). */
@@ -59,6 +61,7 @@ export class BuildContainer {
         ...(spec.limits.memory ? { Memory: spec.limits.memory, MemorySwap: spec.limits.memory } : {}),
         ...(spec.limits.cpu ? { NanoCpus: Math.round(spec.limits.cpu * 1e9) } : {}),
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
+        ...spec.host,
       },
     });
     try {

@@ -21,6 +21,7 @@ import { selectBuildpacks, type BuildpackSelection } from './selection.js';
 import { SETTINGS, buildpackList, cacheVolumeName, privateUrlsAllowed } from './settings.js';
 import { BUILD_PROCESS_TYPE, formatMemory, resourceLimits, type ResourceLimits } from '../../deploy/resource-limits.js';
 import { ensureStackImages, stackImagesReady } from './stack.js';
+import { buildContainerHost } from '../../docker-options/build-overrides.js';
 import { APP_UID, STACK_LABELS } from './stack-definition.js';
 
 export interface BuildpackBuilderDeps {
@@ -60,7 +61,7 @@ export class BuildpackBuilder implements Builder {
 
   /** Buildpacks see every config var (ENV_DIR), and who pushed decides which buildpacks may run. */
   inputs(request: BuildRequest): unknown {
-    return { config: { ...request.config, ...request.buildEnv }, codeTrust: request.codeTrust };
+    return { config: { ...request.config, ...request.buildEnv, ...request.docker?.buildArgs }, codeTrust: request.codeTrust };
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
@@ -94,15 +95,18 @@ export class BuildpackBuilder implements Builder {
       );
     }
     const limits = resourceLimits(this.deps.store.properties, app.id, BUILD_PROCESS_TYPE);
+    const docker = request.docker;
+    const extraNetwork = docker?.network && docker.network !== 'host' ? [docker.network] : [];
     const container = await BuildContainer.create(this.deps.docker, {
       image: stack.build,
-      labels: { ...this.appLabels(request), [LABELS.role]: 'build' },
+      labels: { ...docker?.labels, ...this.appLabels(request), [LABELS.role]: 'build' },
       cacheVolume: await this.ensureCacheVolume(request),
       env: [`PAAS_BUILDPACKS_MODE=${selection.mode}`, `PAAS_APP_UID=${APP_UID}`, `PAAS_APP=${app.name}`],
       cmd: ['bash', `${BUILD_PATHS.paas}/driver.sh`],
       limits,
-      network: request.network,
-      serviceNetworks: request.serviceNetworks,
+      network: docker?.network === 'host' ? 'host' : request.network,
+      serviceNetworks: docker?.network === 'host' ? [] : [...(request.serviceNetworks ?? []), ...extraNetwork],
+      ...(docker ? { host: buildContainerHost(docker) } : {}),
     });
     try {
       await fill(container, request, subdir, selection, fetched);
@@ -114,6 +118,7 @@ export class BuildpackBuilder implements Builder {
         release,
         tag: request.tag,
         labels: {
+          ...request.docker?.labels,
           ...request.labels,
           // The run stack's own labels would otherwise be inherited and make this look like a stack.
           [STACK_LABELS.role]: '',
@@ -266,7 +271,10 @@ async function fill(
 ): Promise<void> {
   const dirs = fetched.map((buildpack, i) => ({ dir: buildpackDirName(selection.sources[i], i), url: buildpack.description }));
   const driver = readFileSync(join(buildpacksRoot(), 'lib', 'driver.sh'), 'utf8');
-  await container.put(BUILD_PATHS.root, skeletonTar({ driver, env: { ...request.config, ...request.buildEnv }, buildpacks: dirs }));
+  await container.put(
+    BUILD_PATHS.root,
+    skeletonTar({ driver, env: { ...request.config, ...request.buildEnv, ...request.docker?.buildArgs }, buildpacks: dirs }),
+  );
   await container.put(BUILD_PATHS.build, contextStream(request.tarPath, subdir ? { subdir } : {}));
   for (const [i, buildpack] of fetched.entries()) {
     const { stream, done } = buildpack.archive();
