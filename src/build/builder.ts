@@ -78,6 +78,12 @@ export class BuilderRegistry {
     this.builders.push(builder);
   }
 
+  /** A disabled plugin's builder: builds that start from now on no longer see it. */
+  remove(name: string): void {
+    const index = this.builders.findIndex((builder) => builder.name === name);
+    if (index >= 0) this.builders.splice(index, 1);
+  }
+
   names(): string[] {
     return this.builders.map((builder) => builder.name);
   }

@@ -144,9 +144,11 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
 
   commands.register({
     name: 'plugin:disable',
-    summary: 'Disable a plugin: its commands go at once, and it is not loaded at the next start',
+    summary: 'Disable a plugin at once (commands, builders, triggers, routes); it is not loaded at the next start',
     usage: 'NAME',
-    description: 'Its services (containers, volumes) and data are kept; plugin:enable brings the commands back.',
+    description:
+      'Its services (containers, volumes) and data are kept; plugin:enable brings it back. HTTP routes a plugin\n' +
+      'adds are served from the next daemon start only (also after plugin:install or plugin:enable).',
     examples: ['paas plugin:disable hello'],
     arity: [1, 1],
     async handler({ args: [raw], stdout }) {
@@ -155,8 +157,9 @@ function registerPluginCommands(api: PartApi, builtins: readonly Part[], plugins
         return writeLine(stdout, `-----> Plugin ${name} is already disabled`);
       }
       setDisabled(home, name, 'disabled by plugin:disable');
-      await plugins().unload(name);
-      writeLine(stdout, `-----> Plugin ${name} disabled`);
+      const { routes } = await plugins().unload(name);
+      writeLine(stdout, `-----> Plugin ${name} disabled: its commands, builders, triggers and routes stop now`);
+      if (routes) writeLine(stdout, `       Its HTTP routes answer 404; after plugin:enable they come back at the next daemon start`);
     },
   });
 

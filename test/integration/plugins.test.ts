@@ -28,6 +28,8 @@ export default function plugin(kit) {
           kit.writeLine(stdout, 'hello ' + (who ?? 'world') + ' from paas ' + kit.paasVersion);
         },
       });
+      api.builders.register({ name: 'hello-builder', detect: async () => false, build: async () => { throw new Error('unused'); } });
+      api.apiRoutes.push(async (app) => app.get('/hello-route', async () => 'hello route'));
     },
   };
   const memo = kit.servicePart(
@@ -98,8 +100,23 @@ describe('a plugin from a folder outside the repository', () => {
   }, 120_000);
 
   it('plugin:disable takes its commands away at once and across restarts; plugin:enable brings them back', async () => {
-    expect(await daemon.paasOk(['plugin:disable', 'demo'])).toContain('Plugin demo disabled');
+    const token = (await daemon.paasOk(['tokens:create', 'route-reader'])).trim();
+    const route = () =>
+      fetch(`http://127.0.0.1:${daemon.apiPort}/hello-route`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => [
+        r.status,
+        await r.text(),
+      ]);
+    expect(await route()).toEqual([200, 'hello route']);
+    await daemon.paasOk(['builder:set', 'reader', 'selected', 'hello-builder']);
+    await daemon.paasOk(['builder:set', 'reader', 'selected']);
+
+    const disabled = await daemon.paasOk(['plugin:disable', 'demo']);
+    expect(disabled).toContain('Plugin demo disabled: its commands, builders, triggers and routes stop now');
+    expect(disabled).toContain('after plugin:enable they come back at the next daemon start');
     expect((await daemon.paas(['hello:world'])).stderr).toContain('unknown command "hello:world"');
+    // Builders and HTTP routes go at once too, not at the next restart.
+    expect((await daemon.paas(['builder:set', 'reader', 'selected', 'hello-builder'])).stderr).toContain('unknown builder "hello-builder"');
+    expect((await route())[0]).toBe(404);
     expect(await daemon.paasOk(['plugin:list'])).toMatch(/demo +plugin +disabled \(disabled by plugin:disable\)/);
     await daemon.stop();
     await daemon.start();

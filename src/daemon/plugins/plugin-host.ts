@@ -10,12 +10,19 @@ import { migrateParts } from '../../store/part-migrations.js';
 import { PLUGIN_KIT } from './plugin-kit.js';
 import { disabledReason, installedPlugins, pluginEntry, pluginsDir, setDisabled } from './plugin-folder.js';
 import { join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import type { BuilderRegistry } from '../../build/builder.js';
+import type { UrlRegistry } from '../../core/urls.js';
 
 interface LoadedPlugin {
   name: string;
   parts: Part[];
   commands: string[];
-  /** Off once the plugin is disabled: its triggers, report sections and networks do nothing. */
+  /** Its builders: removed from the registry when it is disabled. */
+  builders: string[];
+  /** How many HTTP route sets it added (they go quiet when it is disabled; see gateRoutes). */
+  routes: number;
+  /** Off once the plugin is disabled: its triggers, report sections, networks, URLs and routes do nothing. */
   gate: { active: boolean };
 }
 
@@ -65,7 +72,7 @@ export class PluginHost {
     // A new URL per load, so a plugin installed again after uninstall is read afresh.
     const module = (await import(`${pathToFileURL(entry).href}?v=${statSync(entry).mtimeMs}-${Date.now()}`)) as { default?: unknown };
     const parts = this.partsOf(module.default);
-    const plugin: LoadedPlugin = { name, parts, commands: [], gate: { active: true } };
+    const plugin: LoadedPlugin = { name, parts, commands: [], builders: [], routes: 0, gate: { active: true } };
     const api = this.gatedApi(plugin);
     try {
       this.checkNames(parts);
@@ -76,10 +83,15 @@ export class PluginHost {
       const owners = topicOwners([...this.builtins, ...this.loadedParts(), ...parts]);
       for (const part of parts) {
         const before = new Set(this.api.commands.names());
+        const routesBefore = this.api.apiRoutes.length;
         try {
           registerPart(part, api, owners);
         } finally {
           plugin.commands.push(...this.api.commands.names().filter((command) => !before.has(command)));
+          for (let i = routesBefore; i < this.api.apiRoutes.length; i++) {
+            this.api.apiRoutes[i] = gateRoutes(this.api.apiRoutes[i]!, plugin.gate);
+            plugin.routes++;
+          }
         }
       }
       for (const part of parts) await part.start?.();
@@ -91,12 +103,17 @@ export class PluginHost {
     return parts;
   }
 
-  /** Takes a loaded plugin out: its commands go at once, its triggers do nothing, its parts stop. */
-  async unload(name: string): Promise<void> {
+  /**
+   * Takes a loaded plugin out: its commands and builders go at once, its triggers, URLs and HTTP
+   * routes do nothing, its parts stop. Says whether it had HTTP routes: those come back only at
+   * the next daemon start (the API server takes its routes when it starts).
+   */
+  async unload(name: string): Promise<{ routes: boolean }> {
     const plugin = this.loaded.get(name);
-    if (!plugin) return;
+    if (!plugin) return { routes: false };
     this.loaded.delete(name);
     await this.deactivate(plugin);
+    return { routes: plugin.routes > 0 };
   }
 
   async stopAll(): Promise<void> {
@@ -155,12 +172,20 @@ export class PluginHost {
     reports.add = (title, render) => this.api.reports.add(title, (app) => (gate.active ? render(app) : []));
     const networks = Object.create(this.api.networks) as AppNetworkRegistry;
     networks.add = (provider) => this.api.networks.add((appId) => (gate.active ? provider(appId) : []));
-    return { ...this.api, events, reports, networks };
+    const urls = Object.create(this.api.urls) as UrlRegistry;
+    urls.add = (provider) => this.api.urls.add(async (app) => (gate.active ? provider(app) : []));
+    const builders = Object.create(this.api.builders) as BuilderRegistry;
+    builders.register = (builder) => {
+      this.api.builders.register(builder);
+      plugin.builders.push(builder.name);
+    };
+    return { ...this.api, events, reports, networks, urls, builders };
   }
 
   private async deactivate(plugin: LoadedPlugin): Promise<void> {
     plugin.gate.active = false;
     for (const command of plugin.commands) this.api.commands.remove(command);
+    for (const builder of plugin.builders) this.api.builders.remove(builder);
     for (const part of [...plugin.parts].reverse()) {
       try {
         await part.stop?.();
@@ -169,6 +194,19 @@ export class PluginHost {
       }
     }
   }
+}
+
+/**
+ * A plugin's HTTP routes, answering 404 once it is disabled: Fastify cannot remove routes from a
+ * running server. The hook is added in the routes' own context, before them.
+ */
+function gateRoutes(routes: FastifyPluginAsync, gate: { active: boolean }): FastifyPluginAsync {
+  return async (app, options) => {
+    app.addHook('onRequest', async (_request, reply) => {
+      if (!gate.active) await reply.code(404).send({ error: 'this route belongs to a disabled plugin' });
+    });
+    await routes(app, options);
+  };
 }
 
 export function messageOf(error: unknown): string {
