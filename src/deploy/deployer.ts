@@ -15,8 +15,7 @@ import { archiveToFile, git } from '../git/run-git.js';
 import { appendGitDir } from '../git/git-dir.js';
 import { deployBranches } from '../git/deploy-branch.js';
 import { keepGitDir, revEnvVar } from '../git/git-settings.js';
-import { phaseOptions } from '../docker-options/app-options.js';
-import { buildOverridesOf } from '../docker-options/build-overrides.js';
+import { buildPhaseOverrides } from '../docker-options/app-options.js';
 import { formatOption, type DockerOption } from '../docker-options/option-parser.js';
 import type { AppRow } from '../store/apps.js';
 import type { ReleaseRow } from '../store/releases.js';
@@ -26,7 +25,7 @@ import { buildFingerprint, buildSettings, loadReusable, saveReusable, type Reusa
 import { DeployLog } from './deploy-log.js';
 import { appFilePaths, pendingScale, setPendingScale, SETTING } from './deploy-settings.js';
 import { formationFor } from './formation.js';
-import { LABELS, imageRepository, serviceNetworkName } from './naming.js';
+import { LABELS, imageRepository } from './naming.js';
 import { parseProcfile } from './procfile.js';
 import type { ReleaseManager } from './release-manager.js';
 import type { DockerLocalScheduler } from './scheduler.js';
@@ -138,9 +137,7 @@ export class Deployer {
         await appendGitDir(tarPath, { rev: source.rev, branch, gitEnv: source.gitEnv, tmpDir: paths.tmp, maxBytes });
       }
       const revVar = revEnvVar(store.properties, app.id);
-      const buildOptions = phaseOptions(store.properties, app.id, 'build');
-      const docker = buildOverridesOf(buildOptions);
-      if (docker?.network && docker.network !== 'host') docker.network = serviceNetworkName(this.api.instance, 'network', docker.network);
+      const { options: buildOptions, docker } = buildPhaseOverrides(store.properties, app.id, this.api.instance);
       const subdir = buildDir(readProperty(store.properties, BUILDER_TOPIC, 'build-dir', app));
       const inBuildDir = (file: string) => (subdir ? `${subdir}/${file}` : file);
       const request: BuildRequest = {

@@ -2,6 +2,7 @@ import type { PropertiesTable } from '../store/properties.js';
 import { overridesOf, type ContainerOverrides } from './container-overrides.js';
 import { buildOverridesOf, type BuildOverrides } from './build-overrides.js';
 import type { DockerOption } from './option-parser.js';
+import { serviceNetworkName } from '../deploy/naming.js';
 
 /** Dokku's phases: build (Dockerfile and buildpack builds), deploy (processes, deploy tasks), run (one-offs, cron). */
 export const PHASES = ['build', 'deploy', 'run'] as const;
@@ -33,7 +34,17 @@ export function phaseOverrides(properties: PropertiesTable, appId: number, phase
   return options.length ? overridesOf(options) : undefined;
 }
 
-/** What the app's build-phase options change in its builds; undefined when it has none. */
-export function buildPhaseOverrides(properties: PropertiesTable, appId: number): BuildOverrides | undefined {
-  return buildOverridesOf(phaseOptions(properties, appId, 'build'));
+/**
+ * The app's build-phase options, and what they change in its builds (undefined when it has none)
+ * with `--network NAME` turned into the Docker network's name.
+ */
+export function buildPhaseOverrides(
+  properties: PropertiesTable,
+  appId: number,
+  instance: string,
+): { options: DockerOption[]; docker?: BuildOverrides } {
+  const options = phaseOptions(properties, appId, 'build');
+  const docker = buildOverridesOf(options);
+  if (docker?.network && docker.network !== 'host') docker.network = serviceNetworkName(instance, 'network', docker.network);
+  return docker ? { options, docker } : { options };
 }

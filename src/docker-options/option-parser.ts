@@ -1,3 +1,4 @@
+// Longer than 300 lines: the table of every supported option, each with its check and who may add it.
 import { isIP } from 'node:net';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
