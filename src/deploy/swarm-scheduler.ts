@@ -16,6 +16,8 @@ import { serviceName, serviceSpec } from './swarm-spec.js';
 import type { ServiceInfo, TaskInfo } from './swarm-objects.js';
 import type { Upstream } from '../core/events.js';
 import { storageBinds } from '../storage/app-mounts.js';
+import { phaseOptions } from '../docker-options/app-options.js';
+import { swarmExtras } from './swarm-options.js';
 
 /** How a rollout tells the proxy where the app's web tasks answer. */
 export interface TrafficSwitch {
@@ -124,12 +126,12 @@ export class SwarmScheduler {
   ): Promise<ProcessContainer[]> {
     await this.ensureManager();
     const { properties } = this.api.store;
+    const constraints = placementOf(properties, app);
+    // Refused before anything changes when an option or mount cannot apply on every node.
+    const extras = swarmExtras(phaseOptions(properties, app.id, 'deploy'), storageBinds(properties, app.id, 'deploy'), constraints);
     const remote = remoteImage(properties, this.api.instance, app, release.version);
     log.step(`Pushing ${remote.ref}`);
     await pushImage(this.docker, release.image, remote);
-    if (storageBinds(properties, app.id, 'deploy').length) {
-      log.step('Storage mounts are not applied on the swarm scheduler: a host folder exists on one node only');
-    }
     const existing = await this.services(app.id);
     const types = Object.keys(release.formation).filter((type) => options.onlyType === undefined || type === options.onlyType);
     // Linked services: the tasks reach them on the services' overlay twins (swarm-networks.ts).
@@ -151,8 +153,9 @@ export class SwarmScheduler {
         release,
         image: remote.ref,
         replicas,
-        options: processOptions(properties, app.id, type),
-        constraints: placementOf(properties, app),
+        options: { ...processOptions(properties, app.id, type), ...(extras.restartPolicy ? { restartPolicy: extras.restartPolicy } : {}) },
+        constraints,
+        extras,
         forceUpdate,
         networks,
         health: gate,

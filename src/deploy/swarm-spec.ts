@@ -4,6 +4,7 @@ import type { ProcessOptions } from './scheduler.js';
 import { LABELS, processLabels } from './naming.js';
 import { processCommand, processEnv } from './process-env.js';
 import type { SwarmHealth } from './swarm-health.js';
+import type { SwarmExtras } from './swarm-options.js';
 
 export interface ServiceIdentity {
   instance: string;
@@ -37,6 +38,8 @@ export interface ServiceInput extends ServiceIdentity {
   forceUpdate: number;
   /** Overlay networks the tasks join: those of the app's linked services (swarm-networks.ts). */
   networks: readonly string[];
+  /** The app's docker options and storage mounts that apply to tasks (swarm-options.ts). */
+  extras?: SwarmExtras;
   /** The type's app.json checks as Swarm's health check and update settings. */
   health: Pick<SwarmHealth, 'healthcheck' | 'order' | 'monitorSeconds'>;
 }
@@ -86,8 +89,9 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
       ContainerSpec: {
         Image: input.image,
         ...(command ? { Args: command } : {}),
+        ...input.extras?.container,
         Env: env,
-        Labels: labels,
+        Labels: { ...(input.extras?.container.Labels as Record<string, string> | undefined), ...labels },
         ...(options.stopTimeout !== undefined ? { StopGracePeriod: options.stopTimeout * NS } : {}),
         ...(health.healthcheck ? { Healthcheck: health.healthcheck } : {}),
       },
@@ -96,7 +100,9 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
           Pids: APP_PIDS_LIMIT,
           ...(options.limits?.memory ? { MemoryBytes: options.limits.memory } : {}),
           ...(options.limits?.cpu ? { NanoCPUs: Math.round(options.limits.cpu * NS) } : {}),
+          ...input.extras?.limits,
         },
+        ...(input.extras?.reservations.MemoryBytes ? { Reservations: input.extras.reservations } : {}),
       },
       RestartPolicy:
         policy.Name === 'no'
@@ -108,8 +114,12 @@ export function serviceSpec(input: ServiceInput): Record<string, unknown> {
       Networks: input.networks.map((network) => ({ Target: network })),
       LogDriver: {
         Name: 'json-file',
-        Options:
-          'logMaxSize' in options && options.logMaxSize === undefined ? {} : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' },
+        Options: {
+          ...('logMaxSize' in options && options.logMaxSize === undefined
+            ? {}
+            : { 'max-size': options.logMaxSize ?? '10m', 'max-file': '3' }),
+          ...input.extras?.logOptions,
+        },
       },
       ForceUpdate: input.forceUpdate,
     },

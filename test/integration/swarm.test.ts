@@ -207,7 +207,9 @@ describe('the other commands on a swarm app', () => {
     await get('web3.example.test', '/index.html');
     const logs = await paasOk(['logs', 'web3', '-n', '20']);
     expect(logs).toMatch(/^web3\[web\.\d\]: /m);
-    expect(await paasOk(['run', 'web3', 'sh', '-c', 'echo "one-off $DYNO"'])).toContain('one-off run.1');
+    const oneOff = await paas(['run', 'web3', 'sh', '-c', 'echo "one-off $DYNO"']);
+    expect(oneOff.stdout).toContain('one-off run.1');
+    expect(oneOff.stderr).toContain('this one-off container runs on this server (the manager)');
     const enter = await paas(['enter', 'web3', 'web.1', 'true']);
     expect(enter.code).not.toBe(0);
     expect(enter.stderr).toContain('runs on the swarm scheduler');
@@ -291,5 +293,27 @@ describe('a swarm app linked to a service on the manager', () => {
     expect(status[0]).not.toContain(`on ${cluster!.manager.address})`);
     const reply = await get('linked.example.test', '/cgi-bin/redis');
     expect(reply.body).toMatch(/\+OK\r?\n\+PONG/);
+  });
+
+  it('docker options that mean the same on every node reach the task; others are refused before anything changes', async () => {
+    await paasOk(['docker-options:add', 'linked', 'deploy', '--memory-swap 1g']);
+    const refused = await paas(['ps:restart', 'linked']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('docker-options that cannot apply to swarm tasks (a task runs on any node): --memory-swap 1g');
+    await paasOk(['docker-options:remove', 'linked', 'deploy', '--memory-swap 1g']);
+    await paasOk(['docker-options:add', 'linked', 'deploy', '--label team=core', '--ulimit nofile=1024:2048']);
+    await paasOk(['ps:restart', 'linked']);
+    const service = `paas-${instanceOf(daemon!)}-linked-web`;
+    const inspect = await cluster!.docker(cluster!.manager, [
+      'service',
+      'inspect',
+      '--format',
+      '{{json .Spec.TaskTemplate.ContainerSpec}}',
+      service,
+    ]);
+    const container = JSON.parse(inspect.stdout) as { Labels: Record<string, string>; Ulimits: unknown[] };
+    expect(container.Labels.team).toBe('core');
+    expect(container.Ulimits).toEqual([{ Name: 'nofile', Soft: 1024, Hard: 2048 }]);
+    expect((await get('linked.example.test', '/cgi-bin/redis')).body).toContain('+PONG');
   });
 });

@@ -59,6 +59,12 @@ export function registerRunCommands(services: DeployServices): void {
     if (!release) throw new UserError(`${app.name} is not deployed yet; push it first: git push paas main`);
     return { app, release };
   };
+  /** Swarm apps: one-offs run here, on the manager, not on the nodes (said on stderr, stdout stays the command's). */
+  const sayWhere = (app: AppRow, stderr: Writable) => {
+    if (schedulerOf(store.properties, app) === 'swarm') {
+      writeLine(stderr, `-----> ${app.name} runs on the swarm: this one-off container runs on this server (the manager), not on a node`);
+    }
+  };
   const oneOffLabels = (app: AppRow) => ({
     [LABELS.instance]: api.instance,
     [LABELS.app]: app.name,
@@ -74,7 +80,8 @@ export function registerRunCommands(services: DeployServices): void {
       'Output and exit code are passed through; the container is removed after. Standard input is passed in;\n' +
       'over ssh -t the command gets your terminal (ssh -t -p 2222 paas@host run blog bash) unless --no-tty.\n' +
       'A COMMAND that names a Procfile type runs its command (paas run blog console).\n' +
-      'The container is killed after --ttl-seconds (default 86400, a day).',
+      'The container is killed after --ttl-seconds (default 86400, a day).\n' +
+      'For an app on the swarm scheduler the container runs on this server (the manager), with its linked services.',
     examples: [
       'paas run blog ls -la',
       'paas run blog \'psql "$DATABASE_URL" -c "select 1"\'',
@@ -88,6 +95,7 @@ export function registerRunCommands(services: DeployServices): void {
       const { app, release } = deployed(name);
       const extra = extraEnv(flags.env);
       const ttl = ttlSeconds(flags['ttl-seconds']);
+      sayWhere(app, stderr);
       return runOneOff(docker, {
         ttlSeconds: ttl,
         terminal: flags['no-tty'] === true ? undefined : terminal,
@@ -114,7 +122,7 @@ export function registerRunCommands(services: DeployServices): void {
     usage: '[--env KEY=VALUE]... [--ttl-seconds N] APP COMMAND...',
     description:
       'The container is removed when the command ends, and stopped after --ttl-seconds (default 86400, a day;\n' +
-      'checked every 30 seconds, so it may run up to that much longer).',
+      "checked every 30 seconds, so it may run up to that much longer). A swarm app's one-off runs on this server (the manager).",
     examples: [
       'paas run:detached blog ./bin/cleanup',
       'paas run:detached --env MODE=debug blog ./bin/task',
@@ -123,8 +131,9 @@ export function registerRunCommands(services: DeployServices): void {
     flags: { env: RUN_FLAGS.env, ...TTL_FLAG },
     arity: [2, Infinity],
     passthroughAfter: 1,
-    async handler({ args: [name, ...command], flags, stdout }) {
+    async handler({ args: [name, ...command], flags, stdout, stderr }) {
       const { app, release } = deployed(name);
+      sayWhere(app, stderr);
       const env = [...processEnv(release, 'run', 1, revEnvVar(store.properties, app.id)), ...extraEnv(flags.env)];
       const ttl = ttlSeconds(flags['ttl-seconds']);
       const overrides = phaseOverrides(store.properties, app.id, 'run');

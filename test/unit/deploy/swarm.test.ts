@@ -4,6 +4,7 @@ import { parseConstraints } from '../../../src/deploy/scheduler-topics.js';
 import { serviceSpec } from '../../../src/deploy/swarm-spec.js';
 import { checkWords, swarmHealth } from '../../../src/deploy/swarm-health.js';
 import { parseAppJson } from '../../../src/deploy/app-json.js';
+import { swarmExtras, type SwarmExtras } from '../../../src/deploy/swarm-options.js';
 import { validServer } from '../../../src/deploy/image-registry.js';
 import type { ReleaseRow } from '../../../src/store/releases.js';
 
@@ -24,8 +25,9 @@ const release: ReleaseRow = {
   createdAt: '2026-01-01T00:00:00Z',
 };
 
-const spec = (type: string, options = {}) =>
+const spec = (type: string, options = {}, extras?: SwarmExtras) =>
   serviceSpec({
+    extras,
     instance: 'abc',
     app: { id: 7, name: 'blog' },
     type,
@@ -132,6 +134,69 @@ describe('app.json checks on the swarm', () => {
     expect(web.TaskTemplate.ContainerSpec.Healthcheck).toEqual(gate.healthcheck);
     expect(web.UpdateConfig).toMatchObject({ Order: 'start-first', Monitor: 9e9, FailureAction: 'rollback' });
     expect(spec('web').TaskTemplate.ContainerSpec.Healthcheck).toBeUndefined();
+  });
+});
+
+describe('docker options and storage on swarm tasks', () => {
+  const opt = (flag: string, value?: string) => ({ flag, ...(value === undefined ? {} : { value }) });
+
+  it('what means the same on every node goes into the task; paas labels win', () => {
+    const extras = swarmExtras(
+      [
+        opt('label', 'team=web'),
+        opt('label', 'paas.app=evil'),
+        opt('init'),
+        opt('cap-add', 'NET_ADMIN'),
+        opt('ulimit', 'nofile=1024:2048'),
+        opt('add-host', 'db.local:10.0.0.5'),
+        opt('log-opt', 'max-file=5'),
+        opt('memory', '256m'),
+        opt('memory-reservation', '128m'),
+        opt('cpus', '0.5'),
+        opt('restart', 'always'),
+      ],
+      [],
+      [],
+    );
+    expect(extras.container).toEqual({
+      Labels: { team: 'web', 'paas.app': 'evil' },
+      Init: true,
+      CapabilityAdd: ['NET_ADMIN'],
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
+      Hosts: ['10.0.0.5 db.local'],
+    });
+    expect(extras).toMatchObject({
+      limits: { MemoryBytes: 256 * 1024 ** 2, NanoCPUs: 5e8 },
+      reservations: { MemoryBytes: 128 * 1024 ** 2 },
+      logOptions: { 'max-file': '5' },
+      restartPolicy: { Name: 'always' },
+    });
+    const web = spec('web', { limits: { memory: 512 * 1024 ** 2 } }, extras);
+    expect(web.TaskTemplate.ContainerSpec).toMatchObject({ Init: true, CapabilityAdd: ['NET_ADMIN'], Hosts: ['10.0.0.5 db.local'] });
+    expect(web.TaskTemplate.ContainerSpec.Labels).toMatchObject({ team: 'web', 'paas.app': 'blog' });
+    expect(web.TaskTemplate.Resources).toMatchObject({
+      Limits: { MemoryBytes: 256 * 1024 ** 2 },
+      Reservations: { MemoryBytes: 128 * 1024 ** 2 },
+    });
+    expect(web.TaskTemplate.LogDriver.Options).toEqual({ 'max-size': '10m', 'max-file': '5' });
+  });
+
+  it('host devices, privileged, swap, host networks are refused by name', () => {
+    expect(() => swarmExtras([opt('privileged'), opt('memory-swap', '1g'), opt('label', 'a=b')], [], [])).toThrow(
+      'docker-options that cannot apply to swarm tasks (a task runs on any node): --privileged, --memory-swap 1g;',
+    );
+    expect(() => swarmExtras([opt('network', 'host')], [], [])).toThrow(/--network host/);
+  });
+
+  it('storage folders apply only when the placement keeps the app on the manager', () => {
+    expect(() => swarmExtras([], ['/var/lib/paas/storage/blog:/data'], ['node.labels.zone==a'])).toThrow(
+      /storage mounts \(\/var\/lib\/paas\/storage\/blog\) are folders on this server only.*placement node\.role==manager/,
+    );
+    const extras = swarmExtras([opt('volume', '/srv/x:/x:ro')], ['/var/lib/paas/storage/blog:/data'], ['node.role==manager']);
+    expect(extras.container.Mounts).toEqual([
+      { Type: 'bind', Source: '/var/lib/paas/storage/blog', Target: '/data' },
+      { Type: 'bind', Source: '/srv/x', Target: '/x', ReadOnly: true },
+    ]);
   });
 });
 
