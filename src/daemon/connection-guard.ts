@@ -4,13 +4,18 @@ import type { Socket } from 'node:net';
 export interface ConnectionLimits {
   /** Open connections one address may hold on one port; more are closed at once. */
   perAddress: number;
+  /**
+   * The API port's cap for the managed nginx (loopback, or the address the API listens on): it
+   * carries every dashboard user's connections, and caps each real client at perAddress itself.
+   */
+  perProxy: number;
   /** From connecting to a first HTTP request (headers included) or a completed SSH login. */
   loginTimeoutMs: number;
   /** An SSH connection with nothing running, or an HTTP upload that stalls, is closed after this. */
   idleTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: ConnectionLimits = { perAddress: 32, loginTimeoutMs: 20_000, idleTimeoutMs: 60_000 };
+export const DEFAULT_LIMITS: ConnectionLimits = { perAddress: 32, perProxy: 1024, loginTimeoutMs: 20_000, idleTimeoutMs: 60_000 };
 
 /**
  * Per-port bookkeeping of client connections: a cap per remote address, and deadlines that close
@@ -21,13 +26,17 @@ export class ConnectionGuard {
   private readonly open = new Map<string, number>();
   private readonly deadlines = new WeakMap<Socket, NodeJS.Timeout>();
 
-  constructor(readonly limits: ConnectionLimits) {}
+  /** `capOf`: how many connections an address may hold; limits.perAddress for every one unless given. */
+  constructor(
+    readonly limits: ConnectionLimits,
+    private readonly capOf: (address: string) => number = () => limits.perAddress,
+  ) {}
 
   /** Counts a new connection; closes it (and returns false) when its address is at the cap. */
   admit(socket: Socket): boolean {
     const address = socket.remoteAddress ?? 'unknown';
     const count = this.open.get(address) ?? 0;
-    if (count >= this.limits.perAddress) {
+    if (count >= this.capOf(address)) {
       socket.destroy();
       return false;
     }
@@ -72,6 +81,7 @@ export function readLimits(env: NodeJS.ProcessEnv): ConnectionLimits {
   };
   return {
     perAddress: number('PAAS_MAX_CONNECTIONS_PER_ADDRESS', DEFAULT_LIMITS.perAddress, 1),
+    perProxy: number('PAAS_MAX_CONNECTIONS_FROM_PROXY', DEFAULT_LIMITS.perProxy, 1),
     loginTimeoutMs: number('PAAS_LOGIN_TIMEOUT', DEFAULT_LIMITS.loginTimeoutMs / 1000, 1000),
     idleTimeoutMs: number('PAAS_IDLE_TIMEOUT', DEFAULT_LIMITS.idleTimeoutMs / 1000, 1000),
   };

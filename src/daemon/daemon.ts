@@ -9,6 +9,7 @@ import { actorOfApiRequest, requireApiToken } from './api-auth.js';
 import { apiHostNames, loadOrCreateApiCertificate, type ApiCertificate } from './api-tls.js';
 import { commandRoute } from '../http/command-route.js';
 import { PRIVATE_UMASK, secureHome } from './home-permissions.js';
+import { apiConnectionCap } from './api-connection-cap.js';
 import { ConnectionGuard, type ConnectionLimits } from './connection-guard.js';
 import { instanceId } from './instance.js';
 import { createLogger, type Logger } from './logger.js';
@@ -64,7 +65,10 @@ export async function startDaemon(settings: Settings, logToTerminal: boolean): P
   if (settings.apiPort !== 0) {
     const certificate = settings.apiTls ? await loadOrCreateApiCertificate(paths.home, apiHostNames(settings.domain)) : undefined;
     const apiServer = httpServer(logger, settings.limits, certificate);
-    guardHttpServer(apiServer.server, new ConnectionGuard(settings.limits));
+    guardHttpServer(
+      apiServer.server,
+      new ConnectionGuard(settings.limits, (address) => apiConnectionCap(settings.limits, settings.listen, address)),
+    );
     requireApiToken(apiServer, store);
     await apiServer.register(commandRoute, {
       registry: api.commands,

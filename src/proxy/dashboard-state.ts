@@ -24,6 +24,8 @@ export interface DashboardContext {
   apiListen: string;
   apiPort: number;
   apiTls: boolean;
+  /** PAAS_MAX_CONNECTIONS_PER_ADDRESS: nginx holds each dashboard client to it. */
+  perAddress: number;
 }
 
 /**
@@ -52,5 +54,6 @@ export function loadDashboardState(context: DashboardContext): DashboardProxySta
     cert: cert && { crt: cert.crt, key: cert.key },
     challenges: parseChallenges(reader.get(DASHBOARD_CERT.id, PROXY_KEYS.challenges.namespace, PROXY_KEYS.challenges.key)),
     settings: resolveNginxSettings({}, reader.all(null, NGINX_NAMESPACE)),
+    perAddress: context.perAddress,
   };
 }

@@ -114,6 +114,7 @@ export class NginxProxy {
       apiListen: settings.listen,
       apiPort: settings.apiPort,
       apiTls: settings.apiTls,
+      perAddress: settings.limits.perAddress,
     });
   }
 

@@ -209,7 +209,13 @@ export interface DashboardProxyState {
   challenges?: readonly AcmeChallenge[];
   /** The global nginx settings (hsts). */
   settings: NginxSettings;
+  /** Requests one client address may have open at once (PAAS_MAX_CONNECTIONS_PER_ADDRESS). */
+  perAddress: number;
 }
+
+/** The http-level zone that counts each client address's open dashboard requests (limit_conn). */
+export const DASHBOARD_CONN_ZONE = 'paas_dashboard_conn';
+const TOO_MANY = '@paas_too_many_connections';
 
 /** Long enough for a build log or `logs -t` streamed to the dashboard while nothing is printed. */
 const DASHBOARD_READ_TIMEOUT = '3600s';
@@ -236,7 +242,16 @@ export function renderDashboardConfig(state: DashboardProxyState | undefined, op
     ...(state.cert ? certificateLines(state.cert, state.settings) : []),
     // The API server caps each body itself (git pushes over HTTP are large).
     '  client_max_body_size 0;',
+    // Every user reaches the API server from nginx's address, so the per-client cap is kept here,
+    // on the real client address (after real_ip from trusted proxies).
+    `  error_page 429 ${TOO_MANY};`,
+    `  location ${TOO_MANY} {`,
+    '    default_type text/plain;',
+    `    return 429 "too many open connections from your address to the dashboard (at most ${state.perAddress}); close some, e.g. live log streams, and retry\\n";`,
+    '  }',
     '  location / {',
+    `    limit_conn ${DASHBOARD_CONN_ZONE} ${state.perAddress};`,
+    '    limit_conn_status 429;',
     `    proxy_pass ${state.api.tls ? 'https' : 'http'}://${state.api.host}:${state.api.port};`,
     ...FORWARDED_HEADERS,
     `    proxy_read_timeout ${DASHBOARD_READ_TIMEOUT};`,
@@ -336,6 +351,7 @@ export function renderMainConfig({ layout, includes, worker, clientAddress }: Ma
     '  ssl_prefer_server_ciphers off;',
     '  ssl_session_cache shared:paas_ssl:10m;',
     '  ssl_session_timeout 1d;',
+    `  limit_conn_zone $binary_remote_addr zone=${DASHBOARD_CONN_ZONE}:10m;`,
     ...includes.map((file) => `  include ${quote(file)};`),
     '}',
   ]);

@@ -2,25 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { requestScheme } from '../../../src/api/request-scheme.js';
 import { apiUpstreamHost, dashboardDomain } from '../../../src/proxy/dashboard-state.js';
 import { nginxLayout } from '../../../src/proxy/layout.js';
-import { resolveNginxSettings } from '../../../src/proxy/nginx-settings.js';
 import { clashMessage } from '../../../src/proxy/proxy.js';
-import { renderDashboardConfig, type DashboardProxyState } from '../../../src/proxy/render.js';
+import { renderDashboardConfig, renderMainConfig } from '../../../src/proxy/render.js';
+import { dashboardState } from './dashboard-fixture.js';
 
 const layout = nginxLayout('/var/lib/paas/nginx');
 const options = { listen: '0.0.0.0', layout };
 
-function dashboard(overrides: Partial<DashboardProxyState> = {}): DashboardProxyState {
-  return {
-    name: '_dashboard',
-    domain: 'paas.example.com',
-    httpPort: 80,
-    httpsPort: 443,
-    api: { host: '127.0.0.1', port: 8765, tls: false },
-    cert: undefined,
-    settings: resolveNginxSettings({}, {}),
-    ...overrides,
-  };
-}
+const dashboard = dashboardState;
 
 describe('renderDashboardConfig', () => {
   it('renders only a comment without a domain', () => {
@@ -64,6 +53,24 @@ describe('renderDashboardConfig', () => {
     expect(https).toContain('listen 0.0.0.0:8443 ssl http2;');
     expect(https).toContain('ssl_certificate "/var/lib/paas/nginx/certs/_dashboard/ab12cd34/server.crt";');
     expect(https).toContain('proxy_pass https://10.0.0.5:8765;');
+    expect(https).toContain('limit_conn paas_dashboard_conn 32;');
+  });
+
+  it('holds each client address to PAAS_MAX_CONNECTIONS_PER_ADDRESS, refusing more with a 429 that says why', () => {
+    const text = renderDashboardConfig(dashboard({ perAddress: 3 }), options);
+    const proxied = text.slice(text.indexOf('  location / {'));
+    expect(proxied).toContain('limit_conn paas_dashboard_conn 3;');
+    expect(proxied).toContain('limit_conn_status 429;');
+    expect(text).toContain('error_page 429 @paas_too_many_connections;');
+    expect(text).toMatch(
+      /location @paas_too_many_connections \{\n {4}default_type text\/plain;\n {4}return 429 "too many open connections from your address to the dashboard \(at most 3\)/,
+    );
+    // ACME challenges are answered whatever a client holds.
+    const challenge = renderDashboardConfig(dashboard({ challenges: [{ token: 'tok', keyAuthorization: 'tok.t' }] }), options);
+    const answer = challenge.slice(challenge.indexOf('location = /.well-known'), challenge.indexOf('location @'));
+    expect(answer).not.toContain('limit_conn');
+    // The zone is declared in the http context, counting the client address (after real_ip).
+    expect(renderMainConfig({ layout, includes: [] })).toContain('  limit_conn_zone $binary_remote_addr zone=paas_dashboard_conn:10m;');
   });
 });
 

@@ -15,11 +15,13 @@ import {
   quote,
   renderAppConfig,
   renderControlServer,
+  renderDashboardConfig,
   renderDefaultServers,
   renderMainConfig,
   type AppProxyState,
 } from '../../../src/proxy/render.js';
 import { findAccount, groupName } from '../../../src/proxy/nginx-worker.js';
+import { dashboardState } from './dashboard-fixture.js';
 
 const layout = nginxLayout('/var/lib/paas/nginx');
 const options = { listen: '0.0.0.0', layout };
@@ -314,7 +316,16 @@ describe.skipIf(!existsSync(NGINX))('rendered configs pass nginx -t', () => {
     for (const state of apps) writeFileSync(join(local.appsDir, `${state.name}.conf`), renderAppConfig(state, opts));
     writeFileSync(join(local.confDir, 'default.conf'), renderDefaultServers(listenPorts(apps, 18080, 18443), opts));
     writeFileSync(join(local.confDir, 'control.conf'), renderControlServer(local, 'g1'));
-    const includes = [join(local.confDir, 'control.conf'), join(local.confDir, 'default.conf'), join(local.appsDir, '*.conf')];
+    writeFileSync(
+      join(local.confDir, 'dashboard.conf'),
+      renderDashboardConfig(dashboardState({ domain: 'paas.test', httpPort: 18080, httpsPort: 18443, perAddress: 3 }), opts),
+    );
+    const includes = [
+      join(local.confDir, 'control.conf'),
+      join(local.confDir, 'default.conf'),
+      join(local.confDir, 'dashboard.conf'),
+      join(local.appsDir, '*.conf'),
+    ];
     const clientAddress = { trustedProxies: ['10.0.0.0/8', '2400:cb00::/32'], realIpHeader: 'cf-connecting-ip' };
     writeFileSync(local.mainConf, renderMainConfig({ layout: local, includes, clientAddress }));
     const result = spawnSync(NGINX, ['-t', '-c', local.mainConf, '-p', `${scratch}/`, '-e', local.errorLog], { encoding: 'utf8' });
