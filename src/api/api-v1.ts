@@ -24,6 +24,8 @@ export interface ApiV1Options {
   sessions: SessionStore;
   /** Whether a session may still be used (the admin can turn dashboard login off for token holders). */
   loginAllowed(session: Pick<Session, 'transport'>): boolean;
+  /** The address the managed nginx connects from; its X-Forwarded-Proto is believed (see requestScheme). */
+  proxyAddress: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -51,7 +53,7 @@ export const apiV1: FastifyPluginAsync<ApiV1Options> = async (app, options) => {
   });
   // Only JSON bodies: a cross-site form can send text/plain or form data without a preflight.
   app.removeContentTypeParser(['text/plain']);
-  app.addHook('preHandler', async (request) => refuseForgery(request));
+  app.addHook('preHandler', async (request) => refuseForgery(request, options.proxyAddress));
   app.setErrorHandler((error: FastifyError | ApiError, _request, reply) => sendError(reply, error, options.logger));
 
   const commands = new HttpCommands(commandRunner(options.registry, options.logger));
@@ -135,12 +137,12 @@ const describe = (session: Session) => ({ owner: session.owner, csrf: session.cs
  * The origin is the scheme the browser spoke (see requestScheme: behind the managed nginx, its
  * X-Forwarded-Proto) and the Host it asked for, so an http page of the same name is another origin.
  */
-export function refuseForgery(request: FastifyRequest): void {
+export function refuseForgery(request: FastifyRequest, proxyAddress: string): void {
   if (SAFE_METHODS.has(request.method)) return;
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ApiError(403, 'cross-site request refused');
   const origin = request.headers.origin;
-  if (origin !== undefined && originOf(origin) !== ownOrigin(request)) throw new ApiError(403, 'cross-site request refused');
+  if (origin !== undefined && originOf(origin) !== ownOrigin(request, proxyAddress)) throw new ApiError(403, 'cross-site request refused');
   if (request.dashboardSession && !csrfMatches(request.dashboardSession, header(request.headers['x-csrf-token']))) {
     throw new ApiError(403, 'missing or wrong X-CSRF-Token; reload the dashboard');
   }
@@ -155,12 +157,13 @@ function originOf(origin: string): string | undefined {
   }
 }
 
-function ownOrigin(request: FastifyRequest): string | undefined {
+function ownOrigin(request: FastifyRequest, proxyAddress: string): string | undefined {
   const socket = request.raw.socket as import('node:net').Socket & { encrypted?: boolean };
   const scheme = requestScheme({
     encrypted: socket.encrypted === true,
     remoteAddress: socket.remoteAddress,
     forwardedProto: request.headers['x-forwarded-proto'],
+    proxyAddress,
   });
   // Through URL, as the browser's Origin was: a default port is dropped, the host lowercased.
   return request.headers.host === undefined ? undefined : originOf(`${scheme}://${request.headers.host}`);

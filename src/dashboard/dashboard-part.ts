@@ -5,6 +5,7 @@ import { FORMAT_FLAG, renderTable, writeJson, writeLine } from '../core/output.j
 import type { TopicSpec } from '../core/properties.js';
 import { registerTopic } from '../core/property-commands.js';
 import type { Part, PartApi } from '../core/part.js';
+import { apiUpstreamHost } from '../proxy/dashboard-state.js';
 import { isWildcard, normalizeDomain } from '../proxy/domains.js';
 import { LINK_TTL_MS, SessionStore, type Session } from './sessions.js';
 import { staticRoutes } from './static-routes.js';
@@ -151,7 +152,13 @@ export function dashboardPart(): Part {
       });
 
       api.apiRoutes.push(async (app) => {
-        await app.register(apiV1, { registry: commands, logger: api.logger, sessions, loginAllowed });
+        await app.register(apiV1, {
+          registry: commands,
+          logger: api.logger,
+          sessions,
+          loginAllowed,
+          proxyAddress: apiUpstreamHost(api.settings.listen),
+        });
         await app.register(staticRoutes);
       });
     },

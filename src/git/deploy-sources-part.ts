@@ -1,6 +1,7 @@
 // Longer than 300 lines: the three push-free deploy sources share their guards (size caps, remote-caller URL rules, redirects), which sit beside them.
 import { readCapped } from '../core/read-capped.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -197,8 +198,13 @@ function registerDeploySources(api: PartApi): void {
       const pin = await assertSourceAllowed(source, local(ctx), 'git repository', ['https', 'ssh']);
       const repo = repoPath(paths, app.name);
       writeLine(ctx.stdout, `-----> Syncing ${app.name} from ${url}${ref ? ` (${ref})` : ''}`);
+      // Each sync fetches under its own namespace: two syncs of one app at once never read or drop each other's refs.
+      const namespace = `${SYNC_NAMESPACE}/${randomUUID()}`;
       try {
-        const { rev, branch } = await fetchRef(repo, source, ref, local(ctx), pin, { tmpDir: paths.tmp, maxBytes: settings.maxPushSize });
+        const { rev, branch } = await fetchRef(repo, namespace, source, ref, local(ctx), pin, {
+          tmpDir: paths.tmp,
+          maxBytes: settings.maxPushSize,
+        });
         const target = branch && ctx.flags['skip-deploy-branch'] !== true ? branch : await targetBranch(app);
         if (branch && ctx.flags['skip-deploy-branch'] !== true && isValidBranchName(branch)) {
           store.properties.set(app.id, DEPLOY_BRANCH.namespace, DEPLOY_BRANCH.key, branch);
@@ -214,7 +220,7 @@ function registerDeploySources(api: PartApi): void {
         );
         if (!build) writeLine(ctx.stdout, `       Deploy it with: paas deploy ${app.name} (or git:sync --build)`);
       } finally {
-        await dropSyncRefs(repo);
+        await dropSyncRefs(repo, namespace);
       }
     },
   });
@@ -289,11 +295,12 @@ function download(url: URL, pin: PinnedHost, signal: AbortSignal): Promise<Incom
 }
 
 /**
- * Fetches the repository's branches and tags under refs/paas-sync/ and finds REF among them
+ * Fetches the repository's branches and tags under `namespace` (refs/paas-sync/ID) and finds REF among them
  * (branch, then tag, then commit); without REF, the remote's default branch.
  */
 async function fetchRef(
   repo: string,
+  namespace: string,
   source: GitSource,
   ref: string | undefined,
   local: boolean,
@@ -313,7 +320,7 @@ async function fetchRef(
     await fetchCapped({
       repo,
       remote,
-      refspecs: [`+refs/heads/*:${SYNC_NAMESPACE}/heads/*`, `+refs/tags/*:${SYNC_NAMESPACE}/tags/*`],
+      refspecs: [`+refs/heads/*:${namespace}/heads/*`, `+refs/tags/*:${namespace}/tags/*`],
       env,
       config,
       tmpDir: limits.tmpDir,
@@ -335,17 +342,17 @@ async function fetchRef(
     branch = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(head)?.[1];
     if (!branch) throw new UserError(`${printable(source.url)} has no default branch; give a REF (branch, tag or commit)`);
   }
-  const asBranch = await resolve(`${SYNC_NAMESPACE}/heads/${branch}`);
+  const asBranch = await resolve(`${namespace}/heads/${branch}`);
   if (asBranch) return { rev: asBranch, branch };
-  const asTag = await resolve(`${SYNC_NAMESPACE}/tags/${ref}`);
+  const asTag = await resolve(`${namespace}/tags/${ref}`);
   if (asTag) return { rev: asTag };
   const asCommit = /^[0-9a-f]{7,40}$/.test(ref!) ? await resolve(ref!) : '';
   if (asCommit) return { rev: asCommit };
   throw new UserError(`${printable(source.url)} has no branch, tag or commit "${printable(ref!)}"`);
 }
 
-async function dropSyncRefs(repo: string): Promise<void> {
-  const refs = (await git(['for-each-ref', '--format=%(refname)', SYNC_NAMESPACE], { env: { GIT_DIR: repo } }).catch(() => ''))
+async function dropSyncRefs(repo: string, namespace: string): Promise<void> {
+  const refs = (await git(['for-each-ref', '--format=%(refname)', namespace], { env: { GIT_DIR: repo } }).catch(() => ''))
     .split('\n')
     .filter(Boolean);
   for (const ref of refs) await git(['update-ref', '-d', ref], { env: { GIT_DIR: repo } }).catch(() => undefined);

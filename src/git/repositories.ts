@@ -32,6 +32,8 @@ export async function ensureRepo(paths: Paths, app: string, maxPushSize: number)
     await git(['config', 'receive.keepAlive', '5'], { cwd: repo });
   }
   await git(['config', 'receive.maxInputSize', String(maxPushSize)], { cwd: repo });
+  // git:sync's working refs (deploy-sources-part.ts) are never shown to a push or a clone.
+  await git(['config', 'transfer.hideRefs', 'refs/paas-sync'], { cwd: repo });
   writeFileSync(join(repo, 'hooks', 'pre-receive'), renderPreReceiveHook(process.execPath, HOOK_PROGRAM), {
     mode: 0o700,
   });

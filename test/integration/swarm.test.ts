@@ -8,13 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appWorkTree, instanceOf, loadDuring, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
+import { appWorkTree, instanceOf, loadDuring, remoteEnv, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
 import { BASE, startCluster, type SwarmCluster } from './swarm-cluster.js';
 import { loadImage } from './netns-engine.js';
 
 let cluster: SwarmCluster | undefined;
 let daemon: DaemonHandle | undefined;
 let remote: (app: string) => string;
+let token: string;
 /** web3's source, pushed again by later tests. */
 let web3Tree: Awaited<ReturnType<typeof appWorkTree>>;
 
@@ -23,7 +24,7 @@ const BASE_IMAGE = 'paas-test/busybox:1';
 beforeAll(async () => {
   cluster = await startCluster(BASE_IMAGE);
   daemon = await startDaemon({ env: { DOCKER_HOST: cluster.manager.host } });
-  const token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
+  token = (await daemon.paasOk(['tokens:create', 'pusher'])).trim();
   remote = (app) => `http://paas:${token}@127.0.0.1:${daemon!.apiPort}/${app}.git`;
 }, 300_000);
 
@@ -57,6 +58,11 @@ describe('nodes and the registry', () => {
     const refused = await paas(['nodes:add', cluster!.workers[0]!.host, '--address', cluster!.workers[0]!.address]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('paas scheduler-swarm:set --global manager-address IP');
+    const fromRemote = await daemon!.paas(['nodes:add', 'unix:///var/run/docker.sock', '--address', cluster!.workers[0]!.address], {
+      env: remoteEnv(daemon!, token),
+    });
+    expect(fromRemote.code).not.toBe(0);
+    expect(fromRemote.stderr).toContain('run it as root on the server');
     await paasOk(['scheduler-swarm:set', '--global', 'manager-address', cluster!.manager.address]);
     for (const [i, worker] of cluster!.workers.entries()) {
       const out = await paasOk(['nodes:add', worker.host, '--address', worker.address, '--label', `zone=z${i + 1}`]);

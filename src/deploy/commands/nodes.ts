@@ -109,7 +109,7 @@ export function registerNodesCommands(services: DeployServices): void {
       'with --address the IP the other nodes reach it at. Without DOCKER_HOST it prints the `docker swarm join` command to run',
       'on the new server yourself. The first node starts the swarm on this server (scheduler-swarm:set --global manager-address).',
       'Every node must be able to pull from the registry of registry:set (for a plain-HTTP registry: insecure-registries in',
-      'its /etc/docker/daemon.json).',
+      'its /etc/docker/daemon.json). The DOCKER_HOST form runs only as root on the server (the local socket).',
     ].join('\n'),
     examples: ['paas nodes:add ssh://root@10.0.0.2 --address 10.0.0.2 --label zone=eu1', 'paas nodes:add'],
     flags: {
@@ -122,7 +122,12 @@ export function registerNodesCommands(services: DeployServices): void {
       },
     },
     arity: [0, 1],
-    async handler({ args: [host], flags, stdout }) {
+    async handler({ args: [host], flags, stdout, actor }) {
+      if (host !== undefined && actor.transport !== 'socket') {
+        throw new UserError(
+          'nodes:add DOCKER_HOST makes the daemon connect to any Docker Engine or socket: run it as root on the server, or run `paas nodes:add` for the join command',
+        );
+      }
       const labels = parseLabels(flagValues(flags.label));
       const address = typeof flags.address === 'string' ? flags.address : undefined;
       if (host !== undefined && (address === undefined || isIP(address) === 0)) {

@@ -100,12 +100,27 @@ describe('the dashboard domain', () => {
 
 describe('requestScheme', () => {
   it('believes X-Forwarded-Proto only from loopback (the managed nginx)', () => {
-    expect(requestScheme({ encrypted: false, remoteAddress: '127.0.0.1', forwardedProto: 'https' })).toBe('https');
-    expect(requestScheme({ encrypted: false, remoteAddress: '::ffff:127.0.0.1', forwardedProto: 'https' })).toBe('https');
-    expect(requestScheme({ encrypted: true, remoteAddress: '127.0.0.1', forwardedProto: 'http' })).toBe('http');
+    expect(requestScheme({ encrypted: false, remoteAddress: '127.0.0.1', forwardedProto: 'https', proxyAddress: '127.0.0.1' })).toBe(
+      'https',
+    );
+    expect(requestScheme({ encrypted: false, remoteAddress: '::ffff:127.0.0.1', forwardedProto: 'https', proxyAddress: '127.0.0.1' })).toBe(
+      'https',
+    );
+    expect(requestScheme({ encrypted: true, remoteAddress: '127.0.0.1', forwardedProto: 'http', proxyAddress: '127.0.0.1' })).toBe('http');
     // A client connecting directly cannot claim https, nor deny it.
-    expect(requestScheme({ encrypted: false, remoteAddress: '203.0.113.7', forwardedProto: 'https' })).toBe('http');
-    expect(requestScheme({ encrypted: true, remoteAddress: '203.0.113.7', forwardedProto: 'http' })).toBe('https');
-    expect(requestScheme({ encrypted: false, remoteAddress: '127.0.0.1', forwardedProto: 'gopher' })).toBe('http');
+    expect(requestScheme({ encrypted: false, remoteAddress: '203.0.113.7', forwardedProto: 'https', proxyAddress: '127.0.0.1' })).toBe(
+      'http',
+    );
+    expect(requestScheme({ encrypted: true, remoteAddress: '203.0.113.7', forwardedProto: 'http', proxyAddress: '127.0.0.1' })).toBe(
+      'https',
+    );
+    expect(requestScheme({ encrypted: false, remoteAddress: '127.0.0.1', forwardedProto: 'gopher', proxyAddress: '127.0.0.1' })).toBe(
+      'http',
+    );
+  });
+
+  it('also believes it from the one address PAAS_LISTEN names, where nginx then connects from', () => {
+    expect(requestScheme({ encrypted: false, remoteAddress: '10.0.0.5', forwardedProto: 'https', proxyAddress: '10.0.0.5' })).toBe('https');
+    expect(requestScheme({ encrypted: false, remoteAddress: '10.0.0.6', forwardedProto: 'https', proxyAddress: '10.0.0.5' })).toBe('http');
   });
 });
