@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, httpGet, instanceOf, paasBytes, run, daemonWithToken, type DaemonHandle } from './harness.js';
+import { appWorkTree, httpGet, instanceOf, paasBytes, processContainerIds, run, daemonWithToken, type DaemonHandle } from './harness.js';
 
 const suite = daemonWithToken();
 let daemon: DaemonHandle;
@@ -18,20 +18,7 @@ const remote = suite.remote;
 const running = async (
   app: string,
 ): Promise<Array<{ Config: { Labels: Record<string, string> }; HostConfig: Record<string, unknown> }>> => {
-  const ids = (
-    await run('docker', [
-      'ps',
-      '-q',
-      '--filter',
-      `label=paas.instance=${instanceOf(daemon)}`,
-      '--filter',
-      `label=paas.app=${app}`,
-      '--filter',
-      'label=paas.role=process',
-    ])
-  ).stdout
-    .split('\n')
-    .filter(Boolean);
+  const ids = await processContainerIds(daemon, app);
   expect(ids.length).toBeGreaterThan(0);
   return JSON.parse((await run('docker', ['inspect', ...ids])).stdout);
 };

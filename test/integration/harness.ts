@@ -216,6 +216,20 @@ export function instanceOf(daemon: DaemonHandle): string {
   return readFileSync(join(daemon.home, 'instance-id'), 'utf8').trim();
 }
 
+/**
+ * Ids of an app's process containers as Docker lists them: running ones, or every one with
+ * `all`; `filters` adds docker ps filters (e.g. status=exited).
+ */
+export async function processContainerIds(
+  daemon: DaemonHandle,
+  app: string,
+  { all = false, filters = [] }: { all?: boolean; filters?: readonly string[] } = {},
+): Promise<string[]> {
+  const labels = [`paas.instance=${instanceOf(daemon)}`, `paas.app=${app}`, 'paas.role=process'];
+  const args = ['ps', '-q', ...(all ? ['-a'] : []), ...[...labels.map((l) => `label=${l}`), ...filters].flatMap((f) => ['--filter', f])];
+  return (await run('docker', args)).stdout.split('\n').filter(Boolean);
+}
+
 /** The temp dir of a root daemon's nginx workers lives outside PAAS_HOME (src/proxy/nginx-worker.ts). */
 export function removeNginxTemp(home: string): void {
   try {

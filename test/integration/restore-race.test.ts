@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, instanceOf, run, startDaemon, waitUntil, type DaemonHandle } from './harness.js';
+import { appWorkTree, processContainerIds, run, startDaemon, waitUntil, type DaemonHandle } from './harness.js';
 
 /**
  * `ps:set APP restore false` against the reconcile timer. The daemon talks to Docker through a
@@ -42,23 +42,7 @@ function startRelay(path: string): Promise<Server> {
   return new Promise((resolve) => server.listen(path, () => resolve(server)));
 }
 
-const containerIds = async (app: string, filter = 'status=running') =>
-  (
-    await run('docker', [
-      'ps',
-      '-aq',
-      '--filter',
-      `label=paas.instance=${instanceOf(daemon)}`,
-      '--filter',
-      `label=paas.app=${app}`,
-      '--filter',
-      'label=paas.role=process',
-      '--filter',
-      filter,
-    ])
-  ).stdout
-    .split('\n')
-    .filter(Boolean);
+const containerIds = (app: string, filter = 'status=running') => processContainerIds(daemon, app, { all: true, filters: [filter] });
 
 beforeAll(async () => {
   relayDir = mkdtempSync(join(tmpdir(), 'paas-relay-'));

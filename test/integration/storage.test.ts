@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appWorkTree, instanceOf, run, daemonWithToken, type DaemonHandle } from './harness.js';
+import { appWorkTree, processContainerIds, run, daemonWithToken, type DaemonHandle } from './harness.js';
 
 const suite = daemonWithToken();
 let daemon: DaemonHandle;
@@ -16,20 +16,7 @@ const remote = suite.remote;
  * containers may still be retiring (or gone by the time they are inspected): they are skipped.
  */
 const webBinds = async (): Promise<string[]> => {
-  const ids = (
-    await run('docker', [
-      'ps',
-      '-q',
-      '--filter',
-      `label=paas.instance=${instanceOf(daemon)}`,
-      '--filter',
-      'label=paas.app=store',
-      '--filter',
-      'label=paas.role=process',
-    ])
-  ).stdout
-    .split('\n')
-    .filter(Boolean);
+  const ids = await processContainerIds(daemon, 'store');
   const found: Array<{ created: number; binds: string[] }> = [];
   for (const id of ids) {
     const inspect = await run('docker', ['inspect', '--format', '{{.Created}} {{json .HostConfig.Binds}}', id]);
