@@ -67,7 +67,7 @@ export interface Builder {
    * the build sees). A build with the same files, settings and inputs reuses the last image;
    * a builder without this method always builds.
    */
-  inputs?(request: BuildRequest): unknown;
+  inputs?(request: BuildRequest): unknown | Promise<unknown>;
 }
 
 /** The builders parts registered; the first that detects the code builds it, unless one was chosen. */

@@ -1,5 +1,5 @@
 import { readTarEntry } from './build-context.js';
-import { buildDockerfileImage } from './dockerfile-builder.js';
+import { buildDockerfileImage, declaredArgs } from './dockerfile-builder.js';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { writeLine } from '../core/output.js';
@@ -63,9 +63,13 @@ export const dockerfileBuilderPart: Part = {
       async detect({ tarPath, subdir }) {
         return (await readTarEntry(tarPath, subdir ? `${subdir}/Dockerfile` : 'Dockerfile')) !== undefined;
       },
-      inputs(request) {
+      async inputs(request) {
         const setting = store.properties.effective(request.app.id, BUILD_ARGS.namespace, BUILD_ARGS.key);
-        return { buildArgs: { ...buildArgs(setting, { ...request, detail: () => undefined }), ...request.buildEnv } };
+        // The commit (GIT_REV) counts only when the Dockerfile declares its ARG: otherwise the
+        // build never sees it, and a new commit of the same tree reuses the image.
+        const dockerfile = await readTarEntry(request.tarPath, request.subdir ? `${request.subdir}/Dockerfile` : 'Dockerfile');
+        const commit = dockerfile ? declaredArgs(dockerfile.toString('utf8'), request.buildEnv) : {};
+        return { buildArgs: { ...buildArgs(setting, { ...request, detail: () => undefined }), ...commit } };
       },
       async build(request) {
         request.step(`Building ${request.app.name} from Dockerfile`);

@@ -260,7 +260,7 @@ export class Deployer {
       tree,
       subdir: request.subdir,
       builder: builder.name,
-      inputs: builder.inputs(request),
+      inputs: await builder.inputs(request),
       // A kept .git folder holds the commit itself, not only its tree.
       ...(withGitDir ? { gitDir: source.rev } : {}),
       ...(dockerOptions.length ? { dockerOptions } : {}),

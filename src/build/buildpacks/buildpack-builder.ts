@@ -59,9 +59,13 @@ export class BuildpackBuilder implements Builder {
     return true;
   }
 
-  /** Buildpacks see every config var (ENV_DIR), and who pushed decides which buildpacks may run. */
+  /**
+   * Buildpacks see every config var (ENV_DIR), and who pushed decides which buildpacks may run.
+   * The commit (GIT_REV, in buildEnv) is left out: a new commit of the same tree reuses the image,
+   * as the processes get the current commit at run time anyway (`paas deploy --force` builds).
+   */
   inputs(request: BuildRequest): unknown {
-    return { config: { ...request.config, ...request.buildEnv, ...request.docker?.buildArgs }, codeTrust: request.codeTrust };
+    return { config: { ...request.config, ...request.docker?.buildArgs }, codeTrust: request.codeTrust };
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
