@@ -11,6 +11,7 @@ import { NETWORK_NAME } from '../docker-options/option-parser.js';
 import { LABELS, serviceNetworkName } from '../deploy/naming.js';
 import { ensureBridgeNetwork, networkExists, removeNetwork } from '../deploy/networks.js';
 import type { AppRow } from '../store/apps.js';
+import { servicesOnNetwork } from '../plugins/service-kit/usage.js';
 
 /** The label that names a network:create'd network by the name its user gave it. */
 export const NETWORK_LABEL = 'paas.network-name';
@@ -126,7 +127,7 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
 
       commands.register({
         name: 'network:destroy',
-        summary: 'Destroy a network no app uses (needs --force)',
+        summary: 'Destroy a network no app or service uses (needs --force)',
         usage: 'NAME --force',
         examples: ['paas network:destroy backend --force'],
         flags: { force: { type: 'boolean', description: 'confirm the destruction' } },
@@ -138,6 +139,10 @@ export function networkPart(): Part & { checkNetwork(name: string): Promise<void
             throw new UserError(
               `network ${name} is used by ${users.map((a) => a.name).join(', ')}; take it out of their network:set and docker-options first`,
             );
+          }
+          const services = servicesOnNetwork(store.db, name);
+          if (services.length) {
+            throw new UserError(`network ${name} is used by ${services.join('; ')}; clear that setting first`);
           }
           if (!flags.force)
             throw new UserError(`destroying network ${name} cannot be undone; to go ahead run: paas network:destroy ${name} --force`);

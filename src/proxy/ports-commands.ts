@@ -24,6 +24,7 @@ import {
   type PortMapping,
 } from './port-map.js';
 import { isRouted } from './render.js';
+import { exposedServicePorts } from '../plugins/service-kit/usage.js';
 import type { NginxProxy } from './proxy.js';
 
 const { ports: PORTS } = PROXY_KEYS;
@@ -62,7 +63,7 @@ export function registerPortsCommands(api: PartApi, proxy: NginxProxy): void {
       .map((other) => proxy.appState(other.name))
       .filter((state): state is NonNullable<typeof state> => state !== undefined && isRouted(state))
       .map((state) => ({ app: state.name, ports: state.ports }));
-    const clash = schemeClash([...others, { app: app.name, ports: map }], reservedPorts(settings));
+    const clash = schemeClash([...others, { app: app.name, ports: map }], [...reservedPorts(settings), ...exposedServicePorts(store.db)]);
     if (clash) throw new UserError(clash);
     if (force) return;
     const privileged = privilegedPorts(map, [settings.httpPort, settings.httpsPort]);

@@ -14,6 +14,7 @@ import { NGINX_NAMESPACE, resolveNginxSettings } from './nginx-settings.js';
 import { prepareNginxWorker, type NginxWorker } from './nginx-worker.js';
 import { PendingProperties } from './pending-properties.js';
 import { publishClash, reservedPorts, schemeClash } from './port-map.js';
+import { exposedServicePorts } from '../plugins/service-kit/usage.js';
 import {
   isRouted,
   isServed,
@@ -344,7 +345,7 @@ export class NginxProxy {
       }
       throw new UserError(clashMessage(domain, apps, options.subject));
     }
-    const reserved = reservedPorts(this.api.settings);
+    const reserved = [...reservedPorts(this.api.settings), ...exposedServicePorts(this.api.store.db)];
     const routed = (states: readonly AppProxyState[]) => states.filter(isRouted).map((s) => ({ app: s.name, ports: s.ports }));
     const clash = schemeClash(routed(after), reserved);
     if (clash && clash !== schemeClash(routed(before), reserved)) throw new UserError(clash);

@@ -23,6 +23,10 @@ afterAll(async () => {
   await daemon?.destroy();
 }, 120_000);
 
+const must = async (result: Promise<{ code: number; stderr: string }>) => {
+  const { code, stderr } = await result;
+  expect(code, stderr).toBe(0);
+};
 const paasFails = async (args: string[]): Promise<string> => {
   const result = await daemon.paas(args);
   expect(result.code, result.stdout).not.toBe(0);
@@ -152,6 +156,14 @@ describe('redis: clone and expose', () => {
     expect(exposed.stderr).toBe('');
     expect(await info('redis', 'cache-copy', 'exposed-ports')).toBe(`127.0.0.1:${free}->6379`);
     expect(await talk(free, 'PING\r\n', /\r\n/)).toMatch(/^-NOAUTH/);
+
+    // An app's port mappings cannot take the exposed service's host port; nothing changes.
+    await daemon.paasOk(['apps:create', 'porty']);
+    const taken = `port ${free} is taken by redis service cache-copy (redis:expose); pick another host port for porty`;
+    expect(await paasFails(['ports:set', 'porty', `http:${free}:5000`])).toBe(`error: ${taken}\n`);
+    expect(await paasFails(['ports:add', 'porty', `http:${free}:5000`])).toBe(`error: ${taken}\n`);
+    expect(await daemon.paasOk(['ports:list', 'porty'])).toContain('(default)');
+    expect(await talk(free, 'PING\r\n', /\r\n/)).toMatch(/^-NOAUTH/);
   }, 120_000);
 });
 
@@ -218,10 +230,30 @@ describe('postgres: clone, promote, pause, set and upgrade', () => {
     const networks = async () =>
       Object.keys(JSON.parse((await run('docker', ['inspect', `paas-${instance}-postgres-db`])).stdout)[0].NetworkSettings.Networks).sort();
     expect(await networks()).toEqual([`paas-${instance}-network-backend`, `paas-${instance}-postgres-db`]);
+    // The network a service is set to join cannot be destroyed.
+    expect(await paasFails(['network:destroy', 'backend', '--force'])).toBe(
+      'error: network backend is used by postgres service db (postgres:set db post-create-network); clear that setting first\n',
+    );
+    expect((await daemon.paasOk(['network:list'])).split('\n')).toContain('backend');
     await daemon.paasOk(['postgres:set', 'db', 'post-create-network']);
     expect(await networks()).toEqual([`paas-${instance}-postgres-db`]);
     expect(await info('postgres', 'db', 'post-create-network')).toBe('');
   }, 120_000);
+
+  it('a set network removed outside paas: start says what to do; after clearing the setting it starts', async () => {
+    await daemon.paasOk(['postgres:set', 'db', 'post-create-network', 'backend']);
+    await daemon.paasOk(['postgres:stop', 'db']);
+    await must(run('docker', ['network', 'rm', `paas-${instance}-network-backend`]));
+    expect(await paasFails(['postgres:start', 'db'])).toContain(
+      'network backend, which postgres service db is set to join, no longer exists: clear it with ' +
+        'paas postgres:set db post-create-network, or make it again with paas network:create backend',
+    );
+    expect(await info('postgres', 'db', 'status')).toBe('stopped');
+    await daemon.paasOk(['postgres:set', 'db', 'post-create-network']);
+    await daemon.paasOk(['postgres:start', 'db']);
+    expect(await info('postgres', 'db', 'status')).toBe('running');
+    expect(await sql('db', 'select count(*) from items;')).toMatch(/^\d+$/);
+  }, 180_000);
 
   it('upgrade runs the service on another local image of the same major version and keeps the rows', async () => {
     const current = await info('postgres', 'db', 'version');

@@ -8,6 +8,7 @@ import { joinOverlayTwin, overlayOf } from '../../deploy/swarm-networks.js';
 import { dockerNetworkName } from '../../network/network-part.js';
 import type { ServiceDefinition } from './definition.js';
 import { extraNetworks } from './properties.js';
+import { assertSetNetworksExist, onRemovedNetwork } from './set-networks.js';
 import { serviceContainerName, serviceHost, serviceLabels, serviceVolumeName } from './docker-names.js';
 import type { ServiceRow, ServiceSpec } from './store.js';
 
@@ -142,6 +143,7 @@ export class ServiceContainers {
    * answers to its hostname) and takes it off such networks no longer named.
    */
   async syncNetworks(service: Pick<ServiceSpec, 'name' | 'properties'>): Promise<void> {
+    await assertSetNetworksExist(this.docker, this.instance, this.plugin, service);
     const name = this.containerName(service.name);
     const info = await this.docker.getContainer(name).inspect();
     const current = Object.keys(info.NetworkSettings.Networks ?? {});
@@ -171,6 +173,12 @@ export class ServiceContainers {
     if (status === 'running' || status === 'restarting') return 'running';
     if (status === 'stopped') {
       await this.syncNetworks(service);
+      if (await onRemovedNetwork(this.docker, this.containerName(service.name))) {
+        // Its set network was removed outside paas and the setting cleared since: a new container on the volume.
+        await this.remove(service.name, false);
+        await this.createContainer(service);
+        return 'created';
+      }
       await this.docker.getContainer(this.containerName(service.name)).start();
       return 'started';
     }
