@@ -15,7 +15,7 @@ import { registerLogsCommands } from './commands/logs.js';
 import { watchContainerEvents } from '../docker/events.js';
 import { FORCE_BUILD_FLAG, removeLeftoverSources } from './deployer.js';
 import { followBuildLog } from './follow-build-log.js';
-import { applyFirewall, removeFirewall } from './firewall.js';
+import { SWARM_BRIDGE_NETWORK, applyFirewall, removeFirewall } from './firewall.js';
 import { bridgeOf } from './networks.js';
 import { imageRepository } from './naming.js';
 import { LivenessMonitor } from './liveness.js';
@@ -50,6 +50,8 @@ export function deployPart(): Part {
   let swarmTimer: NodeJS.Timeout | undefined;
   /** Whether the firewall was set up (or found impossible); Docker may come up after the daemon. */
   let hostProtected = false;
+  /** docker_gwbridge's bridge when the rules were set: they are set again when it comes (swarm starts) or goes. */
+  let swarmBridge: string | undefined;
   let liveness: LivenessMonitor | undefined;
   let cron: CronRunner;
   return {
@@ -259,7 +261,7 @@ export function deployPart(): Part {
       if (leftovers) api.logger.info({ leftovers }, 'removed the sources of interrupted builds');
       try {
         await scheduler.ensureNetwork();
-        hostProtected = await protectHost(services);
+        ({ done: hostProtected, swarmBridge } = await protectHost(services));
         await converger.restoreAll();
         // Containers adopted from before the restart: on exactly their links' networks.
         await scheduler.syncNetworksOfApps(new Set(api.store.apps.list().map((app) => app.id)));
@@ -278,12 +280,11 @@ export function deployPart(): Part {
         () => converger.dockerWentAway(),
       );
       timer = setInterval(() => {
-        if (!hostProtected) {
-          void scheduler
-            .ensureNetwork()
-            .then(async () => (hostProtected = await protectHost(services)))
-            .catch(() => undefined);
-        }
+        void (async () => {
+          if (hostProtected && (await bridgeOf(docker, SWARM_BRIDGE_NETWORK)) === swarmBridge) return;
+          await scheduler.ensureNetwork();
+          ({ done: hostProtected, swarmBridge } = await protectHost(services));
+        })().catch(() => undefined);
         void converger.convergeAll().catch(() => undefined);
         void reapExpiredOneOffs(docker, api.instance).then(
           (names) => names.length && api.logger.info({ containers: names }, 'stopped one-off containers past their --ttl-seconds'),
@@ -317,20 +318,22 @@ export function deployPart(): Part {
  * Containers may reach nginx on the host, nothing else there; only root and nginx reach them
  * (see firewall.ts). False while Docker has no paas network yet: the daemon tries again later.
  */
-async function protectHost({ api, docker, scheduler }: DeployServices): Promise<boolean> {
+async function protectHost({ api, docker, scheduler }: DeployServices): Promise<{ done: boolean; swarmBridge?: string }> {
   const appBridge = await bridgeOf(docker, scheduler.network);
-  if (!appBridge) return false;
+  if (!appBridge) return { done: false };
+  const swarmBridge = await bridgeOf(docker, SWARM_BRIDGE_NETWORK);
   try {
     const warn = (message: string, error: unknown) => api.logger.warn({ err: error }, message);
     const hostUids = process.getuid?.() === 0 ? [0, (await ensureNginxUser(warn)).uid] : [];
-    await applyFirewall({ instance: api.instance, appBridge, openPorts: [api.settings.httpPort, api.settings.httpsPort], hostUids });
+    const openPorts = [api.settings.httpPort, api.settings.httpsPort];
+    await applyFirewall({ instance: api.instance, appBridge, openPorts, hostUids, swarmBridge });
   } catch (error) {
     api.logger.warn(
       { err: error },
       "could not set paas's iptables rules: app containers can reach the daemon's API and SSH ports and the host's other services",
     );
   }
-  return true;
+  return { done: true, swarmBridge };
 }
 
 /** builds:info: one build, with Dokku's field names in JSON. */

@@ -8,6 +8,8 @@ import { bridgeWildcard } from './networks.js';
  * another app by its public URL. Local users other than root and nginx's workers cannot
  * connect to containers either: the way in is nginx. Everything sits in the instance's own
  * chains; the only rules outside them are the jumps to them. Nothing else is ever flushed or deleted.
+ * Swarm's own traffic does not pass these rules: its gossip and VXLAN go host to host, and
+ * published ports reach tasks through Docker's forwarding, not the host's INPUT.
  */
 export interface FirewallSpec {
   instance: string;
@@ -20,7 +22,16 @@ export interface FirewallSpec {
    * workers). Empty: no such filter (a daemon that is not root, where nginx runs as it).
    */
   hostUids: number[];
+  /**
+   * Docker's `docker_gwbridge` (its bridge's name), when the engine has one: swarm tasks and
+   * containers on attachable overlay networks reach the host through it. It gets the same INPUT
+   * rule as the paas bridges; undefined: not there (no swarm), no rule.
+   */
+  swarmBridge?: string;
 }
+
+/** The network Docker makes for swarm tasks' and overlay containers' way out (and to the host). */
+export const SWARM_BRIDGE_NETWORK = 'docker_gwbridge';
 
 export const chainName = (instance: string): string => `PAAS-${instance}`;
 /** App-to-app traffic on the paas network (for networks made before Docker's icc switch was set). */
@@ -52,7 +63,10 @@ export function firewallRules(spec: FirewallSpec): { chains: Record<string, stri
   ];
   const wildcard = bridgeWildcard(spec.instance);
   const bridges = matchesWildcard(spec.appBridge, wildcard) ? [wildcard] : [wildcard, spec.appBridge];
-  const jumps: Jump[] = bridges.map((bridge) => ({ parent: 'INPUT', rule: ['-i', bridge, '-j', chain] }));
+  const jumps: Jump[] = [...bridges, ...(spec.swarmBridge ? [spec.swarmBridge] : [])].map((bridge) => ({
+    parent: 'INPUT',
+    rule: ['-i', bridge, '-j', chain],
+  }));
   jumps.push({ parent: 'DOCKER-USER', rule: ['-i', spec.appBridge, '-o', spec.appBridge, '-j', apps] });
   const chains: Record<string, string[][]> = { [chain]: input, [apps]: [['-j', 'DROP']] };
   if (spec.hostUids.length) {

@@ -22,6 +22,7 @@ import {
   enginePid,
   killEngines,
   loadImage,
+  makeEngineNamespace,
   must,
   removeEngineCgroups,
   requireTools,
@@ -66,15 +67,7 @@ async function cleanup(): Promise<void> {
 }
 
 async function makeNetwork(): Promise<void> {
-  await must('ip', ['netns', 'add', engine.netns]);
-  await must('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', engine.netns]);
-  await must('ip', ['addr', 'add', `${HOST_ADDRESS}/24`, 'dev', HOST_IF]);
-  await must('ip', ['link', 'set', HOST_IF, 'up']);
-  const inside = (...args: string[]) => must('ip', ['-n', engine.netns, ...args]);
-  await inside('link', 'set', 'lo', 'up');
-  await inside('addr', 'add', `${engine.address}/24`, 'dev', 'eth0');
-  await inside('link', 'set', 'eth0', 'up');
-  await inside('route', 'add', 'default', 'via', HOST_ADDRESS);
+  await makeEngineNamespace(engine, HOST_IF, HOST_ADDRESS);
   await must('ip', ['route', 'add', POOL, 'via', engine.address]);
 }
 

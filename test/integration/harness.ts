@@ -84,6 +84,8 @@ export interface DaemonOptions {
   /** PAAS_HOME to use (made by the test, e.g. as an older install left it); default: a fresh temp dir. */
   home?: string;
   env?: NodeJS.ProcessEnv;
+  /** A command the daemon runs under, e.g. nsenter into a network namespace; default: none. */
+  wrap?: readonly string[];
 }
 
 /** Waits until a build of the app is running (builds:list); false after 30 s. */
@@ -131,7 +133,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
       return result.stdout;
     },
     async start() {
-      child = spawn(process.execPath, [PAAS_BIN, 'daemon'], {
+      const [command, ...args] = [...(options.wrap ?? []), process.execPath, PAAS_BIN, 'daemon'];
+      child = spawn(command!, args, {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

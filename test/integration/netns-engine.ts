@@ -114,6 +114,22 @@ function removeCgroups(parent: string): void {
   for (const controller of controllers) removeTree(join('/sys/fs/cgroup', controller, parent));
 }
 
+/**
+ * Makes the engine's network namespace with one veth to the host: `hostIf` at hostAddress/24 on
+ * the host, eth0 at the engine's address inside, its default route through the host.
+ */
+export async function makeEngineNamespace(engine: NetnsEngine, hostIf: string, hostAddress: string): Promise<void> {
+  await must('ip', ['netns', 'add', engine.netns]);
+  await must('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', engine.netns]);
+  await must('ip', ['addr', 'add', `${hostAddress}/24`, 'dev', hostIf]);
+  await must('ip', ['link', 'set', hostIf, 'up']);
+  const inside = (...args: string[]) => must('ip', ['-n', engine.netns, ...args]);
+  await inside('link', 'set', 'lo', 'up');
+  await inside('addr', 'add', `${engine.address}/24`, 'dev', 'eth0');
+  await inside('link', 'set', 'eth0', 'up');
+  await inside('route', 'add', 'default', 'via', hostAddress);
+}
+
 /** The engine's dockerd process id, while it runs. */
 export function enginePid(engine: NetnsEngine): number | undefined {
   const pid = pidFrom(join(engine.dir, 'dockerd.pid'));

@@ -42,6 +42,18 @@ describe('firewallRules', () => {
     ]);
   });
 
+  it("puts docker_gwbridge (swarm tasks, overlay containers) under the same INPUT chain, and nothing else of it", () => {
+    const spec = { instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80], hostUids: [0] };
+    const { jumps } = firewallRules({ ...spec, swarmBridge: 'docker_gwbridge' });
+    expect(jumps.map((j) => `${j.parent} ${j.rule.join(' ')}`)).toEqual([
+      'INPUT -i paa1b2c3d4+ -j PAAS-a1b2c3d4',
+      'INPUT -i docker_gwbridge -j PAAS-a1b2c3d4',
+      'DOCKER-USER -i paa1b2c3d4 -o paa1b2c3d4 -j PAAS-a1b2c3d4-APPS',
+      'OUTPUT -o paa1b2c3d4+ -j PAAS-a1b2c3d4-OUT',
+    ]);
+    expect(firewallRules(spec).jumps.some((j) => j.rule.includes('docker_gwbridge'))).toBe(false);
+  });
+
   it('lets only the given uids (root, nginx) open connections from the host to containers', () => {
     const { chains } = firewallRules({ instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80], hostUids: [0, 995, 0] });
     expect(chains['PAAS-a1b2c3d4-OUT']).toEqual([
