@@ -49,16 +49,28 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
+/**
+ * A port nothing listens on, from 20000-32767: below Linux's ephemeral range (32768-60999), so
+ * the outgoing connections of the suites running in parallel never take it before it is bound
+ * (a port the kernel picked with listen(0) is soon handed out again).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12768);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port found in 20000-32767');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePromise(typeof address === 'object' && address ? address.port : 0));
-    });
+    server.once('error', () => resolvePromise(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolvePromise(true)));
   });
 }
+
+const PORT_SETTINGS = ['PAAS_API_PORT', 'PAAS_SSH_PORT', 'PAAS_HTTP_PORT', 'PAAS_HTTPS_PORT'] as const;
 
 export interface DaemonHandle {
   home: string;
@@ -165,8 +177,27 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     },
     output: () => log,
   };
-  await handle.start();
-  return handle;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await handle.start();
+      return handle;
+    } catch (error) {
+      // Another suite bound a chosen port between the check and the daemon's bind: choose again.
+      const portsChosenHere = PORT_SETTINGS.every((name) => options.env?.[name] === undefined);
+      if (attempt >= 3 || !portsChosenHere || !String(error).includes('EADDRINUSE')) throw error;
+      stopNginx(home);
+      handle.apiPort = await freePort();
+      handle.sshPort = options.ssh ? await freePort() : 0;
+      handle.httpPort = await freePort();
+      handle.httpsPort = await freePort();
+      Object.assign(env, {
+        PAAS_API_PORT: String(handle.apiPort),
+        PAAS_SSH_PORT: String(handle.sshPort),
+        PAAS_HTTP_PORT: String(handle.httpPort),
+        PAAS_HTTPS_PORT: String(handle.httpsPort),
+      });
+    }
+  }
 }
 
 /** A git work tree with the fixture app committed on main, ready to push. */
