@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SETTINGS_FILE=/etc/default/paas
-OS_PACKAGES=(git nginx curl ca-certificates openssl debootstrap busybox-static python3 make g++ openssh-client openssh-server gnupg)
+OS_PACKAGES=(git nginx curl ca-certificates openssl debootstrap busybox-static docker-registry python3 make g++ openssh-client openssh-server gnupg)
 MIN_NODE_MAJOR=20
 MIN_NODE_MINOR=19
 
@@ -46,6 +46,15 @@ install_os_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   if [ "$blocker_added" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+
+# paas runs docker-registry itself (registry:set ... server local) on the manager address; the
+# package's service would listen on every address, unauthenticated, and hold port 5000.
+stop_distro_registry() {
+  if systemd_runs && { systemctl is-enabled --quiet docker-registry 2>/dev/null || systemctl is-active --quiet docker-registry 2>/dev/null; }; then
+    step "Stopping and disabling the distro docker-registry service (paas runs its own when asked)"
+    systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
 }
 
 # paas runs its own nginx on PAAS_HTTP_PORT/PAAS_HTTPS_PORT; the distro's nginx service would hold them.
@@ -312,6 +321,7 @@ prepare_images() {
 
 install_os_packages
 stop_distro_nginx
+stop_distro_registry
 check_node
 configure_docker
 start_docker

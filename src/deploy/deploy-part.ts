@@ -23,6 +23,7 @@ import { reapExpiredOneOffs } from './one-off-ttl.js';
 import { registerPsCommands } from './commands/ps.js';
 import { registerStatsCommands } from './commands/stats.js';
 import { schedulerOf } from './scheduler-topics.js';
+import { localRegistryAddress, usesLocalRegistry } from './image-registry.js';
 import { registerSwarmCommands } from './commands/swarm.js';
 import { registerNodesCommands } from './commands/nodes.js';
 import { registerChecksCommands } from './commands/checks.js';
@@ -300,6 +301,14 @@ export function deployPart(): Part {
       timer.unref();
       liveness = new LivenessMonitor(api, scheduler, services.locks);
       liveness.start();
+      // The nodes pull from paas's registry whenever Swarm starts a task, not only during deploys.
+      if (usesLocalRegistry(api.store.properties)) {
+        try {
+          await services.swarm.ensureLocalRegistry(localRegistryAddress(api.store.properties));
+        } catch (error) {
+          api.logger.warn({ err: error }, "paas's registry could not start; the next swarm deploy tries again");
+        }
+      }
       cron.sync();
     },
 
@@ -309,6 +318,7 @@ export function deployPart(): Part {
       cron.stop();
       clearInterval(timer);
       clearInterval(swarmTimer);
+      await services.swarm.localRegistry.stop();
       await removeFirewall(services.api.instance);
     },
   };

@@ -1,15 +1,22 @@
 import type Docker from 'dockerode';
+import { isIP } from 'node:net';
 import { UserError } from '../core/errors.js';
 import { printable } from '../core/names.js';
 import { readProperty, type TopicSpec } from '../core/properties.js';
 import type { PropertiesTable } from '../store/properties.js';
 import { imageRepository } from './naming.js';
+import { SWARM_TOPIC } from './scheduler-topics.js';
+
+/** `registry:set ... server local`: the registry paas runs on the manager (local-registry.ts). */
+export const LOCAL_SERVER = 'local';
+const LOCAL_PORT = 5000;
 
 /** A registry host, optionally with a port: what goes before the first `/` of an image name. */
 const SERVER = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 export function validServer(value: string): string {
+  if (value === LOCAL_SERVER) return value;
   if (!SERVER.test(value))
     throw new UserError(`invalid registry server "${printable(value)}"; use a host or host:port, like registry.example.com:5000`);
   return value;
@@ -23,8 +30,19 @@ export const REGISTRY_TOPIC: TopicSpec = {
     {
       key: 'server',
       scope: 'app+global',
-      summary: 'the registry (host[:port]) the release images of swarm apps are pushed to and pulled from',
+      summary: `the registry (host[:port]) the release images of swarm apps are pushed to and pulled from; ${LOCAL_SERVER}: the one paas runs on the manager`,
       validate: validServer,
+    },
+    {
+      key: 'local-address',
+      scope: 'global',
+      summary: `IP:PORT the registry paas runs (server ${LOCAL_SERVER}) listens on and nodes pull from (default: the manager address, port ${LOCAL_PORT})`,
+      validate(value) {
+        const match = /^(.+):(\d{1,5})$/.exec(value);
+        if (!match || isIP(match[1]!) !== 4 || Number(match[2]) < 1 || Number(match[2]) > 65535)
+          throw new UserError(`invalid local-address "${printable(value)}"; use IP:PORT, like 10.0.0.1:5000`);
+        return value;
+      },
     },
     {
       key: 'image-repo',
@@ -67,9 +85,31 @@ export function loggedInServers(properties: PropertiesTable): string[] {
   return Object.keys(properties.all(null, AUTH_NAMESPACE)).sort();
 }
 
+/** IP:PORT of the registry paas runs on the manager, or a message saying what to set. */
+export function localRegistryAddress(properties: PropertiesTable, managerIp?: string): string {
+  const address = readProperty(properties, REGISTRY_TOPIC, 'local-address', 0);
+  if (address) return address;
+  const manager = readProperty(properties, SWARM_TOPIC, 'manager-address', 0) ?? managerIp;
+  if (!manager) {
+    throw new UserError(
+      `paas's registry listens on the manager address; set it first: paas scheduler-swarm:set --global manager-address IP (or paas registry:set --global local-address IP:PORT)`,
+    );
+  }
+  return `${manager}:${LOCAL_PORT}`;
+}
+
+/** Whether an app or the global setting uses the registry paas runs. */
+export function usesLocalRegistry(properties: PropertiesTable): boolean {
+  return properties.anyHolds(REGISTRY_TOPIC.namespace, 'server', LOCAL_SERVER);
+}
+
 export interface RemoteImage {
   /** `server/repository:tag`, what the nodes pull. */
   ref: string;
+  /** host:port of the registry. */
+  server: string;
+  /** Whether it is the registry paas runs on the manager. */
+  local: boolean;
   repository: string;
   tag: string;
   auth: RegistryAuth | undefined;
@@ -82,16 +122,18 @@ export function remoteImage(
   app: { id: number; name: string },
   version: number,
 ): RemoteImage {
-  const server = readProperty(properties, REGISTRY_TOPIC, 'server', app.id);
-  if (!server) {
+  const setting = readProperty(properties, REGISTRY_TOPIC, 'server', app.id);
+  if (!setting) {
     throw new UserError(
       `${app.name} runs on the swarm scheduler, whose nodes pull images from a registry; set one first: ` +
-        `paas registry:set --global server HOST:PORT`,
+        `paas registry:set --global server HOST:PORT (or ${LOCAL_SERVER} for one paas runs on this server)`,
     );
   }
+  const local = setting === LOCAL_SERVER;
+  const server = local ? localRegistryAddress(properties) : setting;
   const repository = `${server}/${readProperty(properties, REGISTRY_TOPIC, 'image-repo', app.id) ?? imageRepository(instance, app.name)}`;
   const tag = `v${version}`;
-  return { ref: `${repository}:${tag}`, repository, tag, auth: loginOf(properties, server) };
+  return { ref: `${repository}:${tag}`, server, local, repository, tag, auth: local ? undefined : loginOf(properties, server) };
 }
 
 /** Tags the local image with its registry name and pushes it; throws with the registry's message. */

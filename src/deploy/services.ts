@@ -7,6 +7,7 @@ import { ReleaseManager } from './release-manager.js';
 import { DockerLocalScheduler, type ProcessContainer } from './scheduler.js';
 import { schedulerOf } from './scheduler-topics.js';
 import { SwarmScheduler } from './swarm-scheduler.js';
+import { LocalRegistry } from './local-registry.js';
 
 /** The deploy part's pieces, made once and shared by its command files. */
 export interface DeployServices {
@@ -26,7 +27,7 @@ export function createDeployServices(api: PartApi): DeployServices {
   const docker = api.docker;
   const scheduler = new DockerLocalScheduler(docker, api.instance, api.logger, (appId) => api.networks.of(appId), api.settings.listen);
   const locks = new AppLocks();
-  const swarm = new SwarmScheduler(docker, api);
+  const swarm = new SwarmScheduler(docker, api, new LocalRegistry(api.paths.home, api.logger));
   const converger = new Converger(api, scheduler, locks, swarm);
   const releases = new ReleaseManager(api, docker, scheduler, converger, swarm);
   const deployer = new Deployer(api, docker, releases, locks, scheduler);

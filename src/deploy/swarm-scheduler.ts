@@ -10,6 +10,8 @@ import { gatingOf, taskFailures, typeHealth, type SwarmHealth } from './swarm-he
 import { dockerMessage, statusOf } from '../docker/errors.js';
 import { pushImage, remoteImage } from './image-registry.js';
 import { LABELS } from './naming.js';
+import type { LocalRegistry } from './local-registry.js';
+import { installRegistryCa } from './registry-trust.js';
 import { acceptsTcp, type ProcessContainer } from './scheduler.js';
 import { placementOf } from './scheduler-topics.js';
 import { serviceName, serviceSpec } from './swarm-spec.js';
@@ -38,7 +40,14 @@ export class SwarmScheduler {
   constructor(
     private readonly docker: Docker,
     private readonly api: PartApi,
+    readonly localRegistry: LocalRegistry,
   ) {}
+
+  /** Starts the registry paas runs (when the remote image lives there) and makes this engine trust its CA. */
+  async ensureLocalRegistry(address: string): Promise<void> {
+    await this.localRegistry.ensureRunning(address);
+    await installRegistryCa(this.docker, address, await this.localRegistry.ca());
+  }
 
   /** Throws a UserError unless this engine is a swarm manager. */
   async ensureManager(): Promise<void> {
@@ -130,6 +139,7 @@ export class SwarmScheduler {
     // Refused before anything changes when an option or mount cannot apply on every node.
     const extras = swarmExtras(phaseOptions(properties, app.id, 'deploy'), storageBinds(properties, app.id, 'deploy'), constraints);
     const remote = remoteImage(properties, this.api.instance, app, release.version);
+    if (remote.local) await this.ensureLocalRegistry(remote.server);
     log.step(`Pushing ${remote.ref}`);
     await pushImage(this.docker, release.image, remote);
     const existing = await this.services(app.id);

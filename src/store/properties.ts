@@ -32,6 +32,14 @@ export class PropertiesTable {
     return Object.fromEntries(rows.map((row) => [row.key, row.value]));
   }
 
+  /** Whether any app or the global settings hold this value for the key. */
+  anyHolds(namespace: string, key: string, value: string): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM properties WHERE namespace = ? AND key = ? AND value = ? LIMIT 1').get(namespace, key, value) !==
+      undefined
+    );
+  }
+
   /** Copies an app's settings to another app, leaving out those `skip` names (apps:clone). */
   copyApp(fromAppId: number, toAppId: number, skip: (namespace: string, key: string) => boolean): void {
     const rows = this.db.prepare('SELECT namespace, key, value FROM properties WHERE app_id = ?').all(fromAppId) as Array<{

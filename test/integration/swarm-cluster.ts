@@ -6,7 +6,9 @@
  * test makes. The namespaces hang off a bridge inside one more namespace (the "lan"), so their
  * traffic never crosses the host's iptables; the host reaches them through one veth
  * (10.231.0.1/24) and a route to the manager's container subnets. The cluster's registry is
- * Debian's docker-registry on the host end of that veth. Machine-wide names are fixed: leftovers
+ * Debian's docker-registry on the host end of that veth (plain HTTP, an insecure registry of every
+ * engine); paas's own registry listens on that address too (PAAS_REGISTRY, TLS). The engines share
+ * the machine's /etc/docker/certs.d, where paas installs its CA. Machine-wide names are fixed: leftovers
  * of a killed run are removed before a new cluster starts, and destroy() removes everything even
  * after a failure.
  */
@@ -36,6 +38,10 @@ export const HOST_ADDRESS = `${SUBNET}.1`;
 /** The manager's own container networks (docker-local apps on the manager), routed from the host. */
 const MANAGER_POOL = '10.233.0.0/16';
 const REGISTRY_PORT = 5999;
+/** Where the registry paas runs on the manager listens (registry:set --global local-address): not an insecure registry of the engines. */
+export const PAAS_REGISTRY = `${HOST_ADDRESS}:5998`;
+/** The CA files paas installs in the engines' /etc/docker/certs.d, which the test engines share with the machine. */
+const TRUSTED = [PAAS_REGISTRY, `${SUBNET}.2:5000`];
 const NODES = 3;
 
 export type ClusterNode = NetnsEngine;
@@ -81,6 +87,7 @@ export async function cleanupCluster(): Promise<void> {
   await run('ip', ['netns', 'del', LAN]);
   await run('ip', ['link', 'del', HOST_IF]);
   rmSync(BASE, { recursive: true, force: true });
+  for (const server of TRUSTED) rmSync(join('/etc/docker/certs.d', server), { recursive: true, force: true });
 }
 
 /** A node's engine: its own (empty) settings, since the machine's daemon.json (live-restore, address

@@ -6,10 +6,10 @@
  * earlier run when it starts and everything it made when it ends, also after a failure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appWorkTree, instanceOf, loadDuring, remoteEnv, startDaemon, viaNginx, type DaemonHandle } from './harness.js';
-import { BASE, startCluster, type SwarmCluster } from './swarm-cluster.js';
+import { BASE, PAAS_REGISTRY, startCluster, type SwarmCluster } from './swarm-cluster.js';
 import { loadImage } from './netns-engine.js';
 
 let cluster: SwarmCluster | undefined;
@@ -64,9 +64,15 @@ describe('nodes and the registry', () => {
     expect(fromRemote.code).not.toBe(0);
     expect(fromRemote.stderr).toContain('run it as root on the server');
     await paasOk(['scheduler-swarm:set', '--global', 'manager-address', cluster!.manager.address]);
+    const badAddress = await paas(['registry:set', '--global', 'local-address', 'registry.example.com']);
+    expect(badAddress.code).not.toBe(0);
+    expect(badAddress.stderr).toContain('invalid local-address "registry.example.com"; use IP:PORT');
+    // The manager engine runs in its own network namespace here: paas's registry listens on the host's end.
+    await paasOk(['registry:set', '--global', 'local-address', PAAS_REGISTRY]);
     for (const [i, worker] of cluster!.workers.entries()) {
       const out = await paasOk(['nodes:add', worker.host, '--address', worker.address, '--label', `zone=z${i + 1}`]);
       expect(out).toContain(`${worker.address} joined the swarm as a worker`);
+      expect(out).toContain(`${worker.address} trusts paas's registry at ${PAAS_REGISTRY} (/etc/docker/certs.d/${PAAS_REGISTRY}/ca.crt)`);
     }
     const nodes = JSON.parse(await paasOk(['nodes:list', '--format', 'json'])) as Array<{
       address: string;
@@ -279,13 +285,17 @@ const REDIS_CGI = [
   '',
 ].join('\n');
 
-describe('a swarm app linked to a service on the manager', () => {
-  it('its task on a worker reaches the linked redis at REDIS_URL', async () => {
+describe('a swarm app linked to a service on the manager, its image in the registry paas runs', () => {
+  it('its task on a worker pulls from the registry paas runs, over TLS, and reaches the linked redis at REDIS_URL', async () => {
     await loadImage(cluster!.manager, 'paas/redis:7', BASE);
     await paasOk(['redis:create', 'cache']);
     await paasOk(['apps:create', 'linked']);
     await paasOk(['domains:add', 'linked', 'linked.example.test']);
     await paasOk(['scheduler:set', 'linked', 'selected', 'swarm']);
+    // The workers were started with the other registry only as insecure: this one must pass TLS with paas's CA.
+    await paasOk(['registry:set', 'linked', 'server', 'local']);
+    const byHand = await paasOk(['nodes:add']);
+    expect(byHand).toContain(`scp ${join(daemon!.home, 'registry', 'ca.crt')} root@NEW-SERVER:/etc/docker/certs.d/${PAAS_REGISTRY}/ca.crt`);
     await paasOk(['scheduler-swarm:set', 'linked', 'placement', 'node.role==worker']);
     await paasOk(['redis:link', 'cache', 'linked']);
     const tree = await appWorkTree('hello');
@@ -294,6 +304,8 @@ describe('a swarm app linked to a service on the manager', () => {
     await tree.git('commit', '-q', '-m', 'redis check');
     const push = await tree.git('push', remote('linked'), 'main');
     expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain(`Pushing ${PAAS_REGISTRY}/`);
+    for (const key of ['ca.key', 'server.key']) expect(statSync(join(daemon!.home, 'registry', key)).mode & 0o777).toBe(0o600);
     const status = Object.values(await tasks('linked'));
     expect(status).toHaveLength(1);
     expect(status[0]).not.toContain(`on ${cluster!.manager.address})`);

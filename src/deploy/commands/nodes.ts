@@ -11,6 +11,8 @@ import { dockerMessage, statusOf } from '../../docker/errors.js';
 import { SWARM_TOPIC } from '../scheduler-topics.js';
 import { dockerOptions } from '../../docker/client.js';
 import type { DeployServices } from '../services.js';
+import { localRegistryAddress, usesLocalRegistry } from '../image-registry.js';
+import { CERTS_DIR, installRegistryCa } from '../registry-trust.js';
 
 const require = createRequire(import.meta.url);
 
@@ -108,8 +110,10 @@ export function registerNodesCommands(services: DeployServices): void {
       'paas joins the server by talking to its Docker Engine at DOCKER_HOST (unix:///path, tcp://HOST:2375 or ssh://USER@HOST),',
       'with --address the IP the other nodes reach it at. Without DOCKER_HOST it prints the `docker swarm join` command to run',
       'on the new server yourself. The first node starts the swarm on this server (scheduler-swarm:set --global manager-address).',
-      'Every node must be able to pull from the registry of registry:set (for a plain-HTTP registry: insecure-registries in',
-      'its /etc/docker/daemon.json). The DOCKER_HOST form runs only as root on the server (the local socket).',
+      'Every node must be able to pull from the registry of registry:set: with DOCKER_HOST, paas installs the CA of its own',
+      'registry (registry:set --global server local) on the node; without, it prints how to copy it. For a plain-HTTP registry',
+      "of your own, list it in insecure-registries in each node's /etc/docker/daemon.json.",
+      'The DOCKER_HOST form runs only as root on the server (the local socket).',
     ].join('\n'),
     examples: ['paas nodes:add ssh://root@10.0.0.2 --address 10.0.0.2 --label zone=eu1', 'paas nodes:add'],
     flags: {
@@ -138,9 +142,17 @@ export function registerNodesCommands(services: DeployServices): void {
         throw new UserError('--label needs DOCKER_HOST (label a node joined by hand with nodes:label)');
       const manager = await managerAddress();
       const swarm = (await docker.swarmInspect()) as { JoinTokens: { Worker: string } };
+      const registry = localRegistryAddress(store.properties, manager);
       if (options === undefined) {
         writeLine(stdout, 'Run this on the new server (its Docker Engine must reach this one on TCP 2377, 7946 and UDP 4789):');
         writeLine(stdout, `  docker swarm join --token ${swarm.JoinTokens.Worker} ${manager}:2377`);
+        if (usesLocalRegistry(store.properties)) {
+          const caPath = services.swarm.localRegistry.paths.caCert;
+          await services.swarm.localRegistry.ca();
+          writeLine(stdout, `and make it trust paas's registry (${registry}) with the CA in ${caPath} on this server, for example:`);
+          writeLine(stdout, `  ssh root@NEW-SERVER mkdir -p ${CERTS_DIR}/${registry}`);
+          writeLine(stdout, `  scp ${caPath} root@NEW-SERVER:${CERTS_DIR}/${registry}/ca.crt`);
+        }
         return;
       }
       const DockerClass = require('dockerode') as typeof Docker;
@@ -162,6 +174,9 @@ export function registerNodesCommands(services: DeployServices): void {
         await node.update({ version: info.Version.Index, ...info.Spec, Labels: { ...info.Spec.Labels, ...labels } });
       }
       writeLine(stdout, `-----> ${address} joined the swarm as a worker${nodeId ? ` (node ${nodeId.slice(0, 12)})` : ''}`);
+      // Scoped to that one host:port, so harmless while the apps use another registry.
+      await installRegistryCa(remote, registry, await services.swarm.localRegistry.ca());
+      writeLine(stdout, `-----> ${address} trusts paas's registry at ${registry} (${CERTS_DIR}/${registry}/ca.crt)`);
     },
   });
 
