@@ -1,17 +1,16 @@
 import type Docker from 'dockerode';
 import { UserError } from '../core/errors.js';
-import { printable } from '../core/names.js';
 import { FORMAT_FLAG, writeJson, writeLine } from '../core/output.js';
 import { readProperty, type TopicSpec } from '../core/properties.js';
 import { registerTopic } from '../core/property-commands.js';
 import { renderReport } from '../core/reports.js';
 import type { Part, PartApi } from '../core/part.js';
 import { phaseOptions } from '../docker-options/app-options.js';
-import { NETWORK_NAME } from '../docker-options/option-parser.js';
 import { LABELS, serviceNetworkName } from '../deploy/naming.js';
 import { ensureBridgeNetwork, networkExists, removeNetwork } from '../deploy/networks.js';
 import type { AppRow } from '../store/apps.js';
 import { servicesOnNetwork } from '../plugins/service-kit/usage.js';
+import { assertNetworkName, parseNetworkList } from './network-names.js';
 
 /** The label that names a network:create'd network by the name its user gave it. */
 export const NETWORK_LABEL = 'paas.network-name';
@@ -20,25 +19,6 @@ const ATTACH_KEYS = ['attach-post-create', 'attach-post-deploy', 'initial-networ
 /** The Docker name of a user network: the instance's prefix, so two daemons never share one. Pure. */
 export function dockerNetworkName(instance: string, name: string): string {
   return serviceNetworkName(instance, 'network', name);
-}
-
-export function assertNetworkName(name: string): string {
-  if (!NETWORK_NAME.test(name)) {
-    throw new UserError(
-      `invalid network name "${printable(name)}": use lowercase letters, digits, - and _, at most 32 characters (e.g. backend)`,
-    );
-  }
-  return name;
-}
-
-/** `a b` or `a,b` into network names (each checked); `single`: at most one. Pure. */
-export function parseNetworkList(value: string, single: boolean): string {
-  const names = value
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map(assertNetworkName);
-  if (single && names.length > 1) throw new UserError('initial-network takes one network');
-  return [...new Set(names)].join(' ');
 }
 
 interface NetworkInfo {

@@ -94,15 +94,28 @@ describe('a swarm task and the host', () => {
     const overlay = await engineDocker(['network', 'create', '-d', 'overlay', 'fwprobe-net']);
     expect(overlay.code, overlay.stderr).toBe(0);
     const service = await engineDocker([
-      'service', 'create', '--detach', '--no-resolve-image', '--name', 'fwprobe', '--network', 'fwprobe-net',
-      BUSYBOX_IMAGE, 'sleep', '3600',
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      'fwprobe',
+      '--network',
+      'fwprobe-net',
+      BUSYBOX_IMAGE,
+      'sleep',
+      '3600',
     ]);
     expect(service.code, service.stderr).toBe(0);
     let task = '';
-    await waitUntil('the swarm task to run', async () => {
-      task = (await engineDocker(['ps', '-q', '--no-trunc', '--filter', 'label=com.docker.swarm.service.name=fwprobe'])).stdout.trim();
-      return task !== '';
-    }, 120_000);
+    await waitUntil(
+      'the swarm task to run',
+      async () => {
+        task = (await engineDocker(['ps', '-q', '--no-trunc', '--filter', 'label=com.docker.swarm.service.name=fwprobe'])).stdout.trim();
+        return task !== '';
+      },
+      120_000,
+    );
     // Its way out (and to the host) is docker_gwbridge, where Docker lists it (not among its own networks).
     const gateway = (await engineDocker(['network', 'inspect', '--format', '{{json .Containers}}', 'docker_gwbridge'])).stdout;
     expect(Object.keys(JSON.parse(gateway) as object)).toContain(task);

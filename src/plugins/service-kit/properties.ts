@@ -1,6 +1,6 @@
 import { UserError } from '../../core/errors.js';
 import { printable } from '../../core/names.js';
-import { parseNetworkList } from '../../network/network-part.js';
+import { parseNetworkList } from '../../network/network-names.js';
 
 /**
  * `<plugin>:set` keys paas implements, as Dokku's service plugins name them. Both network keys

@@ -40,6 +40,8 @@ export function servicesOnNetwork(db: Db, network: string): string[] {
     const keys = (Object.keys(SERVICE_PROPERTIES) as ServiceProperty[]).filter((key) =>
       (properties[key] ?? '').split(' ').includes(network),
     );
-    return keys.length ? [`${row.plugin} service ${row.name} (${keys.map((key) => `${row.plugin}:set ${row.name} ${key}`).join(', ')})`] : [];
+    return keys.length
+      ? [`${row.plugin} service ${row.name} (${keys.map((key) => `${row.plugin}:set ${row.name} ${key}`).join(', ')})`]
+      : [];
   });
 }

@@ -42,7 +42,7 @@ describe('firewallRules', () => {
     ]);
   });
 
-  it("puts docker_gwbridge (swarm tasks, overlay containers) under the same INPUT chain, and nothing else of it", () => {
+  it('puts docker_gwbridge (swarm tasks, overlay containers) under the same INPUT chain, and nothing else of it', () => {
     const spec = { instance: 'a1b2c3d4', appBridge: 'paa1b2c3d4', openPorts: [80], hostUids: [0] };
     const { jumps } = firewallRules({ ...spec, swarmBridge: 'docker_gwbridge' });
     expect(jumps.map((j) => `${j.parent} ${j.rule.join(' ')}`)).toEqual([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aliasesOf, processAliases } from '../../../src/deploy/naming.js';
-import { assertNetworkName, dockerNetworkName, parseNetworkList } from '../../../src/network/network-part.js';
+import { dockerNetworkName } from '../../../src/network/network-part.js';
+import { assertNetworkName, parseNetworkList } from '../../../src/network/network-names.js';
 
 describe('network names', () => {
   it('keeps user networks under the instance prefix the scheduler manages', () => {
