@@ -126,7 +126,7 @@ export function registerNodesCommands(services: DeployServices): void {
       },
     },
     arity: [0, 1],
-    async handler({ args: [host], flags, stdout, actor }) {
+    async handler({ args: [host], flags, stdout, stderr, actor }) {
       if (host !== undefined && actor.transport !== 'socket') {
         throw new UserError(
           'nodes:add DOCKER_HOST makes the daemon connect to any Docker Engine or socket: run it as root on the server, or run `paas nodes:add` for the join command',
@@ -175,8 +175,17 @@ export function registerNodesCommands(services: DeployServices): void {
       }
       writeLine(stdout, `-----> ${address} joined the swarm as a worker${nodeId ? ` (node ${nodeId.slice(0, 12)})` : ''}`);
       // Scoped to that one host:port, so harmless while the apps use another registry.
-      await installRegistryCa(remote, registry, await services.swarm.localRegistry.ca());
-      writeLine(stdout, `-----> ${address} trusts paas's registry at ${registry} (${CERTS_DIR}/${registry}/ca.crt)`);
+      try {
+        await installRegistryCa(remote, registry, await services.swarm.localRegistry.ca());
+        writeLine(stdout, `-----> ${address} trusts paas's registry at ${registry} (${CERTS_DIR}/${registry}/ca.crt)`);
+      } catch (error) {
+        // The node joined all the same: say how to finish by hand rather than fail.
+        writeLine(
+          stderr,
+          ` !     ${error instanceof Error ? error.message : String(error)}; for paas's registry (registry:set ... server local), ` +
+            `copy ${services.swarm.localRegistry.paths.caCert} to ${CERTS_DIR}/${registry}/ca.crt on ${address}`,
+        );
+      }
     },
   });
 
