@@ -41,6 +41,9 @@ export const REGISTRY_TOPIC: TopicSpec = {
         const match = /^(.+):(\d{1,5})$/.exec(value);
         if (!match || isIP(match[1]!) !== 4 || Number(match[2]) < 1 || Number(match[2]) > 65535)
           throw new UserError(`invalid local-address "${printable(value)}"; use IP:PORT, like 10.0.0.1:5000`);
+        // Nodes pull from this address and the certificate names it: "every address" is none of them.
+        if (match[1] === '0.0.0.0')
+          throw new UserError('local-address needs the one address the nodes pull from (the private one), not 0.0.0.0');
         return value;
       },
     },

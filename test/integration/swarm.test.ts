@@ -67,6 +67,9 @@ describe('nodes and the registry', () => {
     const badAddress = await paas(['registry:set', '--global', 'local-address', 'registry.example.com']);
     expect(badAddress.code).not.toBe(0);
     expect(badAddress.stderr).toContain('invalid local-address "registry.example.com"; use IP:PORT');
+    const everyAddress = await paas(['registry:set', '--global', 'local-address', '0.0.0.0:5000']);
+    expect(everyAddress.code).not.toBe(0);
+    expect(everyAddress.stderr).toContain('not 0.0.0.0');
     // The manager engine runs in its own network namespace here: paas's registry listens on the host's end.
     await paasOk(['registry:set', '--global', 'local-address', PAAS_REGISTRY]);
     for (const [i, worker] of cluster!.workers.entries()) {

@@ -5,7 +5,7 @@ import { serviceSpec } from '../../../src/deploy/swarm-spec.js';
 import { checkWords, swarmHealth } from '../../../src/deploy/swarm-health.js';
 import { parseAppJson } from '../../../src/deploy/app-json.js';
 import { swarmExtras, type SwarmExtras } from '../../../src/deploy/swarm-options.js';
-import { validServer } from '../../../src/deploy/image-registry.js';
+import { REGISTRY_TOPIC, validServer } from '../../../src/deploy/image-registry.js';
 import type { ReleaseRow } from '../../../src/store/releases.js';
 
 const release: ReleaseRow = {
@@ -224,5 +224,12 @@ describe('swarm settings', () => {
     expect(() => parseLabels(['zone'])).toThrow(/invalid label/);
     expect(validServer('registry.example.com:5000')).toBe('registry.example.com:5000');
     expect(() => validServer('https://registry')).toThrow(/invalid registry server/);
+  });
+
+  it('the local registry listens on one address the nodes can pull from', () => {
+    const localAddress = REGISTRY_TOPIC.properties.find((p) => p.key === 'local-address')!;
+    expect(localAddress.validate!('10.0.0.1:5000')).toBe('10.0.0.1:5000');
+    expect(() => localAddress.validate!('0.0.0.0:5000')).toThrow(/not 0.0.0.0/);
+    expect(() => localAddress.validate!('registry.example.com')).toThrow(/invalid local-address/);
   });
 });
